@@ -1,0 +1,294 @@
+//! Per-gmina branding: defaults derived from the registry, overrides from `tenants/<teryt>/branding.toml`
+//! and (later) from edits in the admin panel. Colour pairs must keep WCAG 2.1 AA text contrast (4.5:1).
+
+use crate::registry::Gmina;
+
+/// WCAG 2.1 AA minimum contrast ratio for normal text.
+pub const MIN_TEXT_CONTRAST: f64 = 4.5;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BrandingError {
+    #[error("pole „{field}”: „{value}” nie jest kolorem w zapisie #RRGGBB")]
+    BadColour { field: &'static str, value: String },
+    #[error(
+        "kontrast tekstu {fg} na tle {bg} wynosi {ratio:.2}:1, a WCAG 2.1 AA wymaga co najmniej 4,5:1 ({what})"
+    )]
+    LowContrast { what: &'static str, fg: String, bg: String, ratio: f64 },
+    #[error("pole „{field}” jest zbyt długie (najwyżej {max} znaków)")]
+    TooLong { field: &'static str, max: usize },
+    #[error("pole „{field}” nie może być puste")]
+    Empty { field: &'static str },
+    #[error("środek mapy musi leżeć w Polsce (szerokość 49–55, długość 14–24,5), podano {lat}, {lon}")]
+    MapCentre { lat: f64, lon: f64 },
+    #[error("nie można odczytać pliku marki {path}: {message}")]
+    File { path: String, message: String },
+}
+
+/// An sRGB colour, written `#rrggbb`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Colour([u8; 3]);
+
+impl Colour {
+    pub fn parse(s: &str) -> Option<Self> {
+        let hex = s.strip_prefix('#')?;
+        if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+        Some(Self([byte(0)?, byte(2)?, byte(4)?]))
+    }
+
+    /// Relative luminance as defined by WCAG 2.1.
+    fn luminance(self) -> f64 {
+        let channel = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+        };
+        let [r, g, b] = self.0;
+        0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    }
+
+    /// WCAG contrast ratio between two colours, from 1.0 to 21.0.
+    pub fn contrast(self, other: Colour) -> f64 {
+        let (a, b) = (self.luminance(), other.luminance());
+        let (hi, lo) = if a > b { (a, b) } else { (b, a) };
+        (hi + 0.05) / (lo + 0.05)
+    }
+}
+
+impl std::fmt::Display for Colour {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let [r, g, b] = self.0;
+        write!(f, "#{r:02x}{g:02x}{b:02x}")
+    }
+}
+
+/// The effective branding of one gmina, as templates see it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Branding {
+    pub display_name: String,
+    /// Header background and the text on it.
+    pub primary_colour: String,
+    pub on_primary_colour: String,
+    /// Links and buttons on the white page background.
+    pub accent_colour: String,
+    /// File name of the coat of arms or logo inside the tenant's branding folder; `None` means the default emblem.
+    pub logo: Option<String>,
+    pub logo_alt: String,
+    pub contact_address: String,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub website: Option<String>,
+    pub map_centre: (f64, f64),
+    pub map_zoom: u8,
+    pub welcome_text: String,
+}
+
+/// Optional overrides, as stored in `branding.toml` or in the tenant row.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrandingOverrides {
+    pub display_name: Option<String>,
+    pub primary_colour: Option<String>,
+    pub on_primary_colour: Option<String>,
+    pub accent_colour: Option<String>,
+    pub logo: Option<String>,
+    pub logo_alt: Option<String>,
+    pub contact_address: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub website: Option<String>,
+    pub map_centre: Option<(f64, f64)>,
+    pub map_zoom: Option<u8>,
+    pub welcome_text: Option<String>,
+}
+
+impl BrandingOverrides {
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.message().to_owned())
+    }
+}
+
+const WHITE: Colour = Colour([255, 255, 255]);
+
+impl Branding {
+    /// What a gmina looks like before anyone customises it.
+    pub fn defaults_for(g: &Gmina) -> Self {
+        let display_name = g.default_display_name();
+        Self {
+            logo_alt: format!("Herb: {display_name}"),
+            welcome_text: format!(
+                "Witamy na platformie współpracy samorządu i podmiotów ekonomii społecznej — {display_name}."
+            ),
+            contact_address: format!("Urząd, {}", g.seat),
+            display_name,
+            primary_colour: "#1d4f91".into(),
+            on_primary_colour: "#ffffff".into(),
+            accent_colour: "#1d4f91".into(),
+            logo: None,
+            contact_phone: None,
+            contact_email: None,
+            website: None,
+            map_centre: g.location.unwrap_or((53.0138, 18.5984)),
+            map_zoom: 12,
+        }
+    }
+
+    /// Applies overrides on top of `self` and validates the result. On error nothing is applied.
+    pub fn with_overrides(&self, o: &BrandingOverrides) -> Result<Self, Vec<BrandingError>> {
+        let mut b = self.clone();
+        let set = |target: &mut String, v: &Option<String>| {
+            if let Some(v) = v {
+                *target = v.trim().to_owned();
+            }
+        };
+        set(&mut b.display_name, &o.display_name);
+        set(&mut b.primary_colour, &o.primary_colour);
+        set(&mut b.on_primary_colour, &o.on_primary_colour);
+        set(&mut b.accent_colour, &o.accent_colour);
+        set(&mut b.logo_alt, &o.logo_alt);
+        set(&mut b.contact_address, &o.contact_address);
+        set(&mut b.welcome_text, &o.welcome_text);
+        let opt = |v: &Option<String>, cur: &Option<String>| match v {
+            Some(v) if v.trim().is_empty() => None,
+            Some(v) => Some(v.trim().to_owned()),
+            None => cur.clone(),
+        };
+        b.logo = opt(&o.logo, &b.logo);
+        b.contact_phone = opt(&o.contact_phone, &b.contact_phone);
+        b.contact_email = opt(&o.contact_email, &b.contact_email);
+        b.website = opt(&o.website, &b.website);
+        if let Some(c) = o.map_centre {
+            b.map_centre = c;
+        }
+        if let Some(z) = o.map_zoom {
+            b.map_zoom = z.clamp(5, 18);
+        }
+        let errors = b.validate();
+        if errors.is_empty() { Ok(b) } else { Err(errors) }
+    }
+
+    /// Every rule the branding must satisfy; empty means valid.
+    pub fn validate(&self) -> Vec<BrandingError> {
+        let mut errors = Vec::new();
+        let mut colour = |field: &'static str, value: &str| {
+            let c = Colour::parse(value);
+            if c.is_none() {
+                errors.push(BrandingError::BadColour { field, value: value.to_owned() });
+            }
+            c
+        };
+        let primary = colour("primary_colour", &self.primary_colour);
+        let on_primary = colour("on_primary_colour", &self.on_primary_colour);
+        let accent = colour("accent_colour", &self.accent_colour);
+        let mut check = |what: &'static str, fg: Option<Colour>, bg: Option<Colour>| {
+            if let (Some(fg), Some(bg)) = (fg, bg) {
+                let ratio = fg.contrast(bg);
+                if ratio < MIN_TEXT_CONTRAST {
+                    errors.push(BrandingError::LowContrast { what, fg: fg.to_string(), bg: bg.to_string(), ratio });
+                }
+            }
+        };
+        check("tekst nagłówka na kolorze głównym", on_primary, primary);
+        check("linki na białym tle strony", accent, Some(WHITE));
+        for (field, value, max) in [
+            ("display_name", &self.display_name, 120),
+            ("logo_alt", &self.logo_alt, 200),
+            ("contact_address", &self.contact_address, 300),
+            ("welcome_text", &self.welcome_text, 4000),
+        ] {
+            if value.trim().is_empty() {
+                errors.push(BrandingError::Empty { field });
+            } else if value.chars().count() > max {
+                errors.push(BrandingError::TooLong { field, max });
+            }
+        }
+        let (lat, lon) = self.map_centre;
+        if !(49.0..=55.0).contains(&lat) || !(14.0..=24.5).contains(&lon) {
+            errors.push(BrandingError::MapCentre { lat, lon });
+        }
+        if let Some(logo) = &self.logo {
+            let safe = !logo.is_empty()
+                && !logo.starts_with('.')
+                && logo.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !safe {
+                errors.push(BrandingError::File { path: logo.clone(), message: "niedozwolona nazwa pliku".into() });
+            }
+        }
+        errors
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{GminaKind, Slug, Teryt};
+
+    fn torun() -> Gmina {
+        Gmina {
+            teryt: Teryt::parse("0463011").unwrap(),
+            slug: Slug::parse("torun").unwrap(),
+            name: "Toruń".into(),
+            kind: GminaKind::Miejska,
+            powiat_teryt: "0463".into(),
+            powiat_name: "Toruń".into(),
+            seat: "Toruń".into(),
+            location: Some((53.01375, 18.59814)),
+        }
+    }
+
+    #[test]
+    fn contrast_ratio_follows_wcag() {
+        let c = |s| Colour::parse(s).unwrap();
+        assert!((c("#000000").contrast(c("#ffffff")) - 21.0).abs() < 1e-9);
+        assert!((c("#777777").contrast(c("#ffffff")) - 4.48).abs() < 0.01);
+        assert_eq!(c("#1D4F91").to_string(), "#1d4f91");
+        for bad in ["1d4f91", "#1d4f9", "#1d4f9g", "red", "#1d4f911"] {
+            assert_eq!(Colour::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn defaults_are_valid_and_named_after_the_gmina() {
+        let b = Branding::defaults_for(&torun());
+        assert_eq!(b.display_name, "Miasto Toruń");
+        assert!(b.validate().is_empty());
+    }
+
+    #[test]
+    fn low_contrast_pairs_are_refused_with_a_clear_message() {
+        let base = Branding::defaults_for(&torun());
+        let o = BrandingOverrides {
+            primary_colour: Some("#ffff00".into()),
+            on_primary_colour: Some("#ffffff".into()),
+            ..Default::default()
+        };
+        let errors = base.with_overrides(&o).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        let msg = errors[0].to_string();
+        assert!(msg.contains("#ffffff na tle #ffff00") && msg.contains("4,5:1"), "{msg}");
+
+        let o = BrandingOverrides { accent_colour: Some("#aaaaaa".into()), ..Default::default() };
+        assert!(matches!(&base.with_overrides(&o).unwrap_err()[0], BrandingError::LowContrast { .. }));
+        let o = BrandingOverrides { accent_colour: Some("blue".into()), ..Default::default() };
+        assert!(matches!(&base.with_overrides(&o).unwrap_err()[0], BrandingError::BadColour { .. }));
+    }
+
+    #[test]
+    fn overrides_apply_and_bad_ones_change_nothing() {
+        let base = Branding::defaults_for(&torun());
+        let o = BrandingOverrides::from_toml(
+            "display_name = \"Gmina Miasta Toruń\"\nprimary_colour = \"#8b1a1a\"\nlogo = \"herb.svg\"\n",
+        )
+        .unwrap();
+        let b = base.with_overrides(&o).unwrap();
+        assert_eq!((b.display_name.as_str(), b.logo.as_deref()), ("Gmina Miasta Toruń", Some("herb.svg")));
+        assert!(BrandingOverrides::from_toml("colour = 1").unwrap_err().contains("unknown field"));
+        for logo in ["../secret", ".hidden", "a/b.svg"] {
+            let o = BrandingOverrides { logo: Some(logo.into()), ..Default::default() };
+            assert!(base.with_overrides(&o).is_err(), "{logo}");
+        }
+        let o = BrandingOverrides { map_centre: Some((0.0, 0.0)), ..Default::default() };
+        assert!(matches!(&base.with_overrides(&o).unwrap_err()[0], BrandingError::MapCentre { .. }));
+    }
+}
