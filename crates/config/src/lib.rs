@@ -1,1 +1,252 @@
+//! Layered configuration: built-in defaults, then an optional TOML file, then `PESTOR__SECTION__KEY`
+//! environment variables. Every key is documented in `docs/configuration.md`.
 
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("błąd konfiguracji: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("błąd konfiguracji: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub tenants: TenantSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ServerSettings {
+    /// Address the HTTP server listens on.
+    pub bind: SocketAddr,
+    /// `{slug}.{base_domain}` is a gmina; `base_domain` itself is the regional portal.
+    pub base_domain: String,
+    /// Scheme used in links between hosts (`https` in production).
+    pub public_scheme: String,
+    /// Port appended to links between hosts; `0` means none (production behind 80/443).
+    pub public_port: u16,
+    /// Peers whose `X-Forwarded-Host` is believed. Empty: the header is ignored.
+    #[serde(default)]
+    pub trusted_proxies: Vec<IpAddr>,
+    pub request_timeout_secs: u64,
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DatabaseSettings {
+    /// `postgres://…` of an external server. Empty: start the embedded cluster in `data_dir`.
+    pub url: String,
+    pub max_connections: u32,
+    pub acquire_timeout_secs: u64,
+    /// Data folder of the embedded cluster.
+    pub data_dir: PathBuf,
+    /// Folder with `initdb` and `postgres`. Empty: search `PATH`, then `/usr/lib/postgresql/*/bin`.
+    pub pg_bin_dir: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TenantSettings {
+    /// Folder with `gminy.csv`, `powiaty.csv` and per-gmina branding folders named by TERYT code.
+    pub dir: PathBuf,
+    /// How long a resolved host stays cached (changes are also pushed through LISTEN/NOTIFY).
+    pub cache_ttl_secs: u64,
+    /// How many tenant schemas are migrated at once.
+    pub migrate_concurrency: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LogSettings {
+    /// `tracing` filter directive, e.g. `info,pestor_web=debug`.
+    pub filter: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            server: ServerSettings {
+                bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+                base_domain: "localhost".into(),
+                public_scheme: "http".into(),
+                public_port: 8080,
+                trusted_proxies: Vec::new(),
+                request_timeout_secs: 30,
+                shutdown_grace_secs: 20,
+            },
+            database: DatabaseSettings {
+                url: String::new(),
+                max_connections: 20,
+                acquire_timeout_secs: 5,
+                data_dir: PathBuf::from(".pestor/postgres"),
+                pg_bin_dir: String::new(),
+            },
+            tenants: TenantSettings {
+                dir: PathBuf::from("tenants"),
+                cache_ttl_secs: 60,
+                migrate_concurrency: 8,
+            },
+            log: LogSettings { filter: "info".into() },
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults, then `file` (if given), then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_from(file, None)
+    }
+
+    /// Like [`Settings::load`], with the environment given explicitly (for tests).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: Option<std::collections::HashMap<String, String>>,
+    ) -> Result<Self, ConfigError> {
+        let defaults = config::Config::try_from(&Settings::default())?;
+        let mut builder = config::Config::builder().add_source(defaults);
+        if let Some(file) = file {
+            builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml).required(true));
+        }
+        let env_source = config::Environment::with_prefix("PESTOR")
+            .prefix_separator("__")
+            .separator("__")
+            .list_separator(",")
+            .with_list_parse_key("server.trusted_proxies")
+            .try_parsing(true)
+            .source(env);
+        let settings: Settings = builder.add_source(env_source).build()?.try_deserialize()?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let d = &self.server.base_domain;
+        let valid_domain = !d.is_empty()
+            && d.split('.').all(|l| {
+                !l.is_empty() && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            });
+        if !valid_domain {
+            return Err(ConfigError::Invalid(format!(
+                "server.base_domain „{d}” musi być nazwą domeny małymi literami"
+            )));
+        }
+        if !matches!(self.server.public_scheme.as_str(), "http" | "https") {
+            return Err(ConfigError::Invalid("server.public_scheme musi być http albo https".into()));
+        }
+        if self.database.max_connections == 0 || self.tenants.migrate_concurrency == 0 {
+            return Err(ConfigError::Invalid(
+                "database.max_connections i tenants.migrate_concurrency muszą być większe od zera".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The effective configuration as TOML, with secrets replaced by `***`.
+    pub fn redacted_toml(&self) -> String {
+        let mut copy = self.clone();
+        copy.database.url = redact_url(&copy.database.url);
+        let value = serde_json::to_value(&copy).expect("settings serialise");
+        render_toml(&value)
+    }
+
+    /// Base URL of a host of this deployment (`sub` = `None` for the regional portal).
+    pub fn host_url(&self, sub: Option<&str>) -> String {
+        let host = match sub {
+            Some(s) => format!("{s}.{}", self.server.base_domain),
+            None => self.server.base_domain.clone(),
+        };
+        match self.server.public_port {
+            0 => format!("{}://{host}", self.server.public_scheme),
+            p => format!("{}://{host}:{p}", self.server.public_scheme),
+        }
+    }
+}
+
+/// Hides the password of a `scheme://user:password@host/…` URL.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_owned() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+// The settings are two levels deep, so a tiny renderer beats pulling a TOML serializer in here.
+fn render_toml(value: &serde_json::Value) -> String {
+    let mut out = String::new();
+    if let serde_json::Value::Object(sections) = value {
+        for (name, section) in sections {
+            out.push_str(&format!("[{name}]\n"));
+            if let serde_json::Value::Object(keys) = section {
+                for (k, v) in keys {
+                    out.push_str(&format!("{k} = {v}\n"));
+                }
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> Option<HashMap<String, String>> {
+        Some(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(s, Settings::default());
+        assert_eq!(s.host_url(Some("torun")), "http://torun.localhost:8080");
+        assert_eq!(s.host_url(None), "http://localhost:8080");
+    }
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        let dir = tempfile_dir();
+        let file = dir.join("pestor.toml");
+        std::fs::write(&file, "[server]\nbase_domain = \"kujawsko-pomorskie.pes.pl\"\npublic_port = 0\n[database]\nmax_connections = 7\n").unwrap();
+        let s = Settings::load_from(
+            Some(&file),
+            env(&[
+                ("PESTOR__DATABASE__MAX_CONNECTIONS", "9"),
+                ("PESTOR__DATABASE__URL", "postgres://app:tajne@db/pestor"),
+                ("PESTOR__SERVER__TRUSTED_PROXIES", "10.0.0.1,10.0.0.2"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.server.base_domain, "kujawsko-pomorskie.pes.pl");
+        assert_eq!(s.database.max_connections, 9);
+        assert_eq!(s.server.trusted_proxies.len(), 2);
+        assert_eq!(s.host_url(Some("torun")), "http://torun.kujawsko-pomorskie.pes.pl");
+        let shown = s.redacted_toml();
+        assert!(shown.contains("url = \"postgres://app:***@db/pestor\""), "{shown}");
+        assert!(!shown.contains("tajne"));
+        assert!(shown.contains("[tenants]"));
+    }
+
+    #[test]
+    fn invalid_values_are_refused_with_the_key_named() {
+        let err = Settings::load_from(None, env(&[("PESTOR__SERVER__BASE_DOMAIN", "Bad Domain")])).unwrap_err();
+        assert!(err.to_string().contains("server.base_domain"), "{err}");
+        let err = Settings::load_from(None, env(&[("PESTOR__DATABASE__MAX_CONNECTIONS", "dużo")]));
+        assert!(err.is_err());
+        assert!(Settings::load_from(Some(Path::new("/nonexistent/pestor.toml")), env(&[])).is_err());
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("pestor-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}
