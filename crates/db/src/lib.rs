@@ -1,1 +1,86 @@
+//! PostgreSQL access: the pool, the embedded cluster, the two migration sets, the tenant registry in
+//! the public schema and the tenant handle — the only way to reach a gmina's tables.
 
+pub mod embedded;
+pub mod handle;
+pub mod migrate;
+pub mod tenants;
+
+use std::time::Duration;
+
+use pestor_core::{IdError, RegistryError, TenantStatus};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, PgPool};
+
+pub use embedded::{EmbeddedError, EmbeddedOptions, EmbeddedPostgres};
+pub use handle::{TenantDb, TenantTx};
+pub use migrate::{MigrationReport, TenantMigration};
+pub use tenants::{Tenant, TenantStore};
+
+/// The channel on which every change to a tenant is announced, so every running instance drops its caches.
+pub const TENANT_CHANNEL: &str = "pestor_tenants";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    #[error("migracja nie powiodła się: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Embedded(#[from] EmbeddedError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error(transparent)]
+    Id(#[from] IdError),
+    #[error("nie ma gminy „{0}” w rejestrze")]
+    UnknownTenant(String),
+    #[error("gmina {slug} ma status „{status}”: {action} jest niemożliwe")]
+    WrongStatus { slug: String, status: TenantStatus, action: &'static str },
+    #[error("domena „{0}” jest niepoprawna albo należy do platformy")]
+    BadDomain(String),
+}
+
+pub type Result<T, E = DbError> = std::result::Result<T, E>;
+
+/// The shared pool and the options it was built from (migrations open their own connections).
+#[derive(Clone)]
+pub struct Database {
+    pub pool: PgPool,
+    connect: PgConnectOptions,
+}
+
+impl Database {
+    /// Connects with the public schema as the only search path: tenant tables are unreachable
+    /// unless a [`TenantTx`] sets the path for its own transaction.
+    pub async fn connect(options: PgConnectOptions, max_connections: u32, acquire_timeout: Duration) -> Result<Self> {
+        let connect = options.options([("search_path", "public")]).disable_statement_logging();
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(acquire_timeout)
+            .connect_with(connect.clone())
+            .await?;
+        Ok(Self { pool, connect })
+    }
+
+    pub fn connect_options(&self) -> &PgConnectOptions {
+        &self.connect
+    }
+}
+
+/// Creates `name` on the server unless it exists (used for the embedded cluster's first start).
+pub async fn ensure_database(admin: &PgConnectOptions, name: &str) -> Result<()> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect_with(admin).await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await?;
+    if !exists {
+        if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            return Err(DbError::BadDomain(name.into()));
+        }
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut conn).await?;
+    }
+    conn.close().await?;
+    Ok(())
+}

@@ -1,0 +1,389 @@
+//! The live tenant table in the public schema: sync from the registry, provisioning, suspension,
+//! domains and host lookups. Every change is announced on [`crate::TENANT_CHANNEL`].
+
+use pestor_core::{BrandingOverrides, GminaKind, Registry, Slug, TenantStatus, Teryt};
+use sqlx::{PgConnection, PgPool};
+
+use crate::handle::TenantDb;
+use crate::migrate::{self, MigrationReport, TenantMigration};
+use crate::{Database, DbError, Result, TENANT_CHANNEL};
+
+/// A gmina as the running platform sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Tenant {
+    pub teryt: Teryt,
+    pub slug: Slug,
+    pub name: String,
+    pub kind: GminaKind,
+    pub powiat_teryt: String,
+    pub powiat_name: String,
+    pub seat: String,
+    pub location: Option<(f64, f64)>,
+    pub status: TenantStatus,
+    pub schema_version: Option<i64>,
+    /// Branding edits made in the admin panel (layered over the files in `tenants/`).
+    pub branding: BrandingOverrides,
+}
+
+impl Tenant {
+    /// The handle to this gmina's schema.
+    pub fn db(&self, pool: &PgPool) -> TenantDb {
+        TenantDb::new(pool.clone(), self.teryt.schema())
+    }
+}
+
+const TENANT_COLUMNS: &str = "t.teryt, t.slug, t.name, t.kind, t.powiat_teryt, p.name AS powiat_name, t.seat, \
+     t.lat, t.lon, t.status, t.schema_version, t.branding";
+
+#[derive(sqlx::FromRow)]
+struct TenantRow {
+    teryt: String,
+    slug: String,
+    name: String,
+    kind: String,
+    powiat_teryt: String,
+    powiat_name: String,
+    seat: String,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    status: String,
+    schema_version: Option<i64>,
+    branding: sqlx::types::Json<serde_json::Value>,
+}
+
+impl TryFrom<TenantRow> for Tenant {
+    type Error = DbError;
+    fn try_from(r: TenantRow) -> Result<Self> {
+        let corrupt = |what: &str| DbError::Sqlx(sqlx::Error::Decode(format!("tenants.{what}: {}", r.teryt).into()));
+        Ok(Tenant {
+            teryt: Teryt::parse(&r.teryt)?,
+            slug: Slug::parse(&r.slug)?,
+            kind: GminaKind::parse(&r.kind).ok_or_else(|| corrupt("kind"))?,
+            status: TenantStatus::parse(&r.status).ok_or_else(|| corrupt("status"))?,
+            // A malformed edit must not take the gmina down: fall back to the files' branding.
+            branding: serde_json::from_value(r.branding.0.clone()).unwrap_or_default(),
+            location: r.lat.zip(r.lon),
+            name: r.name,
+            powiat_teryt: r.powiat_teryt,
+            powiat_name: r.powiat_name,
+            seat: r.seat,
+            schema_version: r.schema_version,
+        })
+    }
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub added: usize,
+    pub updated: usize,
+    /// (old slug, new slug)
+    pub renamed: Vec<(String, String)>,
+}
+
+/// Where a host's first label leads.
+#[derive(Debug, Clone)]
+pub enum SlugLookup {
+    Tenant(Box<Tenant>),
+    /// A former slug: redirect to the gmina's current one.
+    MovedTo(Slug),
+    Unknown,
+}
+
+#[derive(Clone)]
+pub struct TenantStore {
+    db: Database,
+}
+
+impl TenantStore {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+
+    fn pool(&self) -> &PgPool {
+        &self.db.pool
+    }
+
+    /// Loads the registry into the public schema. Idempotent: a second run changes nothing.
+    /// A changed slug keeps the gmina's data (it is keyed by TERYT) and its old host redirects.
+    pub async fn sync(&self, registry: &Registry) -> Result<SyncReport> {
+        let mut tx = self.pool().begin().await?;
+        for p in &registry.powiats {
+            sqlx::query(
+                "INSERT INTO powiats (teryt, name, seat) VALUES ($1, $2, $3) \
+                 ON CONFLICT (teryt) DO UPDATE SET name = EXCLUDED.name, seat = EXCLUDED.seat",
+            )
+            .bind(&p.teryt)
+            .bind(&p.name)
+            .bind(&p.seat)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut report = SyncReport::default();
+        for g in &registry.gminas {
+            let old: Option<(String, String, String, String, Option<f64>, Option<f64>)> = sqlx::query_as(
+                "SELECT slug, name, kind, seat, lat, lon FROM tenants WHERE teryt = $1 FOR UPDATE",
+            )
+            .bind(g.teryt.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (lat, lon) = (g.location.map(|l| l.0), g.location.map(|l| l.1));
+            let new = (g.slug.to_string(), g.name.clone(), g.kind.as_str().to_owned(), g.seat.clone(), lat, lon);
+            match &old {
+                None => report.added += 1,
+                Some(o) if *o == new => continue,
+                Some(o) => {
+                    report.updated += 1;
+                    if o.0 != new.0 {
+                        report.renamed.push((o.0.clone(), new.0.clone()));
+                        sqlx::query(
+                            "INSERT INTO tenant_slug_history (slug, teryt) VALUES ($1, $2) \
+                             ON CONFLICT (slug) DO UPDATE SET teryt = EXCLUDED.teryt, retired_at = now()",
+                        )
+                        .bind(&o.0)
+                        .bind(g.teryt.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+            }
+            sqlx::query(
+                "INSERT INTO tenants (teryt, slug, name, kind, powiat_teryt, seat, lat, lon) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (teryt) DO UPDATE SET slug = EXCLUDED.slug, name = EXCLUDED.name, kind = EXCLUDED.kind, \
+                 powiat_teryt = EXCLUDED.powiat_teryt, seat = EXCLUDED.seat, lat = EXCLUDED.lat, lon = EXCLUDED.lon, \
+                 updated_at = now()",
+            )
+            .bind(g.teryt.as_str())
+            .bind(g.slug.as_str())
+            .bind(&g.name)
+            .bind(g.kind.as_str())
+            .bind(&g.powiat_teryt)
+            .bind(&g.seat)
+            .bind(lat)
+            .bind(lon)
+            .execute(&mut *tx)
+            .await?;
+            // A slug in use again is no longer a redirect.
+            sqlx::query("DELETE FROM tenant_slug_history WHERE slug = $1")
+                .bind(g.slug.as_str())
+                .execute(&mut *tx)
+                .await?;
+            let action = if old.is_none() { "register" } else { "update" };
+            log_event(&mut tx, &g.teryt, action, &format!("adres {}", g.slug)).await?;
+        }
+        if report != SyncReport::default() {
+            notify(&mut tx, "*").await?;
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    pub async fn list(&self) -> Result<Vec<Tenant>> {
+        let rows: Vec<TenantRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {TENANT_COLUMNS} FROM tenants t JOIN powiats p ON p.teryt = t.powiat_teryt ORDER BY t.teryt"
+        )))
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(Tenant::try_from).collect()
+    }
+
+    /// Finds a gmina by slug or TERYT code.
+    pub async fn find(&self, key: &str) -> Result<Tenant> {
+        let row: Option<TenantRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {TENANT_COLUMNS} FROM tenants t JOIN powiats p ON p.teryt = t.powiat_teryt \
+             WHERE t.slug = $1 OR t.teryt = $1"
+        )))
+        .bind(key)
+        .fetch_optional(self.pool())
+        .await?;
+        row.ok_or_else(|| DbError::UnknownTenant(key.to_owned()))?.try_into()
+    }
+
+    /// Resolves the first label of a platform host.
+    pub async fn lookup_slug(&self, slug: &str) -> Result<SlugLookup> {
+        match self.find_by("t.slug = $1", slug).await? {
+            Some(t) => Ok(SlugLookup::Tenant(Box::new(t))),
+            None => {
+                let moved: Option<String> = sqlx::query_scalar(
+                    "SELECT t.slug FROM tenant_slug_history h JOIN tenants t ON t.teryt = h.teryt WHERE h.slug = $1",
+                )
+                .bind(slug)
+                .fetch_optional(self.pool())
+                .await?;
+                Ok(match moved {
+                    Some(s) => SlugLookup::MovedTo(Slug::parse(&s)?),
+                    None => SlugLookup::Unknown,
+                })
+            }
+        }
+    }
+
+    /// Resolves a custom domain.
+    pub async fn lookup_domain(&self, domain: &str) -> Result<Option<Tenant>> {
+        self.find_by("t.teryt = (SELECT teryt FROM tenant_domains WHERE domain = $1)", domain).await
+    }
+
+    async fn find_by(&self, condition: &'static str, value: &str) -> Result<Option<Tenant>> {
+        let row: Option<TenantRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {TENANT_COLUMNS} FROM tenants t JOIN powiats p ON p.teryt = t.powiat_teryt WHERE {condition}"
+        )))
+        .bind(value)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(Tenant::try_from).transpose()
+    }
+
+    /// Creates and migrates the gmina's schema and makes it active. Idempotent; a suspended gmina is
+    /// migrated but stays suspended.
+    pub async fn provision(&self, key: &str) -> Result<Tenant> {
+        let tenant = self.find(key).await?;
+        self.provision_teryt(&tenant.teryt).await?;
+        self.find(tenant.teryt.as_str()).await
+    }
+
+    async fn provision_teryt(&self, teryt: &Teryt) -> Result<()> {
+        let status: String = sqlx::query_scalar("SELECT status FROM tenants WHERE teryt = $1")
+            .bind(teryt.as_str())
+            .fetch_one(self.pool())
+            .await?;
+        if status == TenantStatus::Archived.as_str() {
+            return Err(DbError::WrongStatus {
+                slug: teryt.to_string(),
+                status: TenantStatus::Archived,
+                action: "udostępnienie",
+            });
+        }
+        let version = migrate::migrate_tenant_schema(&self.db, &teryt.schema()).await?;
+        let tenant = self.find(teryt.as_str()).await?;
+        let mut data = tenant.db(self.pool()).begin().await?;
+        sqlx::query("INSERT INTO tenant_info (teryt) VALUES ($1) ON CONFLICT (singleton) DO NOTHING")
+            .bind(teryt.as_str())
+            .execute(&mut *data)
+            .await?;
+        data.commit().await?;
+
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE tenants SET schema_version = $2, provisioned_at = coalesce(provisioned_at, now()), \
+             status = CASE WHEN status = 'registered' THEN 'active' ELSE status END, \
+             status_changed_at = CASE WHEN status = 'registered' THEN now() ELSE status_changed_at END, \
+             updated_at = now() \
+             WHERE teryt = $1",
+        )
+        .bind(teryt.as_str())
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        if status == TenantStatus::Registered.as_str() {
+            log_event(&mut tx, teryt, "provision", &format!("wersja schematu {version}")).await?;
+        }
+        notify(&mut tx, teryt.as_str()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Provisions every registered gmina and migrates every provisioned one, `concurrency` at a time.
+    pub async fn provision_all(&self, concurrency: usize, progress: impl FnMut(&TenantMigration)) -> Result<MigrationReport> {
+        let targets = self.tenants_with_status(&["registered", "active", "suspended"]).await?;
+        Ok(migrate::for_each_tenant(targets, concurrency, |t| async move { self.provision_teryt(&t).await }, progress).await)
+    }
+
+    /// Applies pending tenant migrations to every provisioned gmina (active or suspended).
+    pub async fn migrate_all(&self, concurrency: usize, progress: impl FnMut(&TenantMigration)) -> Result<MigrationReport> {
+        let targets = self.tenants_with_status(&["active", "suspended"]).await?;
+        Ok(migrate::for_each_tenant(targets, concurrency, |t| async move { self.provision_teryt(&t).await }, progress).await)
+    }
+
+    async fn tenants_with_status(&self, statuses: &[&str]) -> Result<Vec<(Teryt, String)>> {
+        let statuses: Vec<String> = statuses.iter().map(|s| s.to_string()).collect();
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT teryt, slug FROM tenants WHERE status = ANY($1) ORDER BY teryt")
+                .bind(&statuses)
+                .fetch_all(self.pool())
+                .await?;
+        rows.into_iter().map(|(t, s)| Ok((Teryt::parse(&t)?, s))).collect()
+    }
+
+    pub async fn suspend(&self, key: &str, reason: &str) -> Result<Tenant> {
+        self.transition(key, TenantStatus::Active, TenantStatus::Suspended, "zawieszenie", reason).await
+    }
+
+    pub async fn resume(&self, key: &str) -> Result<Tenant> {
+        self.transition(key, TenantStatus::Suspended, TenantStatus::Active, "wznowienie", "").await
+    }
+
+    async fn transition(
+        &self,
+        key: &str,
+        from: TenantStatus,
+        to: TenantStatus,
+        action: &'static str,
+        detail: &str,
+    ) -> Result<Tenant> {
+        let tenant = self.find(key).await?;
+        if tenant.status == to {
+            return Ok(tenant);
+        }
+        if tenant.status != from {
+            return Err(DbError::WrongStatus { slug: tenant.slug.to_string(), status: tenant.status, action });
+        }
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE tenants SET status = $2, status_changed_at = now(), updated_at = now() WHERE teryt = $1")
+            .bind(tenant.teryt.as_str())
+            .bind(to.as_str())
+            .execute(&mut *tx)
+            .await?;
+        log_event(&mut tx, &tenant.teryt, to.as_str(), detail).await?;
+        notify(&mut tx, tenant.teryt.as_str()).await?;
+        tx.commit().await?;
+        self.find(tenant.teryt.as_str()).await
+    }
+
+    /// Adds a custom domain. `base_domain` hosts are refused: they route by slug already.
+    pub async fn add_domain(&self, key: &str, domain: &str, base_domain: &str) -> Result<()> {
+        let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+        let valid = domain.contains('.')
+            && domain.len() <= 253
+            && domain.split('.').all(|l| {
+                !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-')
+                    && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+        if !valid || domain == base_domain || domain.ends_with(&format!(".{base_domain}")) {
+            return Err(DbError::BadDomain(domain));
+        }
+        let tenant = self.find(key).await?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("INSERT INTO tenant_domains (domain, teryt) VALUES ($1, $2) ON CONFLICT (domain) DO UPDATE SET teryt = EXCLUDED.teryt")
+            .bind(&domain)
+            .bind(tenant.teryt.as_str())
+            .execute(&mut *tx)
+            .await?;
+        log_event(&mut tx, &tenant.teryt, "domain-add", &domain).await?;
+        notify(&mut tx, tenant.teryt.as_str()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Counts of tenants by status, for `/metrics`.
+    pub async fn count_by_status(&self) -> Result<Vec<(String, i64)>> {
+        Ok(sqlx::query_as("SELECT status, count(*) FROM tenants GROUP BY status ORDER BY status")
+            .fetch_all(self.pool())
+            .await?)
+    }
+}
+
+async fn log_event(conn: &mut PgConnection, teryt: &Teryt, action: &str, detail: &str) -> Result<()> {
+    sqlx::query("INSERT INTO tenant_events (teryt, action, detail) VALUES ($1, $2, $3)")
+        .bind(teryt.as_str())
+        .bind(action)
+        .bind(detail)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Delivered at commit, so listeners never see a change that was rolled back.
+async fn notify(conn: &mut PgConnection, payload: &str) -> Result<()> {
+    sqlx::query("SELECT pg_notify($1, $2)").bind(TENANT_CHANNEL).bind(payload).execute(conn).await?;
+    Ok(())
+}
