@@ -91,7 +91,7 @@ impl Default for Settings {
                 cache_ttl_secs: 60,
                 migrate_concurrency: 8,
             },
-            log: LogSettings { filter: "info".into() },
+            log: LogSettings { filter: "info,sqlx=warn".into() },
         }
     }
 }

@@ -292,3 +292,28 @@ mod tests {
         assert!(matches!(&base.with_overrides(&o).unwrap_err()[0], BrandingError::MapCentre { .. }));
     }
 }
+
+/// Reads `branding.toml` from a gmina's folder (if present) and applies it to the registry defaults.
+/// The folder is named by TERYT code, so renaming a slug keeps the branding.
+pub fn load_branding_file(tenants_dir: &std::path::Path, g: &Gmina) -> Result<Branding, Vec<BrandingError>> {
+    let defaults = Branding::defaults_for(g);
+    let path = tenants_dir.join(g.teryt.as_str()).join("branding.toml");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(defaults),
+        Err(e) => return Err(vec![BrandingError::File { path: path.display().to_string(), message: e.to_string() }]),
+    };
+    let overrides = BrandingOverrides::from_toml(&text)
+        .map_err(|message| vec![BrandingError::File { path: path.display().to_string(), message }])?;
+    let branding = defaults.with_overrides(&overrides)?;
+    if let Some(logo) = &branding.logo {
+        let logo_path = path.with_file_name(logo);
+        if !logo_path.is_file() {
+            return Err(vec![BrandingError::File {
+                path: logo_path.display().to_string(),
+                message: "brak pliku herbu lub logo".into(),
+            }]);
+        }
+    }
+    Ok(branding)
+}

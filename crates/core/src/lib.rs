@@ -3,10 +3,12 @@
 //! Nothing here touches the network or the database, so every rule is unit-tested in isolation.
 
 pub mod branding;
+pub mod collation;
 pub mod ids;
 pub mod registry;
 
-pub use branding::{Branding, BrandingError, BrandingOverrides, Colour};
+pub use branding::{Branding, BrandingError, BrandingOverrides, Colour, load_branding_file};
+pub use collation::polish_sort_key;
 pub use ids::{IdError, SchemaName, Slug, Teryt};
 pub use registry::{Gmina, GminaKind, Powiat, Registry, RegistryError};
 

@@ -10,6 +10,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
+
 use std::time::{Duration, Instant};
 
 use sqlx::postgres::PgConnectOptions;
@@ -55,8 +56,8 @@ impl Default for EmbeddedOptions {
 
 pub struct EmbeddedPostgres {
     root: PathBuf,
-    pid: u32,
-    exit: Arc<Mutex<Option<std::process::ExitStatus>>>,
+    /// `None` when another process of ours already runs the cluster and we only connect to it.
+    server: Option<(u32, ExitSlot)>,
 }
 
 /// The user the server runs as: ourselves, or `postgres` when we are root.
@@ -78,6 +79,11 @@ impl EmbeddedPostgres {
         std::fs::create_dir_all(root).map_err(io(root))?;
         let root = std::fs::canonicalize(root).map_err(io(root))?;
         let (data, run) = (root.join("pgdata"), root.join("run"));
+        // `pestor serve` may already run this cluster; CLI commands then share it.
+        let attached = Self { root: root.clone(), server: None };
+        if run.join(format!(".s.PGSQL.{PORT}")).exists() && attached.accepts_connections().await {
+            return Ok(attached);
+        }
         std::fs::create_dir_all(&run).map_err(io(&run))?;
         std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o755)).map_err(io(&run))?;
         chown(&root, run_as).map_err(io(&root))?;
@@ -107,7 +113,7 @@ impl EmbeddedPostgres {
         }
         cmd.stdin(Stdio::null()).stdout(log.try_clone().map_err(io(&log_path))?).stderr(log);
         let (pid, exit) = spawn_tied_to_process(cmd).map_err(io(&bin))?;
-        let server = Self { root, pid, exit };
+        let server = Self { root, server: Some((pid, exit)) };
         server.wait_ready(&log_path).await?;
         Ok(server)
     }
@@ -129,13 +135,9 @@ impl EmbeddedPostgres {
         let started = Instant::now();
         let limit = Duration::from_secs(60);
         loop {
-            let exited = self.exit.lock().expect("exit lock").is_some();
-            if !exited {
-                let opts = self.connect_options("postgres").disable_statement_logging();
-                if let Ok(conn) = sqlx::PgConnection::connect_with(&opts).await {
-                    let _ = conn.close().await;
-                    return Ok(());
-                }
+            let exited = self.has_exited();
+            if !exited && self.accepts_connections().await {
+                return Ok(());
             }
             if exited || started.elapsed() > limit {
                 let text = std::fs::read_to_string(log).unwrap_or_default();
@@ -147,11 +149,28 @@ impl EmbeddedPostgres {
         }
     }
 
+    async fn accepts_connections(&self) -> bool {
+        let opts = self.connect_options("postgres").disable_statement_logging();
+        match sqlx::PgConnection::connect_with(&opts).await {
+            Ok(conn) => {
+                let _ = conn.close().await;
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn has_exited(&self) -> bool {
+        self.server.as_ref().is_some_and(|(_, exit)| exit.lock().expect("exit lock").is_some())
+    }
+
     /// Fast shutdown: open transactions are rolled back, the data folder is left consistent.
+    /// Does nothing for a cluster another process started.
     pub async fn stop(self) {
-        signal(self.pid, libc::SIGINT);
+        let Some((pid, _)) = &self.server else { return };
+        signal(*pid, libc::SIGINT);
         let deadline = Instant::now() + Duration::from_secs(30);
-        while self.exit.lock().expect("exit lock").is_none() && Instant::now() < deadline {
+        while !self.has_exited() && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -222,6 +241,8 @@ type ExitSlot = Arc<Mutex<Option<std::process::ExitStatus>>>;
 /// which only ends with the process or the child — goes away.
 fn spawn_tied_to_process(mut cmd: Command) -> std::io::Result<(u32, ExitSlot)> {
     set_parent_death_signal(&mut cmd);
+    // Own process group: a Ctrl-C in the terminal reaches us, and we stop the server after draining.
+    cmd.process_group(0);
     let exit: ExitSlot = Arc::new(Mutex::new(None));
     let (tx, rx) = std::sync::mpsc::channel();
     let slot = exit.clone();

@@ -1,7 +1,7 @@
 //! The live tenant table in the public schema: sync from the registry, provisioning, suspension,
 //! domains and host lookups. Every change is announced on [`crate::TENANT_CHANNEL`].
 
-use pestor_core::{BrandingOverrides, GminaKind, Registry, Slug, TenantStatus, Teryt};
+use pestor_core::{BrandingOverrides, Gmina, GminaKind, Registry, Slug, TenantStatus, Teryt};
 use sqlx::{PgConnection, PgPool};
 
 use crate::handle::TenantDb;
@@ -11,14 +11,8 @@ use crate::{Database, DbError, Result, TENANT_CHANNEL};
 /// A gmina as the running platform sees it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Tenant {
-    pub teryt: Teryt,
-    pub slug: Slug,
-    pub name: String,
-    pub kind: GminaKind,
-    pub powiat_teryt: String,
-    pub powiat_name: String,
-    pub seat: String,
-    pub location: Option<(f64, f64)>,
+    /// Registry facts as synced into the public schema.
+    pub gmina: Gmina,
     pub status: TenantStatus,
     pub schema_version: Option<i64>,
     /// Branding edits made in the admin panel (layered over the files in `tenants/`).
@@ -28,7 +22,15 @@ pub struct Tenant {
 impl Tenant {
     /// The handle to this gmina's schema.
     pub fn db(&self, pool: &PgPool) -> TenantDb {
-        TenantDb::new(pool.clone(), self.teryt.schema())
+        TenantDb::new(pool.clone(), self.gmina.teryt.schema())
+    }
+
+    pub fn teryt(&self) -> &Teryt {
+        &self.gmina.teryt
+    }
+
+    pub fn slug(&self) -> &Slug {
+        &self.gmina.slug
     }
 }
 
@@ -56,18 +58,20 @@ impl TryFrom<TenantRow> for Tenant {
     fn try_from(r: TenantRow) -> Result<Self> {
         let corrupt = |what: &str| DbError::Sqlx(sqlx::Error::Decode(format!("tenants.{what}: {}", r.teryt).into()));
         Ok(Tenant {
-            teryt: Teryt::parse(&r.teryt)?,
-            slug: Slug::parse(&r.slug)?,
-            kind: GminaKind::parse(&r.kind).ok_or_else(|| corrupt("kind"))?,
             status: TenantStatus::parse(&r.status).ok_or_else(|| corrupt("status"))?,
             // A malformed edit must not take the gmina down: fall back to the files' branding.
             branding: serde_json::from_value(r.branding.0.clone()).unwrap_or_default(),
-            location: r.lat.zip(r.lon),
-            name: r.name,
-            powiat_teryt: r.powiat_teryt,
-            powiat_name: r.powiat_name,
-            seat: r.seat,
             schema_version: r.schema_version,
+            gmina: Gmina {
+                teryt: Teryt::parse(&r.teryt)?,
+                slug: Slug::parse(&r.slug)?,
+                kind: GminaKind::parse(&r.kind).ok_or_else(|| corrupt("kind"))?,
+                location: r.lat.zip(r.lon),
+                name: r.name,
+                powiat_teryt: r.powiat_teryt,
+                powiat_name: r.powiat_name,
+                seat: r.seat,
+            },
         })
     }
 }
@@ -237,8 +241,8 @@ impl TenantStore {
     /// migrated but stays suspended.
     pub async fn provision(&self, key: &str) -> Result<Tenant> {
         let tenant = self.find(key).await?;
-        self.provision_teryt(&tenant.teryt).await?;
-        self.find(tenant.teryt.as_str()).await
+        self.provision_teryt(tenant.teryt()).await?;
+        self.find(tenant.teryt().as_str()).await
     }
 
     async fn provision_teryt(&self, teryt: &Teryt) -> Result<()> {
@@ -325,18 +329,18 @@ impl TenantStore {
             return Ok(tenant);
         }
         if tenant.status != from {
-            return Err(DbError::WrongStatus { slug: tenant.slug.to_string(), status: tenant.status, action });
+            return Err(DbError::WrongStatus { slug: tenant.slug().to_string(), status: tenant.status, action });
         }
         let mut tx = self.pool().begin().await?;
         sqlx::query("UPDATE tenants SET status = $2, status_changed_at = now(), updated_at = now() WHERE teryt = $1")
-            .bind(tenant.teryt.as_str())
+            .bind(tenant.teryt().as_str())
             .bind(to.as_str())
             .execute(&mut *tx)
             .await?;
-        log_event(&mut tx, &tenant.teryt, to.as_str(), detail).await?;
-        notify(&mut tx, tenant.teryt.as_str()).await?;
+        log_event(&mut tx, tenant.teryt(), to.as_str(), detail).await?;
+        notify(&mut tx, tenant.teryt().as_str()).await?;
         tx.commit().await?;
-        self.find(tenant.teryt.as_str()).await
+        self.find(tenant.teryt().as_str()).await
     }
 
     /// Adds a custom domain. `base_domain` hosts are refused: they route by slug already.
@@ -355,11 +359,11 @@ impl TenantStore {
         let mut tx = self.pool().begin().await?;
         sqlx::query("INSERT INTO tenant_domains (domain, teryt) VALUES ($1, $2) ON CONFLICT (domain) DO UPDATE SET teryt = EXCLUDED.teryt")
             .bind(&domain)
-            .bind(tenant.teryt.as_str())
+            .bind(tenant.teryt().as_str())
             .execute(&mut *tx)
             .await?;
-        log_event(&mut tx, &tenant.teryt, "domain-add", &domain).await?;
-        notify(&mut tx, tenant.teryt.as_str()).await?;
+        log_event(&mut tx, tenant.teryt(), "domain-add", &domain).await?;
+        notify(&mut tx, tenant.teryt().as_str()).await?;
         tx.commit().await?;
         Ok(())
     }

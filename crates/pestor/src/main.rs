@@ -1,1 +1,278 @@
-fn main() {}
+//! `pestor`: the one binary of the platform. Thin: parses the command line and calls the crates.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use pestor_config::Settings;
+use pestor_core::{Registry, TenantStatus, load_branding_file};
+use pestor_db::migrate::{self, MigrationReport, TenantMigration};
+use pestor_db::{Database, EmbeddedOptions, EmbeddedPostgres, TenantStore};
+
+#[derive(Parser)]
+#[command(name = "pestor", version, about = "Platforma PES — gminy województwa kujawsko-pomorskiego")]
+struct Cli {
+    /// TOML configuration file (also PESTOR_CONFIG); environment variables PESTOR__… override it.
+    #[arg(long, global = true, env = "PESTOR_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the web server.
+    Serve {
+        /// Before serving: load the registry and provision all 144 gminas (idempotent).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Applies the public migrations, then the tenant migrations of every provisioned gmina.
+    Migrate,
+    /// Manages gminas (tenants).
+    #[command(subcommand)]
+    Tenants(TenantsCommand),
+    /// Prints the effective configuration, secrets redacted.
+    Config,
+}
+
+#[derive(Subcommand)]
+enum TenantsCommand {
+    /// Loads tenants/gminy.csv into the database (idempotent) and checks every branding folder.
+    Sync,
+    /// Creates and migrates a gmina's schema and makes it active.
+    Provision {
+        /// Slug or TERYT code.
+        gmina: Option<String>,
+        #[arg(long, conflicts_with = "gmina")]
+        all: bool,
+    },
+    /// Suspends a gmina: its site answers 503 until resumed.
+    Suspend {
+        gmina: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Resumes a suspended gmina.
+    Resume { gmina: String },
+    /// Lists gminas with their status.
+    List,
+    /// Adds a custom domain to a gmina.
+    AddDomain { gmina: String, domain: String },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(&settings);
+    match run(cli.command, settings).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("błąd: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&settings.log.filter));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+    if let Command::Config = command {
+        print!("{}", settings.redacted_toml());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (db, embedded) = open_database(&settings).await?;
+    let outcome = dispatch(command, &settings, &db).await;
+    db.pool.close().await;
+    if let Some(pg) = embedded {
+        pg.stop().await;
+    }
+    outcome
+}
+
+async fn dispatch(command: Command, settings: &Settings, db: &Database) -> anyhow::Result<ExitCode> {
+    migrate::migrate_public(db).await.context("migracje schematu public")?;
+    let store = TenantStore::new(db.clone());
+    let concurrency = settings.tenants.migrate_concurrency;
+    match command {
+        Command::Config => unreachable!("handled before connecting"),
+        Command::Serve { demo } => {
+            if demo {
+                sync(settings, &store).await?;
+                let report = store.provision_all(concurrency, progress_printer()).await?;
+                print_report("udostępniono", &report);
+            }
+            serve(settings, db.clone()).await?;
+        }
+        Command::Migrate => {
+            let report = store.migrate_all(concurrency, progress_printer()).await?;
+            print_report("zmigrowano", &report);
+            if !report.is_success() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Tenants(cmd) => return tenants(cmd, settings, &store).await,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn tenants(cmd: TenantsCommand, settings: &Settings, store: &TenantStore) -> anyhow::Result<ExitCode> {
+    match cmd {
+        TenantsCommand::Sync => sync(settings, store).await?,
+        TenantsCommand::Provision { gmina: Some(g), all: false } => {
+            let t = store.provision(&g).await?;
+            println!("{} ({}): {}, schemat {}", t.gmina.slug, t.gmina.teryt, t.status, t.gmina.teryt.schema());
+        }
+        TenantsCommand::Provision { all: true, .. } => {
+            let report = store.provision_all(settings.tenants.migrate_concurrency, progress_printer()).await?;
+            print_report("udostępniono", &report);
+            if !report.is_success() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        TenantsCommand::Provision { .. } => anyhow::bail!("podaj gminę (adres lub kod TERYT) albo --all"),
+        TenantsCommand::Suspend { gmina, reason } => {
+            let t = store.suspend(&gmina, &reason).await?;
+            println!("{}: {}", t.gmina.slug, t.status);
+        }
+        TenantsCommand::Resume { gmina } => {
+            let t = store.resume(&gmina).await?;
+            println!("{}: {}", t.gmina.slug, t.status);
+        }
+        TenantsCommand::List => {
+            let tenants = store.list().await?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{:<8} {:<28} {:<11} {:>6}  nazwa", "TERYT", "adres", "status", "wersja")?;
+            for t in &tenants {
+                let version = t.schema_version.map_or("-".to_owned(), |v| v.to_string());
+                writeln!(out, "{:<8} {:<28} {:<11} {:>6}  {}", t.gmina.teryt, t.gmina.slug, t.status, version, t.gmina.name)?;
+            }
+            let count = |s: TenantStatus| tenants.iter().filter(|t| t.status == s).count();
+            writeln!(
+                out,
+                "razem {}: aktywne {}, zawieszone {}, zarejestrowane {}, zarchiwizowane {}",
+                tenants.len(),
+                count(TenantStatus::Active),
+                count(TenantStatus::Suspended),
+                count(TenantStatus::Registered),
+                count(TenantStatus::Archived)
+            )?;
+        }
+        TenantsCommand::AddDomain { gmina, domain } => {
+            store.add_domain(&gmina, &domain, &settings.server.base_domain).await?;
+            println!("{gmina}: dodano domenę {domain}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Loads the registry and refuses to proceed if any gmina's branding files are invalid.
+async fn sync(settings: &Settings, store: &TenantStore) -> anyhow::Result<()> {
+    let dir = &settings.tenants.dir;
+    let registry = Registry::load(dir).with_context(|| format!("rejestr gmin w {}", dir.display()))?;
+    let mut problems = Vec::new();
+    for g in &registry.gminas {
+        if let Err(errors) = load_branding_file(dir, g) {
+            problems.extend(errors.into_iter().map(|e| format!("{} ({}): {e}", g.slug, g.teryt)));
+        }
+    }
+    if !problems.is_empty() {
+        anyhow::bail!("niepoprawna identyfikacja wizualna:\n  {}", problems.join("\n  "));
+    }
+    let report = store.sync(&registry).await?;
+    println!(
+        "rejestr: {} gmin; dodano {}, zmieniono {}{}",
+        registry.gminas.len(),
+        report.added,
+        report.updated,
+        report.renamed.iter().map(|(o, n)| format!(", {o} → {n}")).collect::<String>()
+    );
+    Ok(())
+}
+
+fn progress_printer() -> impl FnMut(&TenantMigration) {
+    let tty = std::io::stderr().is_terminal();
+    move |p: &TenantMigration| {
+        let mut err = std::io::stderr().lock();
+        if let Some(e) = &p.error {
+            let _ = writeln!(err, "{}[{}/{}] {} ({}): BŁĄD: {e}", if tty { "\r" } else { "" }, p.done, p.total, p.slug, p.teryt);
+        } else if tty {
+            let _ = write!(err, "\r[{}/{}] {:<30}", p.done, p.total, p.slug);
+            if p.done == p.total {
+                let _ = writeln!(err);
+            }
+        }
+    }
+}
+
+fn print_report(verb: &str, r: &MigrationReport) {
+    println!("{verb} {} gmin w {:.1} s; błędy: {}", r.migrated, r.seconds, r.failed.len());
+    for (slug, teryt, e) in &r.failed {
+        println!("  {slug} ({teryt}): {e}");
+    }
+}
+
+async fn open_database(settings: &Settings) -> anyhow::Result<(Database, Option<EmbeddedPostgres>)> {
+    let db = &settings.database;
+    let timeout = Duration::from_secs(db.acquire_timeout_secs);
+    if !db.url.is_empty() {
+        let opts = db.url.parse().context("database.url")?;
+        return Ok((Database::connect(opts, db.max_connections, timeout).await?, None));
+    }
+    let opts = EmbeddedOptions {
+        bin_dir: (!db.pg_bin_dir.is_empty()).then(|| PathBuf::from(&db.pg_bin_dir)),
+        ..EmbeddedOptions::default()
+    };
+    let pg = EmbeddedPostgres::start(&db.data_dir, &opts).await?;
+    tracing::info!(dir = %pg.root().display(), "embedded PostgreSQL running");
+    pestor_db::ensure_database(&pg.connect_options("postgres"), "pestor").await?;
+    let database = Database::connect(pg.connect_options("pestor"), db.max_connections, timeout).await?;
+    Ok((database, Some(pg)))
+}
+
+async fn serve(settings: &Settings, db: Database) -> anyhow::Result<()> {
+    let state = pestor_web::AppState::new(db, settings.clone());
+    let invalidation = pestor_web::start_cache_invalidation(state.clone()).await?;
+    let listener = tokio::net::TcpListener::bind(settings.server.bind)
+        .await
+        .with_context(|| format!("nie można nasłuchiwać na {}", settings.server.bind))?;
+    println!("Platforma działa: {}/ (portal), {}/ (Toruń)", settings.host_url(None), settings.host_url(Some("torun")));
+    let grace = Duration::from_secs(settings.server.shutdown_grace_secs);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(pestor_web::serve(listener, state, async move {
+        let _ = stop_rx.await;
+    }));
+    shutdown_signal().await;
+    tracing::info!("shutting down; draining requests for up to {grace:?}");
+    let _ = stop_tx.send(());
+    match tokio::time::timeout(grace, server).await {
+        Ok(joined) => joined??,
+        Err(_) => tracing::warn!("requests still running after the grace period; stopping anyway"),
+    }
+    // The listener holds a pooled connection; closing the pool would wait for it forever.
+    invalidation.abort();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term.recv() => {}
+    }
+}

@@ -1,0 +1,87 @@
+//! One error type for every handler, mapped to a status and a Polish page in one place.
+//!
+//! `IntoResponse` only records *what* went wrong (an [`ErrorPage`] in the response extensions); the
+//! site layer then renders it with the gmina's branding, which plain `IntoResponse` cannot reach.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("nie znaleziono strony")]
+    NotFound,
+    #[error("nieznany adres serwisu")]
+    UnknownHost,
+    #[error("niepoprawny nagłówek Host")]
+    BadHost,
+    #[error("gmina {0} nie jest jeszcze na platformie")]
+    NotProvisioned(String),
+    #[error("serwis gminy {0} jest zawieszony")]
+    Suspended(String),
+    #[error(transparent)]
+    Db(#[from] pestor_db::DbError),
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    #[error("błąd szablonu: {0}")]
+    Template(#[from] minijinja::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// What the error page says; attached to the response and rendered by the site layer.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ErrorPage {
+    pub title: String,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound | AppError::UnknownHost | AppError::NotProvisioned(_) => StatusCode::NOT_FOUND,
+            AppError::BadHost => StatusCode::BAD_REQUEST,
+            AppError::Suspended(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Db(_) | AppError::Sqlx(_) | AppError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn page(&self) -> ErrorPage {
+        let (title, message) = match self {
+            AppError::NotFound => (
+                "Nie znaleziono strony",
+                "Strona o tym adresie nie istnieje albo została przeniesiona.".to_owned(),
+            ),
+            AppError::UnknownHost => (
+                "Nie ma takiego serwisu gminy",
+                "Pod tym adresem nie działa serwis żadnej gminy. Listę gmin znajdziesz w portalu województwa.".to_owned(),
+            ),
+            AppError::BadHost => ("Niepoprawne żądanie", "Adres serwisu w żądaniu jest niepoprawny.".to_owned()),
+            AppError::NotProvisioned(name) => (
+                "Serwis gminy nie jest jeszcze dostępny",
+                format!("{name} nie prowadzi jeszcze serwisu na platformie. Listę gmin znajdziesz w portalu województwa."),
+            ),
+            AppError::Suspended(name) => (
+                "Serwis gminy jest czasowo niedostępny",
+                format!("Serwis {name} został czasowo zawieszony. Spróbuj ponownie później lub skorzystaj z portalu województwa."),
+            ),
+            AppError::Db(_) | AppError::Sqlx(_) | AppError::Template(_) => (
+                "Błąd serwera",
+                "Wystąpił nieoczekiwany błąd. Zapisaliśmy go i zajmiemy się nim. Spróbuj ponownie za chwilę.".to_owned(),
+            ),
+        };
+        ErrorPage { title: title.to_owned(), message }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
+            tracing::error!(error = %self, "request failed");
+        }
+        let page = self.page();
+        let mut response = (status, page.message.clone()).into_response();
+        response.extensions_mut().insert(page);
+        response
+    }
+}

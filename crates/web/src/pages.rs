@@ -1,0 +1,224 @@
+//! Pages shared by every site: the regional portal, a gmina's home page, branding assets, error pages.
+
+use std::collections::BTreeMap;
+
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::value::Serde;
+use pestor_core::{TenantStatus, polish_sort_key};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::error::{AppError, AppResult, ErrorPage};
+use crate::site::{Site, TenantSite};
+use crate::state::AppState;
+
+#[derive(Serialize)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// Modules of a gmina site, in menu order. A module adds its entry here when its routes land, so the
+/// menu never links to a page that does not exist.
+const TENANT_MODULES: &[(&str, &str)] = &[("/", "Strona główna")];
+const PORTAL_MODULES: &[(&str, &str)] = &[("/", "Gminy regionu")];
+
+pub fn nav(site: &Site, current: &str) -> Vec<NavItem> {
+    let modules = match site {
+        Site::Portal => PORTAL_MODULES,
+        Site::Tenant(_) => TENANT_MODULES,
+    };
+    modules.iter().map(|(href, label)| NavItem { href, label, current: *href == current }).collect()
+}
+
+/// Renders `template` with the variables every page has (site name, branding, menu) plus `extra`.
+fn render(state: &AppState, site: &Site, template: &str, path: &str, extra: serde_json::Value) -> AppResult<String> {
+    let mut ctx = json!({
+        "portal_url": state.settings.host_url(None),
+        "nav": nav(site, path),
+    });
+    match site {
+        Site::Portal => {
+            ctx["tenant"] = json!(null);
+            ctx["site_name"] = json!("Portal gmin województwa kujawsko-pomorskiego");
+            ctx["logo_alt"] = json!("Województwo kujawsko-pomorskie");
+        }
+        Site::Tenant(t) => {
+            ctx["tenant"] = json!(t.tenant.gmina.slug);
+            ctx["site_name"] = json!(t.branding.display_name);
+            ctx["logo_alt"] = json!(t.branding.logo_alt);
+            ctx["branding"] = json!(t.branding);
+            ctx["gmina"] = json!(t.tenant.gmina);
+        }
+    }
+    if let (Some(ctx), serde_json::Value::Object(extra)) = (ctx.as_object_mut(), extra) {
+        ctx.extend(extra);
+    }
+    Ok(site.env(&state.portal_env).get_template(template)?.render(Serde(&ctx))?)
+}
+
+pub fn render_error(state: &AppState, site: &Site, page: &ErrorPage) -> AppResult<String> {
+    render(state, site, "error.html", "", json!({ "error": page }))
+}
+
+pub async fn home(State(state): State<AppState>, Extension(site): Extension<Site>) -> AppResult<Html<String>> {
+    match &site {
+        Site::Portal => portal(&state, &site).await,
+        Site::Tenant(t) => tenant_home(&state, &site, t).await,
+    }
+}
+
+#[derive(Serialize)]
+struct PortalGmina {
+    name: String,
+    kind: &'static str,
+    url: Option<String>,
+    note: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct PortalPowiat {
+    teryt: String,
+    label: String,
+    gminas: Vec<PortalGmina>,
+}
+
+async fn portal(state: &AppState, site: &Site) -> AppResult<Html<String>> {
+    let tenants = state.tenants.list().await?;
+    let mut powiats: BTreeMap<String, PortalPowiat> = BTreeMap::new();
+    let active = tenants.iter().filter(|t| t.status == TenantStatus::Active).count();
+    for t in &tenants {
+        let g = &t.gmina;
+        let entry = powiats.entry(g.powiat_teryt.clone()).or_insert_with(|| PortalPowiat {
+            teryt: g.powiat_teryt.clone(),
+            // Cities with powiat rights carry their own name instead of "powiat …".
+            label: if g.powiat_name.starts_with("powiat ") {
+                g.powiat_name.clone()
+            } else {
+                format!("{} (miasto na prawach powiatu)", g.powiat_name)
+            },
+            gminas: Vec::new(),
+        });
+        entry.gminas.push(PortalGmina {
+            name: g.name.clone(),
+            kind: g.kind.as_str(),
+            url: (t.status == TenantStatus::Active).then(|| format!("{}/", state.settings.host_url(Some(g.slug.as_str())))),
+            note: match t.status {
+                TenantStatus::Active => None,
+                TenantStatus::Suspended => Some("serwis zawieszony"),
+                TenantStatus::Registered | TenantStatus::Archived => Some("serwis nieaktywny"),
+            },
+        });
+    }
+    let mut powiats: Vec<PortalPowiat> = powiats.into_values().collect();
+    powiats.sort_by_cached_key(|p| polish_sort_key(p.label.trim_start_matches("powiat ")));
+    for p in &mut powiats {
+        p.gminas.sort_by_cached_key(|g| polish_sort_key(&g.name));
+    }
+    let html = render(
+        state,
+        site,
+        "portal.html",
+        "/",
+        json!({ "powiats": powiats, "active_count": active, "total_count": tenants.len() }),
+    )?;
+    Ok(Html(html))
+}
+
+const MONTHS: [&str; 12] = [
+    "stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia", "września", "października",
+    "listopada", "grudnia",
+];
+
+/// "29 listopada 2026".
+pub fn polish_date(d: time::Date) -> String {
+    format!("{} {} {}", d.day(), MONTHS[usize::from(u8::from(d.month())) - 1], d.year())
+}
+
+async fn tenant_home(state: &AppState, site: &Site, t: &TenantSite) -> AppResult<Html<String>> {
+    // Read through the tenant handle: this is the gmina's own schema.
+    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let (teryt, since): (String, time::OffsetDateTime) =
+        sqlx::query_as("SELECT teryt, provisioned_at FROM tenant_info").fetch_one(&mut *tx).await?;
+    tx.commit().await?;
+    let info = json!({ "teryt": teryt, "since": polish_date(since.date()) });
+    Ok(Html(render(state, site, "tenant_home.html", "/", json!({ "info": info }))?))
+}
+
+/// The gmina's colours as CSS custom properties (a stylesheet rather than inline styles, so the CSP
+/// can forbid inline styles).
+pub async fn theme_css(Extension(site): Extension<Site>) -> AppResult<Response> {
+    let t = site.tenant().ok_or(AppError::NotFound)?;
+    let b = &t.branding;
+    let css = format!(
+        ":root {{ --primary: {}; --on-primary: {}; --accent: {}; }}\n",
+        b.primary_colour, b.on_primary_colour, b.accent_colour
+    );
+    Ok(([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")], css)
+        .into_response())
+}
+
+/// The gmina's coat of arms or logo, or the neutral default emblem.
+pub async fn logo(Extension(site): Extension<Site>) -> AppResult<Response> {
+    let t = site.tenant().ok_or(AppError::NotFound)?;
+    let Some(file) = &t.branding.logo else {
+        return Ok(asset("emblem.svg").unwrap_or_else(|| StatusCode::NOT_FOUND.into_response()));
+    };
+    let content_type = content_type(file).ok_or(AppError::NotFound)?;
+    let bytes = tokio::fs::read(t.files.join(file)).await.map_err(|_| AppError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+            // An SVG opened directly must not run script.
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn content_type(file: &str) -> Option<&'static str> {
+    match file.rsplit_once('.')?.1.to_ascii_lowercase().as_str() {
+        "svg" => Some("image/svg+xml"),
+        "png" => Some("image/png"),
+        "jpg" | "jpeg" => Some("image/jpeg"),
+        "webp" => Some("image/webp"),
+        "css" => Some("text/css; charset=utf-8"),
+        "js" => Some("text/javascript; charset=utf-8"),
+        _ => None,
+    }
+}
+
+const STATIC: &[(&str, &[u8])] = &[
+    ("pestor.css", include_bytes!("../static/pestor.css")),
+    ("region.svg", include_bytes!("../static/region.svg")),
+    ("emblem.svg", include_bytes!("../static/emblem.svg")),
+];
+
+fn asset(name: &str) -> Option<Response> {
+    let (_, bytes) = STATIC.iter().find(|(n, _)| *n == name)?;
+    Some(
+        ([(header::CONTENT_TYPE, content_type(name)?), (header::CACHE_CONTROL, "public, max-age=3600")], *bytes)
+            .into_response(),
+    )
+}
+
+pub async fn static_asset(Path(name): Path<String>) -> AppResult<Response> {
+    asset(&name).ok_or(AppError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_written_the_polish_way() {
+        let d = time::Date::from_calendar_date(2026, time::Month::November, 29).unwrap();
+        assert_eq!(polish_date(d), "29 listopada 2026");
+    }
+}

@@ -1,0 +1,155 @@
+//! What a request is served as: the regional portal or one gmina's site, with that gmina's branding and
+//! templates (defaults embedded in the binary, overrides from `tenants/<teryt>/templates/`).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use minijinja::{Environment, Value};
+use pestor_core::{Branding, load_branding_file};
+use pestor_db::Tenant;
+
+/// Templates compiled into the binary; a gmina may override any of them by file name.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("portal.html", include_str!("../templates/portal.html")),
+    ("tenant_home.html", include_str!("../templates/tenant_home.html")),
+    ("error.html", include_str!("../templates/error.html")),
+];
+
+/// A resolved, active (or suspended) gmina with everything its pages need.
+pub struct TenantSite {
+    pub tenant: Tenant,
+    pub branding: Branding,
+    pub env: Environment<'static>,
+    /// Folder with the gmina's branding files (logo), named by TERYT code.
+    pub files: PathBuf,
+}
+
+#[derive(Clone)]
+pub enum Site {
+    Portal,
+    Tenant(Arc<TenantSite>),
+}
+
+impl Site {
+    pub fn tenant(&self) -> Option<&TenantSite> {
+        match self {
+            Site::Portal => None,
+            Site::Tenant(t) => Some(t),
+        }
+    }
+
+    pub fn env<'a>(&'a self, portal_env: &'a Environment<'static>) -> &'a Environment<'static> {
+        match self {
+            Site::Portal => portal_env,
+            Site::Tenant(t) => &t.env,
+        }
+    }
+}
+
+impl TenantSite {
+    /// Effective branding: registry defaults, then `branding.toml`, then edits stored in the database.
+    /// Invalid overrides are logged and skipped so a typo cannot take a gmina offline.
+    pub fn build(tenant: Tenant, tenants_dir: &Path) -> Self {
+        let from_files = load_branding_file(tenants_dir, &tenant.gmina).unwrap_or_else(|errors| {
+            for e in &errors {
+                tracing::warn!(tenant = %tenant.gmina.slug, error = %e, "branding file ignored");
+            }
+            Branding::defaults_for(&tenant.gmina)
+        });
+        let branding = from_files.with_overrides(&tenant.branding).unwrap_or_else(|errors| {
+            for e in &errors {
+                tracing::warn!(tenant = %tenant.gmina.slug, error = %e, "stored branding edit ignored");
+            }
+            from_files.clone()
+        });
+        let files = tenants_dir.join(tenant.gmina.teryt.as_str());
+        let env = environment(Some(files.join("templates")));
+        Self { tenant, branding, env, files }
+    }
+}
+
+/// A template environment; with `overrides`, files there win over the embedded defaults.
+pub fn environment(overrides: Option<PathBuf>) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.add_filter("plural", plural);
+    env.set_loader(move |name| {
+        if let Some(dir) = &overrides
+            && let Some(path) = safe_join(dir, name)
+        {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => return Ok(Some(text)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, "override unreadable")
+                        .with_source(e));
+                }
+            }
+        }
+        Ok(TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, src)| src.to_string()))
+    });
+    env
+}
+
+/// Joins a template name onto `dir`, refusing anything that could leave it.
+fn safe_join(dir: &Path, name: &str) -> Option<PathBuf> {
+    let mut path = dir.to_owned();
+    for segment in name.split('/') {
+        if segment.is_empty() || segment.starts_with('.') || segment.contains('\\') {
+            return None;
+        }
+        path.push(segment);
+    }
+    Some(path)
+}
+
+/// Polish plural forms: `n | plural("gmina", "gminy", "gmin")` → 1 gmina, 2 gminy, 5 gmin, 22 gminy.
+pub fn plural(n: Value, one: String, few: String, many: String) -> String {
+    let n = i64::try_from(n).unwrap_or(0).unsigned_abs();
+    let form = if n == 1 {
+        one
+    } else if (2..=4).contains(&(n % 10)) && !(12..=14).contains(&(n % 100)) {
+        few
+    } else {
+        many
+    };
+    form.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polish_plural_forms() {
+        let p = |n: i64| plural(Value::from(n), "oferta".into(), "oferty".into(), "ofert".into());
+        let got: Vec<String> = [0, 1, 2, 4, 5, 11, 12, 14, 21, 22, 25, 102, 112].into_iter().map(p).collect();
+        assert_eq!(
+            got,
+            ["ofert", "oferta", "oferty", "oferty", "ofert", "ofert", "ofert", "ofert", "ofert", "oferty", "ofert", "oferty", "ofert"]
+        );
+    }
+
+    #[test]
+    fn template_names_cannot_escape_the_override_folder() {
+        let dir = Path::new("/srv/tenants/0463011/templates");
+        assert_eq!(safe_join(dir, "base.html"), Some(dir.join("base.html")));
+        for bad in ["../branding.toml", "a/../../x", ".hidden", "a//b", "a\\b"] {
+            assert_eq!(safe_join(dir, bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_override_file_wins_over_the_embedded_template() {
+        let dir = std::env::temp_dir().join(format!("pestor-override-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("error.html"), "własny: {{ error.title }}").unwrap();
+        let env = environment(Some(dir.clone()));
+        let ctx = minijinja::context! { error => minijinja::context! { title => "T" } };
+        assert_eq!(env.get_template("error.html").unwrap().render(ctx).unwrap(), "własny: T");
+        // Other templates still come from the binary.
+        assert!(env.get_template("portal.html").is_ok());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

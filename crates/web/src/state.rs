@@ -1,0 +1,45 @@
+//! Shared application state, cloned into every handler.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::future::Cache;
+use pestor_config::Settings;
+use pestor_db::{Database, TenantStore};
+
+use crate::metrics::Metrics;
+use crate::routing::Resolution;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Database,
+    pub tenants: TenantStore,
+    pub settings: Arc<Settings>,
+    /// Host → resolution. Bounded, with a TTL as a backstop to LISTEN/NOTIFY invalidation.
+    pub hosts: Cache<String, Resolution>,
+    /// Templates of the regional portal (gmina templates live in their `TenantSite`).
+    pub portal_env: Arc<minijinja::Environment<'static>>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(db: Database, settings: Settings) -> Self {
+        let hosts = Cache::builder()
+            .max_capacity(10_000)
+            .time_to_live(Duration::from_secs(settings.tenants.cache_ttl_secs.max(1)))
+            .build();
+        Self {
+            tenants: TenantStore::new(db.clone()),
+            db,
+            settings: Arc::new(settings),
+            hosts,
+            portal_env: Arc::new(crate::site::environment(None)),
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+
+    /// Forgets every cached host, so the next request reads the tenant table again.
+    pub fn invalidate_tenants(&self) {
+        self.hosts.invalidate_all();
+    }
+}
