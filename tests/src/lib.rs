@@ -1,1 +1,294 @@
+//! Test harness: one private PostgreSQL cluster per test binary, a template database with the public
+//! migrations, the region's registry and a few provisioned gminas, one fresh database per test copied
+//! from it, and the app spawned on `127.0.0.1:0` for real HTTP requests.
 
+pub mod browser;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use pestor_config::Settings;
+use pestor_core::Registry;
+use pestor_db::{Database, EmbeddedOptions, EmbeddedPostgres, TenantStore};
+use pestor_web::AppState;
+use sqlx::Connection;
+use sqlx::postgres::PgConnectOptions;
+
+/// Gminas the template database has provisioned (active); every other gmina is only registered.
+pub const PROVISIONED: &[&str] = &["torun", "bydgoszcz", "gmina-chelmza"];
+const TEMPLATE_DB: &str = "pestor_template";
+
+struct Cluster {
+    pg: EmbeddedPostgres,
+}
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root")
+        .to_owned()
+}
+
+pub fn tenants_dir() -> PathBuf {
+    repo_root().join("tenants")
+}
+
+/// Starts the cluster and builds the template once per process, on a runtime of its own so no test's
+/// runtime owns anything shared.
+fn cluster() -> &'static Cluster {
+    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        std::thread::spawn(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                let root = scratch_dir("pg");
+                let opts = EmbeddedOptions {
+                    durable: false,
+                    max_connections: 400,
+                    ..EmbeddedOptions::default()
+                };
+                let pg = EmbeddedPostgres::start(&root, &opts)
+                    .await
+                    .expect("start the test PostgreSQL cluster");
+                build_template(&pg).await;
+                Cluster { pg }
+            })
+        })
+        .join()
+        .expect("cluster thread")
+    })
+}
+
+/// A folder under `target/test-scratch/<pid>-<what>`; folders of finished runs are removed first.
+pub fn scratch_dir(what: &str) -> PathBuf {
+    let base = repo_root().join("target/test-scratch");
+    if let Ok(entries) = std::fs::read_dir(&base) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let pid = name.split('-').next().unwrap_or("");
+            if !Path::new("/proc").join(pid).exists() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    let dir = base.join(format!("{}-{what}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+async fn build_template(pg: &EmbeddedPostgres) {
+    let mut admin = sqlx::PgConnection::connect_with(&pg.connect_options("postgres"))
+        .await
+        .expect("admin");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {TEMPLATE_DB}"
+    )))
+    .execute(&mut admin)
+    .await
+    .expect("create");
+    let db = Database::connect(pg.connect_options(TEMPLATE_DB), 4, Duration::from_secs(10))
+        .await
+        .expect("connect");
+    pestor_db::migrate::migrate_public(&db)
+        .await
+        .expect("public migrations");
+    let store = TenantStore::new(db.clone());
+    store
+        .sync(&Registry::load(&tenants_dir()).expect("registry"))
+        .await
+        .expect("sync");
+    for slug in PROVISIONED {
+        store.provision(slug).await.expect("provision");
+    }
+    db.pool.close().await;
+}
+
+/// Options of a fresh database copied from the template.
+pub async fn fresh_database() -> (String, PgConnectOptions) {
+    let c = cluster();
+    let name = format!("t_{}", uuid_like());
+    let mut admin = sqlx::PgConnection::connect_with(&c.pg.connect_options("postgres"))
+        .await
+        .expect("admin");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}"
+    )))
+    .execute(&mut admin)
+    .await
+    .expect("create test database");
+    (name.clone(), c.pg.connect_options(&name))
+}
+
+/// A `postgres://` URL of a database of the test cluster (for the `pestor` binary).
+pub fn database_url(name: &str) -> String {
+    let c = cluster();
+    format!(
+        "postgres://pestor@localhost/{name}?host={}",
+        c.pg.root().join("run").display()
+    )
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub db: Database,
+    pub db_name: String,
+    pub client: reqwest::Client,
+    server: tokio::task::JoinHandle<()>,
+    listener: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+        self.listener.abort();
+    }
+}
+
+/// Resolves every name to loopback, so requests carry real gmina host names.
+struct Loopback;
+
+impl reqwest::dns::Resolve for Loopback {
+    fn resolve(&self, _: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async {
+            let addrs: reqwest::dns::Addrs =
+                Box::new(std::iter::once(SocketAddr::from(([127, 0, 0, 1], 0))));
+            Ok(addrs)
+        })
+    }
+}
+
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .dns_resolver(Arc::new(Loopback))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .expect("client")
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Spawns the app on a fresh database; `configure` adjusts the settings (pool size, proxies, …).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let (db_name, opts) = fresh_database().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let mut settings = Settings::default();
+    settings.server.bind = addr;
+    settings.server.public_port = addr.port();
+    settings.tenants.dir = tenants_dir();
+    settings.database.max_connections = 5;
+    configure(&mut settings);
+    let db = Database::connect(
+        opts,
+        settings.database.max_connections,
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("pool");
+    let state = AppState::new(db.clone(), settings);
+    let invalidation = pestor_web::start_cache_invalidation(state.clone())
+        .await
+        .expect("listen");
+    let serve_state = state.clone();
+    let server = tokio::spawn(async move {
+        pestor_web::serve(listener, serve_state, std::future::pending())
+            .await
+            .expect("serve");
+    });
+    TestApp {
+        addr,
+        state,
+        db,
+        db_name,
+        client: http_client(),
+        server,
+        listener: invalidation,
+    }
+}
+
+impl TestApp {
+    pub fn store(&self) -> TenantStore {
+        TenantStore::new(self.db.clone())
+    }
+
+    /// `http://{host}:{port}{path}`; `host` is e.g. `torun.localhost` or `localhost`.
+    pub fn url(&self, host: &str, path: &str) -> String {
+        format!("http://{host}:{}{path}", self.addr.port())
+    }
+
+    pub async fn get(&self, host: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(host, path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn page(&self, host: &str, path: &str) -> (u16, String) {
+        let r = self.get(host, path).await;
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
+    /// Sends raw HTTP/1.1 with exactly the given `Host` header line (or none), for malformed hosts.
+    pub async fn raw_get(&self, host_header: Option<&str>, extra: &str) -> (u16, String) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(self.addr)
+            .await
+            .expect("connect");
+        let host = host_header
+            .map(|h| format!("Host: {h}\r\n"))
+            .unwrap_or_default();
+        let req = format!("GET / HTTP/1.1\r\n{host}{extra}Connection: close\r\n\r\n");
+        s.write_all(req.as_bytes()).await.expect("write");
+        let mut buf = Vec::new();
+        s.read_to_end(&mut buf).await.expect("read");
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        let status = text.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+        (status, text)
+    }
+
+    /// Polls until `check` holds on the page or five seconds pass; returns the last page seen.
+    /// For effects delivered asynchronously (LISTEN/NOTIFY); not a performance assertion.
+    pub async fn eventually(
+        &self,
+        host: &str,
+        path: &str,
+        check: impl Fn(u16, &str) -> bool,
+    ) -> (u16, String) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let (status, body) = self.page(host, path).await;
+            if check(status, &body) || tokio::time::Instant::now() > deadline {
+                return (status, body);
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}

@@ -91,7 +91,9 @@ impl Default for Settings {
                 cache_ttl_secs: 60,
                 migrate_concurrency: 8,
             },
-            log: LogSettings { filter: "info,sqlx=warn".into() },
+            log: LogSettings {
+                filter: "info,sqlx=warn".into(),
+            },
         }
     }
 }
@@ -110,7 +112,11 @@ impl Settings {
         let defaults = config::Config::try_from(&Settings::default())?;
         let mut builder = config::Config::builder().add_source(defaults);
         if let Some(file) = file {
-            builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml).required(true));
+            builder = builder.add_source(
+                config::File::from(file)
+                    .format(config::FileFormat::Toml)
+                    .required(true),
+            );
         }
         let env_source = config::Environment::with_prefix("PESTOR")
             .prefix_separator("__")
@@ -128,7 +134,9 @@ impl Settings {
         let d = &self.server.base_domain;
         let valid_domain = !d.is_empty()
             && d.split('.').all(|l| {
-                !l.is_empty() && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                !l.is_empty()
+                    && l.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             });
         if !valid_domain {
             return Err(ConfigError::Invalid(format!(
@@ -136,11 +144,14 @@ impl Settings {
             )));
         }
         if !matches!(self.server.public_scheme.as_str(), "http" | "https") {
-            return Err(ConfigError::Invalid("server.public_scheme musi być http albo https".into()));
+            return Err(ConfigError::Invalid(
+                "server.public_scheme musi być http albo https".into(),
+            ));
         }
         if self.database.max_connections == 0 || self.tenants.migrate_concurrency == 0 {
             return Err(ConfigError::Invalid(
-                "database.max_connections i tenants.migrate_concurrency muszą być większe od zera".into(),
+                "database.max_connections i tenants.migrate_concurrency muszą być większe od zera"
+                    .into(),
             ));
         }
         Ok(())
@@ -169,8 +180,12 @@ impl Settings {
 
 /// Hides the password of a `scheme://user:password@host/…` URL.
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),
@@ -200,7 +215,12 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> Option<HashMap<String, String>> {
-        Some(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        Some(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
     }
 
     #[test]
@@ -228,20 +248,29 @@ mod tests {
         assert_eq!(s.server.base_domain, "kujawsko-pomorskie.pes.pl");
         assert_eq!(s.database.max_connections, 9);
         assert_eq!(s.server.trusted_proxies.len(), 2);
-        assert_eq!(s.host_url(Some("torun")), "http://torun.kujawsko-pomorskie.pes.pl");
+        assert_eq!(
+            s.host_url(Some("torun")),
+            "http://torun.kujawsko-pomorskie.pes.pl"
+        );
         let shown = s.redacted_toml();
-        assert!(shown.contains("url = \"postgres://app:***@db/pestor\""), "{shown}");
+        assert!(
+            shown.contains("url = \"postgres://app:***@db/pestor\""),
+            "{shown}"
+        );
         assert!(!shown.contains("tajne"));
         assert!(shown.contains("[tenants]"));
     }
 
     #[test]
     fn invalid_values_are_refused_with_the_key_named() {
-        let err = Settings::load_from(None, env(&[("PESTOR__SERVER__BASE_DOMAIN", "Bad Domain")])).unwrap_err();
+        let err = Settings::load_from(None, env(&[("PESTOR__SERVER__BASE_DOMAIN", "Bad Domain")]))
+            .unwrap_err();
         assert!(err.to_string().contains("server.base_domain"), "{err}");
         let err = Settings::load_from(None, env(&[("PESTOR__DATABASE__MAX_CONNECTIONS", "dużo")]));
         assert!(err.is_err());
-        assert!(Settings::load_from(Some(Path::new("/nonexistent/pestor.toml")), env(&[])).is_err());
+        assert!(
+            Settings::load_from(Some(Path::new("/nonexistent/pestor.toml")), env(&[])).is_err()
+        );
     }
 
     fn tempfile_dir() -> PathBuf {

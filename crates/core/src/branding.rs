@@ -13,12 +13,19 @@ pub enum BrandingError {
     #[error(
         "kontrast tekstu {fg} na tle {bg} wynosi {ratio:.2}:1, a WCAG 2.1 AA wymaga co najmniej 4,5:1 ({what})"
     )]
-    LowContrast { what: &'static str, fg: String, bg: String, ratio: f64 },
+    LowContrast {
+        what: &'static str,
+        fg: String,
+        bg: String,
+        ratio: f64,
+    },
     #[error("pole „{field}” jest zbyt długie (najwyżej {max} znaków)")]
     TooLong { field: &'static str, max: usize },
     #[error("pole „{field}” nie może być puste")]
     Empty { field: &'static str },
-    #[error("środek mapy musi leżeć w Polsce (szerokość 49–55, długość 14–24,5), podano {lat}, {lon}")]
+    #[error(
+        "środek mapy musi leżeć w Polsce (szerokość 49–55, długość 14–24,5), podano {lat}, {lon}"
+    )]
     MapCentre { lat: f64, lon: f64 },
     #[error("nie można odczytać pliku marki {path}: {message}")]
     File { path: String, message: String },
@@ -42,7 +49,11 @@ impl Colour {
     fn luminance(self) -> f64 {
         let channel = |c: u8| {
             let c = f64::from(c) / 255.0;
-            if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
         };
         let [r, g, b] = self.0;
         0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
@@ -165,7 +176,11 @@ impl Branding {
             b.map_zoom = z.clamp(5, 18);
         }
         let errors = b.validate();
-        if errors.is_empty() { Ok(b) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(b)
+        } else {
+            Err(errors)
+        }
     }
 
     /// Every rule the branding must satisfy; empty means valid.
@@ -174,7 +189,10 @@ impl Branding {
         let mut colour = |field: &'static str, value: &str| {
             let c = Colour::parse(value);
             if c.is_none() {
-                errors.push(BrandingError::BadColour { field, value: value.to_owned() });
+                errors.push(BrandingError::BadColour {
+                    field,
+                    value: value.to_owned(),
+                });
             }
             c
         };
@@ -185,7 +203,12 @@ impl Branding {
             if let (Some(fg), Some(bg)) = (fg, bg) {
                 let ratio = fg.contrast(bg);
                 if ratio < MIN_TEXT_CONTRAST {
-                    errors.push(BrandingError::LowContrast { what, fg: fg.to_string(), bg: bg.to_string(), ratio });
+                    errors.push(BrandingError::LowContrast {
+                        what,
+                        fg: fg.to_string(),
+                        bg: bg.to_string(),
+                        ratio,
+                    });
                 }
             }
         };
@@ -210,13 +233,55 @@ impl Branding {
         if let Some(logo) = &self.logo {
             let safe = !logo.is_empty()
                 && !logo.starts_with('.')
-                && logo.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+                && logo
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
             if !safe {
-                errors.push(BrandingError::File { path: logo.clone(), message: "niedozwolona nazwa pliku".into() });
+                errors.push(BrandingError::File {
+                    path: logo.clone(),
+                    message: "niedozwolona nazwa pliku".into(),
+                });
             }
         }
         errors
     }
+}
+
+/// Reads `branding.toml` from a gmina's folder (if present) and applies it to the registry defaults.
+/// The folder is named by TERYT code, so renaming a slug keeps the branding.
+pub fn load_branding_file(
+    tenants_dir: &std::path::Path,
+    g: &Gmina,
+) -> Result<Branding, Vec<BrandingError>> {
+    let defaults = Branding::defaults_for(g);
+    let path = tenants_dir.join(g.teryt.as_str()).join("branding.toml");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(defaults),
+        Err(e) => {
+            return Err(vec![BrandingError::File {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            }]);
+        }
+    };
+    let overrides = BrandingOverrides::from_toml(&text).map_err(|message| {
+        vec![BrandingError::File {
+            path: path.display().to_string(),
+            message,
+        }]
+    })?;
+    let branding = defaults.with_overrides(&overrides)?;
+    if let Some(logo) = &branding.logo {
+        let logo_path = path.with_file_name(logo);
+        if !logo_path.is_file() {
+            return Err(vec![BrandingError::File {
+                path: logo_path.display().to_string(),
+                message: "brak pliku herbu lub logo".into(),
+            }]);
+        }
+    }
+    Ok(branding)
 }
 
 #[cfg(test)]
@@ -266,12 +331,27 @@ mod tests {
         let errors = base.with_overrides(&o).unwrap_err();
         assert_eq!(errors.len(), 1);
         let msg = errors[0].to_string();
-        assert!(msg.contains("#ffffff na tle #ffff00") && msg.contains("4,5:1"), "{msg}");
+        assert!(
+            msg.contains("#ffffff na tle #ffff00") && msg.contains("4,5:1"),
+            "{msg}"
+        );
 
-        let o = BrandingOverrides { accent_colour: Some("#aaaaaa".into()), ..Default::default() };
-        assert!(matches!(&base.with_overrides(&o).unwrap_err()[0], BrandingError::LowContrast { .. }));
-        let o = BrandingOverrides { accent_colour: Some("blue".into()), ..Default::default() };
-        assert!(matches!(&base.with_overrides(&o).unwrap_err()[0], BrandingError::BadColour { .. }));
+        let o = BrandingOverrides {
+            accent_colour: Some("#aaaaaa".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            &base.with_overrides(&o).unwrap_err()[0],
+            BrandingError::LowContrast { .. }
+        ));
+        let o = BrandingOverrides {
+            accent_colour: Some("blue".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            &base.with_overrides(&o).unwrap_err()[0],
+            BrandingError::BadColour { .. }
+        ));
     }
 
     #[test]
@@ -282,38 +362,86 @@ mod tests {
         )
         .unwrap();
         let b = base.with_overrides(&o).unwrap();
-        assert_eq!((b.display_name.as_str(), b.logo.as_deref()), ("Gmina Miasta Toruń", Some("herb.svg")));
-        assert!(BrandingOverrides::from_toml("colour = 1").unwrap_err().contains("unknown field"));
+        assert_eq!(
+            (b.display_name.as_str(), b.logo.as_deref()),
+            ("Gmina Miasta Toruń", Some("herb.svg"))
+        );
+        assert!(
+            BrandingOverrides::from_toml("colour = 1")
+                .unwrap_err()
+                .contains("unknown field")
+        );
         for logo in ["../secret", ".hidden", "a/b.svg"] {
-            let o = BrandingOverrides { logo: Some(logo.into()), ..Default::default() };
+            let o = BrandingOverrides {
+                logo: Some(logo.into()),
+                ..Default::default()
+            };
             assert!(base.with_overrides(&o).is_err(), "{logo}");
         }
-        let o = BrandingOverrides { map_centre: Some((0.0, 0.0)), ..Default::default() };
-        assert!(matches!(&base.with_overrides(&o).unwrap_err()[0], BrandingError::MapCentre { .. }));
+        let o = BrandingOverrides {
+            map_centre: Some((0.0, 0.0)),
+            ..Default::default()
+        };
+        assert!(matches!(
+            &base.with_overrides(&o).unwrap_err()[0],
+            BrandingError::MapCentre { .. }
+        ));
     }
-}
 
-/// Reads `branding.toml` from a gmina's folder (if present) and applies it to the registry defaults.
-/// The folder is named by TERYT code, so renaming a slug keeps the branding.
-pub fn load_branding_file(tenants_dir: &std::path::Path, g: &Gmina) -> Result<Branding, Vec<BrandingError>> {
-    let defaults = Branding::defaults_for(g);
-    let path = tenants_dir.join(g.teryt.as_str()).join("branding.toml");
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(defaults),
-        Err(e) => return Err(vec![BrandingError::File { path: path.display().to_string(), message: e.to_string() }]),
-    };
-    let overrides = BrandingOverrides::from_toml(&text)
-        .map_err(|message| vec![BrandingError::File { path: path.display().to_string(), message }])?;
-    let branding = defaults.with_overrides(&overrides)?;
-    if let Some(logo) = &branding.logo {
-        let logo_path = path.with_file_name(logo);
-        if !logo_path.is_file() {
-            return Err(vec![BrandingError::File {
-                path: logo_path.display().to_string(),
-                message: "brak pliku herbu lub logo".into(),
-            }]);
-        }
+    #[test]
+    fn branding_files_are_validated_including_contrast_and_logo() {
+        let dir = std::env::temp_dir().join(format!("pestor-branding-{}", std::process::id()));
+        let folder = dir.join("0463011");
+        std::fs::create_dir_all(&folder).unwrap();
+        assert_eq!(
+            load_branding_file(&dir, &torun()).unwrap().display_name,
+            "Miasto Toruń",
+            "no file: defaults"
+        );
+
+        std::fs::write(
+            folder.join("branding.toml"),
+            "primary_colour = \"#777777\"\n",
+        )
+        .unwrap();
+        let errors = load_branding_file(&dir, &torun()).unwrap_err();
+        assert!(
+            matches!(errors[0], BrandingError::LowContrast { .. }),
+            "{errors:?}"
+        );
+
+        std::fs::write(folder.join("branding.toml"), "logo = \"herb.png\"\n").unwrap();
+        let errors = load_branding_file(&dir, &torun()).unwrap_err();
+        assert!(
+            errors[0].to_string().contains("brak pliku herbu"),
+            "{errors:?}"
+        );
+        std::fs::write(folder.join("herb.png"), b"png").unwrap();
+        assert_eq!(
+            load_branding_file(&dir, &torun()).unwrap().logo.as_deref(),
+            Some("herb.png")
+        );
+
+        std::fs::write(folder.join("branding.toml"), "display_name = 3\n").unwrap();
+        assert!(matches!(
+            load_branding_file(&dir, &torun()).unwrap_err()[0],
+            BrandingError::File { .. }
+        ));
+        std::fs::remove_dir_all(dir).unwrap();
     }
-    Ok(branding)
+
+    #[test]
+    fn the_committed_branding_of_every_gmina_is_valid() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants");
+        let registry = crate::Registry::load(&dir).unwrap();
+        for g in &registry.gminas {
+            assert!(load_branding_file(&dir, g).is_ok(), "{}", g.slug);
+        }
+        assert_eq!(
+            load_branding_file(&dir, registry.by_slug("torun").unwrap())
+                .unwrap()
+                .primary_colour,
+            "#8b1a1a"
+        );
+    }
 }

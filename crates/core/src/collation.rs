@@ -24,11 +24,33 @@ mod tests {
 
     #[test]
     fn polish_letters_follow_their_base_letters() {
-        let mut names = vec!["Żnin", "Zławieś Wielka", "Łysomice", "Lubicz", "Świecie", "Szubin", "Ostaszewo", "Łabiszyn", "Ciechocinek", "Ćmielów"];
+        let mut names = vec![
+            "Żnin",
+            "Zławieś Wielka",
+            "Łysomice",
+            "Lubicz",
+            "Świecie",
+            "Szubin",
+            "Ostaszewo",
+            "Łabiszyn",
+            "Ciechocinek",
+            "Ćmielów",
+        ];
         names.sort_by_key(|n| polish_sort_key(n));
         assert_eq!(
             names,
-            ["Ciechocinek", "Ćmielów", "Lubicz", "Łabiszyn", "Łysomice", "Ostaszewo", "Szubin", "Świecie", "Zławieś Wielka", "Żnin"]
+            [
+                "Ciechocinek",
+                "Ćmielów",
+                "Lubicz",
+                "Łabiszyn",
+                "Łysomice",
+                "Ostaszewo",
+                "Szubin",
+                "Świecie",
+                "Zławieś Wielka",
+                "Żnin"
+            ]
         );
     }
 }

@@ -24,7 +24,11 @@ impl Teryt {
         let ok = s.len() == 7
             && s.bytes().all(|b| b.is_ascii_digit())
             && matches!(s.as_bytes()[6], b'1'..=b'5');
-        if ok { Ok(Self(s.to_owned())) } else { Err(IdError::Teryt(s.to_owned())) }
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(IdError::Teryt(s.to_owned()))
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -44,7 +48,7 @@ impl Teryt {
 
 impl fmt::Display for Teryt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
@@ -80,7 +84,7 @@ impl SchemaName {
 
 impl fmt::Display for SchemaName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
@@ -93,7 +97,8 @@ impl Slug {
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let b = s.as_bytes();
         let shape = (2..=40).contains(&b.len())
-            && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+            && b.iter()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
             && b[0] != b'-'
             && b[b.len() - 1] != b'-'
             && !s.contains("--");
@@ -113,7 +118,7 @@ impl Slug {
 
 impl fmt::Display for Slug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
@@ -131,7 +136,16 @@ mod tests {
     #[test]
     fn teryt_accepts_only_seven_digits_with_a_type_digit() {
         assert_eq!(Teryt::parse("0463011").unwrap().powiat(), "0463");
-        for bad in ["", "046301", "04630111", "046301a", "0463010", "0463016", "'; drop", "０463011"] {
+        for bad in [
+            "",
+            "046301",
+            "04630111",
+            "046301a",
+            "0463010",
+            "0463016",
+            "'; drop",
+            "０463011",
+        ] {
             assert_eq!(Teryt::parse(bad), Err(IdError::Teryt(bad.into())), "{bad}");
         }
     }
@@ -142,7 +156,14 @@ mod tests {
         assert_eq!(s.as_str(), "gmina_0463011");
         assert_eq!(s.quoted(), "\"gmina_0463011\"");
         assert_eq!(SchemaName::parse("gmina_0463011"), Some(s));
-        for bad in ["public", "gmina_", "gmina_0463011;", "gmina_046301x", "GMINA_0463011", "x"] {
+        for bad in [
+            "public",
+            "gmina_",
+            "gmina_0463011;",
+            "gmina_046301x",
+            "GMINA_0463011",
+            "x",
+        ] {
             assert_eq!(SchemaName::parse(bad), None, "{bad}");
         }
     }
@@ -152,7 +173,9 @@ mod tests {
         for ok in ["torun", "gmina-chelmza", "rogowo-zninski", "a1"] {
             assert_eq!(Slug::parse(ok).unwrap().as_str(), ok);
         }
-        for bad in ["", "t", "Torun", "toruń", "-torun", "torun-", "to--run", "to_run", "to.run"] {
+        for bad in [
+            "", "t", "Torun", "toruń", "-torun", "torun-", "to--run", "to_run", "to.run",
+        ] {
             assert!(matches!(Slug::parse(bad), Err(IdError::Slug(_))), "{bad}");
         }
         assert_eq!(Slug::parse("www"), Err(IdError::ReservedSlug("www".into())));

@@ -47,15 +47,39 @@ impl TenantStatus {
 
 impl std::fmt::Display for TenantStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
 /// Subdomains that can never name a gmina: infrastructure, mail and portal hosts.
 pub const RESERVED_SUBDOMAINS: &[&str] = &[
-    "www", "api", "static", "assets", "cdn", "mail", "smtp", "imap", "pop", "mx", "admin", "panel",
-    "portal", "login", "auth", "sso", "id", "koordynator", "region", "status", "metrics", "ftp",
-    "ns1", "ns2", "dev", "test", "staging",
+    "www",
+    "api",
+    "static",
+    "assets",
+    "cdn",
+    "mail",
+    "smtp",
+    "imap",
+    "pop",
+    "mx",
+    "admin",
+    "panel",
+    "portal",
+    "login",
+    "auth",
+    "sso",
+    "id",
+    "koordynator",
+    "region",
+    "status",
+    "metrics",
+    "ftp",
+    "ns1",
+    "ns2",
+    "dev",
+    "test",
+    "staging",
 ];
 
 pub fn is_reserved_subdomain(label: &str) -> bool {

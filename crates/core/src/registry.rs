@@ -10,9 +10,16 @@ use crate::ids::{IdError, Slug, Teryt};
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     #[error("nie można odczytać {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{file}, wiersz {line}: {message}")]
-    Row { file: &'static str, line: u64, message: String },
+    Row {
+        file: &'static str,
+        line: u64,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -33,9 +40,13 @@ impl GminaKind {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [GminaKind::Miejska, GminaKind::Wiejska, GminaKind::MiejskoWiejska]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            GminaKind::Miejska,
+            GminaKind::Wiejska,
+            GminaKind::MiejskoWiejska,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 
     /// The TERC type digit (last digit of the code) that goes with this kind.
@@ -103,8 +114,10 @@ impl Registry {
     pub fn load(dir: &Path) -> Result<Self, RegistryError> {
         let read = |name: &str| {
             let path = dir.join(name);
-            std::fs::read_to_string(&path)
-                .map_err(|source| RegistryError::Io { path: path.display().to_string(), source })
+            std::fs::read_to_string(&path).map_err(|source| RegistryError::Io {
+                path: path.display().to_string(),
+                source,
+            })
         };
         Self::parse(&read("gminy.csv")?, &read("powiaty.csv")?)
     }
@@ -119,7 +132,11 @@ impl Registry {
         for (index, row) in reader.deserialize::<GminaRow>().enumerate() {
             // Line 1 is the header; records never span lines in these files.
             let line = index as u64 + 2;
-            let fail = |line: u64, message: String| RegistryError::Row { file: "gminy.csv", line, message };
+            let fail = |line: u64, message: String| RegistryError::Row {
+                file: "gminy.csv",
+                line,
+                message,
+            };
             let row = row.map_err(|e| fail(line, format!("niepoprawny wiersz: {e}")))?;
             let id_err = |e: IdError| fail(line, e.to_string());
             let teryt = Teryt::parse(&row.teryt).map_err(id_err)?;
@@ -127,10 +144,18 @@ impl Registry {
             let kind = GminaKind::parse(&row.kind)
                 .ok_or_else(|| fail(line, format!("nieznany rodzaj gminy „{}”", row.kind)))?;
             if teryt.as_str().as_bytes()[6] != kind.type_digit() {
-                return Err(fail(line, format!("rodzaj „{}” nie zgadza się z kodem {teryt}", row.kind)));
+                return Err(fail(
+                    line,
+                    format!("rodzaj „{}” nie zgadza się z kodem {teryt}", row.kind),
+                ));
             }
-            if row.powiat_teryt != teryt.powiat() || !known_powiats.contains_key(row.powiat_teryt.as_str()) {
-                return Err(fail(line, format!("nieznany powiat {} dla gminy {teryt}", row.powiat_teryt)));
+            if row.powiat_teryt != teryt.powiat()
+                || !known_powiats.contains_key(row.powiat_teryt.as_str())
+            {
+                return Err(fail(
+                    line,
+                    format!("nieznany powiat {} dla gminy {teryt}", row.powiat_teryt),
+                ));
             }
             if row.name.trim().is_empty() || row.seat.trim().is_empty() {
                 return Err(fail(line, "brak nazwy gminy lub siedziby".into()));
@@ -188,7 +213,11 @@ fn parse_powiats(csv_text: &str) -> Result<Vec<Powiat>, RegistryError> {
                 message: format!("kod powiatu musi mieć 4 cyfry: „{}”", row.teryt),
             });
         }
-        out.push(Powiat { teryt: row.teryt, name: row.name, seat: row.seat });
+        out.push(Powiat {
+            teryt: row.teryt,
+            name: row.name,
+            seat: row.seat,
+        });
     }
     Ok(out)
 }
@@ -197,8 +226,12 @@ fn parse_location(lat: &str, lon: &str) -> Result<Option<(f64, f64)>, String> {
     if lat.is_empty() && lon.is_empty() {
         return Ok(None);
     }
-    let lat: f64 = lat.parse().map_err(|_| format!("niepoprawna szerokość geograficzna „{lat}”"))?;
-    let lon: f64 = lon.parse().map_err(|_| format!("niepoprawna długość geograficzna „{lon}”"))?;
+    let lat: f64 = lat
+        .parse()
+        .map_err(|_| format!("niepoprawna szerokość geograficzna „{lat}”"))?;
+    let lon: f64 = lon
+        .parse()
+        .map_err(|_| format!("niepoprawna długość geograficzna „{lon}”"))?;
     if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
         return Err(format!("współrzędne poza zakresem: {lat}, {lon}"));
     }
@@ -224,7 +257,11 @@ mod tests {
         assert_eq!(reg.powiats.len(), 23);
         let count = |k| reg.gminas.iter().filter(|g| g.kind == k).count();
         assert_eq!(
-            (count(GminaKind::Miejska), count(GminaKind::MiejskoWiejska), count(GminaKind::Wiejska)),
+            (
+                count(GminaKind::Miejska),
+                count(GminaKind::MiejskoWiejska),
+                count(GminaKind::Wiejska)
+            ),
             (17, 39, 88)
         );
         let torun = reg.by_slug("torun").unwrap();
@@ -232,23 +269,38 @@ mod tests {
         assert_eq!(torun.default_display_name(), "Miasto Toruń");
         // An urban and a rural gmina share a name: the rural one gets the "gmina-" prefix.
         assert_eq!(reg.by_slug("chelmza").unwrap().teryt.as_str(), "0415011");
-        assert_eq!(reg.by_slug("gmina-chelmza").unwrap().teryt.as_str(), "0415022");
+        assert_eq!(
+            reg.by_slug("gmina-chelmza").unwrap().teryt.as_str(),
+            "0415022"
+        );
         // Two rural gminas named Rogowo are told apart by their powiat.
         assert_eq!(reg.by_slug("rogowo-rypinski").unwrap().powiat_teryt, "0412");
         assert_eq!(reg.by_slug("rogowo-zninski").unwrap().powiat_teryt, "0419");
-        assert_eq!(reg.by_teryt(&Teryt::parse("0404032").unwrap()).unwrap().location, None);
+        assert_eq!(
+            reg.by_teryt(&Teryt::parse("0404032").unwrap())
+                .unwrap()
+                .location,
+            None
+        );
     }
 
     #[test]
     fn the_registry_matches_the_shared_reference_data_where_it_is_present() {
-        let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/kujawsko-pomorskie-gminy.csv");
-        let Ok(text) = std::fs::read_to_string(&shared) else { return };
-        let reg = Registry::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants")).unwrap();
+        let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/kujawsko-pomorskie-gminy.csv");
+        let Ok(text) = std::fs::read_to_string(&shared) else {
+            return;
+        };
+        let reg =
+            Registry::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants")).unwrap();
         let mut n = 0;
         for line in text.lines().skip(1) {
             let f: Vec<&str> = line.split(',').collect();
             let g = reg.by_teryt(&Teryt::parse(f[0]).unwrap()).unwrap();
-            assert_eq!((g.name.as_str(), g.kind.as_str(), g.seat.as_str()), (f[1], f[2], f[5]));
+            assert_eq!(
+                (g.name.as_str(), g.kind.as_str(), g.seat.as_str()),
+                (f[1], f[2], f[5])
+            );
             n += 1;
         }
         assert_eq!(n, 144);
@@ -257,18 +309,44 @@ mod tests {
     #[test]
     fn bad_rows_are_refused_with_their_line_number() {
         let cases = [
-            ("0463011,torun,Toruń,wiejska,0463,Toruń,Toruń,53.0,18.6\n", "rodzaj"),
-            ("0463011,Toruń,Toruń,miejska,0463,Toruń,Toruń,53.0,18.6\n", "małe litery"),
-            ("0463011,www,Toruń,miejska,0463,Toruń,Toruń,53.0,18.6\n", "zarezerwowana"),
-            ("0499011,torun,Toruń,miejska,0499,Toruń,Toruń,53.0,18.6\n", "nieznany powiat"),
-            ("0463011,torun,Toruń,miejska,0463,Toruń,Toruń,253.0,18.6\n", "poza zakresem"),
-            ("0463011,torun,Toruń,miejska,0463,Toruń,Toruń,x,18.6\n", "szerokość"),
+            (
+                "0463011,torun,Toruń,wiejska,0463,Toruń,Toruń,53.0,18.6\n",
+                "rodzaj",
+            ),
+            (
+                "0463011,Toruń,Toruń,miejska,0463,Toruń,Toruń,53.0,18.6\n",
+                "małe litery",
+            ),
+            (
+                "0463011,www,Toruń,miejska,0463,Toruń,Toruń,53.0,18.6\n",
+                "zarezerwowana",
+            ),
+            (
+                "0499011,torun,Toruń,miejska,0499,Toruń,Toruń,53.0,18.6\n",
+                "nieznany powiat",
+            ),
+            (
+                "0463011,torun,Toruń,miejska,0463,Toruń,Toruń,253.0,18.6\n",
+                "poza zakresem",
+            ),
+            (
+                "0463011,torun,Toruń,miejska,0463,Toruń,Toruń,x,18.6\n",
+                "szerokość",
+            ),
         ];
         for (row, expected) in cases {
             let err = parse(row).unwrap_err().to_string();
-            assert!(err.contains("wiersz 2") && err.contains(expected), "{row}: {err}");
+            assert!(
+                err.contains("wiersz 2") && err.contains(expected),
+                "{row}: {err}"
+            );
         }
         let dup = "0463011,torun,Toruń,miejska,0463,Toruń,Toruń,,\n0415011,torun,Chełmża,miejska,0415,powiat toruński,Chełmża,,\n";
-        assert!(parse(dup).unwrap_err().to_string().contains("adres „torun” występuje dwa razy"));
+        assert!(
+            parse(dup)
+                .unwrap_err()
+                .to_string()
+                .contains("adres „torun” występuje dwa razy")
+        );
     }
 }

@@ -33,11 +33,18 @@ pub enum EmbeddedError {
     )]
     NoPostgresUser,
     #[error("katalog danych {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("initdb nie powiódł się: {0}")]
     Initdb(String),
     #[error("serwer PostgreSQL nie wystartował w {waited:?}; koniec dziennika {log}:\n{tail}")]
-    NotReady { waited: Duration, log: PathBuf, tail: String },
+    NotReady {
+        waited: Duration,
+        log: PathBuf,
+        tail: String,
+    },
 }
 
 /// Options for a cluster; tests trade durability for speed.
@@ -50,7 +57,11 @@ pub struct EmbeddedOptions {
 
 impl Default for EmbeddedOptions {
     fn default() -> Self {
-        Self { bin_dir: None, durable: true, max_connections: 100 }
+        Self {
+            bin_dir: None,
+            durable: true,
+            max_connections: 100,
+        }
     }
 }
 
@@ -80,7 +91,10 @@ impl EmbeddedPostgres {
         let root = std::fs::canonicalize(root).map_err(io(root))?;
         let (data, run) = (root.join("pgdata"), root.join("run"));
         // `pestor serve` may already run this cluster; CLI commands then share it.
-        let attached = Self { root: root.clone(), server: None };
+        let attached = Self {
+            root: root.clone(),
+            server: None,
+        };
         if run.join(format!(".s.PGSQL.{PORT}")).exists() && attached.accepts_connections().await {
             return Ok(attached);
         }
@@ -93,27 +107,54 @@ impl EmbeddedPostgres {
             let out = command(&bin.join("initdb"), run_as)
                 .args(["-D"])
                 .arg(&data)
-                .args(["-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "-N"])
+                .args([
+                    "-U",
+                    SUPERUSER,
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "-N",
+                ])
                 .output()
                 .map_err(|e| EmbeddedError::Initdb(e.to_string()))?;
             if !out.status.success() {
-                return Err(EmbeddedError::Initdb(String::from_utf8_lossy(&out.stderr).into_owned()));
+                return Err(EmbeddedError::Initdb(
+                    String::from_utf8_lossy(&out.stderr).into_owned(),
+                ));
             }
         }
 
         let log_path = root.join("postgres.log");
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path).map_err(io(&log_path))?;
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .map_err(io(&log_path))?;
         chown(&log_path, run_as).map_err(io(&log_path))?;
         let mut cmd = command(&bin.join("postgres"), run_as);
         cmd.arg("-D").arg(&data).arg("-k").arg(&run);
         cmd.args(["-p", &PORT.to_string(), "-c", "listen_addresses=", "-c"]);
         cmd.arg(format!("max_connections={}", opts.max_connections));
         if !opts.durable {
-            cmd.args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
+            cmd.args([
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ]);
         }
-        cmd.stdin(Stdio::null()).stdout(log.try_clone().map_err(io(&log_path))?).stderr(log);
+        cmd.stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(io(&log_path))?)
+            .stderr(log);
         let (pid, exit) = spawn_tied_to_process(cmd).map_err(io(&bin))?;
-        let server = Self { root, server: Some((pid, exit)) };
+        let server = Self {
+            root,
+            server: Some((pid, exit)),
+        };
         server.wait_ready(&log_path).await?;
         Ok(server)
     }
@@ -143,7 +184,11 @@ impl EmbeddedPostgres {
                 let text = std::fs::read_to_string(log).unwrap_or_default();
                 let tail: Vec<&str> = text.lines().rev().take(15).collect();
                 let tail = tail.into_iter().rev().collect::<Vec<_>>().join("\n");
-                return Err(EmbeddedError::NotReady { waited: started.elapsed(), log: log.to_owned(), tail });
+                return Err(EmbeddedError::NotReady {
+                    waited: started.elapsed(),
+                    log: log.to_owned(),
+                    tail,
+                });
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -161,7 +206,9 @@ impl EmbeddedPostgres {
     }
 
     fn has_exited(&self) -> bool {
-        self.server.as_ref().is_some_and(|(_, exit)| exit.lock().expect("exit lock").is_some())
+        self.server
+            .as_ref()
+            .is_some_and(|(_, exit)| exit.lock().expect("exit lock").is_some())
     }
 
     /// Fast shutdown: open transactions are rolled back, the data folder is left consistent.
@@ -203,7 +250,10 @@ pub fn find_binaries(hint: Option<&Path>) -> Option<PathBuf> {
 
 fn run_as() -> Result<RunAs, EmbeddedError> {
     if !is_root() {
-        return Ok(RunAs { uid: None, gid: None });
+        return Ok(RunAs {
+            uid: None,
+            gid: None,
+        });
     }
     let id = |flag: &str| -> Option<u32> {
         let out = Command::new("id").args([flag, "postgres"]).output().ok()?;
@@ -213,7 +263,10 @@ fn run_as() -> Result<RunAs, EmbeddedError> {
         String::from_utf8(out.stdout).ok()?.trim().parse().ok()
     };
     match (id("-u"), id("-g")) {
-        (Some(uid), Some(gid)) => Ok(RunAs { uid: Some(uid), gid: Some(gid) }),
+        (Some(uid), Some(gid)) => Ok(RunAs {
+            uid: Some(uid),
+            gid: Some(gid),
+        }),
         _ => Err(EmbeddedError::NoPostgresUser),
     }
 }
@@ -246,17 +299,22 @@ fn spawn_tied_to_process(mut cmd: Command) -> std::io::Result<(u32, ExitSlot)> {
     let exit: ExitSlot = Arc::new(Mutex::new(None));
     let (tx, rx) = std::sync::mpsc::channel();
     let slot = exit.clone();
-    std::thread::Builder::new().name("embedded-postgres".into()).spawn(move || match cmd.spawn() {
-        Ok(mut child) => {
-            let _ = tx.send(Ok(child.id()));
-            let status = child.wait().ok();
-            *slot.lock().expect("exit lock") = status.or(Some(std::process::ExitStatus::default()));
-        }
-        Err(e) => {
-            let _ = tx.send(Err(e));
-        }
-    })?;
-    let pid = rx.recv().map_err(|e| std::io::Error::other(e.to_string()))??;
+    std::thread::Builder::new()
+        .name("embedded-postgres".into())
+        .spawn(move || match cmd.spawn() {
+            Ok(mut child) => {
+                let _ = tx.send(Ok(child.id()));
+                let status = child.wait().ok();
+                *slot.lock().expect("exit lock") =
+                    status.or(Some(std::process::ExitStatus::default()));
+            }
+            Err(e) => {
+                let _ = tx.send(Err(e));
+            }
+        })?;
+    let pid = rx
+        .recv()
+        .map_err(|e| std::io::Error::other(e.to_string()))??;
     Ok((pid, exit))
 }
 

@@ -35,7 +35,11 @@ pub enum DbError {
     #[error("nie ma gminy „{0}” w rejestrze")]
     UnknownTenant(String),
     #[error("gmina {slug} ma status „{status}”: {action} jest niemożliwe")]
-    WrongStatus { slug: String, status: TenantStatus, action: &'static str },
+    WrongStatus {
+        slug: String,
+        status: TenantStatus,
+        action: &'static str,
+    },
     #[error("domena „{0}” jest niepoprawna albo należy do platformy")]
     BadDomain(String),
 }
@@ -52,8 +56,14 @@ pub struct Database {
 impl Database {
     /// Connects with the public schema as the only search path: tenant tables are unreachable
     /// unless a [`TenantTx`] sets the path for its own transaction.
-    pub async fn connect(options: PgConnectOptions, max_connections: u32, acquire_timeout: Duration) -> Result<Self> {
-        let connect = options.options([("search_path", "public")]).disable_statement_logging();
+    pub async fn connect(
+        options: PgConnectOptions,
+        max_connections: u32,
+        acquire_timeout: Duration,
+    ) -> Result<Self> {
+        let connect = options
+            .options([("search_path", "public")])
+            .disable_statement_logging();
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(acquire_timeout)
@@ -71,15 +81,21 @@ impl Database {
 pub async fn ensure_database(admin: &PgConnectOptions, name: &str) -> Result<()> {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect_with(admin).await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(name)
-        .fetch_one(&mut conn)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
     if !exists {
-        if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+        if !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
             return Err(DbError::BadDomain(name.into()));
         }
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut conn).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut conn)
+            .await?;
     }
     conn.close().await?;
     Ok(())

@@ -30,16 +30,25 @@ pub fn latest_tenant_version() -> i64 {
 /// unqualified names. Two runs on the same schema serialise on an advisory lock of that schema only,
 /// which is what lets different schemas migrate in parallel.
 pub async fn migrate_tenant_schema(db: &Database, schema: &SchemaName) -> Result<i64> {
-    let opts = db.connect.clone().options([("search_path", format!("{}, public", schema.quoted()))]);
+    let opts = db
+        .connect
+        .clone()
+        .options([("search_path", format!("{}, public", schema.quoted()))]);
     let mut conn = sqlx::PgConnection::connect_with(&opts).await?;
     let lock_key = format!("pestor-migrate:{schema}");
-    sqlx::query("SELECT pg_advisory_lock(hashtext($1))").bind(&lock_key).execute(&mut conn).await?;
+    sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
+        .bind(&lock_key)
+        .execute(&mut conn)
+        .await?;
     let mut migrator = Migrator::with_migrations(TENANT.iter().cloned().collect());
     migrator.set_locking(false);
     migrator.dangerous_set_table_name(format!("{}._sqlx_migrations", schema.quoted()));
     migrator.create_schema(schema.quoted());
     let outcome = migrator.run(&mut conn).await;
-    sqlx::query("SELECT pg_advisory_unlock(hashtext($1))").bind(&lock_key).execute(&mut conn).await?;
+    sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
+        .bind(&lock_key)
+        .execute(&mut conn)
+        .await?;
     conn.close().await?;
     outcome?;
     Ok(latest_tenant_version())
@@ -93,7 +102,13 @@ where
     while let Some((teryt, slug, outcome)) = results.next().await {
         done += 1;
         let error = outcome.err().map(|e| e.to_string());
-        progress(&TenantMigration { teryt: teryt.clone(), slug: slug.clone(), done, total, error: error.clone() });
+        progress(&TenantMigration {
+            teryt: teryt.clone(),
+            slug: slug.clone(),
+            done,
+            total,
+            error: error.clone(),
+        });
         match error {
             None => report.migrated += 1,
             Some(e) => report.failed.push((slug, teryt, e)),

@@ -56,7 +56,11 @@ struct TenantRow {
 impl TryFrom<TenantRow> for Tenant {
     type Error = DbError;
     fn try_from(r: TenantRow) -> Result<Self> {
-        let corrupt = |what: &str| DbError::Sqlx(sqlx::Error::Decode(format!("tenants.{what}: {}", r.teryt).into()));
+        let corrupt = |what: &str| {
+            DbError::Sqlx(sqlx::Error::Decode(
+                format!("tenants.{what}: {}", r.teryt).into(),
+            ))
+        };
         Ok(Tenant {
             status: TenantStatus::parse(&r.status).ok_or_else(|| corrupt("status"))?,
             // A malformed edit must not take the gmina down: fall back to the files' branding.
@@ -93,6 +97,9 @@ pub enum SlugLookup {
     Unknown,
 }
 
+/// The registry columns of a tenant row: slug, name, kind, seat, lat, lon.
+type RegistryFacts = (String, String, String, String, Option<f64>, Option<f64>);
+
 #[derive(Clone)]
 pub struct TenantStore {
     db: Database,
@@ -124,14 +131,21 @@ impl TenantStore {
         }
         let mut report = SyncReport::default();
         for g in &registry.gminas {
-            let old: Option<(String, String, String, String, Option<f64>, Option<f64>)> = sqlx::query_as(
+            let old: Option<RegistryFacts> = sqlx::query_as(
                 "SELECT slug, name, kind, seat, lat, lon FROM tenants WHERE teryt = $1 FOR UPDATE",
             )
             .bind(g.teryt.as_str())
             .fetch_optional(&mut *tx)
             .await?;
             let (lat, lon) = (g.location.map(|l| l.0), g.location.map(|l| l.1));
-            let new = (g.slug.to_string(), g.name.clone(), g.kind.as_str().to_owned(), g.seat.clone(), lat, lon);
+            let new = (
+                g.slug.to_string(),
+                g.name.clone(),
+                g.kind.as_str().to_owned(),
+                g.seat.clone(),
+                lat,
+                lon,
+            );
             match &old {
                 None => report.added += 1,
                 Some(o) if *o == new => continue,
@@ -200,7 +214,8 @@ impl TenantStore {
         .bind(key)
         .fetch_optional(self.pool())
         .await?;
-        row.ok_or_else(|| DbError::UnknownTenant(key.to_owned()))?.try_into()
+        row.ok_or_else(|| DbError::UnknownTenant(key.to_owned()))?
+            .try_into()
     }
 
     /// Resolves the first label of a platform host.
@@ -224,7 +239,11 @@ impl TenantStore {
 
     /// Resolves a custom domain.
     pub async fn lookup_domain(&self, domain: &str) -> Result<Option<Tenant>> {
-        self.find_by("t.teryt = (SELECT teryt FROM tenant_domains WHERE domain = $1)", domain).await
+        self.find_by(
+            "t.teryt = (SELECT teryt FROM tenant_domains WHERE domain = $1)",
+            domain,
+        )
+        .await
     }
 
     async fn find_by(&self, condition: &'static str, value: &str) -> Result<Option<Tenant>> {
@@ -260,10 +279,12 @@ impl TenantStore {
         let version = migrate::migrate_tenant_schema(&self.db, &teryt.schema()).await?;
         let tenant = self.find(teryt.as_str()).await?;
         let mut data = tenant.db(self.pool()).begin().await?;
-        sqlx::query("INSERT INTO tenant_info (teryt) VALUES ($1) ON CONFLICT (singleton) DO NOTHING")
-            .bind(teryt.as_str())
-            .execute(&mut *data)
-            .await?;
+        sqlx::query(
+            "INSERT INTO tenant_info (teryt) VALUES ($1) ON CONFLICT (singleton) DO NOTHING",
+        )
+        .bind(teryt.as_str())
+        .execute(&mut *data)
+        .await?;
         data.commit().await?;
 
         let mut tx = self.pool().begin().await?;
@@ -279,7 +300,13 @@ impl TenantStore {
         .execute(&mut *tx)
         .await?;
         if status == TenantStatus::Registered.as_str() {
-            log_event(&mut tx, teryt, "provision", &format!("wersja schematu {version}")).await?;
+            log_event(
+                &mut tx,
+                teryt,
+                "provision",
+                &format!("wersja schematu {version}"),
+            )
+            .await?;
         }
         notify(&mut tx, teryt.as_str()).await?;
         tx.commit().await?;
@@ -287,15 +314,37 @@ impl TenantStore {
     }
 
     /// Provisions every registered gmina and migrates every provisioned one, `concurrency` at a time.
-    pub async fn provision_all(&self, concurrency: usize, progress: impl FnMut(&TenantMigration)) -> Result<MigrationReport> {
-        let targets = self.tenants_with_status(&["registered", "active", "suspended"]).await?;
-        Ok(migrate::for_each_tenant(targets, concurrency, |t| async move { self.provision_teryt(&t).await }, progress).await)
+    pub async fn provision_all(
+        &self,
+        concurrency: usize,
+        progress: impl FnMut(&TenantMigration),
+    ) -> Result<MigrationReport> {
+        let targets = self
+            .tenants_with_status(&["registered", "active", "suspended"])
+            .await?;
+        Ok(migrate::for_each_tenant(
+            targets,
+            concurrency,
+            |t| async move { self.provision_teryt(&t).await },
+            progress,
+        )
+        .await)
     }
 
     /// Applies pending tenant migrations to every provisioned gmina (active or suspended).
-    pub async fn migrate_all(&self, concurrency: usize, progress: impl FnMut(&TenantMigration)) -> Result<MigrationReport> {
+    pub async fn migrate_all(
+        &self,
+        concurrency: usize,
+        progress: impl FnMut(&TenantMigration),
+    ) -> Result<MigrationReport> {
         let targets = self.tenants_with_status(&["active", "suspended"]).await?;
-        Ok(migrate::for_each_tenant(targets, concurrency, |t| async move { self.provision_teryt(&t).await }, progress).await)
+        Ok(migrate::for_each_tenant(
+            targets,
+            concurrency,
+            |t| async move { self.provision_teryt(&t).await },
+            progress,
+        )
+        .await)
     }
 
     async fn tenants_with_status(&self, statuses: &[&str]) -> Result<Vec<(Teryt, String)>> {
@@ -305,15 +354,31 @@ impl TenantStore {
                 .bind(&statuses)
                 .fetch_all(self.pool())
                 .await?;
-        rows.into_iter().map(|(t, s)| Ok((Teryt::parse(&t)?, s))).collect()
+        rows.into_iter()
+            .map(|(t, s)| Ok((Teryt::parse(&t)?, s)))
+            .collect()
     }
 
     pub async fn suspend(&self, key: &str, reason: &str) -> Result<Tenant> {
-        self.transition(key, TenantStatus::Active, TenantStatus::Suspended, "zawieszenie", reason).await
+        self.transition(
+            key,
+            TenantStatus::Active,
+            TenantStatus::Suspended,
+            "zawieszenie",
+            reason,
+        )
+        .await
     }
 
     pub async fn resume(&self, key: &str) -> Result<Tenant> {
-        self.transition(key, TenantStatus::Suspended, TenantStatus::Active, "wznowienie", "").await
+        self.transition(
+            key,
+            TenantStatus::Suspended,
+            TenantStatus::Active,
+            "wznowienie",
+            "",
+        )
+        .await
     }
 
     async fn transition(
@@ -329,7 +394,11 @@ impl TenantStore {
             return Ok(tenant);
         }
         if tenant.status != from {
-            return Err(DbError::WrongStatus { slug: tenant.slug().to_string(), status: tenant.status, action });
+            return Err(DbError::WrongStatus {
+                slug: tenant.slug().to_string(),
+                status: tenant.status,
+                action,
+            });
         }
         let mut tx = self.pool().begin().await?;
         sqlx::query("UPDATE tenants SET status = $2, status_changed_at = now(), updated_at = now() WHERE teryt = $1")
@@ -349,7 +418,10 @@ impl TenantStore {
         let valid = domain.contains('.')
             && domain.len() <= 253
             && domain.split('.').all(|l| {
-                !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-')
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
                     && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
             });
         if !valid || domain == base_domain || domain.ends_with(&format!(".{base_domain}")) {
@@ -370,13 +442,20 @@ impl TenantStore {
 
     /// Counts of tenants by status, for `/metrics`.
     pub async fn count_by_status(&self) -> Result<Vec<(String, i64)>> {
-        Ok(sqlx::query_as("SELECT status, count(*) FROM tenants GROUP BY status ORDER BY status")
-            .fetch_all(self.pool())
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT status, count(*) FROM tenants GROUP BY status ORDER BY status")
+                .fetch_all(self.pool())
+                .await?,
+        )
     }
 }
 
-async fn log_event(conn: &mut PgConnection, teryt: &Teryt, action: &str, detail: &str) -> Result<()> {
+async fn log_event(
+    conn: &mut PgConnection,
+    teryt: &Teryt,
+    action: &str,
+    detail: &str,
+) -> Result<()> {
     sqlx::query("INSERT INTO tenant_events (teryt, action, detail) VALUES ($1, $2, $3)")
         .bind(teryt.as_str())
         .bind(action)
@@ -388,6 +467,10 @@ async fn log_event(conn: &mut PgConnection, teryt: &Teryt, action: &str, detail:
 
 /// Delivered at commit, so listeners never see a change that was rolled back.
 async fn notify(conn: &mut PgConnection, payload: &str) -> Result<()> {
-    sqlx::query("SELECT pg_notify($1, $2)").bind(TENANT_CHANNEL).bind(payload).execute(conn).await?;
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(TENANT_CHANNEL)
+        .bind(payload)
+        .execute(conn)
+        .await?;
     Ok(())
 }

@@ -13,7 +13,11 @@ use pestor_db::migrate::{self, MigrationReport, TenantMigration};
 use pestor_db::{Database, EmbeddedOptions, EmbeddedPostgres, TenantStore};
 
 #[derive(Parser)]
-#[command(name = "pestor", version, about = "Platforma PES — gminy województwa kujawsko-pomorskiego")]
+#[command(
+    name = "pestor",
+    version,
+    about = "Platforma PES — gminy województwa kujawsko-pomorskiego"
+)]
 struct Cli {
     /// TOML configuration file (also PESTOR_CONFIG); environment variables PESTOR__… override it.
     #[arg(long, global = true, env = "PESTOR_CONFIG")]
@@ -87,7 +91,10 @@ async fn main() -> ExitCode {
 fn init_tracing(settings: &Settings) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&settings.log.filter));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
@@ -104,8 +111,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     outcome
 }
 
-async fn dispatch(command: Command, settings: &Settings, db: &Database) -> anyhow::Result<ExitCode> {
-    migrate::migrate_public(db).await.context("migracje schematu public")?;
+async fn dispatch(
+    command: Command,
+    settings: &Settings,
+    db: &Database,
+) -> anyhow::Result<ExitCode> {
+    migrate::migrate_public(db)
+        .await
+        .context("migracje schematu public")?;
     let store = TenantStore::new(db.clone());
     let concurrency = settings.tenants.migrate_concurrency;
     match command {
@@ -130,21 +143,38 @@ async fn dispatch(command: Command, settings: &Settings, db: &Database) -> anyho
     Ok(ExitCode::SUCCESS)
 }
 
-async fn tenants(cmd: TenantsCommand, settings: &Settings, store: &TenantStore) -> anyhow::Result<ExitCode> {
+async fn tenants(
+    cmd: TenantsCommand,
+    settings: &Settings,
+    store: &TenantStore,
+) -> anyhow::Result<ExitCode> {
     match cmd {
         TenantsCommand::Sync => sync(settings, store).await?,
-        TenantsCommand::Provision { gmina: Some(g), all: false } => {
+        TenantsCommand::Provision {
+            gmina: Some(g),
+            all: false,
+        } => {
             let t = store.provision(&g).await?;
-            println!("{} ({}): {}, schemat {}", t.gmina.slug, t.gmina.teryt, t.status, t.gmina.teryt.schema());
+            println!(
+                "{} ({}): {}, schemat {}",
+                t.gmina.slug,
+                t.gmina.teryt,
+                t.status,
+                t.gmina.teryt.schema()
+            );
         }
         TenantsCommand::Provision { all: true, .. } => {
-            let report = store.provision_all(settings.tenants.migrate_concurrency, progress_printer()).await?;
+            let report = store
+                .provision_all(settings.tenants.migrate_concurrency, progress_printer())
+                .await?;
             print_report("udostępniono", &report);
             if !report.is_success() {
                 return Ok(ExitCode::FAILURE);
             }
         }
-        TenantsCommand::Provision { .. } => anyhow::bail!("podaj gminę (adres lub kod TERYT) albo --all"),
+        TenantsCommand::Provision { .. } => {
+            anyhow::bail!("podaj gminę (adres lub kod TERYT) albo --all")
+        }
         TenantsCommand::Suspend { gmina, reason } => {
             let t = store.suspend(&gmina, &reason).await?;
             println!("{}: {}", t.gmina.slug, t.status);
@@ -156,10 +186,18 @@ async fn tenants(cmd: TenantsCommand, settings: &Settings, store: &TenantStore) 
         TenantsCommand::List => {
             let tenants = store.list().await?;
             let mut out = std::io::stdout().lock();
-            writeln!(out, "{:<8} {:<28} {:<11} {:>6}  nazwa", "TERYT", "adres", "status", "wersja")?;
+            writeln!(
+                out,
+                "{:<8} {:<28} {:<11} {:>6}  nazwa",
+                "TERYT", "adres", "status", "wersja"
+            )?;
             for t in &tenants {
                 let version = t.schema_version.map_or("-".to_owned(), |v| v.to_string());
-                writeln!(out, "{:<8} {:<28} {:<11} {:>6}  {}", t.gmina.teryt, t.gmina.slug, t.status, version, t.gmina.name)?;
+                writeln!(
+                    out,
+                    "{:<8} {:<28} {:<11} {:>6}  {}",
+                    t.gmina.teryt, t.gmina.slug, t.status, version, t.gmina.name
+                )?;
             }
             let count = |s: TenantStatus| tenants.iter().filter(|t| t.status == s).count();
             writeln!(
@@ -173,7 +211,9 @@ async fn tenants(cmd: TenantsCommand, settings: &Settings, store: &TenantStore) 
             )?;
         }
         TenantsCommand::AddDomain { gmina, domain } => {
-            store.add_domain(&gmina, &domain, &settings.server.base_domain).await?;
+            store
+                .add_domain(&gmina, &domain, &settings.server.base_domain)
+                .await?;
             println!("{gmina}: dodano domenę {domain}");
         }
     }
@@ -183,15 +223,23 @@ async fn tenants(cmd: TenantsCommand, settings: &Settings, store: &TenantStore) 
 /// Loads the registry and refuses to proceed if any gmina's branding files are invalid.
 async fn sync(settings: &Settings, store: &TenantStore) -> anyhow::Result<()> {
     let dir = &settings.tenants.dir;
-    let registry = Registry::load(dir).with_context(|| format!("rejestr gmin w {}", dir.display()))?;
+    let registry =
+        Registry::load(dir).with_context(|| format!("rejestr gmin w {}", dir.display()))?;
     let mut problems = Vec::new();
     for g in &registry.gminas {
         if let Err(errors) = load_branding_file(dir, g) {
-            problems.extend(errors.into_iter().map(|e| format!("{} ({}): {e}", g.slug, g.teryt)));
+            problems.extend(
+                errors
+                    .into_iter()
+                    .map(|e| format!("{} ({}): {e}", g.slug, g.teryt)),
+            );
         }
     }
     if !problems.is_empty() {
-        anyhow::bail!("niepoprawna identyfikacja wizualna:\n  {}", problems.join("\n  "));
+        anyhow::bail!(
+            "niepoprawna identyfikacja wizualna:\n  {}",
+            problems.join("\n  ")
+        );
     }
     let report = store.sync(&registry).await?;
     println!(
@@ -199,7 +247,11 @@ async fn sync(settings: &Settings, store: &TenantStore) -> anyhow::Result<()> {
         registry.gminas.len(),
         report.added,
         report.updated,
-        report.renamed.iter().map(|(o, n)| format!(", {o} → {n}")).collect::<String>()
+        report
+            .renamed
+            .iter()
+            .map(|(o, n)| format!(", {o} → {n}"))
+            .collect::<String>()
     );
     Ok(())
 }
@@ -209,7 +261,15 @@ fn progress_printer() -> impl FnMut(&TenantMigration) {
     move |p: &TenantMigration| {
         let mut err = std::io::stderr().lock();
         if let Some(e) = &p.error {
-            let _ = writeln!(err, "{}[{}/{}] {} ({}): BŁĄD: {e}", if tty { "\r" } else { "" }, p.done, p.total, p.slug, p.teryt);
+            let _ = writeln!(
+                err,
+                "{}[{}/{}] {} ({}): BŁĄD: {e}",
+                if tty { "\r" } else { "" },
+                p.done,
+                p.total,
+                p.slug,
+                p.teryt
+            );
         } else if tty {
             let _ = write!(err, "\r[{}/{}] {:<30}", p.done, p.total, p.slug);
             if p.done == p.total {
@@ -220,18 +280,28 @@ fn progress_printer() -> impl FnMut(&TenantMigration) {
 }
 
 fn print_report(verb: &str, r: &MigrationReport) {
-    println!("{verb} {} gmin w {:.1} s; błędy: {}", r.migrated, r.seconds, r.failed.len());
+    println!(
+        "{verb} {} gmin w {:.1} s; błędy: {}",
+        r.migrated,
+        r.seconds,
+        r.failed.len()
+    );
     for (slug, teryt, e) in &r.failed {
         println!("  {slug} ({teryt}): {e}");
     }
 }
 
-async fn open_database(settings: &Settings) -> anyhow::Result<(Database, Option<EmbeddedPostgres>)> {
+async fn open_database(
+    settings: &Settings,
+) -> anyhow::Result<(Database, Option<EmbeddedPostgres>)> {
     let db = &settings.database;
     let timeout = Duration::from_secs(db.acquire_timeout_secs);
     if !db.url.is_empty() {
         let opts = db.url.parse().context("database.url")?;
-        return Ok((Database::connect(opts, db.max_connections, timeout).await?, None));
+        return Ok((
+            Database::connect(opts, db.max_connections, timeout).await?,
+            None,
+        ));
     }
     let opts = EmbeddedOptions {
         bin_dir: (!db.pg_bin_dir.is_empty()).then(|| PathBuf::from(&db.pg_bin_dir)),
@@ -240,7 +310,8 @@ async fn open_database(settings: &Settings) -> anyhow::Result<(Database, Option<
     let pg = EmbeddedPostgres::start(&db.data_dir, &opts).await?;
     tracing::info!(dir = %pg.root().display(), "embedded PostgreSQL running");
     pestor_db::ensure_database(&pg.connect_options("postgres"), "pestor").await?;
-    let database = Database::connect(pg.connect_options("pestor"), db.max_connections, timeout).await?;
+    let database =
+        Database::connect(pg.connect_options("pestor"), db.max_connections, timeout).await?;
     Ok((database, Some(pg)))
 }
 
@@ -250,7 +321,11 @@ async fn serve(settings: &Settings, db: Database) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(settings.server.bind)
         .await
         .with_context(|| format!("nie można nasłuchiwać na {}", settings.server.bind))?;
-    println!("Platforma działa: {}/ (portal), {}/ (Toruń)", settings.host_url(None), settings.host_url(Some("torun")));
+    println!(
+        "Platforma działa: {}/ (portal), {}/ (Toruń)",
+        settings.host_url(None),
+        settings.host_url(Some("torun"))
+    );
     let grace = Duration::from_secs(settings.server.shutdown_grace_secs);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(pestor_web::serve(listener, state, async move {
@@ -270,7 +345,8 @@ async fn serve(settings: &Settings, db: Database) -> anyhow::Result<()> {
 
 async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
     tokio::select! {
         _ = ctrl_c => {}
         _ = term.recv() => {}

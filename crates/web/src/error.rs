@@ -38,10 +38,14 @@ pub struct ErrorPage {
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::NotFound | AppError::UnknownHost | AppError::NotProvisioned(_) => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::UnknownHost | AppError::NotProvisioned(_) => {
+                StatusCode::NOT_FOUND
+            }
             AppError::BadHost => StatusCode::BAD_REQUEST,
             AppError::Suspended(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Db(_) | AppError::Sqlx(_) | AppError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Db(_) | AppError::Sqlx(_) | AppError::Template(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -69,7 +73,10 @@ impl AppError {
                 "Wystąpił nieoczekiwany błąd. Zapisaliśmy go i zajmiemy się nim. Spróbuj ponownie za chwilę.".to_owned(),
             ),
         };
-        ErrorPage { title: title.to_owned(), message }
+        ErrorPage {
+            title: title.to_owned(),
+            message,
+        }
     }
 }
 

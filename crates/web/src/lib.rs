@@ -71,7 +71,9 @@ pub fn app(state: AppState) -> Router {
 
 /// Listens for tenant changes from any instance (CLI, other replicas) and drops cached hosts.
 /// Returns once listening, so a change made after this call is never missed.
-pub async fn start_cache_invalidation(state: AppState) -> Result<tokio::task::JoinHandle<()>, sqlx::Error> {
+pub async fn start_cache_invalidation(
+    state: AppState,
+) -> Result<tokio::task::JoinHandle<()>, sqlx::Error> {
     let mut listener = PgListener::connect_with(&state.db.pool).await?;
     listener.listen(pestor_db::TENANT_CHANNEL).await?;
     Ok(tokio::spawn(async move {
@@ -98,5 +100,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -26,22 +26,35 @@ impl Metrics {
 }
 
 pub async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map_or("fallback", |m| m.as_str()).to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("fallback", |m| m.as_str())
+        .to_owned();
     let response = next.run(req).await;
-    let tenant = response.extensions().get::<TenantLabel>().map_or("-", |t| t.0.as_str()).to_owned();
-    state.metrics.record(route, response.status().as_u16(), tenant);
+    let tenant = response
+        .extensions()
+        .get::<TenantLabel>()
+        .map_or("-", |t| t.0.as_str())
+        .to_owned();
+    state
+        .metrics
+        .record(route, response.status().as_u16(), tenant);
     response
 }
 
 fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 pub async fn render(State(state): State<AppState>) -> AppResult<Response> {
     let mut out = String::new();
     out.push_str("# HELP pestor_http_requests_total HTTP requests by route, status and tenant.\n");
     out.push_str("# TYPE pestor_http_requests_total counter\n");
-    for ((route, status, tenant), n) in state.metrics.requests.lock().expect("metrics lock").iter() {
+    for ((route, status, tenant), n) in state.metrics.requests.lock().expect("metrics lock").iter()
+    {
         let _ = writeln!(
             out,
             "pestor_http_requests_total{{route=\"{}\",status=\"{status}\",tenant=\"{}\"}} {n}",
@@ -54,13 +67,33 @@ pub async fn render(State(state): State<AppState>) -> AppResult<Response> {
     out.push_str("# TYPE pestor_db_pool_connections gauge\n");
     let idle = pool.num_idle() as u32;
     let _ = writeln!(out, "pestor_db_pool_connections{{state=\"idle\"}} {idle}");
-    let _ = writeln!(out, "pestor_db_pool_connections{{state=\"in_use\"}} {}", pool.size().saturating_sub(idle));
-    let _ = writeln!(out, "pestor_db_pool_max_connections {}", pool.options().get_max_connections());
-    out.push_str("# HELP pestor_tenants Gminas by lifecycle status.\n# TYPE pestor_tenants gauge\n");
+    let _ = writeln!(
+        out,
+        "pestor_db_pool_connections{{state=\"in_use\"}} {}",
+        pool.size().saturating_sub(idle)
+    );
+    let _ = writeln!(
+        out,
+        "pestor_db_pool_max_connections {}",
+        pool.options().get_max_connections()
+    );
+    out.push_str(
+        "# HELP pestor_tenants Gminas by lifecycle status.\n# TYPE pestor_tenants gauge\n",
+    );
     let counts = state.tenants.count_by_status().await?;
     for status in pestor_core::TenantStatus::ALL {
-        let n = counts.iter().find(|(s, _)| s == status.as_str()).map_or(0, |(_, n)| *n);
+        let n = counts
+            .iter()
+            .find(|(s, _)| s == status.as_str())
+            .map_or(0, |(_, n)| *n);
         let _ = writeln!(out, "pestor_tenants{{status=\"{status}\"}} {n}");
     }
-    Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response())
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response())
 }

@@ -32,11 +32,24 @@ pub fn nav(site: &Site, current: &str) -> Vec<NavItem> {
         Site::Portal => PORTAL_MODULES,
         Site::Tenant(_) => TENANT_MODULES,
     };
-    modules.iter().map(|(href, label)| NavItem { href, label, current: *href == current }).collect()
+    modules
+        .iter()
+        .map(|(href, label)| NavItem {
+            href,
+            label,
+            current: *href == current,
+        })
+        .collect()
 }
 
 /// Renders `template` with the variables every page has (site name, branding, menu) plus `extra`.
-fn render(state: &AppState, site: &Site, template: &str, path: &str, extra: serde_json::Value) -> AppResult<String> {
+fn render(
+    state: &AppState,
+    site: &Site,
+    template: &str,
+    path: &str,
+    extra: serde_json::Value,
+) -> AppResult<String> {
     let mut ctx = json!({
         "portal_url": state.settings.host_url(None),
         "nav": nav(site, path),
@@ -58,14 +71,20 @@ fn render(state: &AppState, site: &Site, template: &str, path: &str, extra: serd
     if let (Some(ctx), serde_json::Value::Object(extra)) = (ctx.as_object_mut(), extra) {
         ctx.extend(extra);
     }
-    Ok(site.env(&state.portal_env).get_template(template)?.render(Serde(&ctx))?)
+    Ok(site
+        .env(&state.portal_env)
+        .get_template(template)?
+        .render(Serde(&ctx))?)
 }
 
 pub fn render_error(state: &AppState, site: &Site, page: &ErrorPage) -> AppResult<String> {
     render(state, site, "error.html", "", json!({ "error": page }))
 }
 
-pub async fn home(State(state): State<AppState>, Extension(site): Extension<Site>) -> AppResult<Html<String>> {
+pub async fn home(
+    State(state): State<AppState>,
+    Extension(site): Extension<Site>,
+) -> AppResult<Html<String>> {
     match &site {
         Site::Portal => portal(&state, &site).await,
         Site::Tenant(t) => tenant_home(&state, &site, t).await,
@@ -90,23 +109,29 @@ struct PortalPowiat {
 async fn portal(state: &AppState, site: &Site) -> AppResult<Html<String>> {
     let tenants = state.tenants.list().await?;
     let mut powiats: BTreeMap<String, PortalPowiat> = BTreeMap::new();
-    let active = tenants.iter().filter(|t| t.status == TenantStatus::Active).count();
+    let active = tenants
+        .iter()
+        .filter(|t| t.status == TenantStatus::Active)
+        .count();
     for t in &tenants {
         let g = &t.gmina;
-        let entry = powiats.entry(g.powiat_teryt.clone()).or_insert_with(|| PortalPowiat {
-            teryt: g.powiat_teryt.clone(),
-            // Cities with powiat rights carry their own name instead of "powiat …".
-            label: if g.powiat_name.starts_with("powiat ") {
-                g.powiat_name.clone()
-            } else {
-                format!("{} (miasto na prawach powiatu)", g.powiat_name)
-            },
-            gminas: Vec::new(),
-        });
+        let entry = powiats
+            .entry(g.powiat_teryt.clone())
+            .or_insert_with(|| PortalPowiat {
+                teryt: g.powiat_teryt.clone(),
+                // Cities with powiat rights carry their own name instead of "powiat …".
+                label: if g.powiat_name.starts_with("powiat ") {
+                    g.powiat_name.clone()
+                } else {
+                    format!("{} (miasto na prawach powiatu)", g.powiat_name)
+                },
+                gminas: Vec::new(),
+            });
         entry.gminas.push(PortalGmina {
             name: g.name.clone(),
             kind: g.kind.as_str(),
-            url: (t.status == TenantStatus::Active).then(|| format!("{}/", state.settings.host_url(Some(g.slug.as_str())))),
+            url: (t.status == TenantStatus::Active)
+                .then(|| format!("{}/", state.settings.host_url(Some(g.slug.as_str())))),
             note: match t.status {
                 TenantStatus::Active => None,
                 TenantStatus::Suspended => Some("serwis zawieszony"),
@@ -130,23 +155,46 @@ async fn portal(state: &AppState, site: &Site) -> AppResult<Html<String>> {
 }
 
 const MONTHS: [&str; 12] = [
-    "stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia", "września", "października",
-    "listopada", "grudnia",
+    "stycznia",
+    "lutego",
+    "marca",
+    "kwietnia",
+    "maja",
+    "czerwca",
+    "lipca",
+    "sierpnia",
+    "września",
+    "października",
+    "listopada",
+    "grudnia",
 ];
 
 /// "29 listopada 2026".
 pub fn polish_date(d: time::Date) -> String {
-    format!("{} {} {}", d.day(), MONTHS[usize::from(u8::from(d.month())) - 1], d.year())
+    format!(
+        "{} {} {}",
+        d.day(),
+        MONTHS[usize::from(u8::from(d.month())) - 1],
+        d.year()
+    )
 }
 
 async fn tenant_home(state: &AppState, site: &Site, t: &TenantSite) -> AppResult<Html<String>> {
     // Read through the tenant handle: this is the gmina's own schema.
     let mut tx = t.tenant.db(&state.db.pool).begin().await?;
     let (teryt, since): (String, time::OffsetDateTime) =
-        sqlx::query_as("SELECT teryt, provisioned_at FROM tenant_info").fetch_one(&mut *tx).await?;
+        sqlx::query_as("SELECT teryt, provisioned_at FROM tenant_info")
+            .fetch_one(&mut *tx)
+            .await?;
     tx.commit().await?;
     let info = json!({ "teryt": teryt, "since": polish_date(since.date()) });
-    Ok(Html(render(state, site, "tenant_home.html", "/", json!({ "info": info }))?))
+    Ok(Html(render(
+        state,
+        site,
+        "tenant_home.html",
+        "/",
+        json!({ "info": info }),
+    )?))
 }
 
 /// The gmina's colours as CSS custom properties (a stylesheet rather than inline styles, so the CSP
@@ -158,7 +206,13 @@ pub async fn theme_css(Extension(site): Extension<Site>) -> AppResult<Response> 
         ":root {{ --primary: {}; --on-primary: {}; --accent: {}; }}\n",
         b.primary_colour, b.on_primary_colour, b.accent_colour
     );
-    Ok(([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")], css)
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        css,
+    )
         .into_response())
 }
 
@@ -169,13 +223,18 @@ pub async fn logo(Extension(site): Extension<Site>) -> AppResult<Response> {
         return Ok(asset("emblem.svg").unwrap_or_else(|| StatusCode::NOT_FOUND.into_response()));
     };
     let content_type = content_type(file).ok_or(AppError::NotFound)?;
-    let bytes = tokio::fs::read(t.files.join(file)).await.map_err(|_| AppError::NotFound)?;
+    let bytes = tokio::fs::read(t.files.join(file))
+        .await
+        .map_err(|_| AppError::NotFound)?;
     Ok((
         [
             (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=300"),
             // An SVG opened directly must not run script.
-            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'",
+            ),
         ],
         bytes,
     )
@@ -203,7 +262,13 @@ const STATIC: &[(&str, &[u8])] = &[
 fn asset(name: &str) -> Option<Response> {
     let (_, bytes) = STATIC.iter().find(|(n, _)| *n == name)?;
     Some(
-        ([(header::CONTENT_TYPE, content_type(name)?), (header::CACHE_CONTROL, "public, max-age=3600")], *bytes)
+        (
+            [
+                (header::CONTENT_TYPE, content_type(name)?),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            *bytes,
+        )
             .into_response(),
     )
 }

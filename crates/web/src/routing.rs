@@ -7,9 +7,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use pestor_core::{TenantStatus, is_reserved_subdomain};
 use pestor_db::tenants::SlugLookup;
 
@@ -56,7 +56,10 @@ pub fn normalise_host(raw: &str) -> Option<String> {
 }
 
 fn request_host(headers: &HeaderMap, req: &Request, state: &AppState) -> Option<String> {
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
     let trusted = peer.is_some_and(|ip| state.settings.server.trusted_proxies.contains(&ip));
     let forwarded = trusted
         .then(|| headers.get("x-forwarded-host"))
@@ -74,7 +77,10 @@ pub async fn resolve(state: &AppState, host: &str) -> Result<Resolution, AppErro
         return Ok(hit);
     }
     let resolution = lookup(state, host).await?;
-    state.hosts.insert(host.to_owned(), resolution.clone()).await;
+    state
+        .hosts
+        .insert(host.to_owned(), resolution.clone())
+        .await;
     Ok(resolution)
 }
 
@@ -83,12 +89,21 @@ async fn lookup(state: &AppState, host: &str) -> Result<Resolution, AppError> {
     if host == base {
         return Ok(Resolution::Site(Site::Portal));
     }
-    let tenant = match host.strip_suffix(base.as_str()).and_then(|p| p.strip_suffix('.')) {
+    let tenant = match host
+        .strip_suffix(base.as_str())
+        .and_then(|p| p.strip_suffix('.'))
+    {
         Some("www") => return Ok(Resolution::Redirect(state.settings.host_url(None))),
-        Some(label) if label.contains('.') || is_reserved_subdomain(label) => return Ok(Resolution::Unknown),
+        Some(label) if label.contains('.') || is_reserved_subdomain(label) => {
+            return Ok(Resolution::Unknown);
+        }
         Some(label) => match state.tenants.lookup_slug(label).await? {
             SlugLookup::Tenant(t) => *t,
-            SlugLookup::MovedTo(slug) => return Ok(Resolution::Redirect(state.settings.host_url(Some(slug.as_str())))),
+            SlugLookup::MovedTo(slug) => {
+                return Ok(Resolution::Redirect(
+                    state.settings.host_url(Some(slug.as_str())),
+                ));
+            }
             SlugLookup::Unknown => return Ok(Resolution::Unknown),
         },
         None => match state.tenants.lookup_domain(host).await? {
@@ -97,11 +112,17 @@ async fn lookup(state: &AppState, host: &str) -> Result<Resolution, AppError> {
         },
     };
     Ok(match tenant.status {
-        TenantStatus::Active => {
-            Resolution::Site(Site::Tenant(Arc::new(TenantSite::build(tenant, &state.settings.tenants.dir))))
+        TenantStatus::Active => Resolution::Site(Site::Tenant(Arc::new(TenantSite::build(
+            tenant,
+            &state.settings.tenants.dir,
+        )))),
+        TenantStatus::Suspended => Resolution::Suspended(Arc::new(TenantSite::build(
+            tenant,
+            &state.settings.tenants.dir,
+        ))),
+        TenantStatus::Registered | TenantStatus::Archived => {
+            Resolution::NotProvisioned(tenant.gmina.default_display_name())
         }
-        TenantStatus::Suspended => Resolution::Suspended(Arc::new(TenantSite::build(tenant, &state.settings.tenants.dir))),
-        TenantStatus::Registered | TenantStatus::Archived => Resolution::NotProvisioned(tenant.gmina.default_display_name()),
     })
 }
 
@@ -111,7 +132,11 @@ pub struct TenantLabel(pub String);
 
 /// The routing layer: resolves the site, hands it to handlers as an extension, and renders error pages
 /// with the site's branding.
-pub async fn route_by_host(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn route_by_host(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     if is_host_independent(req.uri().path()) {
         return next.run(req).await;
     }
@@ -126,16 +151,34 @@ pub async fn route_by_host(State(state): State<AppState>, mut req: Request, next
         Resolution::Site(site) => site,
         Resolution::Redirect(base) => {
             let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-            return Redirect::permanent(&format!("{base}{path}")).into_response();
+            // 301 rather than axum's 308: old links and bookmarks are GETs, and 301 is what crawlers expect.
+            return (
+                StatusCode::MOVED_PERMANENTLY,
+                [(header::LOCATION, format!("{base}{path}"))],
+            )
+                .into_response();
         }
-        Resolution::Unknown => return finish(&state, &Site::Portal, AppError::UnknownHost.into_response()),
+        Resolution::Unknown => {
+            return finish(&state, &Site::Portal, AppError::UnknownHost.into_response());
+        }
         Resolution::NotProvisioned(name) => {
-            return finish(&state, &Site::Portal, AppError::NotProvisioned(name).into_response());
+            return finish(
+                &state,
+                &Site::Portal,
+                AppError::NotProvisioned(name).into_response(),
+            );
         }
         Resolution::Suspended(t) => {
             let name = t.branding.display_name.clone();
-            let mut response = finish(&state, &Site::Tenant(t), AppError::Suspended(name).into_response());
-            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("3600"));
+            let mut response = finish(
+                &state,
+                &Site::Tenant(t),
+                AppError::Suspended(name).into_response(),
+            );
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from_static("3600"),
+            );
             return response;
         }
     };
@@ -153,12 +196,17 @@ pub async fn route_by_host(State(state): State<AppState>, mut req: Request, next
 
 /// Replaces the plain body of an error response with the site's error page.
 fn finish(state: &AppState, site: &Site, response: Response) -> Response {
-    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else { return response };
+    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
+        return response;
+    };
     let status = response.status();
     match pages::render_error(state, site, &page) {
         Ok(html) => {
             let (mut parts, _) = response.into_parts();
-            parts.headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/html; charset=utf-8"));
+            parts.headers.insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("text/html; charset=utf-8"),
+            );
             parts.headers.remove(header::CONTENT_LENGTH);
             Response::from_parts(parts, axum::body::Body::from(html))
         }
@@ -180,10 +228,30 @@ mod tests {
 
     #[test]
     fn hosts_are_lower_cased_and_lose_their_port() {
-        assert_eq!(normalise_host("Torun.LOCALHOST:8080").as_deref(), Some("torun.localhost"));
-        assert_eq!(normalise_host("torun.localhost.").as_deref(), Some("torun.localhost"));
-        assert_eq!(normalise_host("pes.torun.pl").as_deref(), Some("pes.torun.pl"));
-        for bad in ["", ":80", "a..b", "-a.b", "a_b.pl", "torun.localhost:abc", "zażółć.pl", "a b", "[::1]:80", "x:"] {
+        assert_eq!(
+            normalise_host("Torun.LOCALHOST:8080").as_deref(),
+            Some("torun.localhost")
+        );
+        assert_eq!(
+            normalise_host("torun.localhost.").as_deref(),
+            Some("torun.localhost")
+        );
+        assert_eq!(
+            normalise_host("pes.torun.pl").as_deref(),
+            Some("pes.torun.pl")
+        );
+        for bad in [
+            "",
+            ":80",
+            "a..b",
+            "-a.b",
+            "a_b.pl",
+            "torun.localhost:abc",
+            "zażółć.pl",
+            "a b",
+            "[::1]:80",
+            "x:",
+        ] {
             assert_eq!(normalise_host(bad), None, "{bad:?}");
         }
     }

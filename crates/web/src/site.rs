@@ -12,7 +12,10 @@ use pestor_db::Tenant;
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
     ("portal.html", include_str!("../templates/portal.html")),
-    ("tenant_home.html", include_str!("../templates/tenant_home.html")),
+    (
+        "tenant_home.html",
+        include_str!("../templates/tenant_home.html"),
+    ),
     ("error.html", include_str!("../templates/error.html")),
 ];
 
@@ -65,7 +68,12 @@ impl TenantSite {
         });
         let files = tenants_dir.join(tenant.gmina.teryt.as_str());
         let env = environment(Some(files.join("templates")));
-        Self { tenant, branding, env, files }
+        Self {
+            tenant,
+            branding,
+            env,
+            files,
+        }
     }
 }
 
@@ -82,12 +90,18 @@ pub fn environment(overrides: Option<PathBuf>) -> Environment<'static> {
                 Ok(text) => return Ok(Some(text)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => {
-                    return Err(minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, "override unreadable")
-                        .with_source(e));
+                    return Err(minijinja::Error::new(
+                        minijinja::ErrorKind::InvalidOperation,
+                        "override unreadable",
+                    )
+                    .with_source(e));
                 }
             }
         }
-        Ok(TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, src)| src.to_string()))
+        Ok(TEMPLATES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, src)| src.to_string()))
     });
     env
 }
@@ -123,11 +137,24 @@ mod tests {
 
     #[test]
     fn polish_plural_forms() {
-        let p = |n: i64| plural(Value::from(n), "oferta".into(), "oferty".into(), "ofert".into());
-        let got: Vec<String> = [0, 1, 2, 4, 5, 11, 12, 14, 21, 22, 25, 102, 112].into_iter().map(p).collect();
+        let p = |n: i64| {
+            plural(
+                Value::from(n),
+                "oferta".into(),
+                "oferty".into(),
+                "ofert".into(),
+            )
+        };
+        let got: Vec<String> = [0, 1, 2, 4, 5, 11, 12, 14, 21, 22, 25, 102, 112]
+            .into_iter()
+            .map(p)
+            .collect();
         assert_eq!(
             got,
-            ["ofert", "oferta", "oferty", "oferty", "ofert", "ofert", "ofert", "ofert", "ofert", "oferty", "ofert", "oferty", "ofert"]
+            [
+                "ofert", "oferta", "oferty", "oferty", "ofert", "ofert", "ofert", "ofert", "ofert",
+                "oferty", "ofert", "oferty", "ofert"
+            ]
         );
     }
 
@@ -147,7 +174,10 @@ mod tests {
         std::fs::write(dir.join("error.html"), "własny: {{ error.title }}").unwrap();
         let env = environment(Some(dir.clone()));
         let ctx = minijinja::context! { error => minijinja::context! { title => "T" } };
-        assert_eq!(env.get_template("error.html").unwrap().render(ctx).unwrap(), "własny: T");
+        assert_eq!(
+            env.get_template("error.html").unwrap().render(ctx).unwrap(),
+            "własny: T"
+        );
         // Other templates still come from the binary.
         assert!(env.get_template("portal.html").is_ok());
         std::fs::remove_dir_all(dir).unwrap();

@@ -1,0 +1,205 @@
+//! The `pestor` binary end to end: configuration, the embedded cluster, migrations and shutdown.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use pestor_tests::{database_url, fresh_database, scratch_dir, tenants_dir};
+
+fn pestor(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pestor"));
+    cmd.args(args)
+        .env("PESTOR__TENANTS__DIR", tenants_dir())
+        .env_remove("PESTOR_CONFIG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run pestor")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn config_prints_the_effective_settings_with_secrets_redacted() {
+    let out = pestor(
+        &["config"],
+        &[(
+            "PESTOR__DATABASE__URL",
+            "postgres://app:tajne-haslo@db.example/pestor",
+        )],
+    );
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("url = \"postgres://app:***@db.example/pestor\""),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("tajne-haslo"));
+    assert!(stdout.contains("base_domain = \"localhost\""));
+
+    let out = pestor(
+        &["config"],
+        &[("PESTOR__SERVER__BASE_DOMAIN", "Zła Domena")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("server.base_domain"));
+}
+
+#[tokio::test]
+async fn migrate_names_the_failing_gmina_and_its_exit_code_says_so() {
+    let (name, opts) = fresh_database().await;
+    let pool = sqlx::PgPool::connect_with(opts).await.unwrap();
+    sqlx::query("UPDATE gmina_0461011._sqlx_migrations SET checksum = '\\x00'::bytea")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let url = database_url(&name);
+    let env = [("PESTOR__DATABASE__URL", url.as_str())];
+
+    let out = pestor(&["migrate"], &env);
+    assert!(!out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("zmigrowano 2 gmin") && stdout.contains("błędy: 1"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("bydgoszcz (0461011):"), "{stdout}");
+
+    sqlx::query("DROP SCHEMA gmina_0461011 CASCADE")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let out = pestor(&["migrate"], &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("zmigrowano 3 gmin"));
+}
+
+#[test]
+fn the_embedded_cluster_is_created_once_reused_and_stopped() {
+    let dir = scratch_dir("embedded-cli");
+    let data = dir.join("pg");
+    let data_env = data.to_str().unwrap().to_owned();
+    let env = [("PESTOR__DATABASE__DATA_DIR", data_env.as_str())];
+
+    let out = pestor(&["tenants", "sync"], &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("rejestr: 144 gmin; dodano 144, zmieniono 0"));
+    assert!(data.join("pgdata/PG_VERSION").exists());
+    assert!(
+        !data.join("pgdata/postmaster.pid").exists(),
+        "the server was stopped on exit"
+    );
+
+    let out = pestor(&["tenants", "provision", "torun"], &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = pestor(&["tenants", "list"], &env);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("razem 144: aktywne 1, zawieszone 0, zarejestrowane 143"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0463011  torun"), "{stdout}");
+    let out = pestor(&["tenants", "sync"], &env);
+    assert!(
+        text(&out.stdout).contains("dodano 0, zmieniono 0"),
+        "the data was kept between runs"
+    );
+
+    let out = pestor(&["tenants", "provision"], &env);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("podaj gminę"));
+}
+
+#[test]
+fn missing_postgresql_binaries_give_one_clear_message() {
+    let dir = scratch_dir("no-binaries");
+    let data = dir.join("pg");
+    let out = pestor(
+        &["tenants", "list"],
+        &[
+            ("PESTOR__DATABASE__DATA_DIR", data.to_str().unwrap()),
+            ("PESTOR__DATABASE__PG_BIN_DIR", "/nonexistent/bin"),
+        ],
+    );
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("nie znaleziono programów PostgreSQL")
+            && stderr.contains("apt-get install postgresql"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn serve_starts_everything_itself_and_stops_cleanly_on_ctrl_c() {
+    let dir = scratch_dir("serve");
+    let data = dir.join("pg");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pestor"))
+        .args(["serve", "--demo"])
+        .env("PESTOR__TENANTS__DIR", tenants_dir())
+        .env("PESTOR__DATABASE__DATA_DIR", &data)
+        .env("PESTOR__SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("PESTOR__SERVER__PUBLIC_PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = pestor_tests::http_client();
+    let url = |host: &str| format!("http://{host}:{port}/");
+    let mut ready = false;
+    for _ in 0..600 {
+        if client
+            .get(url("torun.localhost"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "serve --demo did not come up");
+    let body = client
+        .get(url("torun.localhost"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("Gmina Miasta Toruń"));
+    let portal = client
+        .get(url("localhost"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        portal.contains("Na platformie: <strong>144</strong> gminy z 144."),
+        "all gminas provisioned"
+    );
+
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        !Path::new(&data).join("pgdata/postmaster.pid").exists(),
+        "PostgreSQL was stopped with the server"
+    );
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, then runs every test of the workspace. Each test binary
+# starts its own private PostgreSQL cluster; browser tests drive headless Chromium through ChromeDriver.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh test
+cargo test --workspace --locked "$@"

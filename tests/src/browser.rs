@@ -1,0 +1,156 @@
+//! A minimal WebDriver client for Debian's `chromium-driver`, plus axe-core injection.
+//!
+//! Only the four commands the tests need (new session, navigate, execute script, delete session),
+//! spoken over the W3C WebDriver protocol to a chromedriver this harness starts on loopback.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+pub struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+}
+
+fn find(candidates: &[&str]) -> Option<String> {
+    candidates
+        .iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .map(|p| p.to_string())
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium session. Panics with the install hint if missing.
+    pub async fn start() -> Browser {
+        let driver_bin = find(&["/usr/bin/chromedriver"]).expect(
+            "chromedriver not found: run scripts/test.sh (it installs Debian's chromium and chromium-driver)",
+        );
+        let chromium =
+            find(&["/usr/bin/chromium"]).expect("chromium not found: run scripts/test.sh");
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+            l.local_addr().expect("addr").port()
+        };
+        let driver = Command::new(driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client");
+        let mut tries = 0;
+        while http.get(format!("{base}/status")).send().await.is_err() {
+            tries += 1;
+            assert!(tries < 200, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let profile = crate::scratch_dir(&format!("chromium-{port}"));
+        let caps = json!({
+            "capabilities": { "alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": chromium,
+                    "args": [
+                        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--disable-quic", "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                        format!("--user-data-dir={}", profile.display()),
+                    ]
+                }
+            }}
+        });
+        let resp: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .expect("session")
+            .json()
+            .await
+            .expect("json");
+        let session = resp["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no WebDriver session: {resp}"))
+            .to_owned();
+        Browser {
+            driver,
+            base,
+            session,
+            http,
+        }
+    }
+
+    async fn command(&self, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}/{path}", self.base, self.session);
+        let resp: Value = self
+            .http
+            .post(url)
+            .json(&body)
+            .send()
+            .await
+            .expect("webdriver")
+            .json()
+            .await
+            .expect("json");
+        if let Some(err) = resp["value"].get("error") {
+            panic!(
+                "WebDriver {path} failed: {err}: {}",
+                resp["value"]["message"]
+            );
+        }
+        resp["value"].clone()
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.command("url", json!({ "url": url })).await;
+    }
+
+    pub async fn eval(&self, script: &str) -> Value {
+        self.command("execute/sync", json!({ "script": script, "args": [] }))
+            .await
+    }
+
+    /// Runs axe-core (WCAG 2.0/2.1 A and AA rules) on the current page and returns the violations
+    /// whose impact is serious or critical, as "rule: target" strings.
+    pub async fn serious_accessibility_violations(&self) -> Vec<String> {
+        let axe = std::fs::read_to_string(crate::repo_root().join("tests/browser/node_modules/axe-core/axe.min.js"))
+            .expect("axe-core missing: run scripts/test.sh (it installs the npm package into tests/browser)");
+        self.eval(&axe).await;
+        let script = "const done = arguments[arguments.length - 1];\
+            axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })\
+              .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')\
+                .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))))\
+              .catch(e => done(['axe failed: ' + e]));";
+        let result = self
+            .command("execute/async", json!({ "script": script, "args": [] }))
+            .await;
+        result
+            .as_array()
+            .expect("violations")
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Best effort: the session ends with the driver anyway.
+        let url = format!("{}/session/{}", self.base, self.session);
+        let _ = std::thread::spawn(move || {
+            let _ = std::process::Command::new("curl")
+                .args(["-s", "-X", "DELETE", &url])
+                .output();
+        })
+        .join();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

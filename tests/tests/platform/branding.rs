@@ -1,0 +1,160 @@
+//! Each gmina's pages carry its own name, coat of arms, colours, contact data and welcome text.
+
+use pestor_tests::{spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn torun_shows_its_branding_and_another_gmina_its_registry_defaults() {
+    let app = spawn_app().await;
+    let (status, torun) = app.page("torun.localhost", "/").await;
+    assert_eq!(status, 200);
+    assert!(torun.contains("<title>Gmina Miasta Toruń — Platforma PES</title>"));
+    assert!(torun.contains("alt=\"Herb Torunia (uproszczony): czerwona tarcza z bramą miejską\""));
+    assert!(torun.contains("Urząd Miasta Torunia, ul. Wały gen. Sikorskiego 8"));
+    assert!(torun.contains("Platforma PES-TOR: tu urząd miasta"));
+
+    let theme = app
+        .get("torun.localhost", "/branding/theme.css")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        theme.contains("--primary: #8b1a1a") && theme.contains("--on-primary: #ffffff"),
+        "{theme}"
+    );
+    let logo = app.get("torun.localhost", "/branding/logo").await;
+    assert_eq!(logo.headers()["content-type"], "image/svg+xml");
+    assert!(logo.text().await.unwrap().contains("Herb Torunia"));
+
+    let (_, bydgoszcz) = app.page("bydgoszcz.localhost", "/").await;
+    assert!(bydgoszcz.contains("<h1>Miasto Bydgoszcz</h1>"));
+    assert!(
+        !bydgoszcz.contains("Toruń (gmina"),
+        "no Toruń data on Bydgoszcz"
+    );
+    let theme = app
+        .get("bydgoszcz.localhost", "/branding/theme.css")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(theme.contains("--primary: #1d4f91"));
+    let logo = app
+        .get("bydgoszcz.localhost", "/branding/logo")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!logo.contains("Herb Torunia"), "default emblem");
+    let (_, rural) = app.page("gmina-chelmza.localhost", "/").await;
+    assert!(rural.contains("<h1>Gmina Chełmża</h1>"));
+}
+
+#[tokio::test]
+async fn branding_edits_stored_in_the_database_show_at_once_and_bad_colours_are_ignored() {
+    let app = spawn_app().await;
+    assert!(
+        app.page("bydgoszcz.localhost", "/")
+            .await
+            .1
+            .contains("Miasto Bydgoszcz")
+    );
+    sqlx::query("UPDATE tenants SET branding = $1 WHERE slug = 'bydgoszcz'; ")
+        .bind(serde_json::json!({ "display_name": "Bydgoszcz — miasto nad Brdą", "primary_colour": "#0b5d1e" }))
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_notify('pestor_tenants', '0461011')")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let (_, body) = app
+        .eventually("bydgoszcz.localhost", "/", |_, b| {
+            b.contains("miasto nad Brdą")
+        })
+        .await;
+    assert!(body.contains("<h1>Bydgoszcz — miasto nad Brdą</h1>"));
+
+    // A stored edit that breaks contrast is not applied; the site keeps working with the file branding.
+    sqlx::query("UPDATE tenants SET branding = $1 WHERE slug = 'torun'")
+        .bind(serde_json::json!({ "display_name": "Zły kontrast", "on_primary_colour": "#8c1b1b" }))
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_notify('pestor_tenants', '0463011')")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (status, body) = app.page("torun.localhost", "/").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<h1>Gmina Miasta Toruń</h1>") && !body.contains("Zły kontrast"));
+}
+
+#[tokio::test]
+async fn a_gmina_may_override_any_template() {
+    // A tenants folder of our own: the registry files plus one override for Bydgoszcz (TERYT 0461011).
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["gminy.csv", "powiaty.csv"] {
+        std::fs::copy(pestor_tests::tenants_dir().join(f), dir.path().join(f)).unwrap();
+    }
+    let templates = dir.path().join("0461011/templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(
+        templates.join("tenant_home.html"),
+        "{% extends \"base.html\" %}{% block content %}<h1>Własna strona: {{ site_name }}</h1>{% endblock %}",
+    )
+    .unwrap();
+    let path = dir.path().to_owned();
+    let app = spawn_app_with(move |s| s.tenants.dir = path).await;
+    let (status, body) = app.page("bydgoszcz.localhost", "/").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("<h1>Własna strona: Miasto Bydgoszcz</h1>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Przejdź do treści"),
+        "the override still extends the shared layout"
+    );
+    let (_, torun) = app.page("torun.localhost", "/").await;
+    assert!(!torun.contains("Własna strona"), "overrides are per gmina");
+}
+
+#[tokio::test]
+async fn pages_have_the_accessible_polish_layout_and_a_menu_of_existing_modules_only() {
+    let app = spawn_app().await;
+    for host in ["localhost", "torun.localhost"] {
+        let (_, body) = app.page(host, "/").await;
+        assert!(body.contains("<html lang=\"pl\">"), "{host}");
+        assert!(body.contains("<a class=\"skip-link\" href=\"#tresc\">Przejdź do treści</a>"));
+        assert!(body.contains("<main id=\"tresc\""));
+        for landmark in [
+            "<header",
+            "<nav class=\"site-nav\" aria-label=\"Menu główne\">",
+            "<footer",
+        ] {
+            assert!(body.contains(landmark), "{host}: {landmark}");
+        }
+        let menu = body
+            .split("<nav class=\"site-nav\"")
+            .nth(1)
+            .unwrap()
+            .split("</nav>")
+            .next()
+            .unwrap();
+        let links: Vec<String> = menu
+            .split("href=\"")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap().replace("&#x2f;", "/"))
+            .collect();
+        assert!(!links.is_empty());
+        for link in links {
+            assert_eq!(
+                app.page(host, &link).await.0,
+                200,
+                "{host}: menu link {link} must exist"
+            );
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! Tenant lifecycle: registry sync, provisioning, suspension, slug renames, bulk migration.
+
+use pestor_core::{Registry, TenantStatus};
+use pestor_tests::{spawn_app, tenants_dir};
+
+fn registry() -> Registry {
+    Registry::load(&tenants_dir()).unwrap()
+}
+
+#[tokio::test]
+async fn sync_is_idempotent() {
+    let app = spawn_app().await;
+    let report = app.store().sync(&registry()).await.unwrap();
+    assert_eq!(
+        report,
+        Default::default(),
+        "the template already holds the registry"
+    );
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM tenants")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 144);
+}
+
+#[tokio::test]
+async fn provisioning_and_suspension_take_effect_in_the_running_server() {
+    let app = spawn_app().await;
+    // Cache the "not provisioned" answer first, so only invalidation can change it.
+    assert_eq!(app.page("wloclawek.localhost", "/").await.0, 404);
+    let t = app.store().provision("wloclawek").await.unwrap();
+    assert_eq!(t.status, TenantStatus::Active);
+    let (status, body) = app
+        .eventually("wloclawek.localhost", "/", |s, _| s == 200)
+        .await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<dd class=\"teryt\">0464011</dd>"));
+
+    app.store().suspend("wloclawek", "test").await.unwrap();
+    assert_eq!(
+        app.eventually("wloclawek.localhost", "/", |s, _| s == 503)
+            .await
+            .0,
+        503
+    );
+    app.store().resume("wloclawek").await.unwrap();
+    assert_eq!(
+        app.eventually("wloclawek.localhost", "/", |s, _| s == 200)
+            .await
+            .0,
+        200
+    );
+
+    // Provisioning again is a no-op; an impossible transition is refused with a clear message.
+    let again = app.store().provision("0464011").await.unwrap();
+    assert_eq!(
+        (again.status, again.schema_version),
+        (TenantStatus::Active, t.schema_version)
+    );
+    let same = app.store().resume("torun").await.unwrap();
+    assert_eq!(
+        same.status,
+        TenantStatus::Active,
+        "resuming an active gmina is a no-op"
+    );
+    let err = app
+        .store()
+        .suspend("grudziadz", "")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("ma status „registered”"), "{err}");
+    let err = app
+        .store()
+        .provision("atlantyda")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "nie ma gminy „atlantyda” w rejestrze");
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM tenant_events WHERE teryt = '0464011' AND action IN ('provision','suspended','active')")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(events, 3, "operator actions are logged");
+}
+
+#[tokio::test]
+async fn renaming_a_slug_keeps_the_data_and_the_old_host_redirects() {
+    let app = spawn_app().await;
+    assert_eq!(app.page("torun.localhost", "/").await.0, 200);
+    let mut reg = registry();
+    let torun = reg
+        .gminas
+        .iter_mut()
+        .find(|g| g.slug.as_str() == "torun")
+        .unwrap();
+    torun.slug = pestor_core::Slug::parse("miasto-torun").unwrap();
+    let report = app.store().sync(&reg).await.unwrap();
+    assert_eq!(
+        report.renamed,
+        vec![("torun".to_owned(), "miasto-torun".to_owned())]
+    );
+
+    let r = app
+        .client
+        .get(app.url("torun.localhost", "/x?y=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 301);
+    assert_eq!(
+        r.headers()["location"],
+        format!("http://miasto-torun.localhost:{}/x?y=1", app.addr.port())
+    );
+    let (status, body) = app.page("miasto-torun.localhost", "/").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("<dd class=\"teryt\">0463011</dd>") && body.contains("Gmina Miasta Toruń"),
+        "same schema, same branding"
+    );
+
+    // Renaming back frees the old name again.
+    app.store().sync(&registry()).await.unwrap();
+    assert_eq!(
+        app.eventually("torun.localhost", "/", |s, _| s == 200)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        app.eventually("miasto-torun.localhost", "/", |s, _| s == 301)
+            .await
+            .0,
+        301
+    );
+}
+
+#[tokio::test]
+async fn bulk_migration_reports_a_failing_tenant_by_name_and_migrates_the_rest() {
+    let app = spawn_app().await;
+    let pool = &app.db.pool;
+    // Break Bydgoszcz: its record of migration 1 no longer matches the file.
+    sqlx::query("UPDATE gmina_0461011._sqlx_migrations SET checksum = '\\x00'::bytea")
+        .execute(pool)
+        .await
+        .unwrap();
+    // Lose Toruń's schema entirely: migration must rebuild it.
+    sqlx::query("DROP SCHEMA gmina_0463011 CASCADE")
+        .execute(pool)
+        .await
+        .unwrap();
+
+    let mut seen = Vec::new();
+    let report = app
+        .store()
+        .migrate_all(4, |p| seen.push((p.slug.clone(), p.error.is_some())))
+        .await
+        .unwrap();
+    assert!(!report.is_success());
+    assert_eq!(report.migrated, 2);
+    assert_eq!(report.failed.len(), 1);
+    assert_eq!(report.failed[0].0, "bydgoszcz");
+    assert!(
+        report.failed[0].2.contains("migrat"),
+        "{}",
+        report.failed[0].2
+    );
+    assert_eq!(seen.len(), 3, "progress for every tenant");
+    let rebuilt: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = 'gmina_0463011' AND table_name = 'tenant_info')")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert!(rebuilt);
+
+    // Repaired, a second run succeeds, and a third changes nothing.
+    sqlx::query("DROP SCHEMA gmina_0461011 CASCADE")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert!(
+        app.store()
+            .migrate_all(4, |_| {})
+            .await
+            .unwrap()
+            .is_success()
+    );
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM gmina_0463011._sqlx_migrations")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert!(
+        app.store()
+            .migrate_all(4, |_| {})
+            .await
+            .unwrap()
+            .is_success()
+    );
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM gmina_0463011._sqlx_migrations")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+}
+
+#[tokio::test]
+async fn provisioning_all_gminas_makes_every_one_reachable() {
+    let app = spawn_app().await;
+    let report = app.store().provision_all(8, |_| {}).await.unwrap();
+    assert!(report.is_success(), "{:?}", report.failed);
+    assert_eq!(report.migrated, 144);
+    let schemas: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'gmina\\_%'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(schemas, 144);
+    for host in [
+        "rogowo-zninski.localhost",
+        "gmina-wloclawek.localhost",
+        "zlawies-wielka.localhost",
+    ] {
+        assert_eq!(
+            app.eventually(host, "/", |s, _| s == 200).await.0,
+            200,
+            "{host}"
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests of the platform over real HTTP against a real PostgreSQL cluster.
+
+mod branding;
+mod browser;
+mod lifecycle;
+mod ops;
+mod routing;
+mod tenancy;

@@ -1,0 +1,74 @@
+//! Probes, metrics and request ids.
+
+use pestor_tests::spawn_app;
+
+#[tokio::test]
+async fn probes_answer_on_any_host_and_readiness_follows_the_database() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.page("whatever.example", "/healthz").await,
+        (200, "ok".into())
+    );
+    assert_eq!(
+        app.page("localhost", "/readyz").await,
+        (200, "ready".into())
+    );
+    app.db.pool.close().await;
+    let (status, body) = app.page("localhost", "/readyz").await;
+    assert_eq!((status, body.as_str()), (503, "database unavailable"));
+    assert_eq!(
+        app.page("localhost", "/healthz").await.0,
+        200,
+        "liveness does not depend on the database"
+    );
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_status_and_tenant() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        app.page("torun.localhost", "/").await;
+    }
+    app.page("bydgoszcz.localhost", "/brak").await;
+    app.store().suspend("gmina-chelmza", "").await.unwrap();
+    let (status, m) = app.page("localhost", "/metrics").await;
+    assert_eq!(status, 200);
+    assert!(
+        m.contains("pestor_http_requests_total{route=\"/\",status=\"200\",tenant=\"torun\"} 3"),
+        "{m}"
+    );
+    assert!(
+        m.contains(
+            "pestor_http_requests_total{route=\"fallback\",status=\"404\",tenant=\"bydgoszcz\"} 1"
+        ),
+        "{m}"
+    );
+    assert!(m.contains("pestor_tenants{status=\"active\"} 2"));
+    assert!(m.contains("pestor_tenants{status=\"suspended\"} 1"));
+    assert!(m.contains("pestor_tenants{status=\"registered\"} 141"));
+    assert!(m.contains("pestor_db_pool_max_connections 5"));
+    assert!(m.contains("pestor_db_pool_connections{state=\"idle\"}"));
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_keeps_a_given_one() {
+    let app = spawn_app().await;
+    let r = app.get("torun.localhost", "/").await;
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let r = app
+        .client
+        .get(app.url("torun.localhost", "/"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "abc-123");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+}

@@ -1,0 +1,142 @@
+//! The tenant handle: tenant data is reached only through it, and nothing leaks between tenants.
+
+use futures::StreamExt;
+use pestor_db::Database;
+use pestor_tests::{fresh_database, spawn_app_with};
+use std::time::Duration;
+
+fn teryt_on(body: &str) -> &str {
+    body.split("<dd class=\"teryt\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap_or("")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hundreds_of_concurrent_requests_on_a_small_pool_never_see_another_tenants_rows() {
+    // Two connections: one is the change listener's, so every request shares the other and
+    // connections are reused constantly across tenants.
+    let app = spawn_app_with(|s| s.database.max_connections = 2).await;
+    // Make the schemas differ in shape too: a cached statement must still work in both.
+    let bydgoszcz = app.store().find("bydgoszcz").await.unwrap();
+    let mut tx = bydgoszcz.db(&app.db.pool).begin().await.unwrap();
+    sqlx::query("ALTER TABLE tenant_info ADD COLUMN note text DEFAULT 'inny kształt'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let hosts = [
+        ("torun.localhost", "0463011"),
+        ("bydgoszcz.localhost", "0461011"),
+        ("gmina-chelmza.localhost", "0415022"),
+    ];
+    let results: Vec<(String, &str, u16, String)> = futures::stream::iter(0..450)
+        .map(|i| {
+            let (host, teryt) = hosts[i % hosts.len()];
+            let app = &app;
+            async move {
+                let (status, body) = app.page(host, "/").await;
+                (host.to_owned(), teryt, status, teryt_on(&body).to_owned())
+            }
+        })
+        .buffer_unordered(48)
+        .collect()
+        .await;
+    assert_eq!(results.len(), 450);
+    for (host, expected, status, seen) in &results {
+        assert_eq!(*status, 200, "{host}");
+        assert_eq!(seen, expected, "{host} showed the data of another gmina");
+    }
+}
+
+#[tokio::test]
+async fn a_connection_back_in_the_pool_carries_no_tenant_search_path() {
+    let (_, opts) = fresh_database().await;
+    let db = Database::connect(opts, 1, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let store = pestor_db::TenantStore::new(db.clone());
+    let torun = store.find("torun").await.unwrap();
+
+    let show = || async {
+        sqlx::query_scalar::<_, String>("SHOW search_path")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(show().await, "public");
+
+    let mut tx = torun.db(&db.pool).begin().await.unwrap();
+    let inside: String = sqlx::query_scalar("SHOW search_path")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(inside, "\"gmina_0463011\", public");
+    tx.commit().await.unwrap();
+    assert_eq!(show().await, "public", "after commit");
+
+    let tx = torun.db(&db.pool).begin().await.unwrap();
+    drop(tx); // rolled back, not committed
+    assert_eq!(show().await, "public", "after a dropped transaction");
+}
+
+#[tokio::test]
+async fn without_a_handle_tenant_tables_are_unreachable() {
+    let (_, opts) = fresh_database().await;
+    let db = Database::connect(opts, 1, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let err = sqlx::query_scalar::<_, String>("SELECT teryt FROM tenant_info")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("relation \"tenant_info\" does not exist"),
+        "{err}"
+    );
+
+    let store = pestor_db::TenantStore::new(db.clone());
+    let mut tx = store
+        .find("torun")
+        .await
+        .unwrap()
+        .db(&db.pool)
+        .begin()
+        .await
+        .unwrap();
+    let teryt: String = sqlx::query_scalar("SELECT teryt FROM tenant_info")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(teryt, "0463011");
+}
+
+#[tokio::test]
+async fn each_tenant_schema_tracks_its_own_migrations() {
+    let (_, opts) = fresh_database().await;
+    let db = Database::connect(opts, 2, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let versions: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT 'torun', max(version) FROM gmina_0463011._sqlx_migrations UNION ALL \
+         SELECT 'bydgoszcz', max(version) FROM gmina_0461011._sqlx_migrations",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    let latest = pestor_db::migrate::latest_tenant_version();
+    assert_eq!(
+        versions,
+        vec![("torun".into(), latest), ("bydgoszcz".into(), latest)]
+    );
+    // A registered but unprovisioned gmina has no schema at all.
+    let exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'gmina_0464011')",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(!exists);
+}
