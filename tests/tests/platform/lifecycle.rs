@@ -101,6 +101,9 @@ async fn renaming_a_slug_keeps_the_data_and_the_old_host_redirects() {
         vec![("torun".to_owned(), "miasto-torun".to_owned())]
     );
 
+    // The change reaches the running server through NOTIFY, a moment after the commit.
+    app.eventually("torun.localhost", "/x?y=1", |s, _| s == 301)
+        .await;
     let r = app
         .client
         .get(app.url("torun.localhost", "/x?y=1"))
