@@ -2,6 +2,7 @@
 # Installs the system packages PES-TOR needs, only those missing; safe to run again.
 #   scripts/install-deps.sh run    PostgreSQL server binaries (for the embedded cluster)
 #   scripts/install-deps.sh test   the above, plus Chromium, ChromeDriver and Node.js for browser tests
+#   scripts/install-deps.sh bench  the PostgreSQL binaries, plus wrk (HTTP load generator)
 set -euo pipefail
 mode="${1:-run}"
 
@@ -13,6 +14,9 @@ have_pg_server() {
 have_pg_server || need+=(postgresql)
 # As root the embedded cluster runs as the "postgres" user, which the postgresql package creates.
 if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then need+=(postgresql); fi
+if [ "$mode" = bench ]; then
+  command -v wrk >/dev/null 2>&1 || need+=(wrk)
+fi
 if [ "$mode" = test ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Load benchmarks on loopback; results go to docs/benchmarks.md by hand (quote medians and the machine).
+#   scripts/bench.sh            provisioning of 144 gminas, a no-op migrate, and wrk against pages
+# Uses a throw-away embedded cluster in target/bench-data, a release build, and wrk with 32 connections.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh bench
+cargo build --locked --release -p pestor
+bin=target/release/pestor
+data="$PWD/target/bench-data"
+port="${BENCH_PORT:-18080}"
+runs="${BENCH_RUNS:-3}"
+duration="${BENCH_DURATION:-10s}"
+export PESTOR__DATABASE__DATA_DIR="$data/postgres"
+export PESTOR__SERVER__BIND="127.0.0.1:$port"
+export PESTOR__LOG__FILTER="warn"
+
+echo "== maszyna: $(nproc) rdzenie, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+ms() { date +%s%3N; }
+for i in $(seq "$runs"); do
+  rm -rf "$data"
+  "$bin" tenants sync >/dev/null # initdb, public migrations, registry
+  t0=$(ms); "$bin" tenants provision --all >/dev/null; t1=$(ms)
+  "$bin" migrate >/dev/null; t2=$(ms)
+  echo "provision --all, 144 gminy: $((t1 - t0)) ms; migrate bez zmian: $((t2 - t1)) ms [przebieg $i]"
+done
+
+"$bin" serve --demo >/dev/null 2>"$data/serve.log" &
+server=$!
+trap 'kill -INT $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
+for _ in $(seq 300); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break
+  sleep 0.2
+done
+
+bench_page() { # name host path
+  for i in $(seq "$runs"); do
+    echo "-- $1 [przebieg $i]"
+    wrk -t2 -c32 -d"$duration" --latency -H "Host: $2" "http://127.0.0.1:$port$3" \
+      | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors"
+  done
+}
+bench_page "strona gminy (Toruń)" "torun.localhost:$port" /
+bench_page "portal regionalny (144 gminy)" "localhost:$port" /
+bench_page "gmina nieznana (404)" "nieznana.localhost:$port" /
