@@ -3,6 +3,7 @@
 //! from it, and the app spawned on `127.0.0.1:0` for real HTTP requests.
 
 pub mod browser;
+pub mod smtp;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -154,14 +155,15 @@ pub struct TestApp {
     pub db: Database,
     pub db_name: String,
     pub client: reqwest::Client,
+    /// The SMTP server this app's e-mail goes to.
+    pub mail: smtp::SmtpServer,
     server: tokio::task::JoinHandle<()>,
-    listener: tokio::task::JoinHandle<()>,
+    _workers: pestor_web::Workers,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
-        self.listener.abort();
     }
 }
 
@@ -203,6 +205,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     settings.server.public_port = addr.port();
     settings.tenants.dir = tenants_dir();
     settings.database.max_connections = 5;
+    let mail = smtp::SmtpServer::start().await;
+    settings.mail.smtp_url = mail.url();
+    settings.mail.poll_secs = 1;
     configure(&mut settings);
     let db = Database::connect(
         opts,
@@ -211,10 +216,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     )
     .await
     .expect("pool");
-    let state = AppState::new(db.clone(), settings);
-    let invalidation = pestor_web::start_cache_invalidation(state.clone())
-        .await
-        .expect("listen");
+    let state = AppState::load(db.clone(), settings).await.expect("state");
+    let workers = pestor_web::start_workers(&state).await.expect("workers");
     let serve_state = state.clone();
     let server = tokio::spawn(async move {
         pestor_web::serve(listener, serve_state, std::future::pending())
@@ -227,8 +230,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         db,
         db_name,
         client: http_client(),
+        mail,
         server,
-        listener: invalidation,
+        _workers: workers,
     }
 }
 
@@ -291,4 +295,163 @@ impl TestApp {
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
+}
+
+/// A browser-like HTTP client with its own cookie jar, for flows across pages and hosts.
+pub struct Visitor {
+    pub client: reqwest::Client,
+    port: u16,
+}
+
+/// A response read to the end.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+    pub set_cookies: Vec<String>,
+}
+
+impl TestApp {
+    pub fn visitor(&self) -> Visitor {
+        let client = reqwest::Client::builder()
+            .dns_resolver(Arc::new(Loopback))
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .no_proxy()
+            .build()
+            .expect("client");
+        Visitor {
+            client,
+            port: self.addr.port(),
+        }
+    }
+}
+
+impl Visitor {
+    pub fn url(&self, host: &str, path: &str) -> String {
+        format!("http://{host}:{}{path}", self.port)
+    }
+
+    async fn read(r: reqwest::Response) -> Reply {
+        let status = r.status().as_u16();
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let set_cookies = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        Reply {
+            status,
+            location,
+            body: r.text().await.expect("body"),
+            set_cookies,
+        }
+    }
+
+    pub async fn get_url(&self, url: &str) -> Reply {
+        Self::read(self.client.get(url).send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, host: &str, path: &str) -> Reply {
+        self.get_url(&self.url(host, path)).await
+    }
+
+    /// GETs `url` and follows redirects (across hosts) like a browser; returns the last reply and its URL.
+    pub async fn follow(&self, url: &str) -> (Reply, String) {
+        let mut url = url.to_owned();
+        for _ in 0..10 {
+            let r = self.get_url(&url).await;
+            match (&r.location, r.status) {
+                (Some(loc), 301 | 302 | 303 | 307 | 308) => {
+                    url = absolute(&url, loc);
+                }
+                _ => return (r, url),
+            }
+        }
+        panic!("too many redirects from {url}");
+    }
+
+    /// POSTs a form as-is (no CSRF token added).
+    pub async fn post(&self, host: &str, path: &str, fields: &[(&str, &str)]) -> Reply {
+        Self::read(
+            self.client
+                .post(self.url(host, path))
+                .form(fields)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// The CSRF token of the forms on `page`.
+    pub async fn csrf(&self, host: &str, page: &str) -> String {
+        let r = self.get(host, page).await;
+        csrf_of(&r.body).unwrap_or_else(|| panic!("no CSRF field on {host}{page}: {}", r.body))
+    }
+
+    /// Opens `page`, takes its CSRF token and POSTs `fields` to `action`, as a browser submits a form.
+    pub async fn submit(
+        &self,
+        host: &str,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Reply {
+        let token = self.csrf(host, page).await;
+        let mut all = fields.to_vec();
+        all.push(("csrf", &token));
+        self.post(host, action, &all).await
+    }
+}
+
+/// The value of the first `name="csrf"` hidden field in `html`.
+pub fn csrf_of(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    let rest = &html[at..];
+    Some(rest[..rest.find('"')?].to_owned())
+}
+
+/// Resolves a `Location` against the URL it came from.
+pub fn absolute(base: &str, location: &str) -> String {
+    if location.starts_with("http://") || location.starts_with("https://") {
+        return location.to_owned();
+    }
+    let origin_end = base[8..].find('/').map_or(base.len(), |i| i + 8);
+    format!("{}{location}", &base[..origin_end])
+}
+
+/// Creates a verified account with `password`; returns its id.
+pub async fn create_account(app: &TestApp, email: &str, name: &str, password: &str) -> i64 {
+    let hash = pestor_web::auth::password::hash(password.to_owned()).await;
+    sqlx::query_scalar(
+        "INSERT INTO accounts (email, display_name, password_hash, email_verified_at)
+         VALUES ($1, $2, $3, now()) RETURNING id",
+    )
+    .bind(email)
+    .bind(name)
+    .bind(hash)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("create account")
+}
+
+/// Grants `role` in the gmina `slug` (for `pes_member`, of organisation 1).
+pub async fn grant(app: &TestApp, account: i64, slug: &str, role: &str) {
+    sqlx::query(
+        "INSERT INTO gmina_roles (account_id, teryt, role, organisation_id)
+         SELECT $1, teryt, $3, CASE WHEN $3 = 'pes_member' THEN 1 END FROM tenants WHERE slug = $2",
+    )
+    .bind(account)
+    .bind(slug)
+    .bind(role)
+    .execute(&app.db.pool)
+    .await
+    .expect("grant role");
 }

@@ -19,7 +19,37 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub tenants: TenantSettings,
+    pub auth: AuthSettings,
+    pub mail: MailSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AuthSettings {
+    /// A session unused this long ends.
+    pub session_idle_minutes: u64,
+    /// A sign-in ends this long after the password was typed, however active.
+    pub session_absolute_hours: u64,
+    /// Failed sign-ins allowed per account in `throttle_window_minutes`.
+    pub max_failed_logins: u32,
+    /// Failed sign-ins allowed per IP address in the window (higher: offices share one address).
+    pub max_failed_logins_per_ip: u32,
+    /// Registrations and password-reset requests allowed per IP address in the window.
+    pub max_requests_per_ip: u32,
+    pub throttle_window_minutes: u64,
+    /// Accounts whose e-mail is not verified within this many hours are deleted.
+    pub unverified_account_hours: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MailSettings {
+    /// `smtp://host:port` (plain), `smtp+starttls://…` or `smtps://…`, with optional `user:password@`.
+    /// Empty: messages are written to the log instead of being sent.
+    pub smtp_url: String,
+    /// The `From` header of every message.
+    pub from: String,
+    /// How often the sender looks for due messages (it is also woken when one is queued).
+    pub poll_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -91,6 +121,20 @@ impl Default for Settings {
                 cache_ttl_secs: 60,
                 migrate_concurrency: 8,
             },
+            auth: AuthSettings {
+                session_idle_minutes: 8 * 60,
+                session_absolute_hours: 7 * 24,
+                max_failed_logins: 5,
+                max_failed_logins_per_ip: 50,
+                max_requests_per_ip: 10,
+                throttle_window_minutes: 15,
+                unverified_account_hours: 72,
+            },
+            mail: MailSettings {
+                smtp_url: String::new(),
+                from: "Platforma PES <no-reply@localhost>".into(),
+                poll_secs: 30,
+            },
             log: LogSettings {
                 filter: "info,sqlx=warn".into(),
             },
@@ -161,6 +205,7 @@ impl Settings {
     pub fn redacted_toml(&self) -> String {
         let mut copy = self.clone();
         copy.database.url = redact_url(&copy.database.url);
+        copy.mail.smtp_url = redact_url(&copy.mail.smtp_url);
         let value = serde_json::to_value(&copy).expect("settings serialise");
         render_toml(&value)
     }

@@ -100,3 +100,14 @@ pub async fn ensure_database(admin: &PgConnectOptions, name: &str) -> Result<()>
     conn.close().await?;
     Ok(())
 }
+
+/// A LISTEN connection on `channel` that does not take a connection from the shared pool: it has a
+/// one-connection pool of its own (used by sqlx to reconnect), so listeners never starve requests.
+pub async fn listener(pool: &PgPool, channel: &str) -> sqlx::Result<sqlx::postgres::PgListener> {
+    let own = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy_with((*pool.connect_options()).clone());
+    let mut listener = sqlx::postgres::PgListener::connect_with(&own).await?;
+    listener.listen(channel).await?;
+    Ok(listener)
+}

@@ -316,8 +316,8 @@ async fn open_database(
 }
 
 async fn serve(settings: &Settings, db: Database) -> anyhow::Result<()> {
-    let state = pestor_web::AppState::new(db, settings.clone());
-    let invalidation = pestor_web::start_cache_invalidation(state.clone()).await?;
+    let state = pestor_web::AppState::load(db, settings.clone()).await?;
+    let workers = pestor_web::start_workers(&state).await?;
     let listener = tokio::net::TcpListener::bind(settings.server.bind)
         .await
         .with_context(|| format!("nie można nasłuchiwać na {}", settings.server.bind))?;
@@ -338,8 +338,8 @@ async fn serve(settings: &Settings, db: Database) -> anyhow::Result<()> {
         Ok(joined) => joined??,
         Err(_) => tracing::warn!("requests still running after the grace period; stopping anyway"),
     }
-    // The listener holds a pooled connection; closing the pool would wait for it forever.
-    invalidation.abort();
+    // The listeners hold pooled connections; closing the pool would wait for them forever.
+    drop(workers);
     Ok(())
 }
 

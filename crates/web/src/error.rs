@@ -18,6 +18,21 @@ pub enum AppError {
     NotProvisioned(String),
     #[error("serwis gminy {0} jest zawieszony")]
     Suspended(String),
+    #[error("wymagane zalogowanie")]
+    SignInRequired,
+    #[error("brak uprawnień")]
+    Forbidden,
+    #[error("niepoprawny lub brakujący token formularza")]
+    CsrfRejected,
+    #[error("za duże żądanie")]
+    PayloadTooLarge,
+    #[error("za dużo prób")]
+    TooManyRequests,
+    /// A link or request that cannot be honoured; the message is shown to the user.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Mail(#[from] pestor_mail::MailError),
     #[error(transparent)]
     Db(#[from] pestor_db::DbError),
     #[error(transparent)]
@@ -43,7 +58,12 @@ impl AppError {
             }
             AppError::BadHost => StatusCode::BAD_REQUEST,
             AppError::Suspended(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Db(_) | AppError::Sqlx(_) | AppError::Template(_) => {
+            AppError::SignInRequired => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Db(_) | AppError::Sqlx(_) | AppError::Template(_) | AppError::Mail(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }
@@ -68,7 +88,25 @@ impl AppError {
                 "Serwis gminy jest czasowo niedostępny",
                 format!("Serwis {name} został czasowo zawieszony. Spróbuj ponownie później lub skorzystaj z portalu województwa."),
             ),
-            AppError::Db(_) | AppError::Sqlx(_) | AppError::Template(_) => (
+            AppError::SignInRequired => (
+                "Zaloguj się",
+                "Ta czynność wymaga zalogowania.".to_owned(),
+            ),
+            AppError::Forbidden => (
+                "Brak dostępu",
+                "Nie masz uprawnień do tej strony lub czynności. Jeśli to pomyłka, skontaktuj się z administratorem gminy.".to_owned(),
+            ),
+            AppError::CsrfRejected => (
+                "Formularz wygasł",
+                "Nie mogliśmy potwierdzić, że formularz został wysłany z tej strony. Wróć, odśwież stronę i spróbuj ponownie. Nic nie zostało zmienione.".to_owned(),
+            ),
+            AppError::PayloadTooLarge => ("Za duże żądanie", "Przesłane dane są za duże.".to_owned()),
+            AppError::TooManyRequests => (
+                "Za dużo prób",
+                "Wykonano zbyt wiele prób w krótkim czasie. Odczekaj kwadrans i spróbuj ponownie.".to_owned(),
+            ),
+            AppError::BadRequest(message) => ("Nie można wykonać tej czynności", message.clone()),
+            AppError::Db(_) | AppError::Sqlx(_) | AppError::Template(_) | AppError::Mail(_) => (
                 "Błąd serwera",
                 "Wystąpił nieoczekiwany błąd. Zapisaliśmy go i zajmiemy się nim. Spróbuj ponownie za chwilę.".to_owned(),
             ),

@@ -1,6 +1,8 @@
 //! The web application: one router for every host. A request flows
 //! request id → trace span → metrics → host routing (portal or gmina) → handler → branded page.
 
+pub mod accounts;
+pub mod auth;
 pub mod error;
 pub mod metrics;
 pub mod ops;
@@ -18,7 +20,6 @@ use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use sqlx::postgres::PgListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -31,18 +32,40 @@ pub use state::AppState;
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
+/// Every page route with its access rule, in one table (also walked by the authorisation test).
+pub fn routes() -> auth::Routes {
+    use auth::{Access, Hosts};
+    let r = auth::Routes::default()
+        .add("/", &["GET"], Hosts::Both, Access::Anyone, get(pages::home))
+        .add(
+            "/branding/theme.css",
+            &["GET"],
+            Hosts::Gmina,
+            Access::Anyone,
+            get(pages::theme_css),
+        )
+        .add(
+            "/branding/logo",
+            &["GET"],
+            Hosts::Gmina,
+            Access::Anyone,
+            get(pages::logo),
+        );
+    accounts::routes(r)
+}
+
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/branding/theme.css", get(pages::theme_css))
-        .route("/branding/logo", get(pages::logo))
+    let (pages, _) = routes().into_parts();
+    pages
         .route("/static/{name}", get(pages::static_asset))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(metrics::render))
         .fallback(routing::not_found)
+        .layer(from_fn_with_state(state.clone(), auth::session::load_viewer))
+        .layer(from_fn_with_state(state.clone(), auth::csrf::protect))
         .layer(from_fn_with_state(state.clone(), routing::route_by_host))
         .layer(from_fn_with_state(state.clone(), metrics::count_requests))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
@@ -63,7 +86,7 @@ pub fn app(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, tenant = tracing::field::Empty)
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, tenant = tracing::field::Empty, account = tracing::field::Empty)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
@@ -74,8 +97,7 @@ pub fn app(state: AppState) -> Router {
 pub async fn start_cache_invalidation(
     state: AppState,
 ) -> Result<tokio::task::JoinHandle<()>, sqlx::Error> {
-    let mut listener = PgListener::connect_with(&state.db.pool).await?;
-    listener.listen(pestor_db::TENANT_CHANNEL).await?;
+    let mut listener = pestor_db::listener(&state.db.pool, pestor_db::TENANT_CHANNEL).await?;
     Ok(tokio::spawn(async move {
         loop {
             match listener.try_recv().await {
@@ -91,6 +113,38 @@ pub async fn start_cache_invalidation(
             }
         }
     }))
+}
+
+/// The background tasks of a running server; dropping this stops them.
+pub struct Workers(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        for h in &self.0 {
+            h.abort();
+        }
+    }
+}
+
+/// Starts the background tasks: tenant-cache invalidation, the e-mail sender, hourly retention.
+pub async fn start_workers(state: &AppState) -> Result<Workers, AppError> {
+    let invalidation = start_cache_invalidation(state.clone()).await?;
+    let sender = pestor_mail::Sender::new(state.db.pool.clone(), &state.settings.mail)?;
+    let mail = tokio::spawn(sender.run(std::future::pending()));
+    let retention_state = state.clone();
+    let retention = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match auth::retention::purge(&retention_state.db.pool, &retention_state.settings.auth)
+                .await
+            {
+                Ok(p) => tracing::info!(?p, "retention purge"),
+                Err(e) => tracing::warn!(error = %e, "retention purge failed"),
+            }
+        }
+    });
+    Ok(Workers(vec![invalidation, mail, retention]))
 }
 
 /// Serves until `shutdown` resolves, then drains in-flight requests.

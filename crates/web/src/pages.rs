@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::value::Serde;
@@ -11,6 +12,7 @@ use pestor_core::{TenantStatus, polish_sort_key};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::auth::{CsrfToken, Viewer};
 use crate::error::{AppError, AppResult, ErrorPage};
 use crate::site::{Site, TenantSite};
 use crate::state::AppState;
@@ -42,6 +44,59 @@ pub fn nav(site: &Site, current: &str) -> Vec<NavItem> {
         .collect()
 }
 
+/// What every page needs from its request: the site, who is looking, the CSRF token for its forms.
+#[derive(Clone)]
+pub struct Page {
+    pub site: Site,
+    pub viewer: Viewer,
+    pub csrf: String,
+    pub path: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Page {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        Ok(Page {
+            site: parts
+                .extensions
+                .get::<Site>()
+                .cloned()
+                .ok_or(AppError::UnknownHost)?,
+            viewer: parts
+                .extensions
+                .get::<Viewer>()
+                .cloned()
+                .unwrap_or_default(),
+            csrf: parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|t| t.0.clone())
+                .unwrap_or_default(),
+            path: parts.uri.path().to_owned(),
+        })
+    }
+}
+
+impl Page {
+    /// Renders `template` with the variables every page has (site, branding, menu, viewer) plus `extra`.
+    pub fn render(
+        &self,
+        state: &AppState,
+        template: &str,
+        extra: serde_json::Value,
+    ) -> AppResult<Html<String>> {
+        let mut extra = extra;
+        if let serde_json::Value::Object(map) = &mut extra {
+            map.insert("csrf".into(), json!(self.csrf));
+            map.insert("viewer".into(), json!(self.viewer.0));
+        }
+        Ok(Html(render(
+            state, &self.site, template, &self.path, extra,
+        )?))
+    }
+}
+
 /// Renders `template` with the variables every page has (site name, branding, menu) plus `extra`.
 fn render(
     state: &AppState,
@@ -53,6 +108,9 @@ fn render(
     let mut ctx = json!({
         "portal_url": state.settings.host_url(None),
         "nav": nav(site, path),
+        "csrf": "",
+        "viewer": null,
+        "path": path,
     });
     match site {
         Site::Portal => {
@@ -81,13 +139,10 @@ pub fn render_error(state: &AppState, site: &Site, page: &ErrorPage) -> AppResul
     render(state, site, "error.html", "", json!({ "error": page }))
 }
 
-pub async fn home(
-    State(state): State<AppState>,
-    Extension(site): Extension<Site>,
-) -> AppResult<Html<String>> {
-    match &site {
-        Site::Portal => portal(&state, &site).await,
-        Site::Tenant(t) => tenant_home(&state, &site, t).await,
+pub async fn home(State(state): State<AppState>, page: Page) -> AppResult<Html<String>> {
+    match &page.site {
+        Site::Portal => portal(&state, &page).await,
+        Site::Tenant(t) => tenant_home(&state, &page, t).await,
     }
 }
 
@@ -106,7 +161,7 @@ struct PortalPowiat {
     gminas: Vec<PortalGmina>,
 }
 
-async fn portal(state: &AppState, site: &Site) -> AppResult<Html<String>> {
+async fn portal(state: &AppState, page: &Page) -> AppResult<Html<String>> {
     let tenants = state.tenants.list().await?;
     let mut powiats: BTreeMap<String, PortalPowiat> = BTreeMap::new();
     let active = tenants
@@ -144,14 +199,11 @@ async fn portal(state: &AppState, site: &Site) -> AppResult<Html<String>> {
     for p in &mut powiats {
         p.gminas.sort_by_cached_key(|g| polish_sort_key(&g.name));
     }
-    let html = render(
+    page.render(
         state,
-        site,
         "portal.html",
-        "/",
         json!({ "powiats": powiats, "active_count": active, "total_count": tenants.len() }),
-    )?;
-    Ok(Html(html))
+    )
 }
 
 const MONTHS: [&str; 12] = [
@@ -179,7 +231,7 @@ pub fn polish_date(d: time::Date) -> String {
     )
 }
 
-async fn tenant_home(state: &AppState, site: &Site, t: &TenantSite) -> AppResult<Html<String>> {
+async fn tenant_home(state: &AppState, page: &Page, t: &TenantSite) -> AppResult<Html<String>> {
     // Read through the tenant handle: this is the gmina's own schema.
     let mut tx = t.tenant.db(&state.db.pool).begin().await?;
     let (teryt, since): (String, time::OffsetDateTime) =
@@ -188,13 +240,7 @@ async fn tenant_home(state: &AppState, site: &Site, t: &TenantSite) -> AppResult
             .await?;
     tx.commit().await?;
     let info = json!({ "teryt": teryt, "since": polish_date(since.date()) });
-    Ok(Html(render(
-        state,
-        site,
-        "tenant_home.html",
-        "/",
-        json!({ "info": info }),
-    )?))
+    page.render(state, "tenant_home.html", json!({ "info": info }))
 }
 
 /// The gmina's colours as CSS custom properties (a stylesheet rather than inline styles, so the CSP

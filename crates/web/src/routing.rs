@@ -188,6 +188,8 @@ pub async fn route_by_host(
     };
     tracing::Span::current().record("tenant", label.as_str());
     req.extensions_mut().insert(site.clone());
+    req.extensions_mut()
+        .insert(crate::auth::session::RequestHost(host));
     let response = next.run(req).await;
     let mut response = finish(&state, &site, response);
     response.extensions_mut().insert(TenantLabel(label));

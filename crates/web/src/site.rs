@@ -17,6 +17,38 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/tenant_home.html"),
     ),
     ("error.html", include_str!("../templates/error.html")),
+    (
+        "accounts/register.html",
+        include_str!("../templates/accounts/register.html"),
+    ),
+    (
+        "accounts/login.html",
+        include_str!("../templates/accounts/login.html"),
+    ),
+    (
+        "accounts/unverified.html",
+        include_str!("../templates/accounts/unverified.html"),
+    ),
+    (
+        "accounts/message.html",
+        include_str!("../templates/accounts/message.html"),
+    ),
+    (
+        "accounts/forgot.html",
+        include_str!("../templates/accounts/forgot.html"),
+    ),
+    (
+        "accounts/reset.html",
+        include_str!("../templates/accounts/reset.html"),
+    ),
+    (
+        "accounts/account.html",
+        include_str!("../templates/accounts/account.html"),
+    ),
+    (
+        "mail/letter.html",
+        include_str!("../templates/mail/letter.html"),
+    ),
 ];
 
 /// A resolved, active (or suspended) gmina with everything its pages need.
@@ -80,7 +112,8 @@ impl TenantSite {
 /// A template environment; with `overrides`, files there win over the embedded defaults.
 pub fn environment(overrides: Option<PathBuf>) -> Environment<'static> {
     let mut env = Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // Semi-strict: a missing key may be tested in `{% if %}`, but printing one is an error.
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
     env.add_filter("plural", plural);
     env.set_loader(move |name| {
         if let Some(dir) = &overrides

@@ -20,10 +20,18 @@ pub struct AppState {
     /// Templates of the regional portal (gmina templates live in their `TenantSite`).
     pub portal_env: Arc<minijinja::Environment<'static>>,
     pub metrics: Arc<Metrics>,
+    /// Signs CSRF tokens; see [`crate::auth::load_or_create_secret`].
+    pub secret: Arc<Vec<u8>>,
 }
 
 impl AppState {
-    pub fn new(db: Database, settings: Settings) -> Self {
+    /// Builds the state, loading (or creating, on first start) the platform's signing secret.
+    pub async fn load(db: Database, settings: Settings) -> sqlx::Result<Self> {
+        let secret = crate::auth::load_or_create_secret(&db.pool).await?;
+        Ok(Self::new(db, settings, secret))
+    }
+
+    pub fn new(db: Database, settings: Settings, secret: Vec<u8>) -> Self {
         let hosts = Cache::builder()
             .max_capacity(10_000)
             .time_to_live(Duration::from_secs(settings.tenants.cache_ttl_secs.max(1)))
@@ -35,6 +43,7 @@ impl AppState {
             hosts,
             portal_env: Arc::new(crate::site::environment(None)),
             metrics: Arc::new(Metrics::default()),
+            secret: Arc::new(secret),
         }
     }
 

@@ -1,5 +1,7 @@
 //! End-to-end tests of the platform over real HTTP against a real PostgreSQL cluster.
 
+mod accounts;
+mod authorization;
 mod branding;
 mod browser;
 mod lifecycle;
