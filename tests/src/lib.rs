@@ -195,6 +195,11 @@ pub async fn spawn_app() -> TestApp {
 
 /// Spawns the app on a fresh database; `configure` adjusts the settings (pool size, proxies, …).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    // Server warnings and errors appear in a failing test's captured output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_test_writer()
+        .try_init();
     let (db_name, opts) = fresh_database().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -454,4 +459,26 @@ pub async fn grant(app: &TestApp, account: i64, slug: &str, role: &str) {
     .execute(&app.db.pool)
     .await
     .expect("grant role");
+}
+
+impl Visitor {
+    /// Signs in on the portal with a password (the registration page's token serves the form).
+    pub async fn sign_in(&self, email: &str, password: &str) -> Reply {
+        let r = self
+            .submit(
+                "localhost",
+                "/rejestracja",
+                "/logowanie",
+                &[("email", email), ("password", password)],
+            )
+            .await;
+        assert_eq!(r.status, 303, "sign-in of {email} failed: {}", r.body);
+        r
+    }
+
+    /// Carries the portal sign-in over to a gmina `host` (one click on "Zaloguj się" there).
+    pub async fn sign_in_to(&self, host: &str) {
+        let (r, url) = self.follow(&self.url(host, "/logowanie?powrot=/")).await;
+        assert_eq!(url, self.url(host, "/"), "handover to {host}: {}", r.body);
+    }
 }

@@ -440,6 +440,21 @@ impl TenantStore {
         Ok(())
     }
 
+    /// Stores the branding edits of a gmina (already validated by the caller) inside `conn`'s
+    /// transaction, and announces them so every server shows them at once.
+    pub async fn set_branding(
+        conn: &mut PgConnection,
+        teryt: &Teryt,
+        overrides: &pestor_core::BrandingOverrides,
+    ) -> Result<()> {
+        sqlx::query("UPDATE tenants SET branding = $2, updated_at = now() WHERE teryt = $1")
+            .bind(teryt.as_str())
+            .bind(sqlx::types::Json(overrides))
+            .execute(&mut *conn)
+            .await?;
+        notify(conn, teryt.as_str()).await
+    }
+
     /// Counts of tenants by status, for `/metrics`.
     pub async fn count_by_status(&self) -> Result<Vec<(String, i64)>> {
         Ok(

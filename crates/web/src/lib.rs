@@ -2,11 +2,13 @@
 //! request id → trace span → metrics → host routing (portal or gmina) → handler → branded page.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod metrics;
 pub mod ops;
 pub mod pages;
+pub mod panel;
 pub mod routing;
 pub mod site;
 pub mod state;
@@ -51,7 +53,7 @@ pub fn routes() -> auth::Routes {
             Access::Anyone,
             get(pages::logo),
         );
-    accounts::routes(r)
+    panel::routes(accounts::routes(r))
 }
 
 pub fn app(state: AppState) -> Router {

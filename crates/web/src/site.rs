@@ -8,47 +8,32 @@ use minijinja::{Environment, Value};
 use pestor_core::{Branding, load_branding_file};
 use pestor_db::Tenant;
 
+/// Embeds templates by path under `templates/`.
+macro_rules! embedded {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/", $name)))),*]
+    };
+}
+
 /// Templates compiled into the binary; a gmina may override any of them by file name.
-const TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../templates/base.html")),
-    ("portal.html", include_str!("../templates/portal.html")),
-    (
-        "tenant_home.html",
-        include_str!("../templates/tenant_home.html"),
-    ),
-    ("error.html", include_str!("../templates/error.html")),
-    (
-        "accounts/register.html",
-        include_str!("../templates/accounts/register.html"),
-    ),
-    (
-        "accounts/login.html",
-        include_str!("../templates/accounts/login.html"),
-    ),
-    (
-        "accounts/unverified.html",
-        include_str!("../templates/accounts/unverified.html"),
-    ),
-    (
-        "accounts/message.html",
-        include_str!("../templates/accounts/message.html"),
-    ),
-    (
-        "accounts/forgot.html",
-        include_str!("../templates/accounts/forgot.html"),
-    ),
-    (
-        "accounts/reset.html",
-        include_str!("../templates/accounts/reset.html"),
-    ),
-    (
-        "accounts/account.html",
-        include_str!("../templates/accounts/account.html"),
-    ),
-    (
-        "mail/letter.html",
-        include_str!("../templates/mail/letter.html"),
-    ),
+const TEMPLATES: &[(&str, &str)] = embedded![
+    "base.html",
+    "portal.html",
+    "tenant_home.html",
+    "error.html",
+    "accounts/register.html",
+    "accounts/login.html",
+    "accounts/unverified.html",
+    "accounts/message.html",
+    "accounts/forgot.html",
+    "accounts/reset.html",
+    "accounts/account.html",
+    "mail/letter.html",
+    "panel/people.html",
+    "panel/revoke.html",
+    "panel/branding.html",
+    "panel/log.html",
+    "panel/invitation.html",
 ];
 
 /// A resolved, active (or suspended) gmina with everything its pages need.

@@ -56,7 +56,24 @@ const MATRIX: &[(&str, &str, [bool; 7])] = &[
         "/konto/wyloguj-wszedzie",
         [false, true, true, true, true, true, true],
     ),
+    ("GET", "/panel", ADMIN_ONLY),
+    ("POST", "/panel/zaproszenia", ADMIN_ONLY),
+    ("POST", "/panel/role/{id}", ADMIN_ONLY),
+    ("GET", "/panel/role/{id}/usun", ADMIN_ONLY),
+    ("POST", "/panel/role/{id}/usun", ADMIN_ONLY),
+    ("GET", "/panel/wyglad", ADMIN_ONLY),
+    ("POST", "/panel/wyglad", ADMIN_ONLY),
+    ("GET", "/panel/dziennik", ADMIN_ONLY),
+    ("GET", "/zaproszenie", [true; 7]),
+    (
+        "POST",
+        "/zaproszenie/przyjmij",
+        [false, true, true, true, true, true, true],
+    ),
 ];
+
+/// Toruń's own admin only: not its staff, not another gmina's admin, not the coordinator.
+const ADMIN_ONLY: [bool; 7] = [false, false, false, false, true, false, false];
 
 /// The persona's account (none for the anonymous visitor).
 async fn personas(app: &TestApp) -> Vec<Option<i64>> {
@@ -191,7 +208,10 @@ async fn every_form_refuses_a_post_without_a_valid_token_and_changes_nothing() {
             sqlx::query_scalar::<_, String>(
                 "SELECT concat_ws('|', (SELECT string_agg(email || display_name || coalesce(password_hash, ''), ',' ORDER BY id) FROM accounts),
                                        (SELECT count(*) FROM logins WHERE ended_at IS NULL), (SELECT count(*) FROM outbox),
-                                       (SELECT count(*) FROM account_tokens))",
+                                       (SELECT count(*) FROM account_tokens), (SELECT count(*) FROM gmina_roles),
+                                       (SELECT string_agg(role, ',' ORDER BY id) FROM gmina_roles),
+                                       (SELECT count(*) FROM invitations), (SELECT count(*) FROM audit_log),
+                                       (SELECT string_agg(branding::text, ',' ORDER BY teryt) FROM tenants))",
             )
             .fetch_one(&pool)
             .await

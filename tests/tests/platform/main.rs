@@ -6,5 +6,6 @@ mod branding;
 mod browser;
 mod lifecycle;
 mod ops;
+mod panel;
 mod routing;
 mod tenancy;

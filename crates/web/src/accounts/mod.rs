@@ -5,7 +5,7 @@
 //! host sends the browser there and gets the sign-in back through a one-time code, which also works
 //! for custom domains that a parent-domain cookie could never reach.
 
-mod emails;
+pub(crate) mod emails;
 mod login;
 mod profile;
 mod register;

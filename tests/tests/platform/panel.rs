@@ -1,0 +1,387 @@
+//! The gmina admin panel: invitations by e-mail, roles, branding edits and the audit log.
+
+use pestor_tests::{TestApp, Visitor, create_account, grant, spawn_app};
+
+const TORUN: &str = "torun.localhost";
+const BYDGOSZCZ: &str = "bydgoszcz.localhost";
+
+async fn torun_admin(app: &TestApp) -> (Visitor, i64) {
+    let id = create_account(
+        app,
+        "admin@torun.example",
+        "Admin Torunia",
+        "hasło admina 123",
+    )
+    .await;
+    grant(app, id, "torun", "admin").await;
+    let v = app.visitor();
+    v.sign_in("admin@torun.example", "hasło admina 123").await;
+    v.sign_in_to(TORUN).await;
+    (v, id)
+}
+
+async fn roles(app: &TestApp) -> Vec<(String, String, String)> {
+    sqlx::query_as(
+        "SELECT a.email, t.slug, r.role FROM gmina_roles r JOIN accounts a ON a.id = r.account_id
+         JOIN tenants t ON t.teryt = r.teryt ORDER BY a.email, t.slug",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_invitation_by_email_is_accepted_by_the_invited_account_only() {
+    let app = spawn_app().await;
+    let (admin, _) = torun_admin(&app).await;
+    let r = admin
+        .submit(
+            TORUN,
+            "/panel",
+            "/panel/zaproszenia",
+            &[("email", "Urzednik@Example.pl"), ("role", "staff")],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some("/panel?komunikat=zaproszono"))
+    );
+    let panel = admin.get(TORUN, "/panel?komunikat=zaproszono").await.body;
+    assert!(
+        panel.contains("Wysłaliśmy zaproszenie")
+            && panel.contains("Urzednik@Example.pl — pracownik urzędu")
+    );
+
+    let mail = app.mail.wait_for("Urzednik@Example.pl", 1).await;
+    assert!(
+        mail.subject
+            .contains("Zaproszenie: pracownik urzędu — Gmina Miasta Toruń"),
+        "{}",
+        mail.subject
+    );
+    assert!(
+        mail.html.contains("#8b1a1a"),
+        "the message carries Toruń's colours"
+    );
+    let link = mail.link("/zaproszenie?token=").unwrap();
+    assert!(
+        link.starts_with(&admin.url(TORUN, "/zaproszenie?token=")),
+        "{link}"
+    );
+
+    // Someone else, signed in, cannot take it.
+    create_account(&app, "obcy@example.pl", "Obcy", "hasło obcego 123").await;
+    let stranger = app.visitor();
+    stranger
+        .sign_in("obcy@example.pl", "hasło obcego 123")
+        .await;
+    stranger.sign_in_to(TORUN).await;
+    let (page, _) = stranger.follow(&link).await;
+    let path = &link[link.find("/zaproszenie").unwrap()..];
+    assert!(page.body.contains("Przyjmij zaproszenie"));
+    let token = &link[link.find("token=").unwrap() + 6..];
+    let r = stranger
+        .submit(TORUN, path, "/zaproszenie/przyjmij", &[("token", token)])
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body
+            .contains("To zaproszenie jest dla adresu Urzednik@Example.pl"),
+        "{}",
+        r.body
+    );
+    // Nor does the token work in another gmina.
+    let other = app.visitor().get(BYDGOSZCZ, path).await;
+    assert_eq!(other.status, 400);
+
+    create_account(
+        &app,
+        "urzednik@example.pl",
+        "Jan Urzędnik",
+        "hasło urzędnika 1",
+    )
+    .await;
+    let invitee = app.visitor();
+    invitee
+        .sign_in("urzednik@example.pl", "hasło urzędnika 1")
+        .await;
+    invitee.sign_in_to(TORUN).await;
+    let r = invitee
+        .submit(TORUN, path, "/zaproszenie/przyjmij", &[("token", token)])
+        .await;
+    assert_eq!((r.status, r.location.as_deref()), (303, Some("/")));
+    assert!(roles(&app).await.contains(&(
+        "urzednik@example.pl".into(),
+        "torun".into(),
+        "staff".into()
+    )));
+    let again = invitee
+        .submit(TORUN, "/", "/zaproszenie/przyjmij", &[("token", token)])
+        .await;
+    assert_eq!(again.status, 400, "an invitation is used once");
+
+    let log = admin.get(TORUN, "/panel/dziennik").await.body;
+    assert!(
+        log.contains("zaproszenie do roli")
+            && log.contains("nadanie roli")
+            && log.contains("Admin Torunia &lt;admin@torun.example&gt;"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn inviting_an_existing_account_grants_the_role_at_once_and_tells_them() {
+    let app = spawn_app().await;
+    let (admin, _) = torun_admin(&app).await;
+    create_account(&app, "ma.konto@example.pl", "Ma Konto", "hasło ma konto 1").await;
+    let r = admin
+        .submit(
+            TORUN,
+            "/panel",
+            "/panel/zaproszenia",
+            &[("email", "MA.KONTO@example.pl"), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/panel?komunikat=nadano"));
+    assert!(roles(&app).await.contains(&(
+        "ma.konto@example.pl".into(),
+        "torun".into(),
+        "admin".into()
+    )));
+    let mail = app.mail.wait_for("MA.KONTO@example.pl", 1).await;
+    assert!(
+        mail.subject.starts_with("Nowa rola: administrator gminy"),
+        "{}",
+        mail.subject
+    );
+}
+
+#[tokio::test]
+async fn bad_invitations_are_refused_with_a_message_and_send_nothing() {
+    let app = spawn_app().await;
+    let (admin, _) = torun_admin(&app).await;
+    for (fields, message) in [
+        (
+            vec![("email", "nie-adres"), ("role", "staff")],
+            "Podaj poprawny adres e-mail",
+        ),
+        (
+            vec![("email", "a@example.pl"), ("role", "pes_member")],
+            "Wybierz rolę",
+        ),
+        (
+            vec![("email", "a@example.pl"), ("role", "operator")],
+            "Wybierz rolę",
+        ),
+    ] {
+        let r = admin
+            .submit(TORUN, "/panel", "/panel/zaproszenia", &fields)
+            .await;
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains(message), "{fields:?}");
+    }
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let invitations: i64 = sqlx::query_scalar("SELECT count(*) FROM invitations")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!((queued, invitations), (0, 0));
+}
+
+#[tokio::test]
+async fn roles_change_and_are_revoked_after_confirmation_within_this_gmina_only() {
+    let app = spawn_app().await;
+    let (admin, admin_id) = torun_admin(&app).await;
+    let staff = create_account(
+        &app,
+        "pracownik@example.pl",
+        "Pracownik",
+        "hasło pracownika",
+    )
+    .await;
+    grant(&app, staff, "torun", "staff").await;
+    let elsewhere = create_account(
+        &app,
+        "bydgoszcz@example.pl",
+        "Z Bydgoszczy",
+        "hasło bydgoszczy",
+    )
+    .await;
+    grant(&app, elsewhere, "bydgoszcz", "staff").await;
+    let id = |email: &'static str| {
+        let pool = app.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT r.id FROM gmina_roles r JOIN accounts a ON a.id = r.account_id WHERE a.email = $1")
+                .bind(email)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let staff_role = id("pracownik@example.pl").await;
+    let r = admin
+        .submit(
+            TORUN,
+            "/panel",
+            &format!("/panel/role/{staff_role}"),
+            &[("role", "admin")],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/panel?komunikat=zmieniono"));
+    assert!(roles(&app).await.contains(&(
+        "pracownik@example.pl".into(),
+        "torun".into(),
+        "admin".into()
+    )));
+
+    // Revoking asks first; the GET changes nothing.
+    let confirm = admin
+        .get(TORUN, &format!("/panel/role/{staff_role}/usun"))
+        .await;
+    assert!(
+        confirm.body.contains("Odebrać rolę?")
+            && confirm.body.contains("Pracownik (pracownik@example.pl)")
+    );
+    assert_eq!(roles(&app).await.len(), 3);
+    let r = admin
+        .submit(
+            TORUN,
+            "/panel",
+            &format!("/panel/role/{staff_role}/usun"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/panel?komunikat=usunieto"));
+    assert!(
+        !roles(&app)
+            .await
+            .iter()
+            .any(|r| r.0 == "pracownik@example.pl")
+    );
+
+    // Another gmina's role rows do not exist here.
+    let foreign = id("bydgoszcz@example.pl").await;
+    for path in [
+        format!("/panel/role/{foreign}/usun"),
+        format!("/panel/role/{foreign}"),
+    ] {
+        let r = admin
+            .submit(TORUN, "/panel", &path, &[("role", "admin")])
+            .await;
+        assert_eq!(r.status, 404, "{path}");
+    }
+    assert_eq!(
+        admin
+            .get(TORUN, &format!("/panel/role/{foreign}/usun"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(admin.get(TORUN, "/panel/role/abc/usun").await.status, 404);
+
+    // An admin cannot demote themselves (and so lock the gmina out).
+    let own: i64 = sqlx::query_scalar("SELECT id FROM gmina_roles WHERE account_id = $1")
+        .bind(admin_id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let r = admin
+        .submit(TORUN, "/panel", &format!("/panel/role/{own}/usun"), &[])
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body
+            .contains("Nie możesz odebrać ani zmienić własnej roli administratora")
+    );
+    assert!(roles(&app).await.contains(&(
+        "admin@torun.example".into(),
+        "torun".into(),
+        "admin".into()
+    )));
+}
+
+#[tokio::test]
+async fn branding_edits_are_checked_for_contrast_and_show_at_once() {
+    let app = spawn_app().await;
+    let (admin, _) = torun_admin(&app).await;
+    let form = admin.get(TORUN, "/panel/wyglad").await.body;
+    assert!(form.contains("value=\"Gmina Miasta Toruń\"") && form.contains("value=\"#8b1a1a\""));
+    let mut fields = vec![
+        ("display_name", "Toruń — Miasto Kopernika"),
+        ("primary_colour", "#8b1a1a"),
+        ("on_primary_colour", "#9a2a2a"),
+        ("accent_colour", "#8b1a1a"),
+        (
+            "contact_address",
+            "ul. Wały gen. Sikorskiego 8, 87-100 Toruń",
+        ),
+        ("contact_phone", "56 611 88 88"),
+        ("contact_email", "pes@torun.example"),
+        ("website", "https://www.torun.pl"),
+        ("welcome_text", "Witamy w Toruniu."),
+    ];
+    let r = admin
+        .submit(TORUN, "/panel/wyglad", "/panel/wyglad", &fields)
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("WCAG 2.1 AA wymaga co najmniej 4,5:1"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("value=\"Toruń — Miasto Kopernika\""),
+        "input kept"
+    );
+    assert!(
+        app.page(TORUN, "/")
+            .await
+            .1
+            .contains("<h1>Gmina Miasta Toruń</h1>"),
+        "nothing saved"
+    );
+
+    fields[2] = ("on_primary_colour", "#FFFFFF");
+    let r = admin
+        .submit(TORUN, "/panel/wyglad", "/panel/wyglad", &fields)
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/panel?komunikat=wyglad"));
+    let (_, home) = app.page(TORUN, "/").await;
+    assert!(
+        home.contains("<h1>Toruń — Miasto Kopernika</h1>") && home.contains("Witamy w Toruniu."),
+        "{home}"
+    );
+    assert!(
+        app.page(BYDGOSZCZ, "/")
+            .await
+            .1
+            .contains("<h1>Miasto Bydgoszcz</h1>")
+    );
+
+    let log = admin.get(TORUN, "/panel/dziennik").await.body;
+    assert!(
+        log.contains("zmiana wyglądu serwisu") && log.contains("Dziennik zmian (1)"),
+        "{log}"
+    );
+    // Bydgoszcz's admin sees Bydgoszcz's log only.
+    let other = create_account(
+        &app,
+        "admin@bydgoszcz.example",
+        "Admin Bydgoszczy",
+        "hasło admina 456",
+    )
+    .await;
+    grant(&app, other, "bydgoszcz", "admin").await;
+    let b = app.visitor();
+    b.sign_in("admin@bydgoszcz.example", "hasło admina 456")
+        .await;
+    b.sign_in_to(BYDGOSZCZ).await;
+    let log = b.get(BYDGOSZCZ, "/panel/dziennik").await.body;
+    assert!(
+        log.contains("Dziennik zmian (0)") && log.contains("Dziennik jest pusty"),
+        "{log}"
+    );
+}
