@@ -28,6 +28,7 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "accounts/forgot.html",
     "accounts/reset.html",
     "accounts/account.html",
+    "accounts/delete.html",
     "mail/letter.html",
     "panel/people.html",
     "panel/revoke.html",

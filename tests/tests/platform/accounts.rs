@@ -799,3 +799,203 @@ async fn a_return_path_cannot_leave_the_site() {
     assert_eq!(r.status, 400, "registered but not provisioned");
     let _ = absolute;
 }
+
+#[tokio::test]
+async fn my_data_downloads_as_json_and_holds_only_mine() {
+    let app = spawn_app().await;
+    let me = create_account(&app, "moje@example.pl", "Moje Dane", "bardzo tajne hasło").await;
+    pestor_tests::grant(&app, me, "torun", "staff").await;
+    create_account(&app, "cudze@example.pl", "Cudze", "bardzo tajne hasło").await;
+    let v = app.visitor();
+    v.sign_in("moje@example.pl", "bardzo tajne hasło").await;
+    let r = v
+        .client
+        .get(v.url(PORTAL, "/konto/dane"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let doc: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(doc["konto"]["email"], "moje@example.pl");
+    assert_eq!(doc["role"][0]["gmina"], "Toruń");
+    assert_eq!(doc["role"][0]["rola"], "staff");
+    assert_eq!(doc["logowania"].as_array().unwrap().len(), 1);
+    assert!(!doc.to_string().contains("cudze@example.pl"));
+}
+
+#[tokio::test]
+async fn deleting_my_account_needs_the_password_and_removes_personal_data() {
+    let app = spawn_app().await;
+    let me = create_account(
+        &app,
+        "usun@example.pl",
+        "Do Usunięcia",
+        "bardzo tajne hasło",
+    )
+    .await;
+    pestor_tests::grant(&app, me, "torun", "admin").await;
+    let v = app.visitor();
+    v.sign_in("usun@example.pl", "bardzo tajne hasło").await;
+    v.sign_in_to(TORUN).await;
+    // Leave a trace in Toruń's audit log.
+    let r = v
+        .submit(
+            TORUN,
+            "/panel",
+            "/panel/zaproszenia",
+            &[("email", "ktos@example.pl"), ("role", "staff")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+
+    let wrong = v
+        .submit(
+            PORTAL,
+            "/konto/usun",
+            "/konto/usun",
+            &[("current", "nie to")],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains("Konto nie zostało usunięte"));
+    assert_eq!(count(&app, "SELECT count(*) FROM accounts").await, 1);
+
+    let r = v
+        .submit(
+            PORTAL,
+            "/konto/usun",
+            "/konto/usun",
+            &[("current", "bardzo tajne hasło")],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("Konto zostało usunięte"));
+    assert_eq!(count(&app, "SELECT count(*) FROM accounts").await, 0);
+    assert_eq!(count(&app, "SELECT count(*) FROM gmina_roles").await, 0);
+    assert_eq!(count(&app, "SELECT count(*) FROM sessions").await, 0);
+    assert_eq!(count(&app, "SELECT count(*) FROM audit_log WHERE actor LIKE '%usun@example.pl%' OR actor LIKE '%Do Usunięcia%'").await, 0);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM audit_log WHERE teryt = '0463011' AND action = 'role.invite' AND actor LIKE 'konto usunięte #%'").await,
+        1,
+        "what was done stays in the gmina's log, pseudonymised"
+    );
+    assert!(
+        v.get(TORUN, "/").await.body.contains("Zaloguj się"),
+        "signed out everywhere"
+    );
+    let again = v
+        .submit(
+            PORTAL,
+            "/rejestracja",
+            "/logowanie",
+            &[
+                ("email", "usun@example.pl"),
+                ("password", "bardzo tajne hasło"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 422);
+}
+
+#[tokio::test]
+async fn a_new_email_address_counts_only_once_its_link_is_opened() {
+    let app = spawn_app().await;
+    create_account(
+        &app,
+        "stary.adres@example.pl",
+        "Zmiana",
+        "bardzo tajne hasło",
+    )
+    .await;
+    create_account(&app, "zajety@example.pl", "Zajęty", "bardzo tajne hasło").await;
+    let v = app.visitor();
+    v.sign_in("stary.adres@example.pl", "bardzo tajne hasło")
+        .await;
+    let bad = v
+        .submit(
+            PORTAL,
+            "/konto",
+            "/konto/email",
+            &[
+                ("email", "nowy.adres@example.pl"),
+                ("current_email", "złe hasło"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.body
+            .contains("Hasło jest nieprawidłowe. Adres nie został zmieniony.")
+    );
+    let r = v
+        .submit(
+            PORTAL,
+            "/konto",
+            "/konto/email",
+            &[
+                ("email", "nowy.adres@example.pl"),
+                ("current_email", "bardzo tajne hasło"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/konto?zmieniono=email"));
+    let warning = app.mail.wait_for("stary.adres@example.pl", 1).await;
+    assert!(warning.text.contains("nowy.adres@example.pl"));
+    let link = app
+        .mail
+        .wait_for("nowy.adres@example.pl", 1)
+        .await
+        .link("/konto/email/potwierdz")
+        .unwrap();
+    // Until the link is opened, the old address signs in.
+    assert!(
+        v.get(PORTAL, "/konto")
+            .await
+            .body
+            .contains("stary.adres@example.pl")
+    );
+    let (r, _) = v.follow(&link).await;
+    assert!(
+        r.body
+            .contains("Od teraz logujesz się adresem nowy.adres@example.pl"),
+        "{}",
+        r.body
+    );
+    let fresh = app.visitor();
+    fresh
+        .sign_in("nowy.adres@example.pl", "bardzo tajne hasło")
+        .await;
+
+    // An address taken meanwhile is refused when the link is opened.
+    v.submit(
+        PORTAL,
+        "/konto",
+        "/konto/email",
+        &[
+            ("email", "trzeci@example.pl"),
+            ("current_email", "bardzo tajne hasło"),
+        ],
+    )
+    .await;
+    let link = app
+        .mail
+        .wait_for("trzeci@example.pl", 1)
+        .await
+        .link("/konto/email/potwierdz")
+        .unwrap();
+    sqlx::query(
+        "UPDATE accounts SET email = 'trzeci@example.pl' WHERE email = 'zajety@example.pl'",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let (r, _) = v.follow(&link).await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("Ten adres jest już używany"));
+}

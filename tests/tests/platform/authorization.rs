@@ -56,6 +56,11 @@ const MATRIX: &[(&str, &str, [bool; 7])] = &[
         "/konto/wyloguj-wszedzie",
         [false, true, true, true, true, true, true],
     ),
+    ("POST", "/konto/email", SIGNED_IN),
+    ("GET", "/konto/email/potwierdz", [true; 7]),
+    ("GET", "/konto/dane", SIGNED_IN),
+    ("GET", "/konto/usun", SIGNED_IN),
+    ("POST", "/konto/usun", SIGNED_IN),
     ("GET", "/panel", ADMIN_ONLY),
     ("POST", "/panel/zaproszenia", ADMIN_ONLY),
     ("POST", "/panel/role/{id}", ADMIN_ONLY),
@@ -71,6 +76,9 @@ const MATRIX: &[(&str, &str, [bool; 7])] = &[
         [false, true, true, true, true, true, true],
     ),
 ];
+
+/// Any account, whatever its roles.
+const SIGNED_IN: [bool; 7] = [false, true, true, true, true, true, true];
 
 /// Toruń's own admin only: not its staff, not another gmina's admin, not the coordinator.
 const ADMIN_ONLY: [bool; 7] = [false, false, false, false, true, false, false];

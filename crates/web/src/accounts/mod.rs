@@ -7,6 +7,7 @@
 
 pub(crate) mod emails;
 mod login;
+mod privacy;
 mod profile;
 mod register;
 
@@ -88,6 +89,34 @@ pub fn routes(r: Routes) -> Routes {
         Portal,
         SignedIn,
         post(profile::change_password),
+    )
+    .add(
+        "/konto/email",
+        &["POST"],
+        Portal,
+        SignedIn,
+        post(privacy::change_email),
+    )
+    .add(
+        "/konto/email/potwierdz",
+        &["GET"],
+        Portal,
+        Anyone,
+        get(privacy::confirm_email),
+    )
+    .add(
+        "/konto/dane",
+        &["GET"],
+        Portal,
+        SignedIn,
+        get(privacy::export),
+    )
+    .add(
+        "/konto/usun",
+        &["GET", "POST"],
+        Portal,
+        SignedIn,
+        get(privacy::confirm_delete).post(privacy::delete),
     )
     .add(
         "/konto/wyloguj-wszedzie",

@@ -69,6 +69,7 @@ async fn render_account(
     let notice = match notice {
         "nazwa" => Some("Zapisano nową nazwę."),
         "haslo" => Some("Hasło zostało zmienione. Inne urządzenia zostały wylogowane."),
+        "email" => Some("Wysłaliśmy link na nowy adres. Adres zmieni się po jego otwarciu."),
         _ => None,
     };
     let html = page.render(
