@@ -1,6 +1,6 @@
 //! A minimal WebDriver client for Debian's `chromium-driver`, plus axe-core injection.
 //!
-//! Only the four commands the tests need (new session, navigate, execute script, delete session),
+//! Only the commands the tests need (session, navigate, current URL, find/type/click, execute script),
 //! spoken over the W3C WebDriver protocol to a chromedriver this harness starts on loopback.
 
 use std::process::{Child, Command, Stdio};
@@ -110,6 +110,59 @@ impl Browser {
 
     pub async fn goto(&self, url: &str) {
         self.command("url", json!({ "url": url })).await;
+    }
+
+    async fn element(&self, css: &str) -> String {
+        let found = self
+            .command("element", json!({ "using": "css selector", "value": css }))
+            .await;
+        found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no element {css}"))
+            .to_owned()
+    }
+
+    /// Types `text` into the field matched by `css`, as a user would.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let id = self.element(css).await;
+        self.command(&format!("element/{id}/value"), json!({ "text": text }))
+            .await;
+    }
+
+    /// Clicks the element matched by `css`; WebDriver waits for a navigation it starts.
+    pub async fn click(&self, css: &str) {
+        let id = self.element(css).await;
+        self.command(&format!("element/{id}/click"), json!({}))
+            .await;
+    }
+
+    pub async fn current_url(&self) -> String {
+        let url = format!("{}/session/{}/url", self.base, self.session);
+        let resp: Value = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .expect("webdriver")
+            .json()
+            .await
+            .expect("json");
+        resp["value"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The text content of the first element matched by `css`.
+    pub async fn text(&self, css: &str) -> String {
+        let script = format!(
+            "const e = document.querySelector({}); return e ? e.textContent.trim() : '';",
+            serde_json::to_string(css).expect("css")
+        );
+        self.eval(&script)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     pub async fn eval(&self, script: &str) -> Value {

@@ -31,8 +31,19 @@ use tower_http::trace::TraceLayer;
 pub use error::{AppError, AppResult};
 pub use state::AppState;
 
-const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+/// Content Security Policy of every page (a handler may widen `form-action`, see
+/// [`csp_with_form_target`]).
+pub(crate) const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+/// The page CSP, also allowing forms to end at `origin`: Chrome applies `form-action` to the
+/// redirects that follow a submission, and sign-in on the portal redirects to the gmina's host.
+pub(crate) fn csp_with_form_target(origin: &str) -> String {
+    CSP.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {origin}"),
+    )
+}
 
 /// Every page route with its access rule, in one table (also walked by the authorisation test).
 pub fn routes() -> auth::Routes {

@@ -251,6 +251,16 @@ async fn one_sign_in_reaches_every_gmina_and_signing_out_anywhere_ends_it_everyw
             v.url(PORTAL, "/logowanie")
         )
     );
+    // The form may end on Toruń's host (browsers apply form-action to the redirect that follows).
+    let csp =
+        app.client.get(&portal_form).send().await.unwrap().headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+    assert!(
+        csp.contains(&format!("form-action 'self' {}", app.url(TORUN, ""))),
+        "{csp}"
+    );
     let (form, _) = v.follow(&portal_form).await;
     assert!(
         form.body

@@ -62,3 +62,107 @@ async fn portal_and_gmina_pages_render_branded_and_pass_axe() {
         "{found:?}"
     );
 }
+
+/// Registration to sign-out in a real browser: the verification link comes from the e-mail the
+/// SMTP server received; the sign-in made for Toruń carries over to Bydgoszcz with one click.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    let axe_clean = |what: &'static str| {
+        let b = &browser;
+        async move {
+            assert_eq!(
+                b.serious_accessibility_violations().await,
+                Vec::<String>::new(),
+                "{what}"
+            );
+        }
+    };
+
+    browser.goto(&app.url("localhost", "/rejestracja")).await;
+    axe_clean("registration form").await;
+    browser.click("form.form button[type=submit]").await;
+    assert!(
+        browser
+            .text(".error-summary")
+            .await
+            .contains("Podaj poprawny adres e-mail")
+    );
+    axe_clean("registration form with errors").await;
+    browser.fill("#email", "jadwiga@example.pl").await;
+    browser.fill("#display_name", "Jadwiga Wiśniewska").await;
+    browser.fill("#password", "kwitnąca wiśnia 7").await;
+    browser.fill("#password2", "kwitnąca wiśnia 7").await;
+    browser.click("#consent").await;
+    browser.click("form.form button[type=submit]").await;
+    assert_eq!(browser.text("h1").await, "Sprawdź skrzynkę e-mail");
+    axe_clean("check your mail").await;
+
+    let link = app
+        .mail
+        .wait_for("jadwiga@example.pl", 1)
+        .await
+        .link("/weryfikacja")
+        .unwrap();
+    browser.goto(&link).await;
+    assert_eq!(browser.text("h1").await, "Adres e-mail potwierdzony");
+    axe_clean("verified").await;
+
+    // Sign in from Toruń: the portal's form, then back to Toruń signed in.
+    browser.goto(&app.url("torun.localhost", "/")).await;
+    browser.click(".account-bar a[href^='/logowanie']").await;
+    assert!(
+        browser
+            .current_url()
+            .await
+            .starts_with(&app.url("localhost", "/logowanie?do=torun.localhost"))
+    );
+    assert!(
+        browser
+            .text("main")
+            .await
+            .contains("Logujesz się do serwisu: Gmina Miasta Toruń")
+    );
+    axe_clean("sign-in form").await;
+    browser.fill("#email", "jadwiga@example.pl").await;
+    browser.fill("#password", "kwitnąca wiśnia 7").await;
+    browser.click("form.form button[type=submit]").await;
+    assert_eq!(
+        browser.current_url().await,
+        app.url("torun.localhost", "/"),
+        "{}",
+        browser.text("main").await
+    );
+    assert!(
+        browser
+            .text(".account-bar")
+            .await
+            .contains("Zalogowano: Jadwiga Wiśniewska")
+    );
+    axe_clean("Toruń signed in").await;
+
+    // Bydgoszcz: one click, no password.
+    browser.goto(&app.url("bydgoszcz.localhost", "/")).await;
+    browser.click(".account-bar a[href^='/logowanie']").await;
+    assert_eq!(
+        browser.current_url().await,
+        app.url("bydgoszcz.localhost", "/")
+    );
+    assert!(
+        browser
+            .text(".account-bar")
+            .await
+            .contains("Zalogowano: Jadwiga Wiśniewska")
+    );
+    axe_clean("Bydgoszcz signed in").await;
+
+    browser.click(".account-bar button").await;
+    assert!(browser.text(".account-bar").await.contains("Zaloguj się"));
+    browser.goto(&app.url("torun.localhost", "/")).await;
+    assert!(
+        browser.text(".account-bar").await.contains("Zaloguj się"),
+        "signed out in Toruń too"
+    );
+    axe_clean("signed out").await;
+}

@@ -132,6 +132,8 @@ fn render_form(
     error: Option<&str>,
     status: StatusCode,
 ) -> AppResult<Response> {
+    // Only a target already checked to be an active gmina reaches the policy.
+    let target_known = target_name.is_some();
     let html = page.render(
         state,
         "accounts/login.html",
@@ -143,7 +145,16 @@ fn render_form(
             "error": error,
         }),
     )?;
-    Ok((status, html).into_response())
+    let mut response = (status, html).into_response();
+    if target_known {
+        let origin = host_base(state, &q.target.to_ascii_lowercase());
+        if let Ok(v) = HeaderValue::from_str(&crate::csp_with_form_target(&origin)) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+    Ok(response)
 }
 
 pub async fn submit(
