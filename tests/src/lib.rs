@@ -3,6 +3,7 @@
 //! from it, and the app spawned on `127.0.0.1:0` for real HTTP requests.
 
 pub mod browser;
+pub mod idp;
 pub mod smtp;
 
 use std::net::SocketAddr;

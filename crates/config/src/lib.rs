@@ -39,6 +39,26 @@ pub struct AuthSettings {
     pub throttle_window_minutes: u64,
     /// Accounts whose e-mail is not verified within this many hours are deleted.
     pub unverified_account_hours: u64,
+    /// OpenID Connect identity providers offered on the sign-in page (`[[auth.providers]]`).
+    #[serde(default)]
+    pub providers: Vec<ProviderSettings>,
+}
+
+/// One OpenID Connect provider (authorization code flow with PKCE, discovery from `issuer`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProviderSettings {
+    /// Short name used in URLs, e.g. `um-torun`.
+    pub id: String,
+    /// Button text, e.g. "Konto służbowe Urzędu Miasta Torunia".
+    pub label: String,
+    /// Issuer URL; `<issuer>/.well-known/openid-configuration` must answer.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Slugs or TERYT codes of the gminas whose sign-in offers this provider; empty: every gmina
+    /// and the portal.
+    #[serde(default)]
+    pub gminas: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -129,6 +149,7 @@ impl Default for Settings {
                 max_requests_per_ip: 10,
                 throttle_window_minutes: 15,
                 unverified_account_hours: 72,
+                providers: Vec::new(),
             },
             mail: MailSettings {
                 smtp_url: String::new(),
@@ -206,6 +227,9 @@ impl Settings {
         let mut copy = self.clone();
         copy.database.url = redact_url(&copy.database.url);
         copy.mail.smtp_url = redact_url(&copy.mail.smtp_url);
+        for p in &mut copy.auth.providers {
+            p.client_secret = "***".into();
+        }
         let value = serde_json::to_value(&copy).expect("settings serialise");
         render_toml(&value)
     }

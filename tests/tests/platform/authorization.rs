@@ -56,6 +56,8 @@ const MATRIX: &[(&str, &str, [bool; 7])] = &[
         "/konto/wyloguj-wszedzie",
         [false, true, true, true, true, true, true],
     ),
+    ("GET", "/logowanie/oidc/powrot", [true; 7]),
+    ("GET", "/logowanie/oidc/{provider}", [true; 7]),
     ("POST", "/konto/email", SIGNED_IN),
     ("GET", "/konto/email/potwierdz", [true; 7]),
     ("GET", "/konto/dane", SIGNED_IN),

@@ -5,6 +5,7 @@ mod authorization;
 mod branding;
 mod browser;
 mod lifecycle;
+mod oidc;
 mod ops;
 mod panel;
 mod routing;

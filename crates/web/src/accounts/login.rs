@@ -5,6 +5,8 @@
 //! for that host and redirects to `<host>/logowanie/przekaz?kod=…`, which opens a session there
 //! belonging to the same sign-in. Signing out anywhere ends that sign-in on every host.
 
+use std::sync::Arc;
+
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -19,16 +21,16 @@ use crate::auth::{password, throttle};
 use crate::error::{AppError, AppResult};
 use crate::pages::Page;
 use crate::routing::{Resolution, resolve};
-use crate::site::Site;
+use crate::site::{Site, TenantSite};
 use crate::state::AppState;
 
 #[derive(serde::Deserialize, Default)]
 pub struct LoginQuery {
     /// The gmina host to sign in to (portal only).
     #[serde(default, rename = "do")]
-    target: String,
+    pub(crate) target: String,
     #[serde(default)]
-    powrot: String,
+    pub(crate) powrot: String,
 }
 
 /// The base URL of a host of this deployment, as links between hosts are written.
@@ -40,18 +42,34 @@ fn host_base(state: &AppState, host: &str) -> String {
     }
 }
 
-/// The display name of an active gmina served on `host`, or `None` if the host is not one.
-async fn gmina_at(state: &AppState, host: &str) -> AppResult<Option<String>> {
+/// The active gmina served on `host`, or `None` if the host is not one.
+pub(crate) async fn gmina_at(state: &AppState, host: &str) -> AppResult<Option<Arc<TenantSite>>> {
     let Some(host) = crate::routing::normalise_host(host) else {
         return Ok(None);
     };
     Ok(match resolve(state, &host).await? {
-        Resolution::Site(Site::Tenant(t)) => Some(t.branding.display_name.clone()),
+        Resolution::Site(Site::Tenant(t)) => Some(t),
         _ => None,
     })
 }
 
-fn with_cookie(mut response: Response, cookie: String) -> Response {
+/// The checked sign-in target: the lower-cased gmina host and its site; `None` for the portal.
+async fn checked_target(
+    state: &AppState,
+    target: &str,
+) -> AppResult<Option<(String, Arc<TenantSite>)>> {
+    if target.is_empty() {
+        return Ok(None);
+    }
+    match gmina_at(state, target).await? {
+        Some(site) => Ok(Some((target.to_ascii_lowercase(), site))),
+        None => Err(AppError::BadRequest(
+            "Nie ma aktywnego serwisu gminy pod tym adresem.".into(),
+        )),
+    }
+}
+
+pub(crate) fn with_cookie(mut response: Response, cookie: String) -> Response {
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -116,7 +134,7 @@ pub async fn form(
         &state,
         &page,
         &q,
-        target.map(|t| t.1),
+        target.as_ref().map(|t| t.1.as_ref()),
         "",
         None,
         StatusCode::OK,
@@ -127,26 +145,36 @@ fn render_form(
     state: &AppState,
     page: &Page,
     q: &LoginQuery,
-    target_name: Option<String>,
+    target: Option<&TenantSite>,
     email: &str,
     error: Option<&str>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    // Only a target already checked to be an active gmina reaches the policy.
-    let target_known = target_name.is_some();
+    let providers: Vec<_> = super::oidc::providers_for(state, target.map(|t| &t.tenant.gmina))
+        .into_iter()
+        .map(|p| {
+            json!({
+                "label": p.label,
+                "href": format!("/logowanie/oidc/{}?do={}&powrot={}", urlencode(&p.id), urlencode(&q.target),
+                                urlencode(&safe_return_path(Some(&q.powrot)))),
+            })
+        })
+        .collect();
     let html = page.render(
         state,
         "accounts/login.html",
         json!({
             "target": q.target,
-            "target_name": target_name,
+            "target_name": target.map(|t| &t.branding.display_name),
             "powrot": safe_return_path(Some(&q.powrot)),
             "email": email,
             "error": error,
+            "providers": providers,
         }),
     )?;
     let mut response = (status, html).into_response();
-    if target_known {
+    // Only a target already checked to be an active gmina reaches the policy.
+    if target.is_some() {
         let origin = host_base(state, &q.target.to_ascii_lowercase());
         if let Ok(v) = HeaderValue::from_str(&crate::csp_with_form_target(&origin)) {
             response
@@ -175,19 +203,8 @@ pub async fn submit(
         target: field(&f, "do").to_owned(),
         powrot: field(&f, "powrot").to_owned(),
     };
-    let target = if q.target.is_empty() {
-        None
-    } else {
-        match gmina_at(&state, &q.target).await? {
-            Some(name) => Some((q.target.to_ascii_lowercase(), name)),
-            None => {
-                return Err(AppError::BadRequest(
-                    "Nie ma aktywnego serwisu gminy pod tym adresem.".into(),
-                ));
-            }
-        }
-    };
-    let target_name = target.as_ref().map(|t| t.1.clone());
+    let target = checked_target(&state, &q.target).await?;
+    let target_site = target.as_ref().map(|t| t.1.as_ref());
     let email = field(&f, "email").trim().to_owned();
     let auth = &state.settings.auth;
     let (ip_key, account_key) = (
@@ -204,7 +221,7 @@ pub async fn submit(
                 &state,
                 &page,
                 &q,
-                target_name,
+                target_site,
                 &email,
                 Some(
                     "Zbyt wiele nieudanych prób logowania. Odczekaj 15 minut albo ustaw nowe hasło.",
@@ -233,7 +250,7 @@ pub async fn submit(
             &state,
             &page,
             &q,
-            target_name,
+            target_site,
             &email,
             Some("Nieprawidłowy adres e-mail lub hasło."),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -248,18 +265,34 @@ pub async fn submit(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
     }
     throttle::clear(&state.db.pool, &account_key).await?;
-    let old = read_cookie(&headers, &cookie_name(&state, SESSION_COOKIE));
+    let target = target.map(|t| t.0).unwrap_or_default();
+    finish_sign_in(&state, &headers, &host, account, &target, &q.powrot).await
+}
+
+/// After the password (or the identity provider) proved who it is: a new login and session on the
+/// portal, then back to the page — or, for a gmina target, on to that gmina with a handover code.
+pub(crate) async fn finish_sign_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    host: &str,
+    account: i64,
+    target: &str,
+    back: &str,
+) -> AppResult<Response> {
+    let old = read_cookie(headers, &cookie_name(state, SESSION_COOKIE));
     let mut tx = state.db.pool.begin().await?;
-    let (token, login_id) =
-        session::sign_in(&mut tx, &state, account, &host, old.as_deref()).await?;
+    let (token, login_id) = session::sign_in(&mut tx, state, account, host, old.as_deref()).await?;
     tx.commit().await?;
-    let cookie = set_cookie(&state, SESSION_COOKIE, &token, None);
-    let back = safe_return_path(Some(&q.powrot));
-    let response = match target {
-        Some((t, _)) => hand_over(&state, login_id, &t, &back).await?,
-        None => Redirect::to(&back).into_response(),
+    let back = safe_return_path(Some(back));
+    let response = if target.is_empty() {
+        Redirect::to(&back).into_response()
+    } else {
+        hand_over(state, login_id, target, &back).await?
     };
-    Ok(with_cookie(response, cookie))
+    Ok(with_cookie(
+        response,
+        set_cookie(state, SESSION_COOKIE, &token, None),
+    ))
 }
 
 #[derive(serde::Deserialize)]

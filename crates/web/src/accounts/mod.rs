@@ -7,6 +7,7 @@
 
 pub(crate) mod emails;
 mod login;
+mod oidc;
 mod privacy;
 mod profile;
 mod register;
@@ -117,6 +118,20 @@ pub fn routes(r: Routes) -> Routes {
         Portal,
         SignedIn,
         get(privacy::confirm_delete).post(privacy::delete),
+    )
+    .add(
+        "/logowanie/oidc/powrot",
+        &["GET"],
+        Portal,
+        Anyone,
+        get(oidc::callback),
+    )
+    .add(
+        "/logowanie/oidc/{provider}",
+        &["GET"],
+        Portal,
+        Anyone,
+        get(oidc::start),
     )
     .add(
         "/konto/wyloguj-wszedzie",

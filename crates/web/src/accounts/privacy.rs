@@ -43,6 +43,8 @@ pub async fn export(State(state): State<AppState>, page: Page) -> AppResult<Resp
            'role', coalesce((SELECT json_agg(json_build_object('gmina', t.name, 'teryt', r.teryt, 'rola', r.role,
                                                                 'organizacja', r.organisation_id, 'nadano', r.granted_at) ORDER BY r.id)
                              FROM gmina_roles r JOIN tenants t ON t.teryt = r.teryt WHERE r.account_id = $1), '[]'),
+           'tozsamosci', coalesce((SELECT json_agg(json_build_object('dostawca', provider, 'email', email, 'polaczono', linked_at))
+                                   FROM account_identities WHERE account_id = $1), '[]'),
            'logowania', coalesce((SELECT json_agg(json_build_object('od', created_at, 'wygasa', expires_at, 'zakonczono', ended_at) ORDER BY id)
                                   FROM logins WHERE account_id = $1), '[]'),
            'dzialania', coalesce((SELECT json_agg(json_build_object('kiedy', at, 'gmina', teryt, 'co', action, 'szczegoly', details) ORDER BY id)

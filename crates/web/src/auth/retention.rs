@@ -32,6 +32,9 @@ pub async fn purge(pool: &PgPool, auth: &AuthSettings) -> sqlx::Result<Purged> {
     sqlx::query("DELETE FROM handover_codes WHERE expires_at < now()")
         .execute(&mut *tx)
         .await?;
+    sqlx::query("DELETE FROM oidc_requests WHERE expires_at < now()")
+        .execute(&mut *tx)
+        .await?;
     let logins = sqlx::query(
         "DELETE FROM logins WHERE coalesce(ended_at, expires_at) < now() - interval '1 day'",
     )
