@@ -61,6 +61,8 @@ impl Browser {
                         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                         "--disable-quic", "--no-first-run", "--disable-background-networking",
                         "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                        // Every name is this machine, so tests may use a real-looking base domain.
+                        "--host-resolver-rules=MAP * 127.0.0.1",
                         format!("--user-data-dir={}", profile.display()),
                     ]
                 }

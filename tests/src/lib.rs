@@ -483,3 +483,26 @@ impl Visitor {
         assert_eq!(url, self.url(host, "/"), "handover to {host}: {}", r.body);
     }
 }
+
+impl Visitor {
+    /// Opens a page as a browser does (`Accept: text/html`), following redirects across hosts.
+    pub async fn open(&self, host: &str, path: &str) -> (Reply, String) {
+        let mut url = self.url(host, path);
+        for _ in 0..10 {
+            let r = Self::read(
+                self.client
+                    .get(&url)
+                    .header("accept", "text/html,application/xhtml+xml")
+                    .send()
+                    .await
+                    .expect("request"),
+            )
+            .await;
+            match (&r.location, r.status) {
+                (Some(loc), 301 | 302 | 303 | 307 | 308) => url = absolute(&url, loc),
+                _ => return (r, url),
+            }
+        }
+        panic!("too many redirects opening {host}{path}");
+    }
+}

@@ -1009,3 +1009,56 @@ async fn a_new_email_address_counts_only_once_its_link_is_opened() {
     assert_eq!(r.status, 400);
     assert!(r.body.contains("Ten adres jest już używany"));
 }
+
+#[tokio::test]
+async fn a_gmina_subdomain_opened_after_signing_in_on_the_portal_is_already_signed_in() {
+    let app = spawn_app().await;
+    create_account(&app, "hint@example.pl", "Hanna", "bardzo tajne hasło").await;
+    let v = app.visitor();
+    // Anonymous visitors and crawlers are not redirected anywhere.
+    let (r, url) = v.open(BYDGOSZCZ, "/").await;
+    assert_eq!(
+        (r.status, url.as_str()),
+        (200, v.url(BYDGOSZCZ, "/").as_str())
+    );
+
+    let r = v.sign_in("hint@example.pl", "bardzo tajne hasło").await;
+    let hint = r
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("pestor_region="))
+        .expect("hint cookie");
+    assert!(
+        hint.contains("Domain=localhost") && hint.contains("HttpOnly"),
+        "{hint}"
+    );
+
+    let (page, url) = v.open(BYDGOSZCZ, "/?x=1").await;
+    assert_eq!(url, v.url(BYDGOSZCZ, "/?x=1"), "back on the page asked for");
+    assert!(page.body.contains("Zalogowano: Hanna"), "{}", page.body);
+    // Assets and non-HTML requests never bounce.
+    assert_eq!(v.get(TORUN, "/branding/theme.css").await.status, 200);
+
+    // Signed out on another device: the stale hint is dropped, no loop, just anonymous.
+    sqlx::query("UPDATE logins SET ended_at = now()")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let (page, url) = v.open(TORUN, "/").await;
+    assert_eq!(url, v.url(TORUN, "/"));
+    assert!(page.body.contains("Zaloguj się"));
+    let (_, url) = v.open(TORUN, "/").await;
+    assert_eq!(url, v.url(TORUN, "/"));
+    let hops = v
+        .client
+        .get(v.url(TORUN, "/"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(
+        hops, 200,
+        "the hint is gone, so no more round trips to the portal"
+    );
+}

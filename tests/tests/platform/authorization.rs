@@ -56,6 +56,7 @@ const MATRIX: &[(&str, &str, [bool; 7])] = &[
         "/konto/wyloguj-wszedzie",
         [false, true, true, true, true, true, true],
     ),
+    ("GET", "/logowanie/sprawdz", [true; 7]),
     ("GET", "/logowanie/oidc/powrot", [true; 7]),
     ("GET", "/logowanie/oidc/{provider}", [true; 7]),
     ("POST", "/konto/email", SIGNED_IN),

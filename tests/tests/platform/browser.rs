@@ -2,7 +2,7 @@
 //! serious or critical WCAG 2.1 A/AA violation.
 
 use pestor_tests::browser::Browser;
-use pestor_tests::spawn_app;
+use pestor_tests::{spawn_app, spawn_app_with};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn portal_and_gmina_pages_render_branded_and_pass_axe() {
@@ -67,7 +67,9 @@ async fn portal_and_gmina_pages_render_branded_and_pass_axe() {
 /// SMTP server received; the sign-in made for Toruń carries over to Bydgoszcz with one click.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
-    let app = spawn_app().await;
+    // A real-looking base domain: browsers keep `Domain=localhost` cookies to `localhost` itself, so
+    // the regional sign-in hint is tested the way production uses it.
+    let app = spawn_app_with(|s| s.server.base_domain = "pes.test".into()).await;
     let browser = Browser::start().await;
     let axe_clean = |what: &'static str| {
         let b = &browser;
@@ -80,7 +82,7 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
         }
     };
 
-    browser.goto(&app.url("localhost", "/rejestracja")).await;
+    browser.goto(&app.url("pes.test", "/rejestracja")).await;
     axe_clean("registration form").await;
     browser.click("form.form button[type=submit]").await;
     assert!(
@@ -110,13 +112,13 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
     axe_clean("verified").await;
 
     // Sign in from Toruń: the portal's form, then back to Toruń signed in.
-    browser.goto(&app.url("torun.localhost", "/")).await;
+    browser.goto(&app.url("torun.pes.test", "/")).await;
     browser.click(".account-bar a[href^='/logowanie']").await;
     assert!(
         browser
             .current_url()
             .await
-            .starts_with(&app.url("localhost", "/logowanie?do=torun.localhost"))
+            .starts_with(&app.url("pes.test", "/logowanie?do=torun.pes.test"))
     );
     assert!(
         browser
@@ -130,7 +132,7 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
     browser.click("form.form button[type=submit]").await;
     assert_eq!(
         browser.current_url().await,
-        app.url("torun.localhost", "/"),
+        app.url("torun.pes.test", "/"),
         "{}",
         browser.text("main").await
     );
@@ -142,12 +144,11 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
     );
     axe_clean("Toruń signed in").await;
 
-    // Bydgoszcz: one click, no password.
-    browser.goto(&app.url("bydgoszcz.localhost", "/")).await;
-    browser.click(".account-bar a[href^='/logowanie']").await;
+    // Bydgoszcz: already signed in on opening, no click, no password.
+    browser.goto(&app.url("bydgoszcz.pes.test", "/")).await;
     assert_eq!(
         browser.current_url().await,
-        app.url("bydgoszcz.localhost", "/")
+        app.url("bydgoszcz.pes.test", "/")
     );
     assert!(
         browser
@@ -159,7 +160,7 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
 
     browser.click(".account-bar button").await;
     assert!(browser.text(".account-bar").await.contains("Zaloguj się"));
-    browser.goto(&app.url("torun.localhost", "/")).await;
+    browser.goto(&app.url("torun.pes.test", "/")).await;
     assert!(
         browser.text(".account-bar").await.contains("Zaloguj się"),
         "signed out in Toruń too"

@@ -289,10 +289,31 @@ pub(crate) async fn finish_sign_in(
     } else {
         hand_over(state, login_id, target, &back).await?
     };
-    Ok(with_cookie(
-        response,
-        set_cookie(state, SESSION_COOKIE, &token, None),
-    ))
+    let response = with_cookie(response, set_cookie(state, SESSION_COOKIE, &token, None));
+    Ok(with_cookie(response, session::hint_cookie(state, true)))
+}
+
+/// `/logowanie/sprawdz?do=&powrot=` (portal): a gmina subdomain asks whether this browser is signed
+/// in. Yes: hand the sign-in over. No (it ended elsewhere): drop the stale hint and go back.
+pub async fn check(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<LoginQuery>,
+) -> AppResult<Response> {
+    let back = safe_return_path(Some(&q.powrot));
+    let Some((target, _)) = checked_target(&state, &q.target).await.ok().flatten() else {
+        return Ok(clear_session_cookie(
+            &state,
+            Redirect::to("/").into_response(),
+        ));
+    };
+    match &page.viewer.0 {
+        Some(account) => hand_over(&state, account.login_id, &target, &back).await,
+        None => Ok(with_cookie(
+            Redirect::to(&format!("{}{back}", host_base(&state, &target))).into_response(),
+            session::hint_cookie(&state, false),
+        )),
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -331,14 +352,16 @@ pub async fn sign_out(State(state): State<AppState>, page: Page) -> AppResult<Re
         let mut conn = state.db.pool.acquire().await?;
         session::end_login(&mut conn, a.login_id).await?;
     }
-    Ok(with_cookie(
+    Ok(clear_session_cookie(
+        &state,
         Redirect::to("/").into_response(),
-        set_cookie(&state, SESSION_COOKIE, "", Some(0)),
     ))
 }
 
+/// Signs this browser out on this host and drops the regional hint.
 pub(crate) fn clear_session_cookie(state: &AppState, response: Response) -> Response {
-    with_cookie(response, set_cookie(state, SESSION_COOKIE, "", Some(0)))
+    let response = with_cookie(response, set_cookie(state, SESSION_COOKIE, "", Some(0)));
+    with_cookie(response, session::hint_cookie(state, false))
 }
 
 pub(crate) fn session_cookie(state: &AppState, response: Response, token: &str) -> Response {

@@ -120,6 +120,13 @@ pub fn routes(r: Routes) -> Routes {
         get(privacy::confirm_delete).post(privacy::delete),
     )
     .add(
+        "/logowanie/sprawdz",
+        &["GET"],
+        Portal,
+        Anyone,
+        get(login::check),
+    )
+    .add(
         "/logowanie/oidc/powrot",
         &["GET"],
         Portal,

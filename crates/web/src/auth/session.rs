@@ -5,7 +5,7 @@
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use sqlx::PgConnection;
 
 use super::access::{Account, GminaRole, RegionRole, Viewer};
@@ -69,6 +69,57 @@ pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 pub const SESSION_COOKIE: &str = "pestor_session";
 
+/// A hint, on the base domain and so visible to every gmina subdomain, that this browser has a
+/// regional sign-in. It grants nothing: it only tells a gmina host to ask the portal for a handover
+/// instead of showing the visitor as anonymous. Custom domains cannot see it (sign-in there takes
+/// one click on "Zaloguj się").
+pub const HINT_COOKIE: &str = "pestor_region";
+
+/// `Set-Cookie` for the hint: set for the length of a sign-in, or cleared.
+pub fn hint_cookie(state: &AppState, signed_in: bool) -> String {
+    let https = state.settings.server.public_scheme == "https";
+    let name = if https {
+        "__Secure-pestor_region"
+    } else {
+        HINT_COOKIE
+    };
+    let age = if signed_in {
+        state.settings.auth.session_absolute_hours * 3600
+    } else {
+        0
+    };
+    format!(
+        "{name}=1; Domain={}; Path=/; HttpOnly; SameSite=Lax{}; Max-Age={age}",
+        state.settings.server.base_domain,
+        if https { "; Secure" } else { "" }
+    )
+}
+
+fn has_hint(state: &AppState, headers: &HeaderMap) -> bool {
+    let name = if state.settings.server.public_scheme == "https" {
+        "__Secure-pestor_region"
+    } else {
+        HINT_COOKIE
+    };
+    read_cookie(headers, name).is_some()
+}
+
+/// Whether an anonymous request on a gmina subdomain should first ask the portal for the
+/// browser's regional sign-in: a page (not an asset) opened by a browser that carries the hint.
+fn should_ask_portal(state: &AppState, req: &Request, host: &str) -> bool {
+    let path = req.uri().path();
+    req.method() == axum::http::Method::GET
+        && host.ends_with(&format!(".{}", state.settings.server.base_domain))
+        && !path.starts_with("/logowanie")
+        && !path.starts_with("/branding/")
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"))
+        && has_hint(state, req.headers())
+}
+
 /// Layer: finds the session of this host, if any, and puts a [`Viewer`] into the request.
 pub async fn load_viewer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let (Some(site), Some(host)) = (
@@ -90,6 +141,15 @@ pub async fn load_viewer(State(state): State<AppState>, mut req: Request, next: 
     };
     if let Some(a) = &viewer.0 {
         tracing::Span::current().record("account", a.id);
+    } else if matches!(site, Site::Tenant(_)) && should_ask_portal(&state, &req, &host.0) {
+        let back = req.uri().path_and_query().map_or("/", |p| p.as_str());
+        let url = format!(
+            "{}/logowanie/sprawdz?do={}&powrot={}",
+            state.settings.host_url(None),
+            super::access::urlencode(&host.0),
+            super::access::urlencode(back)
+        );
+        return axum::response::Redirect::to(&url).into_response();
     }
     req.extensions_mut().insert(viewer);
     next.run(req).await
