@@ -79,6 +79,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
 }
 
 impl Page {
+    /// The signed-in account; routes whose rule requires one can rely on it.
+    pub fn account(&self) -> AppResult<&crate::auth::Account> {
+        self.viewer.0.as_ref().ok_or(AppError::SignInRequired)
+    }
+
     /// Renders `template` with the variables every page has (site, branding, menu, viewer) plus `extra`.
     pub fn render(
         &self,

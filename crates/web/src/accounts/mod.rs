@@ -22,6 +22,8 @@ use axum::routing::{get, post};
 
 use crate::AppState;
 use crate::auth::{Access, Hosts, Routes};
+use crate::auth::{password, throttle};
+use crate::error::{AppError, AppResult};
 
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
@@ -171,6 +173,37 @@ pub(crate) fn valid_email(e: &str) -> bool {
         && !e
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',')
+}
+
+/// Counts one request of kind `what` from `ip`; refuses it once the window's limit is used up.
+pub(crate) async fn limit_per_ip(state: &AppState, what: &str, ip: &str) -> AppResult<()> {
+    let auth = &state.settings.auth;
+    let key = format!("{what}:ip:{ip}");
+    if throttle::hit(
+        &state.db.pool,
+        &key,
+        auth.max_requests_per_ip,
+        auth.throttle_window_minutes,
+    )
+    .await?
+    {
+        Ok(())
+    } else {
+        Err(AppError::TooManyRequests)
+    }
+}
+
+/// Whether `typed` is the account's current password (accounts without one never match).
+pub(crate) async fn password_ok(state: &AppState, account: i64, typed: &str) -> AppResult<bool> {
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = $1")
+            .bind(account)
+            .fetch_one(&state.db.pool)
+            .await?;
+    Ok(match stored {
+        Some(h) => password::verify(typed.to_owned(), h).await,
+        None => false,
+    })
 }
 
 /// The client's IP address, for rate limits: the TCP peer, or behind a trusted proxy the last

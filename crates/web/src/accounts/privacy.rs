@@ -8,33 +8,17 @@ use serde_json::json;
 
 use super::login::clear_session_cookie;
 use super::register::{consume_token, insert_token};
-use super::{Fields, emails, field, valid_email};
-use crate::auth::{Account, password, tokens};
+use super::{Fields, emails, field, password_ok, valid_email};
+use crate::auth::tokens;
 use crate::error::{AppError, AppResult};
 use crate::pages::Page;
 use crate::state::AppState;
 
 const CHANGE_EMAIL_HOURS: i32 = 24;
 
-fn signed_in(page: &Page) -> AppResult<&Account> {
-    page.viewer.0.as_ref().ok_or(AppError::SignInRequired)
-}
-
-async fn password_ok(state: &AppState, account: i64, typed: &str) -> AppResult<bool> {
-    let stored: Option<String> =
-        sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = $1")
-            .bind(account)
-            .fetch_one(&state.db.pool)
-            .await?;
-    Ok(match stored {
-        Some(h) => password::verify(typed.to_owned(), h).await,
-        None => false,
-    })
-}
-
 /// Everything the platform keeps about me, as one JSON document.
 pub async fn export(State(state): State<AppState>, page: Page) -> AppResult<Response> {
-    let a = signed_in(&page)?;
+    let a = page.account()?;
     let doc: serde_json::Value = sqlx::query_scalar(
         "SELECT json_build_object(
            'konto', (SELECT json_build_object('email', email, 'nazwa', display_name, 'utworzono', created_at,
@@ -71,7 +55,7 @@ pub async fn export(State(state): State<AppState>, page: Page) -> AppResult<Resp
 }
 
 pub async fn confirm_delete(State(state): State<AppState>, page: Page) -> AppResult<Response> {
-    signed_in(&page)?;
+    page.account()?;
     Ok(page
         .render(&state, "accounts/delete.html", json!({ "error": null }))?
         .into_response())
@@ -82,7 +66,7 @@ pub async fn delete(
     page: Page,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
-    let a = signed_in(&page)?;
+    let a = page.account()?;
     if !password_ok(&state, a.id, field(&f, "current")).await? {
         let html = page.render(
             &state,
@@ -132,7 +116,7 @@ pub async fn change_email(
     page: Page,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
-    let a = signed_in(&page)?;
+    let a = page.account()?;
     let new = field(&f, "email").trim().to_owned();
     let problem = if !valid_email(&new) {
         Some("Podaj poprawny nowy adres e-mail.")

@@ -9,16 +9,12 @@ use super::login::{clear_session_cookie, session_cookie};
 use super::register::{consume_token, insert_token};
 use super::{ClientIp, Fields, emails, field};
 use crate::auth::session::{self, RequestHost};
-use crate::auth::{password, throttle, tokens};
+use crate::auth::{password, tokens};
 use crate::error::{AppError, AppResult};
 use crate::pages::Page;
 use crate::state::AppState;
 
 const RESET_HOURS: i32 = 1;
-
-fn signed_in(page: &Page) -> AppResult<&crate::auth::Account> {
-    page.viewer.0.as_ref().ok_or(AppError::SignInRequired)
-}
 
 #[derive(serde::Deserialize, Default)]
 pub struct Notice {
@@ -48,7 +44,7 @@ async fn render_account(
     errors: &serde_json::Map<String, serde_json::Value>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let a = signed_in(page)?;
+    let a = page.account()?;
     let roles: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT t.name, t.slug, r.role FROM gmina_roles r JOIN tenants t ON t.teryt = r.teryt
          WHERE r.account_id = $1 ORDER BY t.name, r.role",
@@ -85,7 +81,7 @@ pub async fn change_name(
     page: Page,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
-    let a = signed_in(&page)?;
+    let a = page.account()?;
     let name = field(&f, "display_name").trim();
     let problem = if name.is_empty() {
         Some("Nazwa nie może być pusta.")
@@ -113,16 +109,8 @@ pub async fn change_password(
     RequestHost(host): RequestHost,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
-    let a = signed_in(&page)?;
-    let stored: Option<String> =
-        sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = $1")
-            .bind(a.id)
-            .fetch_one(&state.db.pool)
-            .await?;
-    let current_ok = match stored {
-        Some(h) => password::verify(field(&f, "current").to_owned(), h).await,
-        None => false,
-    };
+    let a = page.account()?;
+    let current_ok = super::password_ok(&state, a.id, field(&f, "current")).await?;
     let new = field(&f, "password");
     let mut errors = serde_json::Map::new();
     if !current_ok {
@@ -156,7 +144,7 @@ pub async fn change_password(
 }
 
 pub async fn sign_out_everywhere(State(state): State<AppState>, page: Page) -> AppResult<Response> {
-    let a = signed_in(&page)?;
+    let a = page.account()?;
     let mut conn = state.db.pool.acquire().await?;
     session::end_all_logins(&mut conn, a.id).await?;
     Ok(clear_session_cookie(
@@ -190,17 +178,7 @@ pub async fn forgot_submit(
         )?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
     }
-    let auth = &state.settings.auth;
-    if !throttle::hit(
-        &state.db.pool,
-        &format!("reset:ip:{ip}"),
-        auth.max_requests_per_ip,
-        auth.throttle_window_minutes,
-    )
-    .await?
-    {
-        return Err(AppError::TooManyRequests);
-    }
+    super::limit_per_ip(&state, "reset", &ip).await?;
     let mut tx = state.db.pool.begin().await?;
     let found: Option<(i64, String)> =
         sqlx::query_as("SELECT id, email FROM accounts WHERE lower(email) = lower($1)")

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::{ClientIp, Fields, emails, field, valid_email};
-use crate::auth::{password, throttle, tokens};
+use crate::auth::{password, tokens};
 use crate::error::{AppError, AppResult};
 use crate::pages::Page;
 use crate::state::AppState;
@@ -71,17 +71,7 @@ pub async fn submit(
         )?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
     }
-    let auth = &state.settings.auth;
-    if !throttle::hit(
-        &state.db.pool,
-        &format!("register:ip:{ip}"),
-        auth.max_requests_per_ip,
-        auth.throttle_window_minutes,
-    )
-    .await?
-    {
-        return Err(AppError::TooManyRequests);
-    }
+    super::limit_per_ip(&state, "register", &ip).await?;
     let hash = password::hash(pass.to_owned()).await;
     let mut tx = state.db.pool.begin().await?;
     let created: Option<i64> = sqlx::query_scalar(
@@ -218,17 +208,7 @@ pub async fn resend(
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
     let email = field(&f, "email").trim().to_owned();
-    let auth = &state.settings.auth;
-    if !throttle::hit(
-        &state.db.pool,
-        &format!("register:ip:{ip}"),
-        auth.max_requests_per_ip,
-        auth.throttle_window_minutes,
-    )
-    .await?
-    {
-        return Err(AppError::TooManyRequests);
-    }
+    super::limit_per_ip(&state, "register", &ip).await?;
     let mut tx = state.db.pool.begin().await?;
     let unverified: Option<(i64, String)> = sqlx::query_as(
         "SELECT id, email FROM accounts WHERE lower(email) = lower($1) AND email_verified_at IS NULL",

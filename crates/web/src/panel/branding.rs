@@ -8,7 +8,7 @@ use pestor_core::{Branding, BrandingOverrides, load_branding_file};
 use pestor_db::TenantStore;
 use serde_json::json;
 
-use super::{admin, gmina};
+use super::gmina;
 use crate::accounts::{Fields, field};
 use crate::audit;
 use crate::error::AppResult;
@@ -55,7 +55,7 @@ pub async fn save(
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
     let t = gmina(&page)?;
-    let me = admin(&page)?;
+    let me = page.account()?;
     let opt = |name: &str| Some(field(&f, name).trim().to_owned());
     let edits = BrandingOverrides {
         display_name: opt("display_name"),

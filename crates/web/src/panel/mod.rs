@@ -72,10 +72,6 @@ pub(crate) fn gmina(page: &Page) -> AppResult<&TenantSite> {
     }
 }
 
-pub(crate) fn admin(page: &Page) -> AppResult<&crate::auth::Account> {
-    page.viewer.0.as_ref().ok_or(AppError::SignInRequired)
-}
-
 const LOG_PAGE: i64 = 50;
 
 #[derive(serde::Deserialize)]

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
-use super::{admin, gmina};
+use super::gmina;
 use crate::accounts::emails::{self, Letter};
 use crate::accounts::{Fields, field, valid_email};
 use crate::audit;
@@ -100,7 +100,7 @@ pub async fn invite(
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
     let t = gmina(&page)?;
-    let me = admin(&page)?;
+    let me = page.account()?;
     let email = field(&f, "email").trim().to_owned();
     let Some(role) = panel_role(field(&f, "role")) else {
         return render(
@@ -246,7 +246,7 @@ pub async fn change_role(
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
     let t = gmina(&page)?;
-    let me = admin(&page)?;
+    let me = page.account()?;
     let teryt = t.tenant.gmina.teryt.as_str();
     let (id, account, old, _, email) = role_row(&state, teryt, &id).await?;
     let Some(new) = panel_role(field(&f, "role")) else {
@@ -309,7 +309,7 @@ pub async fn revoke(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let t = gmina(&page)?;
-    let me = admin(&page)?;
+    let me = page.account()?;
     let teryt = t.tenant.gmina.teryt.as_str();
     let (id, account, role, _, email) = role_row(&state, teryt, &id).await?;
     not_yourself(me, account, &role)?;
