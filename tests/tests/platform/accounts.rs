@@ -1062,3 +1062,65 @@ async fn a_gmina_subdomain_opened_after_signing_in_on_the_portal_is_already_sign
         "the hint is gone, so no more round trips to the portal"
     );
 }
+
+#[tokio::test]
+async fn registration_and_reset_requests_are_limited_per_address() {
+    let app = spawn_app_with(|s| s.auth.max_requests_per_ip = 2).await;
+    let v = app.visitor();
+    for i in 0..2 {
+        let email = format!("osoba{i}@example.pl");
+        let r = v
+            .submit(
+                PORTAL,
+                "/rejestracja",
+                "/rejestracja",
+                &register_fields(&email, "zielona łąka 2026"),
+            )
+            .await;
+        assert_eq!(r.status, 200);
+    }
+    let r = v
+        .submit(
+            PORTAL,
+            "/rejestracja",
+            "/rejestracja",
+            &register_fields("trzecia@example.pl", "zielona łąka 2026"),
+        )
+        .await;
+    assert_eq!(r.status, 429);
+    assert!(r.body.contains("Odczekaj kwadrans"));
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM accounts").await,
+        2,
+        "the refused one saved nothing"
+    );
+
+    for _ in 0..2 {
+        let r = v
+            .submit(
+                PORTAL,
+                "/haslo/nie-pamietam",
+                "/haslo/nie-pamietam",
+                &[("email", "osoba0@example.pl")],
+            )
+            .await;
+        assert_eq!(r.status, 200);
+    }
+    let r = v
+        .submit(
+            PORTAL,
+            "/haslo/nie-pamietam",
+            "/haslo/nie-pamietam",
+            &[("email", "osoba0@example.pl")],
+        )
+        .await;
+    assert_eq!(r.status, 429);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM account_tokens WHERE purpose = 'reset_password'"
+        )
+        .await,
+        2
+    );
+}
