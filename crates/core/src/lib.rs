@@ -5,6 +5,7 @@
 pub mod branding;
 pub mod collation;
 pub mod ids;
+pub mod pes;
 pub mod registry;
 
 pub use branding::{Branding, BrandingError, BrandingOverrides, Colour, load_branding_file};
