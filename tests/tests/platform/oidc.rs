@@ -43,6 +43,27 @@ async fn via_provider(v: &Visitor, start: &str) -> (pestor_tests::Reply, String)
     v.follow(&v.url(PORTAL, start)).await
 }
 
+/// Starts a sign-in and lets the provider answer, without following its redirect back: the
+/// callback URL, its code and its state.
+async fn to_callback(v: &Visitor) -> (String, String, String) {
+    let to_idp = v
+        .get(PORTAL, "/logowanie/oidc/region")
+        .await
+        .location
+        .unwrap();
+    let callback = v.get_url(&to_idp).await.location.unwrap();
+    let param = |name: &str| {
+        callback
+            .split(&format!("{name}="))
+            .nth(1)
+            .and_then(|rest| rest.split('&').next())
+            .unwrap()
+            .to_owned()
+    };
+    let (code, state) = (param("code"), param("state"));
+    (callback, code, state)
+}
+
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
         .fetch_one(&app.db.pool)
@@ -125,20 +146,7 @@ async fn a_wrong_state_a_replayed_code_a_provider_error_and_a_bad_nonce_sign_nob
     let v = app.visitor();
 
     // Walk to the callback without following it, to keep its code.
-    let to_idp = v
-        .get(PORTAL, "/logowanie/oidc/region")
-        .await
-        .location
-        .unwrap();
-    let callback = v.get_url(&to_idp).await.location.unwrap();
-    let code = callback
-        .split("code=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (callback, code, _) = to_callback(&v).await;
 
     let forged = v
         .get(
@@ -159,27 +167,12 @@ async fn a_wrong_state_a_replayed_code_a_provider_error_and_a_bad_nonce_sign_nob
     // …and the state is spent, so the owner's own browser cannot use it either.
     assert_eq!(v.get_url(&callback).await.status, 400);
 
-    // A fresh request (new state) carrying the old, already-seen code: the provider refuses it.
-    let to_idp = v
-        .get(PORTAL, "/logowanie/oidc/region")
-        .await
-        .location
-        .unwrap();
-    let fresh = v.get_url(&to_idp).await.location.unwrap();
-    let fresh_state = fresh.split("state=").nth(1).unwrap().to_owned();
+    // A code works once: used with its own state it signs in; with a later state it is refused.
+    let (_, code, state) = to_callback(&v).await;
     let first = v
         .get(
             PORTAL,
-            &format!(
-                "/logowanie/oidc/powrot?code={}&state={fresh_state}",
-                fresh
-                    .split("code=")
-                    .nth(1)
-                    .unwrap()
-                    .split('&')
-                    .next()
-                    .unwrap()
-            ),
+            &format!("/logowanie/oidc/powrot?code={code}&state={state}"),
         )
         .await;
     assert_eq!(
@@ -188,26 +181,11 @@ async fn a_wrong_state_a_replayed_code_a_provider_error_and_a_bad_nonce_sign_nob
         first.body
     );
     v.submit(PORTAL, "/konto", "/wyloguj", &[]).await;
-    let to_idp = v
-        .get(PORTAL, "/logowanie/oidc/region")
-        .await
-        .location
-        .unwrap();
-    let next = v.get_url(&to_idp).await.location.unwrap();
-    let next_state = next.split("state=").nth(1).unwrap().to_owned();
+    let (_, _, later_state) = to_callback(&v).await;
     let replay = v
         .get(
             PORTAL,
-            &format!(
-                "/logowanie/oidc/powrot?code={}&state={next_state}",
-                fresh
-                    .split("code=")
-                    .nth(1)
-                    .unwrap()
-                    .split('&')
-                    .next()
-                    .unwrap()
-            ),
+            &format!("/logowanie/oidc/powrot?code={code}&state={later_state}"),
         )
         .await;
     assert_eq!(replay.status, 400, "a replayed code");
