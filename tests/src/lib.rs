@@ -126,6 +126,19 @@ pub async fn fresh_database() -> (String, PgConnectOptions) {
     (name.clone(), c.pg.connect_options(&name))
 }
 
+/// Drops a test database at once, cutting every connection to it (a database "going away").
+pub async fn drop_database(name: &str) {
+    let mut admin = sqlx::PgConnection::connect_with(&cluster().pg.connect_options("postgres"))
+        .await
+        .expect("admin");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {name} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await
+    .expect("drop test database");
+}
+
 /// A `postgres://` URL of a database of the test cluster (for the `pestor` binary).
 pub fn database_url(name: &str) -> String {
     let c = cluster();

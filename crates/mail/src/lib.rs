@@ -121,15 +121,27 @@ impl Sender {
         };
         tokio::pin!(shutdown);
         loop {
-            if let Err(e) = self.send_due().await {
-                tracing::warn!(error = %e, "outbox pass failed");
-            }
+            let failed = match self.send_due().await {
+                Ok(_) => false,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox pass failed");
+                    true
+                }
+            };
             let wake = async {
-                match listener.as_mut() {
+                let healthy = match listener.as_mut() {
                     Some(l) => {
-                        let _ = tokio::time::timeout(self.poll, l.recv()).await;
+                        !matches!(tokio::time::timeout(self.poll, l.recv()).await, Ok(Err(_)))
                     }
-                    None => tokio::time::sleep(self.poll).await,
+                    None => {
+                        tokio::time::sleep(self.poll).await;
+                        true
+                    }
+                };
+                // With the database gone, both calls fail at once: wait instead of spinning
+                // (a loop that never yields could not even be cancelled).
+                if failed || !healthy {
+                    tokio::time::sleep(self.poll).await;
                 }
             };
             tokio::select! {

@@ -72,3 +72,28 @@ async fn every_response_carries_a_request_id_and_keeps_a_given_one() {
             .contains("frame-ancestors 'none'")
     );
 }
+
+/// With its database gone, the e-mail sender keeps running (waiting between failed passes rather
+/// than retrying at once) and still stops when asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mail_sender_can_be_stopped_while_its_database_is_gone() {
+    let (name, opts) = pestor_tests::fresh_database().await;
+    let db = pestor_db::Database::connect(opts, 2, std::time::Duration::from_secs(1))
+        .await
+        .unwrap();
+    let mut settings = pestor_config::Settings::default().mail;
+    settings.poll_secs = 1;
+    let sender = pestor_mail::Sender::new(db.pool.clone(), &settings).unwrap();
+    let task = tokio::spawn(sender.run(std::future::pending()));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    pestor_tests::drop_database(&name).await;
+    // Let it run into the errors for a while.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    task.abort();
+    // A deadlock guard, not a performance bound.
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(20), task).await;
+    assert!(
+        matches!(stopped, Ok(Err(ref e)) if e.is_cancelled()),
+        "the sender did not stop: {stopped:?}"
+    );
+}
