@@ -97,3 +97,59 @@ async fn the_mail_sender_can_be_stopped_while_its_database_is_gone() {
         "the sender did not stop: {stopped:?}"
     );
 }
+
+/// Graceful shutdown: a request already running when the signal comes is answered in full.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_lets_a_running_request_finish() {
+    let app = spawn_app().await;
+    // A second server on the same state, with a shutdown switch.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(pestor_web::serve(listener, app.state.clone(), async move {
+        let _ = stopped.await;
+    }));
+    // Hold Toruń's table so the home page's query waits.
+    let mut lock = app.db.pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE gmina_0463011.tenant_info IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    let client = app.client.clone();
+    let request = tokio::spawn(async move {
+        let r = client
+            .get(format!("http://torun.localhost:{port}/"))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    });
+    // Until the query is waiting on the lock, the request is surely in flight.
+    loop {
+        let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    stop.send(()).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(
+        !server.is_finished(),
+        "the server waits for the running request"
+    );
+    lock.commit().await.unwrap();
+    let (status, body) = request.await.unwrap();
+    assert_eq!(status, 200);
+    assert!(body.contains("<h1>Gmina Miasta Toruń</h1>"));
+    server.await.unwrap().unwrap();
+    let refused = app
+        .client
+        .get(format!("http://torun.localhost:{port}/"))
+        .send()
+        .await;
+    assert!(refused.is_err(), "no new connections after shutdown");
+}
