@@ -1038,6 +1038,16 @@ async fn a_gmina_subdomain_opened_after_signing_in_on_the_portal_is_already_sign
     assert!(page.body.contains("Zalogowano: Hanna"), "{}", page.body);
     // Assets and non-HTML requests never bounce.
     assert_eq!(v.get(TORUN, "/branding/theme.css").await.status, 200);
+    // …and never set cookies, which a shared cache could hand to everyone.
+    let fresh = app.visitor();
+    let asset = fresh.get(TORUN, "/branding/theme.css").await;
+    assert!(asset.set_cookies.is_empty(), "{:?}", asset.set_cookies);
+    let page = fresh.get(TORUN, "/").await;
+    assert!(
+        page.set_cookies
+            .iter()
+            .any(|c| c.starts_with("pestor_csrf="))
+    );
 
     // Signed out on another device: the stale hint is dropped, no loop, just anonymous.
     sqlx::query("UPDATE logins SET ended_at = now()")

@@ -41,7 +41,14 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
         let token = tokens::sign(&state.secret, &[&host.0, &cookie]);
         req.extensions_mut().insert(CsrfToken(token));
         let mut response = next.run(req).await;
+        // Only pages get the cookie: an asset with `Set-Cookie` could be cached by a shared cache
+        // and hand one browser's cookie to everyone.
+        let is_page = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
         if fresh
+            && is_page
             && let Ok(v) = HeaderValue::from_str(&set_cookie(&state, CSRF_COOKIE, &cookie, None))
         {
             response.headers_mut().append(header::SET_COOKIE, v);
