@@ -1049,6 +1049,14 @@ async fn a_gmina_subdomain_opened_after_signing_in_on_the_portal_is_already_sign
             .any(|c| c.starts_with("pestor_csrf="))
     );
 
+    // A check for a host that is no gmina of ours goes nowhere and signs nobody out.
+    let r = v
+        .get(PORTAL, "/logowanie/sprawdz?do=evil.example&powrot=/")
+        .await;
+    assert_eq!((r.status, r.location.as_deref()), (303, Some("/")));
+    assert!(r.set_cookies.is_empty(), "{:?}", r.set_cookies);
+    assert_eq!(v.get(PORTAL, "/konto").await.status, 200);
+
     // Signed out on another device: the stale hint is dropped, no loop, just anonymous.
     sqlx::query("UPDATE logins SET ended_at = now()")
         .execute(&app.db.pool)

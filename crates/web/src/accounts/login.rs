@@ -302,10 +302,8 @@ pub async fn check(
 ) -> AppResult<Response> {
     let back = safe_return_path(Some(&q.powrot));
     let Some((target, _)) = checked_target(&state, &q.target).await.ok().flatten() else {
-        return Ok(clear_session_cookie(
-            &state,
-            Redirect::to("/").into_response(),
-        ));
+        // Not a gmina of ours: nothing to hand over; the portal's own session stays.
+        return Ok(Redirect::to("/").into_response());
     };
     match &page.viewer.0 {
         Some(account) => hand_over(&state, account.login_id, &target, &back).await,
