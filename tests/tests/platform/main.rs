@@ -9,4 +9,5 @@ mod oidc;
 mod ops;
 mod panel;
 mod routing;
+mod search;
 mod tenancy;
