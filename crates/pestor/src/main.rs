@@ -128,6 +128,12 @@ async fn dispatch(
                 sync(settings, &store).await?;
                 let report = store.provision_all(concurrency, progress_printer()).await?;
                 print_report("udostępniono", &report);
+                pestor_web::demo::seed(&db.pool).await?;
+                println!(
+                    "Konto demo administratora Torunia: {} / {}",
+                    pestor_web::demo::ADMIN_EMAIL,
+                    pestor_web::demo::ADMIN_PASSWORD
+                );
             }
             serve(settings, db.clone()).await?;
         }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod demo;
 pub mod error;
 pub mod metrics;
 pub mod ops;

@@ -385,3 +385,23 @@ async fn branding_edits_are_checked_for_contrast_and_show_at_once() {
         "{log}"
     );
 }
+
+#[tokio::test]
+async fn the_demo_administrator_signs_in_and_reaches_the_panel() {
+    let app = spawn_app().await;
+    assert!(pestor_web::demo::seed(&app.db.pool).await.unwrap());
+    assert!(
+        !pestor_web::demo::seed(&app.db.pool).await.unwrap(),
+        "seeding twice changes nothing"
+    );
+    let v = app.visitor();
+    v.sign_in(
+        pestor_web::demo::ADMIN_EMAIL,
+        pestor_web::demo::ADMIN_PASSWORD,
+    )
+    .await;
+    v.sign_in_to(TORUN).await;
+    let panel = v.get(TORUN, "/panel").await;
+    assert_eq!(panel.status, 200);
+    assert!(panel.body.contains("Administrator demo (Toruń)"));
+}
