@@ -8,6 +8,7 @@ pub mod demo;
 pub mod error;
 pub mod metrics;
 pub mod ops;
+pub mod organisations;
 pub mod pages;
 pub mod panel;
 pub mod routing;

@@ -7,6 +7,7 @@ mod browser;
 mod lifecycle;
 mod oidc;
 mod ops;
+mod organisations;
 mod panel;
 mod routing;
 mod search;

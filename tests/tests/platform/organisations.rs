@@ -1,0 +1,160 @@
+//! Baza PES storage: cards live in their gmina's schema, the regional projection follows every
+//! write in the same transaction, duplicates by KRS/NIP are field errors, gminas are isolated.
+
+use std::collections::HashMap;
+
+use pestor_core::Registry;
+use pestor_core::organisation::{Organisation, OrganisationDraft};
+use pestor_tests::{spawn_app, tenants_dir};
+use pestor_web::organisations::store::{self, SaveError};
+
+fn card(name: &str, krs: &str, gmina: &str) -> Organisation {
+    let fields: HashMap<String, String> = [
+        ("name", name),
+        ("legal_form", "stowarzyszenie"),
+        ("krs", krs),
+        ("gmina_teryt", gmina),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let areas = vec!["1".to_owned()];
+    let also_in = vec!["0461011".to_owned()];
+    OrganisationDraft {
+        fields: &fields,
+        areas: &areas,
+        also_in: &also_in,
+    }
+    .validate(&Registry::load(&tenants_dir()).unwrap(), 2026)
+    .unwrap()
+}
+
+#[tokio::test]
+async fn cards_are_stored_per_gmina_with_their_regional_projection() {
+    let app = spawn_app().await;
+    let torun = app.store().find("torun").await.unwrap();
+    let bydgoszcz = app.store().find("bydgoszcz").await.unwrap();
+
+    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    let id = store::insert(
+        &mut tx,
+        "0463011",
+        &card("Stowarzyszenie „JESTEM”", "1111", "0463011"),
+        None,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let projected: (String, String, Vec<String>) =
+        sqlx::query_as("SELECT name, status, also_in FROM pes_directory WHERE teryt = '0463011' AND organisation_id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        projected,
+        (
+            "Stowarzyszenie „JESTEM”".into(),
+            "pending".into(),
+            vec!["0461011".into()]
+        )
+    );
+
+    // An update moves the projection with it.
+    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    assert!(
+        store::update(
+            &mut tx,
+            "0463011",
+            id,
+            &card("Stowarzyszenie JESTEM", "1111", "0463011")
+        )
+        .await
+        .unwrap()
+    );
+    tx.commit().await.unwrap();
+    let name: String =
+        sqlx::query_scalar("SELECT name FROM pes_directory WHERE organisation_id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(name, "Stowarzyszenie JESTEM");
+
+    // The same KRS twice in one gmina is a field error and leaves nothing behind…
+    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    match store::insert(
+        &mut tx,
+        "0463011",
+        &card("Kopia", "0000001111", "0463011"),
+        None,
+    )
+    .await
+    {
+        Err(SaveError::Duplicate(errors)) => {
+            assert!(errors["krs"].contains("numerem KRS jest już w bazie"))
+        }
+        other => panic!("{other:?}"),
+    }
+    drop(tx);
+    // …while another gmina keeps its own registry: the same KRS is fine there, and neither sees
+    // the other's rows.
+    let mut tx = bydgoszcz.db(&app.db.pool).begin().await.unwrap();
+    assert!(
+        !store::update(&mut tx, "0461011", id, &card("Obca", "2222", "0461011"))
+            .await
+            .unwrap(),
+        "Toruń's id is not Bydgoszcz's row"
+    );
+    store::insert(
+        &mut tx,
+        "0461011",
+        &card("Fundacja z Bydgoszczy", "1111", "0461011"),
+        None,
+    )
+    .await
+    .unwrap();
+    let seen: Vec<String> = sqlx::query_scalar("SELECT name FROM organisations ORDER BY id")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(seen, ["Fundacja z Bydgoszczy"]);
+    tx.commit().await.unwrap();
+    let regional: Vec<(String, String)> =
+        sqlx::query_as("SELECT teryt, name FROM pes_directory ORDER BY teryt")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        regional,
+        [
+            ("0461011".into(), "Fundacja z Bydgoszczy".into()),
+            ("0463011".into(), "Stowarzyszenie JESTEM".into())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_name_index_finds_cards_without_diacritics() {
+    let app = spawn_app().await;
+    let torun = app.store().find("torun").await.unwrap();
+    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    for (name, krs) in [
+        ("Fundacja Bank Żywności", "1"),
+        ("Stowarzyszenie Inicjatyw Kulturalnych tARTak", "2"),
+        ("Fundacja Dr Clown", "3"),
+    ] {
+        store::insert(&mut tx, "0463011", &card(name, krs, "0463011"), None)
+            .await
+            .unwrap();
+    }
+    let found: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM organisations WHERE public.fold(name) LIKE '%' || public.fold($1) || '%' ORDER BY name COLLATE \"pl-x-icu\"",
+    )
+    .bind("zywnosc")
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!(found, ["Fundacja Bank Żywności"]);
+}
