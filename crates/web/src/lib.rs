@@ -66,7 +66,7 @@ pub fn routes() -> auth::Routes {
             Access::Anyone,
             get(pages::logo),
         );
-    panel::routes(accounts::routes(r))
+    organisations::routes(panel::routes(accounts::routes(r)))
 }
 
 pub fn app(state: AppState) -> Router {

@@ -35,6 +35,7 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "panel/branding.html",
     "panel/log.html",
     "panel/invitation.html",
+    "organisations/new.html",
 ];
 
 /// A resolved, active (or suspended) gmina with everything its pages need.

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use moka::future::Cache;
 use pestor_config::Settings;
+use pestor_core::Registry;
 use pestor_db::{Database, TenantStore};
 
 use crate::metrics::Metrics;
@@ -22,16 +23,20 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Signs CSRF tokens; see [`crate::auth::load_or_create_secret`].
     pub secret: Arc<Vec<u8>>,
+    /// The region's 144 gminas and 23 powiats (for forms that pick a gmina).
+    pub registry: Arc<Registry>,
 }
 
 impl AppState {
     /// Builds the state, loading (or creating, on first start) the platform's signing secret.
-    pub async fn load(db: Database, settings: Settings) -> sqlx::Result<Self> {
+    /// Also reads the region's registry from `tenants.dir`.
+    pub async fn load(db: Database, settings: Settings) -> Result<Self, crate::AppError> {
         let secret = crate::auth::load_or_create_secret(&db.pool).await?;
-        Ok(Self::new(db, settings, secret))
+        let registry = Registry::load(&settings.tenants.dir).map_err(pestor_db::DbError::from)?;
+        Ok(Self::new(db, settings, secret, registry))
     }
 
-    pub fn new(db: Database, settings: Settings, secret: Vec<u8>) -> Self {
+    pub fn new(db: Database, settings: Settings, secret: Vec<u8>, registry: Registry) -> Self {
         let hosts = Cache::builder()
             .max_capacity(10_000)
             .time_to_live(Duration::from_secs(settings.tenants.cache_ttl_secs.max(1)))
@@ -44,6 +49,7 @@ impl AppState {
             portal_env: Arc::new(crate::site::environment(None)),
             metrics: Arc::new(Metrics::default()),
             secret: Arc::new(secret),
+            registry: Arc::new(registry),
         }
     }
 

@@ -64,6 +64,8 @@ const MATRIX: &[(&str, &str, [bool; 7])] = &[
     ("GET", "/konto/dane", SIGNED_IN),
     ("GET", "/konto/usun", SIGNED_IN),
     ("POST", "/konto/usun", SIGNED_IN),
+    ("GET", "/podmioty/nowy", SIGNED_IN),
+    ("POST", "/podmioty/nowy", SIGNED_IN),
     ("GET", "/panel", ADMIN_ONLY),
     ("POST", "/panel/zaproszenia", ADMIN_ONLY),
     ("POST", "/panel/role/{id}", ADMIN_ONLY),
@@ -222,6 +224,7 @@ async fn every_form_refuses_a_post_without_a_valid_token_and_changes_nothing() {
                                        (SELECT count(*) FROM account_tokens), (SELECT count(*) FROM gmina_roles),
                                        (SELECT string_agg(role, ',' ORDER BY id) FROM gmina_roles),
                                        (SELECT count(*) FROM invitations), (SELECT count(*) FROM audit_log),
+                                       (SELECT count(*) FROM pes_directory),
                                        (SELECT string_agg(branding::text, ',' ORDER BY teryt) FROM tenants))",
             )
             .fetch_one(&pool)

@@ -158,6 +158,20 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
     );
     axe_clean("Bydgoszcz signed in").await;
 
+    // The organisation form, empty and with its errors.
+    browser
+        .goto(&app.url("bydgoszcz.pes.test", "/podmioty/nowy"))
+        .await;
+    axe_clean("organisation form").await;
+    browser.click("form.form button[type=submit]").await;
+    assert!(
+        browser
+            .text(".error-summary")
+            .await
+            .contains("Podaj nazwę organizacji.")
+    );
+    axe_clean("organisation form with errors").await;
+
     browser.click(".account-bar button").await;
     assert!(browser.text(".account-bar").await.contains("Zaloguj się"));
     browser.goto(&app.url("torun.pes.test", "/")).await;

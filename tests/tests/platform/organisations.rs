@@ -158,3 +158,120 @@ async fn the_name_index_finds_cards_without_diacritics() {
     .unwrap();
     assert_eq!(found, ["Fundacja Bank Żywności"]);
 }
+
+#[tokio::test]
+async fn a_resident_registers_an_organisation_that_waits_for_staff() {
+    let app = spawn_app().await;
+    let staff =
+        pestor_tests::create_account(&app, "urzad@torun.example", "Urząd", "hasło urzędu 123")
+            .await;
+    pestor_tests::grant(&app, staff, "torun", "staff").await;
+    pestor_tests::create_account(&app, "prezes@jestem.example", "Prezes", "hasło prezesa 123")
+        .await;
+    let v = app.visitor();
+    v.sign_in("prezes@jestem.example", "hasło prezesa 123")
+        .await;
+    v.sign_in_to("torun.localhost").await;
+
+    let form = v.get("torun.localhost", "/podmioty/nowy").await;
+    assert_eq!(form.status, 200);
+    assert!(
+        form.body
+            .contains("<option value=\"0463011\" selected>Toruń (gmina miejska)</option>"),
+        "this gmina preselected"
+    );
+
+    // Bad input: every problem named, what was typed kept, nothing saved.
+    let bad = v
+        .submit(
+            "torun.localhost",
+            "/podmioty/nowy",
+            "/podmioty/nowy",
+            &[
+                ("name", "Stowarzyszenie „JESTEM”"),
+                ("legal_form", "stowarzyszenie"),
+                ("nip", "1234563217"),
+                ("postal_code", "87100"),
+                ("gmina_teryt", "0463011"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    for message in ["cyfrę kontrolną", "NN-NNN", "co najmniej jedną sferę"] {
+        assert!(bad.body.contains(message), "{message}");
+    }
+    assert!(
+        bad.body.contains("value=\"Stowarzyszenie „JESTEM”\""),
+        "input kept"
+    );
+    let cards: i64 = sqlx::query_scalar("SELECT count(*) FROM pes_directory")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(cards, 0);
+
+    let ok = v
+        .submit(
+            "torun.localhost",
+            "/podmioty/nowy",
+            "/podmioty/nowy",
+            &[
+                ("name", "Stowarzyszenie „JESTEM”"),
+                ("legal_form", "stowarzyszenie"),
+                ("krs", "0000123456"),
+                ("areas", "1"),
+                ("areas", "4"),
+                ("gmina_teryt", "0463011"),
+                ("also_in", "0461011"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert!(ok.body.contains("Zgłoszenie przyjęte"));
+    let (status, areas, also_in): (String, Vec<String>, Vec<String>) =
+        sqlx::query_as("SELECT status, areas, also_in FROM gmina_0463011.organisations")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (status.as_str(), areas, also_in),
+        (
+            "pending",
+            vec!["1".to_owned(), "4".to_owned()],
+            vec!["0461011".to_owned()]
+        )
+    );
+    let role: String = sqlx::query_scalar(
+        "SELECT r.role FROM gmina_roles r JOIN accounts a ON a.id = r.account_id WHERE a.email = 'prezes@jestem.example'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(role, "pes_member");
+    let notice = app.mail.wait_for("urzad@torun.example", 1).await;
+    assert!(
+        notice
+            .subject
+            .contains("Nowa organizacja czeka na weryfikację: Stowarzyszenie „JESTEM”"),
+        "{}",
+        notice.subject
+    );
+
+    // The same KRS again is a field error.
+    let again = v
+        .submit(
+            "torun.localhost",
+            "/podmioty/nowy",
+            "/podmioty/nowy",
+            &[
+                ("name", "Kopia"),
+                ("legal_form", "stowarzyszenie"),
+                ("krs", "123456"),
+                ("areas", "1"),
+                ("gmina_teryt", "0463011"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 422);
+    assert!(again.body.contains("numerem KRS jest już w bazie"));
+}

@@ -1,4 +1,20 @@
 //! Baza PES — the registry of social economy entities of each gmina (issue 4). So far: storage of
-//! checked cards with the regional projection; pages, map, import and open data come next.
+//! checked cards with the regional projection, and registration by a signed-in person; the list,
+//! card page, verification, map, import and open data come next.
 
+mod register;
 pub mod store;
+
+use axum::routing::get;
+
+use crate::auth::{Access, Hosts, Routes};
+
+pub fn routes(r: Routes) -> Routes {
+    r.add(
+        "/podmioty/nowy",
+        &["GET", "POST"],
+        Hosts::Gmina,
+        Access::SignedIn,
+        get(register::form).post(register::submit),
+    )
+}
