@@ -154,6 +154,19 @@ impl Browser {
         resp["value"].as_str().unwrap_or_default().to_owned()
     }
 
+    /// Waits (up to ten seconds) until the element matched by `css` contains `needle`, for pages
+    /// reached through a form and a redirect; returns its text either way.
+    pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.text(css).await;
+            if text.contains(needle) || tokio::time::Instant::now() > deadline {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The text content of the first element matched by `css`.
     pub async fn text(&self, css: &str) -> String {
         let script = format!(

@@ -34,6 +34,8 @@ pub fn action_label(action: &str) -> &str {
         "role.change" => "zmiana roli",
         "role.revoke" => "odebranie roli",
         "branding.update" => "zmiana wyglądu serwisu",
+        "organisation.verified" => "weryfikacja organizacji",
+        "organisation.rejected" => "odrzucenie zgłoszenia organizacji",
         other => other,
     }
 }

@@ -36,6 +36,7 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "panel/log.html",
     "panel/invitation.html",
     "organisations/new.html",
+    "organisations/queue.html",
 ];
 
 /// A resolved, active (or suspended) gmina with everything its pages need.

@@ -66,6 +66,8 @@ const MATRIX: &[(&str, &str, [bool; 7])] = &[
     ("POST", "/konto/usun", SIGNED_IN),
     ("GET", "/podmioty/nowy", SIGNED_IN),
     ("POST", "/podmioty/nowy", SIGNED_IN),
+    ("GET", "/podmioty/weryfikacja", STAFF),
+    ("POST", "/podmioty/{id}/weryfikacja", STAFF),
     ("GET", "/panel", ADMIN_ONLY),
     ("POST", "/panel/zaproszenia", ADMIN_ONLY),
     ("POST", "/panel/role/{id}", ADMIN_ONLY),
@@ -84,6 +86,9 @@ const MATRIX: &[(&str, &str, [bool; 7])] = &[
 
 /// Any account, whatever its roles.
 const SIGNED_IN: [bool; 7] = [false, true, true, true, true, true, true];
+
+/// Toruń's staff and admin (an admin may do what staff may).
+const STAFF: [bool; 7] = [false, false, false, true, true, false, false];
 
 /// Toruń's own admin only: not its staff, not another gmina's admin, not the coordinator.
 const ADMIN_ONLY: [bool; 7] = [false, false, false, false, true, false, false];

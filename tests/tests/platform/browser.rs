@@ -87,7 +87,7 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
     browser.click("form.form button[type=submit]").await;
     assert!(
         browser
-            .text(".error-summary")
+            .wait_for_text(".error-summary", "Podaj poprawny adres e-mail")
             .await
             .contains("Podaj poprawny adres e-mail")
     );
@@ -98,7 +98,10 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
     browser.fill("#password2", "kwitnąca wiśnia 7").await;
     browser.click("#consent").await;
     browser.click("form.form button[type=submit]").await;
-    assert_eq!(browser.text("h1").await, "Sprawdź skrzynkę e-mail");
+    assert_eq!(
+        browser.wait_for_text("h1", "Sprawdź skrzynkę").await,
+        "Sprawdź skrzynkę e-mail"
+    );
     axe_clean("check your mail").await;
 
     let link = app
@@ -130,6 +133,8 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
     browser.fill("#email", "jadwiga@example.pl").await;
     browser.fill("#password", "kwitnąca wiśnia 7").await;
     browser.click("form.form button[type=submit]").await;
+    // The sign-in goes through two redirects (portal → Toruń's handover → its page).
+    browser.wait_for_text(".account-bar", "Zalogowano").await;
     assert_eq!(
         browser.current_url().await,
         app.url("torun.pes.test", "/"),
@@ -166,14 +171,19 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
     browser.click("form.form button[type=submit]").await;
     assert!(
         browser
-            .text(".error-summary")
+            .wait_for_text(".error-summary", "Podaj nazwę organizacji.")
             .await
             .contains("Podaj nazwę organizacji.")
     );
     axe_clean("organisation form with errors").await;
 
     browser.click(".account-bar button").await;
-    assert!(browser.text(".account-bar").await.contains("Zaloguj się"));
+    assert!(
+        browser
+            .wait_for_text(".account-bar", "Zaloguj się")
+            .await
+            .contains("Zaloguj się")
+    );
     browser.goto(&app.url("torun.pes.test", "/")).await;
     assert!(
         browser.text(".account-bar").await.contains("Zaloguj się"),

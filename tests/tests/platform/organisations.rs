@@ -275,3 +275,152 @@ async fn a_resident_registers_an_organisation_that_waits_for_staff() {
     assert_eq!(again.status, 422);
     assert!(again.body.contains("numerem KRS jest już w bazie"));
 }
+
+/// Registers a card in Toruń as `email` (a fresh resident) and returns its id.
+async fn registered(app: &pestor_tests::TestApp, email: &str, name: &str, krs: &str) -> i64 {
+    pestor_tests::create_account(app, email, "Autor", "hasło autora 123").await;
+    let v = app.visitor();
+    v.sign_in(email, "hasło autora 123").await;
+    v.sign_in_to("torun.localhost").await;
+    let r = v
+        .submit(
+            "torun.localhost",
+            "/podmioty/nowy",
+            "/podmioty/nowy",
+            &[
+                ("name", name),
+                ("legal_form", "fundacja"),
+                ("krs", krs),
+                ("areas", "1"),
+                ("gmina_teryt", "0463011"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    sqlx::query_scalar("SELECT organisation_id FROM pes_directory WHERE name = $1")
+        .bind(name)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn staff_verify_or_reject_with_a_reason_and_the_members_are_told() {
+    let app = spawn_app().await;
+    let staff = pestor_tests::create_account(
+        &app,
+        "urzednik@torun.example",
+        "Urzędnik",
+        "hasło urzędnika 1",
+    )
+    .await;
+    pestor_tests::grant(&app, staff, "torun", "staff").await;
+    let dr_clown = registered(&app, "clown@example.pl", "Fundacja Dr Clown", "111").await;
+    let rusz = registered(&app, "rusz@example.pl", "Fundacja RUSZ", "222").await;
+    let s = app.visitor();
+    s.sign_in("urzednik@torun.example", "hasło urzędnika 1")
+        .await;
+    s.sign_in_to("torun.localhost").await;
+    let queue = s.get("torun.localhost", "/podmioty/weryfikacja").await.body;
+    assert!(
+        queue.contains("Organizacje do weryfikacji (2)")
+            && queue.contains("Fundacja Dr Clown")
+            && queue.contains("clown@example.pl")
+    );
+
+    let r = s
+        .submit(
+            "torun.localhost",
+            "/podmioty/weryfikacja",
+            &format!("/podmioty/{dr_clown}/weryfikacja"),
+            &[("decision", "verify")],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/podmioty/weryfikacja?komunikat=zweryfikowano")
+    );
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM pes_directory WHERE organisation_id = $1")
+            .bind(dr_clown)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "verified", "the projection follows");
+    let mail = app.mail.wait_for("clown@example.pl", 1).await;
+    assert_eq!(mail.subject, "Organizacja zweryfikowana: Fundacja Dr Clown");
+    // Decided once.
+    let again = s
+        .submit(
+            "torun.localhost",
+            "/podmioty/weryfikacja",
+            &format!("/podmioty/{dr_clown}/weryfikacja"),
+            &[("decision", "reject"), ("reason", "Jednak nie, bo nie.")],
+        )
+        .await;
+    assert_eq!(again.status, 400);
+
+    // A rejection needs a reason; without one nothing changes.
+    let bare = s
+        .submit(
+            "torun.localhost",
+            "/podmioty/weryfikacja",
+            &format!("/podmioty/{rusz}/weryfikacja"),
+            &[("decision", "reject"), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(bare.status, 400);
+    assert!(bare.body.contains("Podaj uzasadnienie odrzucenia"));
+    let r = s
+        .submit(
+            "torun.localhost",
+            "/podmioty/weryfikacja",
+            &format!("/podmioty/{rusz}/weryfikacja"),
+            &[
+                ("decision", "reject"),
+                ("reason", "Brak wpisu w KRS pod podanym numerem."),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/podmioty/weryfikacja?komunikat=odrzucono")
+    );
+    let mail = app.mail.wait_for("rusz@example.pl", 1).await;
+    assert!(
+        mail.text
+            .contains("Uzasadnienie: Brak wpisu w KRS pod podanym numerem."),
+        "{}",
+        mail.text
+    );
+    assert!(
+        s.get("torun.localhost", "/podmioty/weryfikacja")
+            .await
+            .body
+            .contains("Nie ma zgłoszeń czekających")
+    );
+
+    let log: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_log WHERE teryt = '0463011' ORDER BY id")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(log, ["organisation.verified", "organisation.rejected"]);
+
+    // Bydgoszcz's staff cannot decide on Toruń's cards: the id does not exist there.
+    let other =
+        pestor_tests::create_account(&app, "b@bydgoszcz.example", "B", "hasło bydgoszczy 1").await;
+    pestor_tests::grant(&app, other, "bydgoszcz", "staff").await;
+    let b = app.visitor();
+    b.sign_in("b@bydgoszcz.example", "hasło bydgoszczy 1").await;
+    b.sign_in_to("bydgoszcz.localhost").await;
+    let r = b
+        .submit(
+            "bydgoszcz.localhost",
+            "/podmioty/weryfikacja",
+            &format!("/podmioty/{rusz}/weryfikacja"),
+            &[("decision", "verify")],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+}

@@ -4,8 +4,9 @@
 
 mod register;
 pub mod store;
+mod verify;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::auth::{Access, Hosts, Routes};
 
@@ -16,5 +17,19 @@ pub fn routes(r: Routes) -> Routes {
         Hosts::Gmina,
         Access::SignedIn,
         get(register::form).post(register::submit),
+    )
+    .add(
+        "/podmioty/weryfikacja",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Staff,
+        get(verify::queue),
+    )
+    .add(
+        "/podmioty/{id}/weryfikacja",
+        &["POST"],
+        Hosts::Gmina,
+        Access::Staff,
+        post(verify::decide),
     )
 }

@@ -91,8 +91,8 @@ fn bind<'q>(q: PgQuery<'q>, o: &'q Organisation) -> PgQuery<'q> {
 
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
-/// Copies card `id` into the regional projection.
-async fn project(tx: &mut TenantTx, teryt: &str, id: i64) -> sqlx::Result<()> {
+/// Copies card `id` into the regional projection (every write to a card ends with this).
+pub(crate) async fn project(tx: &mut TenantTx, teryt: &str, id: i64) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO public.pes_directory
            (teryt, organisation_id, name, legal_form, krs, nip, status, areas, gmina_teryt, also_in, lat, lon, updated_at)
