@@ -37,6 +37,7 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "panel/invitation.html",
     "organisations/new.html",
     "organisations/queue.html",
+    "organisations/card.html",
 ];
 
 /// A resolved, active (or suspended) gmina with everything its pages need.

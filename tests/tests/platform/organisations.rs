@@ -8,6 +8,9 @@ use pestor_core::organisation::{Organisation, OrganisationDraft};
 use pestor_tests::{spawn_app, tenants_dir};
 use pestor_web::organisations::store::{self, SaveError};
 
+const TORUN: &str = "torun.localhost";
+const BYDGOSZCZ: &str = "bydgoszcz.localhost";
+
 fn card(name: &str, krs: &str, gmina: &str) -> Organisation {
     let fields: HashMap<String, String> = [
         ("name", name),
@@ -423,4 +426,73 @@ async fn staff_verify_or_reject_with_a_reason_and_the_members_are_told() {
         )
         .await;
     assert_eq!(r.status, 404);
+}
+
+#[tokio::test]
+async fn a_card_is_public_once_verified_and_until_then_only_for_its_members_and_staff() {
+    let app = spawn_app().await;
+    let staff =
+        pestor_tests::create_account(&app, "s@torun.example", "S", "hasło urzędnika 1").await;
+    pestor_tests::grant(&app, staff, "torun", "staff").await;
+    let id = registered(
+        &app,
+        "tartak@example.pl",
+        "Stowarzyszenie Inicjatyw Kulturalnych tARTak",
+        "333",
+    )
+    .await;
+    let path = format!("/podmioty/{id}");
+
+    // Pending: a stranger and a resident see nothing; the member and staff see it, marked.
+    assert_eq!(app.page(TORUN, &path).await.0, 404);
+    pestor_tests::create_account(&app, "ktos@example.pl", "Ktoś", "hasło kogoś 123").await;
+    let resident = app.visitor();
+    resident.sign_in("ktos@example.pl", "hasło kogoś 123").await;
+    resident.sign_in_to(TORUN).await;
+    assert_eq!(resident.get(TORUN, &path).await.status, 404);
+    let member = app.visitor();
+    member
+        .sign_in("tartak@example.pl", "hasło autora 123")
+        .await;
+    member.sign_in_to(TORUN).await;
+    let own = member.get(TORUN, &path).await;
+    assert_eq!(own.status, 200);
+    assert!(own.body.contains("czeka na weryfikację"));
+
+    let s = app.visitor();
+    s.sign_in("s@torun.example", "hasło urzędnika 1").await;
+    s.sign_in_to(TORUN).await;
+    assert_eq!(s.get(TORUN, &path).await.status, 200);
+    s.submit(
+        TORUN,
+        "/podmioty/weryfikacja",
+        &format!("/podmioty/{id}/weryfikacja"),
+        &[("decision", "verify")],
+    )
+    .await;
+
+    // Verified: public, with every field and structured data.
+    let (status, body) = app.page(TORUN, &path).await;
+    assert_eq!(status, 200);
+    for expected in [
+        "<h1>Stowarzyszenie Inicjatyw Kulturalnych tARTak</h1>",
+        "<dt>Forma prawna</dt><dd>Fundacja</dd>",
+        "<dt>KRS</dt><dd>0000000333</dd>",
+        "<dt>Sfery działalności</dt><dd>Pomoc społeczna</dd>",
+        "<dt>Gmina</dt><dd>Toruń (gmina miejska)</dd>",
+        "<dt>Powiat</dt><dd>Toruń</dd>",
+        "\"@type\":\"Organization\"",
+    ] {
+        assert!(body.contains(expected), "{expected}\n{body}");
+    }
+    assert!(!body.contains("czeka na weryfikację"));
+    assert!(
+        body.contains("<dt>Ostatnia weryfikacja</dt><dd>")
+            && !body.contains("jeszcze nie zweryfikowano")
+    );
+
+    // Toruń's card does not exist on Bydgoszcz, nor does a nonsense id.
+    assert_eq!(app.page(BYDGOSZCZ, &path).await.0, 404);
+    assert_eq!(app.page(TORUN, "/podmioty/abc").await.0, 404);
+    assert_eq!(app.page(TORUN, "/podmioty/999999").await.0, 404);
 }

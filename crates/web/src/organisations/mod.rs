@@ -2,6 +2,7 @@
 //! checked cards with the regional projection, and registration by a signed-in person; the list,
 //! card page, verification, map, import and open data come next.
 
+mod card;
 mod register;
 pub mod store;
 mod verify;
@@ -24,6 +25,13 @@ pub fn routes(r: Routes) -> Routes {
         Hosts::Gmina,
         Access::Staff,
         get(verify::queue),
+    )
+    .add(
+        "/podmioty/{id}",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(card::show),
     )
     .add(
         "/podmioty/{id}/weryfikacja",
