@@ -26,7 +26,7 @@ pub struct NavItem {
 
 /// Modules of a gmina site, in menu order. A module adds its entry here when its routes land, so the
 /// menu never links to a page that does not exist.
-const TENANT_MODULES: &[(&str, &str)] = &[("/", "Strona główna")];
+const TENANT_MODULES: &[(&str, &str)] = &[("/", "Strona główna"), ("/podmioty", "Baza PES")];
 const PORTAL_MODULES: &[(&str, &str)] = &[("/", "Gminy regionu")];
 
 pub fn nav(site: &Site, current: &str) -> Vec<NavItem> {

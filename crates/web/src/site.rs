@@ -38,6 +38,7 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "organisations/new.html",
     "organisations/queue.html",
     "organisations/card.html",
+    "organisations/list.html",
 ];
 
 /// A resolved, active (or suspended) gmina with everything its pages need.

@@ -68,6 +68,7 @@ const MATRIX: &[(&str, &str, [bool; 7])] = &[
     ("POST", "/podmioty/nowy", SIGNED_IN),
     ("GET", "/podmioty/weryfikacja", STAFF),
     ("GET", "/podmioty/{id}", [true; 7]),
+    ("GET", "/podmioty", [true; 7]),
     ("POST", "/podmioty/{id}/weryfikacja", STAFF),
     ("GET", "/panel", ADMIN_ONLY),
     ("POST", "/panel/zaproszenia", ADMIN_ONLY),

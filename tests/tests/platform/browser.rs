@@ -163,7 +163,17 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
     );
     axe_clean("Bydgoszcz signed in").await;
 
-    // The organisation form, empty and with its errors.
+    // The organisation list (empty state) and form, empty and with its errors.
+    browser
+        .goto(&app.url("bydgoszcz.pes.test", "/podmioty?q=nic"))
+        .await;
+    assert!(
+        browser
+            .text("main")
+            .await
+            .contains("Nie znaleziono organizacji")
+    );
+    axe_clean("organisation list").await;
     browser
         .goto(&app.url("bydgoszcz.pes.test", "/podmioty/nowy"))
         .await;

@@ -496,3 +496,231 @@ async fn a_card_is_public_once_verified_and_until_then_only_for_its_members_and_
     assert_eq!(app.page(TORUN, "/podmioty/abc").await.0, 404);
     assert_eq!(app.page(TORUN, "/podmioty/999999").await.0, 404);
 }
+
+/// Stores a verified card straight through the store (the form and the queue are tested above).
+async fn verified(
+    app: &pestor_tests::TestApp,
+    slug: &str,
+    name: &str,
+    form: &str,
+    areas: &[&str],
+    seat: &str,
+    krs: &str,
+) {
+    let fields: HashMap<String, String> = [
+        ("name", name),
+        ("legal_form", form),
+        ("krs", krs),
+        ("gmina_teryt", seat),
+        ("locality", "Toruń"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let areas: Vec<String> = areas.iter().map(|s| s.to_string()).collect();
+    let card = OrganisationDraft {
+        fields: &fields,
+        areas: &areas,
+        also_in: &[],
+    }
+    .validate(&Registry::load(&tenants_dir()).unwrap(), 2026)
+    .unwrap();
+    let tenant = app.store().find(slug).await.unwrap();
+    let mut tx = tenant.db(&app.db.pool).begin().await.unwrap();
+    let teryt = tenant.gmina.teryt.as_str();
+    let id = store::insert(&mut tx, teryt, &card, None).await.unwrap();
+    sqlx::query("UPDATE organisations SET status = 'verified', verified_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+fn names_in(body: &str) -> Vec<String> {
+    body.split("<td><a href=\"/podmioty/")
+        .skip(1)
+        .map(|s| {
+            s.split('>')
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .replace("&#x27;", "'")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_list_filters_searches_without_diacritics_sorts_in_polish_and_pages() {
+    let app = spawn_app().await;
+    assert!(
+        app.page(TORUN, "/podmioty")
+            .await
+            .1
+            .contains("Lista organizacji (0)")
+    );
+    let cards = [
+        ("Żywność dla Wszystkich", "fundacja", &["1"][..], "0463011"),
+        (
+            "Fundacja Bank Żywności",
+            "fundacja",
+            &["1", "2"][..],
+            "0463011",
+        ),
+        (
+            "Łódzkie Stowarzyszenie Sąsiedzkie",
+            "stowarzyszenie",
+            &["4"][..],
+            "0415042",
+        ),
+        (
+            "Lokalna Grupa Działania",
+            "stowarzyszenie",
+            &["4"][..],
+            "0463011",
+        ),
+        (
+            "Śnieżna Spółdzielnia Socjalna",
+            "spoldzielnia_socjalna",
+            &["1"][..],
+            "0463011",
+        ),
+        (
+            "Stowarzyszenie „JESTEM”",
+            "stowarzyszenie",
+            &["1"][..],
+            "0463011",
+        ),
+        (
+            "Zakład Aktywności Zawodowej",
+            "zaklad_aktywnosci_zawodowej",
+            &["1"][..],
+            "0463011",
+        ),
+    ];
+    for (i, (name, form, areas, seat)) in cards.iter().enumerate() {
+        verified(
+            &app,
+            "torun",
+            name,
+            form,
+            areas,
+            seat,
+            &format!("{}", i + 1),
+        )
+        .await;
+    }
+    // A pending card and another gmina's card never show.
+    let torun = app.store().find("torun").await.unwrap();
+    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    store::insert(
+        &mut tx,
+        "0463011",
+        &card("Czeka Na Weryfikację", "99", "0463011"),
+        None,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    verified(
+        &app,
+        "bydgoszcz",
+        "Fundacja z Bydgoszczy",
+        "fundacja",
+        &["1"],
+        "0461011",
+        "1",
+    )
+    .await;
+
+    let (status, body) = app.page(TORUN, "/podmioty").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("Lista organizacji (7)") && body.contains("7 organizacji"),
+        "{body}"
+    );
+    assert_eq!(
+        names_in(&body),
+        [
+            "Fundacja Bank Żywności",
+            "Lokalna Grupa Działania",
+            "Łódzkie Stowarzyszenie Sąsiedzkie",
+            "Stowarzyszenie „JESTEM”",
+            "Śnieżna Spółdzielnia Socjalna",
+            "Zakład Aktywności Zawodowej",
+            "Żywność dla Wszystkich",
+        ],
+        "Polish order: L before Ł, S before Ś, Z before Ż"
+    );
+
+    let (_, found) = app.page(TORUN, "/podmioty?q=zywnosc").await;
+    assert_eq!(
+        names_in(&found),
+        ["Fundacja Bank Żywności", "Żywność dla Wszystkich"]
+    );
+    assert!(found.contains("Lista organizacji (2)") && found.contains("2 organizacje"));
+    assert!(
+        found.contains("value=\"zywnosc\""),
+        "the search stays in the form"
+    );
+
+    let (_, by_form) = app.page(TORUN, "/podmioty?forma=stowarzyszenie").await;
+    assert_eq!(names_in(&by_form).len(), 3);
+    let (_, by_area) = app.page(TORUN, "/podmioty?sfera=2").await;
+    assert_eq!(names_in(&by_area), ["Fundacja Bank Żywności"]);
+    assert!(by_area.contains("1 organizacja"));
+    let (_, by_gmina) = app.page(TORUN, "/podmioty?gmina=0415042").await;
+    assert_eq!(names_in(&by_gmina), ["Łódzkie Stowarzyszenie Sąsiedzkie"]);
+    let (_, by_powiat) = app.page(TORUN, "/podmioty?powiat=0415").await;
+    assert_eq!(names_in(&by_powiat), ["Łódzkie Stowarzyszenie Sąsiedzkie"]);
+    let (_, newest) = app.page(TORUN, "/podmioty?sort=dodano").await;
+    assert_eq!(names_in(&newest)[0], "Zakład Aktywności Zawodowej");
+    let (_, unknown_sort) = app.page(TORUN, "/podmioty?sort=DROP%20TABLE").await;
+    assert_eq!(
+        names_in(&unknown_sort)[0],
+        "Fundacja Bank Żywności",
+        "unknown sort falls back to the name"
+    );
+    let (_, none) = app.page(TORUN, "/podmioty?q=nie+ma+takiej").await;
+    assert!(none.contains("Nie znaleziono organizacji spełniających wybrane warunki"));
+
+    let (_, bydgoszcz) = app.page(BYDGOSZCZ, "/podmioty").await;
+    assert_eq!(names_in(&bydgoszcz), ["Fundacja z Bydgoszczy"]);
+}
+
+#[tokio::test]
+async fn the_list_pages_by_twenty_and_keeps_the_filters_in_its_links() {
+    let app = spawn_app().await;
+    for i in 0..25 {
+        verified(
+            &app,
+            "torun",
+            &format!("Stowarzyszenie nr {i:02}"),
+            "stowarzyszenie",
+            &["1"],
+            "0463011",
+            &format!("{}", i + 1),
+        )
+        .await;
+    }
+    let (_, first) = app.page(TORUN, "/podmioty?forma=stowarzyszenie").await;
+    assert_eq!(names_in(&first).len(), 20);
+    assert!(first.contains("strona 1 z 2"));
+    assert!(
+        first.contains("href=\"/podmioty?forma=stowarzyszenie&amp;sort=nazwa&amp;strona=2\""),
+        "{first}"
+    );
+    let (_, second) = app
+        .page(TORUN, "/podmioty?forma=stowarzyszenie&sort=nazwa&strona=2")
+        .await;
+    assert_eq!(
+        names_in(&second),
+        (20..25)
+            .map(|i| format!("Stowarzyszenie nr {i:02}"))
+            .collect::<Vec<_>>()
+    );
+    let (status, _) = app.page(TORUN, "/podmioty?strona=abc").await;
+    assert_eq!(status, 200, "a bad page number shows the first page");
+}

@@ -3,6 +3,7 @@
 //! card page, verification, map, import and open data come next.
 
 mod card;
+mod list;
 mod register;
 pub mod store;
 mod verify;
@@ -32,6 +33,13 @@ pub fn routes(r: Routes) -> Routes {
         Hosts::Gmina,
         Access::Anyone,
         get(card::show),
+    )
+    .add(
+        "/podmioty",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(list::list),
     )
     .add(
         "/podmioty/{id}/weryfikacja",
