@@ -84,6 +84,17 @@ impl Page {
         self.viewer.0.as_ref().ok_or(AppError::SignInRequired)
     }
 
+    /// [`Page::render`] answered with `status` (a form re-shown with its errors, say).
+    pub fn respond(
+        &self,
+        state: &AppState,
+        template: &str,
+        extra: serde_json::Value,
+        status: StatusCode,
+    ) -> AppResult<Response> {
+        Ok((status, self.render(state, template, extra)?).into_response())
+    }
+
     /// Renders `template` with the variables every page has (site, branding, menu, viewer) plus `extra`.
     pub fn render(
         &self,

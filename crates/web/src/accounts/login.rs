@@ -257,12 +257,12 @@ pub async fn submit(
         );
     };
     if !verified {
-        let html = page.render(
+        return page.respond(
             &state,
             "accounts/unverified.html",
             json!({ "email": email }),
-        )?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     }
     throttle::clear(&state.db.pool, &account_key).await?;
     let target = target.map(|t| t.0).unwrap_or_default();

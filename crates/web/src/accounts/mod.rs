@@ -159,6 +159,13 @@ pub(crate) fn field<'a>(f: &'a HashMap<String, String>, name: &str) -> &'a str {
     f.get(name).map_or("", |v| v.as_str())
 }
 
+/// `?token=…` of a link sent by e-mail.
+#[derive(serde::Deserialize)]
+pub(crate) struct TokenQuery {
+    #[serde(default)]
+    pub(crate) token: String,
+}
+
 /// A plausible e-mail address (the real check is the link we send to it).
 pub(crate) fn valid_email(e: &str) -> bool {
     let Some((local, domain)) = e.rsplit_once('@') else {

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::login::clear_session_cookie;
 use super::register::{consume_token, insert_token};
-use super::{Fields, emails, field, password_ok, valid_email};
+use super::{Fields, TokenQuery, emails, field, password_ok, valid_email};
 use crate::auth::tokens;
 use crate::error::{AppError, AppResult};
 use crate::pages::Page;
@@ -68,12 +68,12 @@ pub async fn delete(
 ) -> AppResult<Response> {
     let a = page.account()?;
     if !password_ok(&state, a.id, field(&f, "current")).await? {
-        let html = page.render(
+        return page.respond(
             &state,
             "accounts/delete.html",
             json!({ "error": "Hasło jest nieprawidłowe. Konto nie zostało usunięte." }),
-        )?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     }
     let mut tx = state.db.pool.begin().await?;
     let pseudonym = format!("konto usunięte #{}", a.id);
@@ -174,12 +174,6 @@ pub async fn change_email(
     .await?;
     tx.commit().await?;
     Ok(Redirect::to("/konto?zmieniono=email").into_response())
-}
-
-#[derive(serde::Deserialize)]
-pub struct TokenQuery {
-    #[serde(default)]
-    token: String,
 }
 
 pub async fn confirm_email(

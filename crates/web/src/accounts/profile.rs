@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::login::{clear_session_cookie, session_cookie};
 use super::register::{consume_token, insert_token};
-use super::{ClientIp, Fields, emails, field};
+use super::{ClientIp, Fields, TokenQuery, emails, field};
 use crate::auth::session::{self, RequestHost};
 use crate::auth::{password, tokens};
 use crate::error::{AppError, AppResult};
@@ -68,12 +68,12 @@ async fn render_account(
         "email" => Some("Wysłaliśmy link na nowy adres. Adres zmieni się po jego otwarciu."),
         _ => None,
     };
-    let html = page.render(
+    page.respond(
         state,
         "accounts/account.html",
         json!({ "account": a, "roles": roles, "notice": notice, "errors": errors }),
-    )?;
-    Ok((status, html).into_response())
+        status,
+    )
 }
 
 pub async fn change_name(
@@ -171,12 +171,12 @@ pub async fn forgot_submit(
 ) -> AppResult<Response> {
     let email = field(&f, "email").trim().to_owned();
     if !super::valid_email(&email) {
-        let html = page.render(
+        return page.respond(
             &state,
             "accounts/forgot.html",
             json!({ "error": "Podaj poprawny adres e-mail.", "email": email }),
-        )?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     }
     super::limit_per_ip(&state, "reset", &ip).await?;
     let mut tx = state.db.pool.begin().await?;
@@ -204,12 +204,6 @@ pub async fn forgot_submit(
             }),
         )?
         .into_response())
-}
-
-#[derive(serde::Deserialize)]
-pub struct TokenQuery {
-    #[serde(default)]
-    token: String,
 }
 
 async fn token_is_live(state: &AppState, token: &str) -> sqlx::Result<bool> {
@@ -258,12 +252,12 @@ pub async fn reset_submit(
         if !token_is_live(&state, token).await? {
             return Err(dead_link());
         }
-        let html = page.render(
+        return page.respond(
             &state,
             "accounts/reset.html",
             json!({ "token": token, "errors": { "password": p } }),
-        )?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     }
     let hash = password::hash(new.to_owned()).await;
     let mut tx = state.db.pool.begin().await?;

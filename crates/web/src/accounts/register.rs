@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::{ClientIp, Fields, emails, field, valid_email};
+use super::{ClientIp, Fields, TokenQuery, emails, field, valid_email};
 use crate::auth::{password, tokens};
 use crate::error::{AppError, AppResult};
 use crate::pages::Page;
@@ -64,12 +64,12 @@ pub async fn submit(
     if !errors.is_empty() {
         let values =
             json!({ "email": email, "display_name": name, "consent": field(&f, "consent") });
-        let html = page.render(
+        return page.respond(
             &state,
             "accounts/register.html",
             json!({ "values": values, "errors": errors }),
-        )?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     }
     super::limit_per_ip(&state, "register", &ip).await?;
     let hash = password::hash(pass.to_owned()).await;
@@ -161,12 +161,6 @@ pub(crate) async fn consume_token(
     .bind(purpose)
     .fetch_optional(&mut *conn)
     .await
-}
-
-#[derive(serde::Deserialize)]
-pub struct TokenQuery {
-    #[serde(default)]
-    token: String,
 }
 
 pub async fn verify(

@@ -96,15 +96,15 @@ fn render(
             json!({ "name": p.name, "gminas": gminas })
         })
         .collect();
-    let html = page.render(
+    page.respond(
         state,
         "organisations/new.html",
         json!({
             "values": values, "areas_chosen": areas, "also_in_chosen": also_in, "errors": errors,
             "legal_forms": legal_forms(), "areas": public_benefit_areas(), "powiats": powiats,
         }),
-    )?;
-    Ok((status, html).into_response())
+        status,
+    )
 }
 
 pub async fn submit(

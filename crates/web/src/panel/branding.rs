@@ -41,12 +41,12 @@ fn render(
     errors: &[String],
     status: StatusCode,
 ) -> AppResult<Response> {
-    let html = page.render(
+    page.respond(
         state,
         "panel/branding.html",
         json!({ "values": values, "errors": errors }),
-    )?;
-    Ok((status, html).into_response())
+        status,
+    )
 }
 
 pub async fn save(

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::gmina;
 use crate::accounts::emails::{self, Letter};
-use crate::accounts::{Fields, field, valid_email};
+use crate::accounts::{Fields, TokenQuery, field, valid_email};
 use crate::audit;
 use crate::auth::{GminaRole, tokens};
 use crate::error::{AppError, AppResult};
@@ -78,12 +78,9 @@ async fn render(
         "wyglad" => Some("Zapisano wygląd serwisu. Zmiany są już widoczne."),
         _ => None,
     };
-    let html = page.render(
-        state,
+    page.respond(state,
         "panel/people.html",
-        json!({ "people": people, "pending": pending, "notice": notice, "error": error, "invite_email": invite_email }),
-    )?;
-    Ok((status, html).into_response())
+        json!({ "people": people, "pending": pending, "notice": notice, "error": error, "invite_email": invite_email }), status)
 }
 
 fn panel_role(s: &str) -> Option<GminaRole> {
@@ -133,7 +130,7 @@ pub async fn invite(
     .bind(&email)
     .fetch_optional(&mut *tx)
     .await?;
-    let (letter, notice) = match existing {
+    let (letter, notice, action) = match existing {
         Some(account) => {
             sqlx::query(
                 "INSERT INTO gmina_roles (account_id, teryt, role, granted_by) VALUES ($1, $2, $3, $4)
@@ -145,14 +142,6 @@ pub async fn invite(
             .bind(me.id)
             .execute(&mut *tx)
             .await?;
-            audit::record(
-                &mut tx,
-                me,
-                Some(teryt),
-                "role.grant",
-                json!({ "email": email, "role": role.as_str() }),
-            )
-            .await?;
             let letter = Letter {
                 subject: format!("Nowa rola: {} — {}", role.label(), t.branding.display_name),
                 paragraphs: vec![format!(
@@ -163,7 +152,7 @@ pub async fn invite(
                 )],
                 action: Some(("Przejdź do serwisu gminy".into(), format!("{gmina_url}/"))),
             };
-            (letter, "nadano")
+            (letter, "nadano", "role.grant")
         }
         None => {
             let token = tokens::random_token();
@@ -179,14 +168,6 @@ pub async fn invite(
             .bind(INVITATION_DAYS)
             .execute(&mut *tx)
             .await?;
-            audit::record(
-                &mut tx,
-                me,
-                Some(teryt),
-                "role.invite",
-                json!({ "email": email, "role": role.as_str() }),
-            )
-            .await?;
             let letter = Letter {
                 subject: format!("Zaproszenie: {} — {}", role.label(), t.branding.display_name),
                 paragraphs: vec![
@@ -200,9 +181,11 @@ pub async fn invite(
                 ],
                 action: Some(("Przyjmij zaproszenie".into(), format!("{gmina_url}/zaproszenie?token={token}"))),
             };
-            (letter, "zaproszono")
+            (letter, "zaproszono", "role.invite")
         }
     };
+    let details = json!({ "email": email, "role": role.as_str() });
+    audit::record(&mut tx, me, Some(teryt), action, details).await?;
     pestor_mail::enqueue(
         &mut tx,
         &emails::compose(&state, &page.site, &email, &letter)?,
@@ -328,12 +311,6 @@ pub async fn revoke(
     .await?;
     tx.commit().await?;
     Ok(Redirect::to("/panel?komunikat=usunieto").into_response())
-}
-
-#[derive(serde::Deserialize)]
-pub struct TokenQuery {
-    #[serde(default)]
-    token: String,
 }
 
 type Invitation = (i64, String, String);
