@@ -475,6 +475,22 @@ pub async fn grant(app: &TestApp, account: i64, slug: &str, role: &str) {
     .expect("grant role");
 }
 
+impl TestApp {
+    /// A new verified account with `role` in gmina `slug` (if any), signed in on that gmina's
+    /// host; returns its id and its browser.
+    pub async fn person(&self, email: &str, slug: &str, role: Option<&str>) -> (i64, Visitor) {
+        const PASSWORD: &str = "hasło testowe 123";
+        let id = create_account(self, email, email, PASSWORD).await;
+        if let Some(role) = role {
+            grant(self, id, slug, role).await;
+        }
+        let v = self.visitor();
+        v.sign_in(email, PASSWORD).await;
+        v.sign_in_to(&format!("{slug}.localhost")).await;
+        (id, v)
+    }
+}
+
 impl Visitor {
     /// Signs in on the portal with a password (the registration page's token serves the form).
     pub async fn sign_in(&self, email: &str, password: &str) -> Reply {

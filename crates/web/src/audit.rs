@@ -36,6 +36,16 @@ pub fn action_label(action: &str) -> &str {
         "branding.update" => "zmiana wyglądu serwisu",
         "organisation.verified" => "weryfikacja organizacji",
         "organisation.rejected" => "odrzucenie zgłoszenia organizacji",
+        "organisation.added" => "dodanie organizacji przez urząd",
+        "organisation.edited" => "edycja karty organizacji",
+        "organisation.confirmed" => "potwierdzenie aktualności danych organizacji",
+        "organisation.hidden" => "ukrycie karty organizacji",
+        "organisation.shown" => "przywrócenie widoczności karty",
+        "organisation.reverified" => "ponowna weryfikacja organizacji",
+        "organisation.reminders" => "prośby o potwierdzenie danych",
+        "organisation.claim_approved" => "zatwierdzenie przejęcia karty",
+        "organisation.claim_rejected" => "odrzucenie przejęcia karty",
+        "organisation.imported" => "import organizacji z pliku CSV",
         other => other,
     }
 }

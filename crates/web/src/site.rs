@@ -39,6 +39,7 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "organisations/queue.html",
     "organisations/card.html",
     "organisations/list.html",
+    "organisations/claim.html",
 ];
 
 /// A resolved, active (or suspended) gmina with everything its pages need.

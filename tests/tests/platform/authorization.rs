@@ -70,6 +70,14 @@ const MATRIX: &[(&str, &str, [bool; 7])] = &[
     ("GET", "/podmioty/{id}", [true; 7]),
     ("GET", "/podmioty", [true; 7]),
     ("POST", "/podmioty/{id}/weryfikacja", STAFF),
+    ("GET", "/podmioty/{id}/edycja", MEMBER_OR_STAFF),
+    ("POST", "/podmioty/{id}/edycja", MEMBER_OR_STAFF),
+    ("POST", "/podmioty/{id}/potwierdzenie", MEMBER_OR_STAFF),
+    ("POST", "/podmioty/{id}/widocznosc", STAFF),
+    ("GET", "/podmioty/{id}/przejecie", SIGNED_IN),
+    ("POST", "/podmioty/{id}/przejecie", SIGNED_IN),
+    ("POST", "/podmioty/przejecia/{id}", STAFF),
+    ("POST", "/podmioty/przypomnienia", STAFF),
     ("GET", "/panel", ADMIN_ONLY),
     ("POST", "/panel/zaproszenia", ADMIN_ONLY),
     ("POST", "/panel/role/{id}", ADMIN_ONLY),
@@ -91,6 +99,10 @@ const SIGNED_IN: [bool; 7] = [false, true, true, true, true, true, true];
 
 /// Toruń's staff and admin (an admin may do what staff may).
 const STAFF: [bool; 7] = [false, false, false, true, true, false, false];
+
+/// Members of an organisation in Toruń, and Toruń's staff (which organisation is the handler's
+/// check, tested in the module's own tests).
+const MEMBER_OR_STAFF: [bool; 7] = [false, false, true, true, true, false, false];
 
 /// Toruń's own admin only: not its staff, not another gmina's admin, not the coordinator.
 const ADMIN_ONLY: [bool; 7] = [false, false, false, false, true, false, false];

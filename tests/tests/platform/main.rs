@@ -7,6 +7,7 @@ mod browser;
 mod lifecycle;
 mod oidc;
 mod ops;
+mod organisation_care;
 mod organisations;
 mod panel;
 mod routing;

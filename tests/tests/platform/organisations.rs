@@ -326,7 +326,7 @@ async fn staff_verify_or_reject_with_a_reason_and_the_members_are_told() {
     s.sign_in_to("torun.localhost").await;
     let queue = s.get("torun.localhost", "/podmioty/weryfikacja").await.body;
     assert!(
-        queue.contains("Organizacje do weryfikacji (2)")
+        queue.contains("Nowe zgłoszenia (2)")
             && queue.contains("Fundacja Dr Clown")
             && queue.contains("clown@example.pl")
     );

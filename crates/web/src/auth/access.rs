@@ -100,6 +100,9 @@ pub enum Access {
     SignedIn,
     /// A member of an organisation in this gmina.
     PesMember,
+    /// A member of an organisation in this gmina, or its staff (the handler then checks which
+    /// organisation).
+    MemberOrStaff,
     /// Staff or admin of this gmina; operators too.
     Staff,
     /// Admin of this gmina; operators too.
@@ -116,6 +119,9 @@ impl Access {
         match self {
             Access::Anyone | Access::SignedIn => true,
             Access::PesMember => a.has(GminaRole::PesMember),
+            Access::MemberOrStaff => {
+                Access::PesMember.allows(viewer) || Access::Staff.allows(viewer)
+            }
             Access::Staff => a.is_operator() || a.has(GminaRole::Staff) || a.has(GminaRole::Admin),
             Access::Admin => a.is_operator() || a.has(GminaRole::Admin),
             Access::Coordinator => a.region_role.is_some(),

@@ -2,67 +2,43 @@
 //! rejected or hidden is shown only to its members and the gmina's staff — to anyone else it does
 //! not exist (404), as a card of another gmina does not.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use pestor_core::Teryt;
 use pestor_core::pes::{legal_form, public_benefit_area};
 use serde_json::json;
 
-use crate::auth::GminaRole;
+use super::{is_member, is_staff, path_id, store};
 use crate::error::{AppError, AppResult};
 use crate::pages::Page;
 use crate::panel::gmina;
 use crate::state::AppState;
 
-#[derive(sqlx::FromRow)]
-struct Card {
-    id: i64,
-    name: String,
-    legal_form: String,
-    krs: Option<String>,
-    nip: Option<String>,
-    regon: Option<String>,
-    year_founded: Option<i32>,
-    areas: Vec<String>,
-    description: String,
-    postal_code: Option<String>,
-    locality: String,
-    street: String,
-    gmina_teryt: String,
-    powiat_teryt: String,
-    phone: Option<String>,
-    email: Option<String>,
-    website: Option<String>,
-    lat: Option<f64>,
-    lon: Option<f64>,
-    also_in: Vec<String>,
-    status: String,
-    verified_at: Option<time::OffsetDateTime>,
-    created_at: time::OffsetDateTime,
+#[derive(serde::Deserialize, Default)]
+pub struct Notice {
+    #[serde(default)]
+    komunikat: String,
 }
 
 pub async fn show(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<String>,
+    Query(n): Query<Notice>,
 ) -> AppResult<Response> {
     let t = gmina(&page)?;
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let id = path_id(&id)?;
     let mut tx = t.tenant.db(&state.db.pool).begin().await?;
-    let card: Card = sqlx::query_as(
-        "SELECT id, name, legal_form, krs, nip, regon, year_founded, areas, description, postal_code, locality,
-                street, gmina_teryt, powiat_teryt, phone, email, website, lat, lon, also_in, status, verified_at,
-                created_at
-         FROM organisations WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let stored = store::load(&mut tx, id, false)
+        .await?
+        .ok_or(AppError::NotFound)?;
     tx.commit().await?;
-    if card.status != "verified" && !may_see_unpublished(&state, &page, card.id).await? {
+    let staff = is_staff(&page);
+    let member = is_member(&state, &page, id).await?;
+    if stored.status != "verified" && !staff && !member {
         return Err(AppError::NotFound);
     }
+    let card = &stored.card;
     let gmina_name = |teryt: &str| {
         Teryt::parse(teryt)
             .ok()
@@ -115,40 +91,41 @@ pub async fn show(
     .to_string()
     .replace('<', "\\u003c");
     let view = json!({
-        "id": card.id, "name": card.name, "form": form, "krs": card.krs, "nip": card.nip, "regon": card.regon,
+        "id": stored.id, "name": card.name, "form": form, "krs": card.krs, "nip": card.nip, "regon": card.regon,
         "year_founded": card.year_founded, "areas": areas, "description": card.description, "address": address,
         "gmina": gmina_name(&card.gmina_teryt), "powiat": powiat, "phone": card.phone, "email": card.email,
-        "website": card.website, "location": card.lat.zip(card.lon).map(|(lat, lon)| json!({ "lat": lat, "lon": lon })),
+        "website": card.website, "location": card.location.map(|(lat, lon)| json!({ "lat": lat, "lon": lon })),
         "also_in": card.also_in.iter().map(|t| gmina_name(t)).collect::<Vec<_>>(),
-        "status": card.status,
-        "verified": card.verified_at.map(|d| crate::pages::polish_date(d.date())),
-        "added": crate::pages::polish_date(card.created_at.date()),
+        "status": stored.status, "status_reason": stored.status_reason,
+        "verified": stored.verified_at.map(|d| crate::pages::polish_date(d.date())),
+        "added": crate::pages::polish_date(stored.created_at.date()),
     });
+    let claimable =
+        stored.added_by_staff && stored.status == "verified" && !member && page.viewer.0.is_some();
+    let notice = match n.komunikat.as_str() {
+        "dodano" => Some("Karta została dodana i jest widoczna publicznie."),
+        "zapisano" => Some("Zmiany zostały zapisane."),
+        "ponownie" => {
+            Some("Zmiany zostały zapisane, a karta ponownie czeka na weryfikację przez urząd.")
+        }
+        "potwierdzono" => Some("Dziękujemy — zapisaliśmy, że dane organizacji są aktualne."),
+        "ukryto" => {
+            Some("Karta została ukryta; członkowie organizacji dostali wiadomość z uzasadnieniem.")
+        }
+        "przywrocono" => Some("Karta jest znowu widoczna publicznie."),
+        "przejecie" => Some(
+            "Zgłoszenie przejęcia karty zostało wysłane do urzędu. O decyzji powiadomimy Cię e-mailem.",
+        ),
+        _ => None,
+    };
     Ok(page
         .render(
             &state,
             "organisations/card.html",
-            json!({ "card": view, "structured": structured }),
+            json!({
+                "card": view, "structured": structured, "notice": notice,
+                "can_edit": staff || member, "is_staff": staff, "claimable": claimable,
+            }),
         )?
         .into_response())
-}
-
-/// Staff of this gmina, operators, and the organisation's own members.
-async fn may_see_unpublished(state: &AppState, page: &Page, id: i64) -> AppResult<bool> {
-    let Some(a) = &page.viewer.0 else {
-        return Ok(false);
-    };
-    if a.is_operator() || a.has(GminaRole::Staff) || a.has(GminaRole::Admin) {
-        return Ok(true);
-    }
-    let t = gmina(page)?;
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM gmina_roles WHERE account_id = $1 AND teryt = $2
-                         AND role = 'pes_member' AND organisation_id = $3)",
-    )
-    .bind(a.id)
-    .bind(t.tenant.gmina.teryt.as_str())
-    .bind(id)
-    .fetch_one(&state.db.pool)
-    .await?)
 }

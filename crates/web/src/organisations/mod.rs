@@ -1,16 +1,25 @@
-//! Baza PES — the registry of social economy entities of each gmina (issue 4). So far: storage of
-//! checked cards with the regional projection, and registration by a signed-in person; the list,
-//! card page, verification, map, import and open data come next.
+//! Baza PES — the registry of social economy entities of each gmina (issue 4): registration by
+//! residents and direct entry by staff, verification, editing by the organisation's members,
+//! hiding, claims of staff-made cards, the 12-month re-verification, the list and the card page.
 
 mod card;
+mod claims;
+mod form;
 mod list;
+mod manage;
 mod register;
 pub mod store;
 mod verify;
 
 use axum::routing::{get, post};
+use sqlx::PgConnection;
 
-use crate::auth::{Access, Hosts, Routes};
+use crate::accounts::emails::{self, Letter};
+use crate::auth::{Access, GminaRole, Hosts, Routes};
+use crate::error::{AppError, AppResult};
+use crate::pages::Page;
+use crate::panel::gmina;
+use crate::state::AppState;
 
 pub fn routes(r: Routes) -> Routes {
     r.add(
@@ -48,4 +57,122 @@ pub fn routes(r: Routes) -> Routes {
         Access::Staff,
         post(verify::decide),
     )
+    .add(
+        "/podmioty/{id}/edycja",
+        &["GET", "POST"],
+        Hosts::Gmina,
+        Access::MemberOrStaff,
+        get(manage::edit_form).post(manage::edit),
+    )
+    .add(
+        "/podmioty/{id}/potwierdzenie",
+        &["POST"],
+        Hosts::Gmina,
+        Access::MemberOrStaff,
+        post(manage::confirm),
+    )
+    .add(
+        "/podmioty/{id}/widocznosc",
+        &["POST"],
+        Hosts::Gmina,
+        Access::Staff,
+        post(manage::visibility),
+    )
+    .add(
+        "/podmioty/{id}/przejecie",
+        &["GET", "POST"],
+        Hosts::Gmina,
+        Access::SignedIn,
+        get(claims::form).post(claims::submit),
+    )
+    .add(
+        "/podmioty/przejecia/{id}",
+        &["POST"],
+        Hosts::Gmina,
+        Access::Staff,
+        post(claims::decide),
+    )
+    .add(
+        "/podmioty/przypomnienia",
+        &["POST"],
+        Hosts::Gmina,
+        Access::Staff,
+        post(verify::remind),
+    )
+}
+
+/// An id from the path; anything but a number is a page that does not exist.
+pub(crate) fn path_id(id: &str) -> AppResult<i64> {
+    id.parse().map_err(|_| AppError::NotFound)
+}
+
+/// The reason given with a staff decision that `reader` will receive: at least 10 characters,
+/// or nothing is changed.
+pub(crate) fn required_reason(reason: &str, what: &str, reader: &str) -> AppResult<String> {
+    let reason = reason.trim();
+    if reason.chars().count() < 10 {
+        return Err(AppError::BadRequest(format!(
+            "Podaj uzasadnienie {what} (co najmniej 10 znaków) — {reader}. Nic nie zostało zmienione."
+        )));
+    }
+    Ok(reason.to_owned())
+}
+
+/// Staff or admin of this gmina, or an operator.
+pub(crate) fn is_staff(page: &Page) -> bool {
+    page.viewer
+        .0
+        .as_ref()
+        .is_some_and(|a| a.is_operator() || a.has(GminaRole::Staff) || a.has(GminaRole::Admin))
+}
+
+/// Whether the viewer is a member of organisation `id` of this gmina.
+pub(crate) async fn is_member(state: &AppState, page: &Page, id: i64) -> AppResult<bool> {
+    let Some(a) = &page.viewer.0 else {
+        return Ok(false);
+    };
+    let t = gmina(page)?;
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM gmina_roles WHERE account_id = $1 AND teryt = $2
+                         AND role = 'pes_member' AND organisation_id = $3)",
+    )
+    .bind(a.id)
+    .bind(t.tenant.gmina.teryt.as_str())
+    .bind(id)
+    .fetch_one(&state.db.pool)
+    .await?)
+}
+
+/// E-mail addresses of organisation `id`'s members.
+pub(crate) async fn member_emails(
+    conn: &mut PgConnection,
+    teryt: &str,
+    id: i64,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT a.email FROM public.gmina_roles r JOIN public.accounts a ON a.id = r.account_id
+         WHERE r.teryt = $1 AND r.role = 'pes_member' AND r.organisation_id = $2 ORDER BY 1",
+    )
+    .bind(teryt)
+    .bind(id)
+    .fetch_all(conn)
+    .await
+}
+
+/// Queues `letter` to every address, in the caller's transaction.
+pub(crate) async fn send_to(
+    conn: &mut PgConnection,
+    state: &AppState,
+    page: &Page,
+    addresses: &[String],
+    letter: &Letter,
+) -> AppResult<()> {
+    for address in addresses {
+        pestor_mail::enqueue(
+            &mut *conn,
+            &emails::compose(state, &page.site, address, letter)?,
+        )
+        .await?;
+    }
+    Ok(())
 }

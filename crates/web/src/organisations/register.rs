@@ -1,109 +1,56 @@
 //! `/podmioty/nowy`: a signed-in person registers an organisation of this gmina. The card waits as
 //! *pending* until staff verify it; its author becomes the organisation's `pes_member`; the gmina's
-//! staff are told by e-mail.
-
-use std::collections::HashMap;
+//! staff are told by e-mail. Staff use the same form to add a card directly: it is published at
+//! once and the organisation may later claim it.
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use pestor_core::organisation::{FieldErrors, OrganisationDraft};
-use pestor_core::pes::{legal_forms, public_benefit_areas};
+use axum::response::{IntoResponse, Redirect, Response};
+use pestor_core::organisation::FieldErrors;
 use serde_json::json;
 
+use super::form::{self, Mode, RawForm, Submitted};
 use super::store::{self, SaveError};
-use crate::accounts::emails::{self, Letter};
+use super::{is_staff, send_to};
+use crate::accounts::emails::Letter;
+use crate::audit;
 use crate::error::AppResult;
 use crate::pages::Page;
 use crate::panel::gmina;
 use crate::state::AppState;
 
-/// A submitted form with repeated keys (checkboxes, multi-selects) kept.
-type RawForm = axum::Form<Vec<(String, String)>>;
-
-/// The form's single-value fields; every one is present in the template's `values`.
-const FIELDS: &[&str] = &[
-    "name",
-    "legal_form",
-    "krs",
-    "nip",
-    "regon",
-    "year_founded",
-    "description",
-    "postal_code",
-    "locality",
-    "street",
-    "gmina_teryt",
-    "phone",
-    "email",
-    "website",
-    "lat",
-    "lon",
-];
-
-/// What to show in the form: `submitted` values, empty for the rest.
-fn values(submitted: &HashMap<String, String>) -> serde_json::Value {
-    FIELDS
-        .iter()
-        .map(|f| {
-            (
-                f.to_string(),
-                json!(submitted.get(*f).map_or("", |v| v.as_str())),
-            )
-        })
-        .collect::<serde_json::Map<_, _>>()
-        .into()
+fn mode(page: &Page) -> Mode<'static> {
+    if is_staff(page) {
+        Mode {
+            title: "Dodaj organizację do bazy",
+            intro: "Jako pracownik urzędu dodajesz kartę od razu jako zweryfikowaną. Organizacja może potem przejąć opiekę nad kartą — zgłoszenie przejęcia zatwierdza urząd.",
+            action: "/podmioty/nowy".into(),
+            button: "Dodaj organizację",
+        }
+    } else {
+        Mode {
+            title: "Zgłoś organizację do bazy podmiotów ekonomii społecznej",
+            intro: "Karta będzie widoczna publicznie po sprawdzeniu przez pracowników urzędu. Zostaniesz jej opiekunem i będziesz mógł ją edytować.",
+            action: "/podmioty/nowy".into(),
+            button: "Zgłoś organizację",
+        }
+    }
 }
 
 pub async fn form(State(state): State<AppState>, page: Page) -> AppResult<Response> {
     let t = gmina(&page)?;
-    let values = values(&HashMap::from([(
-        "gmina_teryt".to_owned(),
+    let mut start = Submitted::default();
+    start.fields.insert(
+        "gmina_teryt".into(),
         t.tenant.gmina.teryt.as_str().to_owned(),
-    )]));
-    render(
+    );
+    form::render(
         &state,
         &page,
-        &values,
-        &[],
-        &[],
+        &mode(&page),
+        &start,
         &FieldErrors::new(),
         StatusCode::OK,
-    )
-}
-
-fn render(
-    state: &AppState,
-    page: &Page,
-    values: &serde_json::Value,
-    areas: &[String],
-    also_in: &[String],
-    errors: &FieldErrors,
-    status: StatusCode,
-) -> AppResult<Response> {
-    let powiats: Vec<_> = state
-        .registry
-        .powiats
-        .iter()
-        .map(|p| {
-            let gminas: Vec<_> = state
-                .registry
-                .gminas
-                .iter()
-                .filter(|g| g.powiat_teryt == p.teryt)
-                .map(|g| json!({ "teryt": g.teryt.as_str(), "name": g.name, "kind": g.kind.as_str() }))
-                .collect();
-            json!({ "name": p.name, "gminas": gminas })
-        })
-        .collect();
-    page.respond(
-        state,
-        "organisations/new.html",
-        json!({
-            "values": values, "areas_chosen": areas, "also_in_chosen": also_in, "errors": errors,
-            "legal_forms": legal_forms(), "areas": public_benefit_areas(), "powiats": powiats,
-        }),
-        status,
     )
 }
 
@@ -114,55 +61,46 @@ pub async fn submit(
 ) -> AppResult<Response> {
     let t = gmina(&page)?;
     let me = page.account()?;
-    let mut fields = HashMap::new();
-    let (mut areas, mut also_in) = (Vec::new(), Vec::new());
-    for (k, v) in raw {
-        match k.as_str() {
-            "areas" => areas.push(v),
-            "also_in" => also_in.push(v),
-            _ => {
-                fields.insert(k, v);
-            }
-        }
-    }
-    let this_year = time::OffsetDateTime::now_utc().year();
-    let draft = OrganisationDraft {
-        fields: &fields,
-        areas: &areas,
-        also_in: &also_in,
+    let submitted = Submitted::from_pairs(raw);
+    let invalid = |errors: &FieldErrors| {
+        form::render(
+            &state,
+            &page,
+            &mode(&page),
+            &submitted,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
     };
-    let values = values(&fields);
-    let card = match draft.validate(&state.registry, this_year) {
+    let card = match submitted.validate(&state) {
         Ok(card) => card,
-        Err(errors) => {
-            return render(
-                &state,
-                &page,
-                &values,
-                &areas,
-                &also_in,
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
-        }
+        Err(errors) => return invalid(&errors),
     };
     let teryt = t.tenant.gmina.teryt.as_str();
+    let by_staff = is_staff(&page);
     let mut tx = t.tenant.db(&state.db.pool).begin().await?;
-    let id = match store::insert(&mut tx, teryt, &card, Some(me.id)).await {
+    let saved = if by_staff {
+        store::insert_by_staff(&mut tx, teryt, &card, me.id).await
+    } else {
+        store::insert(&mut tx, teryt, &card, Some(me.id)).await
+    };
+    let id = match saved {
         Ok(id) => id,
-        Err(SaveError::Duplicate(errors)) => {
-            return render(
-                &state,
-                &page,
-                &values,
-                &areas,
-                &also_in,
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
-        }
+        Err(SaveError::Duplicate(errors)) => return invalid(&errors),
         Err(SaveError::Db(e)) => return Err(e.into()),
     };
+    if by_staff {
+        audit::record(
+            &mut tx,
+            me,
+            Some(teryt),
+            "organisation.added",
+            json!({ "id": id, "name": card.name }),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(Redirect::to(&format!("/podmioty/{id}?komunikat=dodano")).into_response());
+    }
     sqlx::query(
         "INSERT INTO public.gmina_roles (account_id, teryt, role, organisation_id) VALUES ($1, $2, 'pes_member', $3)
          ON CONFLICT DO NOTHING",
@@ -180,21 +118,18 @@ pub async fn submit(
     .fetch_all(&mut *tx)
     .await?;
     let gmina_url = state.settings.host_url(Some(t.tenant.gmina.slug.as_str()));
-    for address in staff {
-        let letter = Letter {
-            subject: format!("Nowa organizacja czeka na weryfikację: {}", card.name),
-            paragraphs: vec![format!(
-                "{} zgłosił(a) organizację „{}” do bazy podmiotów ekonomii społecznej gminy. Karta czeka na weryfikację.",
-                me.display_name, card.name
-            )],
-            action: Some(("Przejdź do serwisu gminy".into(), format!("{gmina_url}/"))),
-        };
-        pestor_mail::enqueue(
-            &mut tx,
-            &emails::compose(&state, &page.site, &address, &letter)?,
-        )
-        .await?;
-    }
+    let letter = Letter {
+        subject: format!("Nowa organizacja czeka na weryfikację: {}", card.name),
+        paragraphs: vec![format!(
+            "{} zgłosił(a) organizację „{}” do bazy podmiotów ekonomii społecznej gminy. Karta czeka na weryfikację.",
+            me.display_name, card.name
+        )],
+        action: Some((
+            "Przejdź do listy zgłoszeń".into(),
+            format!("{gmina_url}/podmioty/weryfikacja"),
+        )),
+    };
+    send_to(&mut tx, &state, &page, &staff, &letter).await?;
     tx.commit().await?;
     Ok(page
         .render(
@@ -206,7 +141,7 @@ pub async fn submit(
                     format!("Organizacja „{}” została zgłoszona. Pracownicy urzędu sprawdzą kartę — do tego czasu nie jest widoczna publicznie.", card.name),
                     "O decyzji powiadomimy Cię e-mailem.",
                 ],
-                "link": { "href": "/", "label": "Wróć na stronę gminy" },
+                "link": { "href": format!("/podmioty/{id}"), "label": "Zobacz zgłoszoną kartę" },
             }),
         )?
         .into_response())

@@ -19,20 +19,43 @@ pub enum SaveError {
 const COLUMNS: &str = "name, legal_form, krs, nip, regon, year_founded, areas, description, postal_code, \
                        locality, street, gmina_teryt, powiat_teryt, phone, email, website, lat, lon, also_in";
 
-/// Inserts a new card (status `pending`) by `author`; returns its id.
+/// Inserts a card registered by `author` (status `pending`); returns its id.
 pub async fn insert(
     tx: &mut TenantTx,
     teryt: &str,
     o: &Organisation,
     author: Option<i64>,
 ) -> Result<i64, SaveError> {
+    insert_as(tx, teryt, o, author, false).await
+}
+
+/// Inserts a card added by the gmina's staff (by hand or by import): published at once, and
+/// claimable by the organisation.
+pub async fn insert_by_staff(
+    tx: &mut TenantTx,
+    teryt: &str,
+    o: &Organisation,
+    author: i64,
+) -> Result<i64, SaveError> {
+    insert_as(tx, teryt, o, Some(author), true).await
+}
+
+async fn insert_as(
+    tx: &mut TenantTx,
+    teryt: &str,
+    o: &Organisation,
+    author: Option<i64>,
+    by_staff: bool,
+) -> Result<i64, SaveError> {
     let sql = format!(
-        "INSERT INTO organisations ({COLUMNS}, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+        "INSERT INTO organisations ({COLUMNS}, created_by, added_by_staff, status, verified_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+                 CASE WHEN $21 THEN 'verified' ELSE 'pending' END, CASE WHEN $21 THEN now() END)
          RETURNING id"
     );
     let id: i64 = bind(sqlx::query(sqlx::AssertSqlSafe(sql)), o)
         .bind(author)
+        .bind(by_staff)
         .fetch_one(&mut **tx)
         .await
         .map_err(duplicate)?
@@ -64,6 +87,88 @@ pub async fn update(
     }
     project(tx, teryt, id).await?;
     Ok(true)
+}
+
+/// A stored card: its checked fields and where it stands.
+pub struct StoredCard {
+    pub id: i64,
+    pub card: Organisation,
+    /// `pending`, `verified`, `rejected` or `hidden`.
+    pub status: String,
+    pub status_reason: String,
+    pub added_by_staff: bool,
+    pub verified_at: Option<time::OffsetDateTime>,
+    pub confirmed_at: Option<time::OffsetDateTime>,
+    pub created_at: time::OffsetDateTime,
+}
+
+/// Reads card `id` of this gmina (`FOR UPDATE` when `lock`), or `None`.
+pub async fn load(tx: &mut TenantTx, id: i64, lock: bool) -> sqlx::Result<Option<StoredCard>> {
+    let sql = format!(
+        "SELECT id, {COLUMNS}, status, status_reason, added_by_staff, verified_at, confirmed_at, created_at
+         FROM organisations WHERE id = $1{}",
+        if lock { " FOR UPDATE" } else { "" }
+    );
+    let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let lat: Option<f64> = r.try_get("lat")?;
+    let lon: Option<f64> = r.try_get("lon")?;
+    Ok(Some(StoredCard {
+        id: r.try_get("id")?,
+        card: Organisation {
+            name: r.try_get("name")?,
+            legal_form: r.try_get("legal_form")?,
+            krs: r.try_get("krs")?,
+            nip: r.try_get("nip")?,
+            regon: r.try_get("regon")?,
+            year_founded: r.try_get("year_founded")?,
+            areas: r.try_get("areas")?,
+            description: r.try_get("description")?,
+            postal_code: r.try_get("postal_code")?,
+            locality: r.try_get("locality")?,
+            street: r.try_get("street")?,
+            gmina_teryt: r.try_get("gmina_teryt")?,
+            powiat_teryt: r.try_get("powiat_teryt")?,
+            phone: r.try_get("phone")?,
+            email: r.try_get("email")?,
+            website: r.try_get("website")?,
+            location: lat.zip(lon),
+            also_in: r.try_get("also_in")?,
+        },
+        status: r.try_get("status")?,
+        status_reason: r.try_get("status_reason")?,
+        added_by_staff: r.try_get("added_by_staff")?,
+        verified_at: r.try_get("verified_at")?,
+        confirmed_at: r.try_get("confirmed_at")?,
+        created_at: r.try_get("created_at")?,
+    }))
+}
+
+/// Sets the card's status (and the reason shown to its members) and updates the projection.
+pub async fn set_status(
+    tx: &mut TenantTx,
+    teryt: &str,
+    id: i64,
+    status: &str,
+    reason: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE organisations SET status = $2, status_reason = $3, updated_at = now(),
+                verified_at = CASE WHEN $2 = 'verified' AND status IN ('pending', 'verified') THEN now()
+                                   ELSE verified_at END
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(reason)
+    .execute(&mut **tx)
+    .await?;
+    project(tx, teryt, id).await
 }
 
 /// Binds a card's fields in the order of [`COLUMNS`].
