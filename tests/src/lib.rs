@@ -535,3 +535,42 @@ impl Visitor {
         panic!("too many redirects opening {host}{path}");
     }
 }
+
+/// Stores an organisation card in gmina `slug` straight through the store (the forms are tested
+/// on their own) with `status`; returns its id. `fields` are the form's fields.
+pub async fn add_card(
+    app: &TestApp,
+    slug: &str,
+    fields: &[(&str, &str)],
+    areas: &[&str],
+    also_in: &[&str],
+    status: &str,
+) -> i64 {
+    use pestor_web::organisations::store;
+    let fields: std::collections::HashMap<String, String> = fields
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let areas: Vec<String> = areas.iter().map(|s| s.to_string()).collect();
+    let also_in: Vec<String> = also_in.iter().map(|s| s.to_string()).collect();
+    let card = pestor_core::organisation::OrganisationDraft {
+        fields: &fields,
+        areas: &areas,
+        also_in: &also_in,
+    }
+    .validate(&app.state.registry, 2026)
+    .unwrap_or_else(|e| panic!("test card is invalid: {e:?}"));
+    let tenant = app.store().find(slug).await.expect("tenant");
+    let teryt = tenant.gmina.teryt.as_str();
+    let mut tx = tenant.db(&app.db.pool).begin().await.expect("begin");
+    let id = store::insert(&mut tx, teryt, &card, None)
+        .await
+        .expect("insert card");
+    if status != "pending" {
+        store::set_status(&mut tx, teryt, id, status, "powód testowy")
+            .await
+            .expect("set status");
+    }
+    tx.commit().await.expect("commit");
+    id
+}

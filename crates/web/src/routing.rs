@@ -190,8 +190,13 @@ pub async fn route_by_host(
     req.extensions_mut().insert(site.clone());
     req.extensions_mut()
         .insert(crate::auth::session::RequestHost(host));
+    let api = req.uri().path().starts_with("/api/");
     let response = next.run(req).await;
-    let mut response = finish(&state, &site, response);
+    let mut response = if api {
+        finish_api(response)
+    } else {
+        finish(&state, &site, response)
+    };
     response.extensions_mut().insert(TenantLabel(label));
     response
 }
@@ -217,6 +222,21 @@ fn finish(state: &AppState, site: &Site, response: Response) -> Response {
             (status, page.message).into_response()
         }
     }
+}
+
+/// Errors of the open-data API are JSON for programs, not pages: `{"error": {"title", "message"}}`.
+fn finish_api(response: Response) -> Response {
+    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = serde_json::json!({ "error": page }).to_string();
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 /// Fallback for paths no module serves.

@@ -6,6 +6,7 @@ mod branding;
 mod browser;
 mod lifecycle;
 mod oidc;
+mod open_data;
 mod ops;
 mod organisation_care;
 mod organisations;

@@ -497,7 +497,7 @@ async fn a_card_is_public_once_verified_and_until_then_only_for_its_members_and_
     assert_eq!(app.page(TORUN, "/podmioty/999999").await.0, 404);
 }
 
-/// Stores a verified card straight through the store (the form and the queue are tested above).
+/// Stores a verified card in gmina `slug` (the form and the queue are tested above).
 async fn verified(
     app: &pestor_tests::TestApp,
     slug: &str,
@@ -507,38 +507,18 @@ async fn verified(
     seat: &str,
     krs: &str,
 ) {
-    let fields: HashMap<String, String> = [
+    let fields = [
         ("name", name),
         ("legal_form", form),
         ("krs", krs),
         ("gmina_teryt", seat),
         ("locality", "Toruń"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    let areas: Vec<String> = areas.iter().map(|s| s.to_string()).collect();
-    let card = OrganisationDraft {
-        fields: &fields,
-        areas: &areas,
-        also_in: &[],
-    }
-    .validate(&Registry::load(&tenants_dir()).unwrap(), 2026)
-    .unwrap();
-    let tenant = app.store().find(slug).await.unwrap();
-    let mut tx = tenant.db(&app.db.pool).begin().await.unwrap();
-    let teryt = tenant.gmina.teryt.as_str();
-    let id = store::insert(&mut tx, teryt, &card, None).await.unwrap();
-    sqlx::query("UPDATE organisations SET status = 'verified', verified_at = now() WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    ];
+    pestor_tests::add_card(app, slug, &fields, areas, &[], "verified").await;
 }
 
 fn names_in(body: &str) -> Vec<String> {
-    body.split("<td><a href=\"/podmioty/")
+    body.split("<tr><td><a href=\"")
         .skip(1)
         .map(|s| {
             s.split('>')

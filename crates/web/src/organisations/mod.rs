@@ -4,9 +4,11 @@
 
 mod card;
 mod claims;
+pub mod directory;
 mod form;
 mod list;
 mod manage;
+mod open_data;
 mod register;
 pub mod store;
 mod verify;
@@ -91,6 +93,34 @@ pub fn routes(r: Routes) -> Routes {
         Hosts::Gmina,
         Access::Staff,
         post(claims::decide),
+    )
+    .add(
+        "/api/v1/podmioty",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(open_data::list),
+    )
+    .add(
+        "/api/v1/podmioty.geojson",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(open_data::geojson),
+    )
+    .add(
+        "/api/v1/podmioty.csv",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(open_data::csv),
+    )
+    .add(
+        "/api/v1/openapi.json",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(open_data::openapi),
     )
     .add(
         "/podmioty/przypomnienia",

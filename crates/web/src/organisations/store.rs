@@ -200,13 +200,21 @@ type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArgu
 pub(crate) async fn project(tx: &mut TenantTx, teryt: &str, id: i64) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO public.pes_directory
-           (teryt, organisation_id, name, legal_form, krs, nip, status, areas, gmina_teryt, also_in, lat, lon, updated_at)
-         SELECT $1, id, name, legal_form, krs, nip, status, areas, gmina_teryt, also_in, lat, lon, updated_at
+           (teryt, organisation_id, name, legal_form, krs, nip, regon, year_founded, status, areas, description,
+            postal_code, locality, street, gmina_teryt, powiat_teryt, phone, email, website, also_in, lat, lon,
+            verified_at, created_at, updated_at)
+         SELECT $1, id, name, legal_form, krs, nip, regon, year_founded, status, areas, description,
+            postal_code, locality, street, gmina_teryt, powiat_teryt, phone, email, website, also_in, lat, lon,
+            verified_at, created_at, updated_at
          FROM organisations WHERE id = $2
          ON CONFLICT (teryt, organisation_id) DO UPDATE SET
            name = EXCLUDED.name, legal_form = EXCLUDED.legal_form, krs = EXCLUDED.krs, nip = EXCLUDED.nip,
-           status = EXCLUDED.status, areas = EXCLUDED.areas, gmina_teryt = EXCLUDED.gmina_teryt,
-           also_in = EXCLUDED.also_in, lat = EXCLUDED.lat, lon = EXCLUDED.lon, updated_at = EXCLUDED.updated_at",
+           regon = EXCLUDED.regon, year_founded = EXCLUDED.year_founded, status = EXCLUDED.status,
+           areas = EXCLUDED.areas, description = EXCLUDED.description, postal_code = EXCLUDED.postal_code,
+           locality = EXCLUDED.locality, street = EXCLUDED.street, gmina_teryt = EXCLUDED.gmina_teryt,
+           powiat_teryt = EXCLUDED.powiat_teryt, phone = EXCLUDED.phone, email = EXCLUDED.email,
+           website = EXCLUDED.website, also_in = EXCLUDED.also_in, lat = EXCLUDED.lat, lon = EXCLUDED.lon,
+           verified_at = EXCLUDED.verified_at, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at",
     )
     .bind(teryt)
     .bind(id)

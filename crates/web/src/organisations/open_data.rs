@@ -1,0 +1,309 @@
+//! Open data of a gmina's registry: `/api/v1/podmioty` (JSON, paginated), `.geojson` (the map's
+//! markers), `.csv` (opens in Polish Excel: semicolons, UTF-8 with BOM) and the OpenAPI document.
+//! Only verified cards are exposed — the same query, filters and sorts as the list page.
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::directory::{self, Entry, Filters, SORTS, Window};
+use crate::error::{AppError, AppResult};
+use crate::pages::Page;
+use crate::panel::gmina;
+use crate::site::TenantSite;
+use crate::state::AppState;
+
+const DEFAULT_PER_PAGE: i64 = 20;
+const MAX_PER_PAGE: i64 = 100;
+
+#[derive(serde::Deserialize, Default)]
+pub struct ApiQuery {
+    #[serde(flatten)]
+    filters: Filters,
+    #[serde(default)]
+    na_strone: String,
+}
+
+/// Open data may be read by any site's scripts; it changes at most every minute.
+fn headers(content_type: &'static str) -> [(header::HeaderName, &'static str); 3] {
+    [
+        (header::CONTENT_TYPE, content_type),
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        (header::CACHE_CONTROL, "public, max-age=60"),
+    ]
+}
+
+fn card_url(state: &AppState, t: &TenantSite, e: &Entry) -> String {
+    let here = t.tenant.gmina.teryt.as_str();
+    let href = e.href(here, |slug| state.settings.host_url(Some(slug)));
+    if href.starts_with('/') {
+        format!(
+            "{}{href}",
+            state.settings.host_url(Some(t.tenant.gmina.slug.as_str()))
+        )
+    } else {
+        href
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<ApiQuery>,
+) -> AppResult<Response> {
+    let t = gmina(&page)?;
+    q.filters.check()?;
+    let per_page = match q.na_strone.as_str() {
+        "" => DEFAULT_PER_PAGE,
+        n => n
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_PER_PAGE).contains(n))
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "Niepoprawny parametr: na_strone (liczba od 1 do {MAX_PER_PAGE})."
+                ))
+            })?,
+    };
+    let number = q.filters.page();
+    let found = directory::search(
+        &state.db.pool,
+        t.tenant.gmina.teryt.as_str(),
+        &q.filters,
+        Window::Page {
+            n: number,
+            size: per_page,
+        },
+        false,
+    )
+    .await?;
+    let pages = ((found.total + per_page - 1) / per_page).max(1);
+    let link = |n: i64| {
+        let filters = q.filters.query(Some(q.filters.sort_key()));
+        format!("/api/v1/podmioty?{filters}&strona={n}&na_strone={per_page}")
+    };
+    let body = json!({
+        "gmina": { "teryt": t.tenant.gmina.teryt.as_str(), "name": t.branding.display_name },
+        "total": found.total, "page": number, "per_page": per_page, "pages": pages,
+        "next": (number < pages).then(|| link(number + 1)),
+        "prev": (number > 1).then(|| link(number - 1)),
+        "items": found.entries.iter().map(|e| e.to_json(&card_url(&state, t, e))).collect::<Vec<_>>(),
+    });
+    Ok((headers("application/json"), body.to_string()).into_response())
+}
+
+pub async fn geojson(
+    State(state): State<AppState>,
+    page: Page,
+    Query(f): Query<Filters>,
+) -> AppResult<Response> {
+    let t = gmina(&page)?;
+    f.check()?;
+    let found = directory::search(
+        &state.db.pool,
+        t.tenant.gmina.teryt.as_str(),
+        &f,
+        Window::All,
+        true,
+    )
+    .await?;
+    let features: Vec<Value> = found
+        .entries
+        .iter()
+        .filter_map(|e| {
+            let (lat, lon) = e.lat.zip(e.lon)?;
+            let mut properties = e.to_json(&card_url(&state, t, e));
+            properties["address_text"] = json!(e.address());
+            // GeoJSON orders coordinates longitude first (RFC 7946).
+            Some(json!({
+                "type": "Feature",
+                "geometry": { "type": "Point", "coordinates": [lon, lat] },
+                "properties": properties,
+            }))
+        })
+        .collect();
+    let body = json!({ "type": "FeatureCollection", "features": features });
+    Ok((headers("application/geo+json"), body.to_string()).into_response())
+}
+
+/// The CSV's columns: header, then how each is read from an entry.
+const CSV_COLUMNS: &[&str] = &[
+    "Nazwa",
+    "Forma prawna",
+    "KRS",
+    "NIP",
+    "REGON",
+    "Rok założenia",
+    "Sfery działalności",
+    "Opis",
+    "Kod pocztowy",
+    "Miejscowość",
+    "Ulica i numer",
+    "Gmina siedziby",
+    "Powiat",
+    "Telefon",
+    "E-mail",
+    "Strona internetowa",
+    "Szerokość geograficzna",
+    "Długość geograficzna",
+    "Ostatnia weryfikacja",
+    "Karta w serwisie",
+];
+
+fn csv_row(e: &Entry, url: String) -> Vec<String> {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    // Polish Excel reads decimal commas.
+    let coord = |v: Option<f64>| {
+        v.map(|x| x.to_string().replace('.', ","))
+            .unwrap_or_default()
+    };
+    vec![
+        e.name.clone(),
+        e.form_name(),
+        opt(&e.krs),
+        opt(&e.nip),
+        opt(&e.regon),
+        e.year_founded.map(|y| y.to_string()).unwrap_or_default(),
+        e.area_labels().join(", "),
+        e.description.clone(),
+        opt(&e.postal_code),
+        e.locality.clone(),
+        e.street.clone(),
+        opt(&e.gmina_name),
+        opt(&e.powiat_name),
+        opt(&e.phone),
+        opt(&e.email),
+        opt(&e.website),
+        coord(e.lat),
+        coord(e.lon),
+        e.verified_at
+            .map(|d| d.date().to_string())
+            .unwrap_or_default(),
+        url,
+    ]
+}
+
+/// One CSV field: quoted when it must be; text that a spreadsheet would run as a formula gets a
+/// leading apostrophe (CSV injection).
+fn csv_field(v: &str) -> String {
+    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{v}")
+    } else {
+        v.to_owned()
+    };
+    if v.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+pub async fn csv(
+    State(state): State<AppState>,
+    page: Page,
+    Query(f): Query<Filters>,
+) -> AppResult<Response> {
+    let t = gmina(&page)?;
+    f.check()?;
+    let found = directory::search(
+        &state.db.pool,
+        t.tenant.gmina.teryt.as_str(),
+        &f,
+        Window::All,
+        false,
+    )
+    .await?;
+    let mut out = String::from("\u{feff}");
+    let line = |cells: Vec<String>| {
+        cells
+            .iter()
+            .map(|c| csv_field(c))
+            .collect::<Vec<_>>()
+            .join(";")
+            + "\r\n"
+    };
+    out.push_str(&line(CSV_COLUMNS.iter().map(|s| s.to_string()).collect()));
+    for e in &found.entries {
+        out.push_str(&line(csv_row(e, card_url(&state, t, e))));
+    }
+    let disposition = format!(
+        "attachment; filename=\"podmioty-{}.csv\"",
+        t.tenant.gmina.slug.as_str()
+    );
+    Ok((
+        headers("text/csv; charset=utf-8"),
+        [(header::CONTENT_DISPOSITION, disposition)],
+        out,
+    )
+        .into_response())
+}
+
+/// The OpenAPI 3.0 description of this gmina's open-data endpoints.
+pub async fn openapi(State(state): State<AppState>, page: Page) -> AppResult<Response> {
+    let t = gmina(&page)?;
+    let server = state.settings.host_url(Some(t.tenant.gmina.slug.as_str()));
+    let text = |name: &str, description: &str| json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": "string" } });
+    let filters = json!([
+        text("q", "Szukany tekst w nazwie lub opisie; bez znaczenia są wielkość liter i polskie znaki."),
+        text("forma", "Kod formy prawnej (np. stowarzyszenie, fundacja, spoldzielnia_socjalna)."),
+        text("sfera", "Numer sfery działalności pożytku publicznego (art. 4 ust. 1 ustawy)."),
+        text("powiat", "Kod TERYT powiatu siedziby (4 cyfry)."),
+        text("gmina", "Kod TERYT gminy siedziby (7 cyfr)."),
+        { "name": "sort", "in": "query", "required": false, "description": "Kolejność.",
+          "schema": { "type": "string", "enum": SORTS.iter().map(|s| s.0).collect::<Vec<_>>() } },
+    ]);
+    let mut paged = filters.as_array().cloned().unwrap_or_default();
+    paged.push(json!({ "name": "strona", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "default": 1 } }));
+    paged.push(json!({ "name": "na_strone", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE } }));
+    let error = json!({ "description": "Niepoprawny parametr.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let nullable = |t: &str| json!({ "type": t, "nullable": true });
+    let doc = json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": format!("Baza podmiotów ekonomii społecznej — {}", t.branding.display_name),
+            "version": "1",
+            "description": "Zweryfikowane organizacje gminy oraz organizacje z innych gmin, które działają także w tej gminie. Dane otwarte, bez logowania.",
+        },
+        "servers": [{ "url": server }],
+        "paths": {
+            "/api/v1/podmioty": { "get": {
+                "summary": "Lista organizacji (JSON, stronicowana)", "parameters": paged,
+                "responses": { "200": { "description": "Strona listy.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Page" } } } }, "400": error },
+            } },
+            "/api/v1/podmioty.geojson": { "get": {
+                "summary": "Organizacje z położeniem jako GeoJSON (RFC 7946)", "parameters": filters,
+                "responses": { "200": { "description": "FeatureCollection punktów; właściwości jak w Organisation.", "content": { "application/geo+json": { "schema": { "type": "object" } } } }, "400": error },
+            } },
+            "/api/v1/podmioty.csv": { "get": {
+                "summary": "Lista organizacji jako CSV (średniki, UTF-8 z BOM — otwiera się w polskim Excelu)", "parameters": filters,
+                "responses": { "200": { "description": "Plik CSV.", "content": { "text/csv": { "schema": { "type": "string" } } } }, "400": error },
+            } },
+        },
+        "components": { "schemas": {
+            "Error": { "type": "object", "properties": { "error": { "type": "object", "properties": { "title": { "type": "string" }, "message": { "type": "string" } } } } },
+            "Page": { "type": "object", "required": ["total", "page", "per_page", "pages", "items"], "properties": {
+                "total": { "type": "integer" }, "page": { "type": "integer" }, "per_page": { "type": "integer" }, "pages": { "type": "integer" },
+                "next": nullable("string"), "prev": nullable("string"),
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/Organisation" } },
+            } },
+            "Organisation": { "type": "object", "required": ["id", "url", "name", "legal_form", "areas"], "properties": {
+                "id": { "type": "integer" }, "url": { "type": "string", "format": "uri" }, "name": { "type": "string" },
+                "legal_form": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" } } },
+                "krs": nullable("string"), "nip": nullable("string"), "regon": nullable("string"), "year_founded": nullable("integer"),
+                "areas": { "type": "array", "items": { "type": "object", "properties": { "code": { "type": "string" }, "label": { "type": "string" } } } },
+                "description": { "type": "string" },
+                "address": { "type": "object", "properties": { "street": { "type": "string" }, "postal_code": nullable("string"), "locality": { "type": "string" } } },
+                "gmina": { "type": "object", "properties": { "teryt": { "type": "string" }, "name": nullable("string") } },
+                "powiat": { "type": "object", "properties": { "teryt": { "type": "string" }, "name": nullable("string") } },
+                "phone": nullable("string"), "email": nullable("string"), "website": nullable("string"),
+                "location": { "type": "object", "nullable": true, "properties": { "lat": { "type": "number" }, "lon": { "type": "number" } } },
+                "also_in": { "type": "array", "items": { "type": "string" } },
+                "registry_teryt": { "type": "string", "description": "Gmina, w której rejestrze jest karta." },
+                "verified_at": { "type": "string", "format": "date", "nullable": true },
+                "created_at": { "type": "string", "format": "date" },
+            } },
+        } },
+    });
+    Ok((headers("application/json"), doc.to_string()).into_response())
+}
