@@ -27,6 +27,10 @@ pub enum BrandingError {
         "środek mapy musi leżeć w Polsce (szerokość 49–55, długość 14–24,5), podano {lat}, {lon}"
     )]
     MapCentre { lat: f64, lon: f64 },
+    #[error(
+        "adres kafelków mapy musi zaczynać się od https:// i zawierać {{z}}, {{x}} i {{y}}, podano „{0}”"
+    )]
+    MapTiles(String),
     #[error("nie można odczytać pliku marki {path}: {message}")]
     File { path: String, message: String },
 }
@@ -92,6 +96,10 @@ pub struct Branding {
     pub website: Option<String>,
     pub map_centre: (f64, f64),
     pub map_zoom: u8,
+    /// Map tiles: a URL template with `{z}`, `{x}`, `{y}` (a gmina may use its own tile server),
+    /// and the attribution its licence requires.
+    pub map_tiles: String,
+    pub map_attribution: String,
     pub welcome_text: String,
 }
 
@@ -111,6 +119,8 @@ pub struct BrandingOverrides {
     pub website: Option<String>,
     pub map_centre: Option<(f64, f64)>,
     pub map_zoom: Option<u8>,
+    pub map_tiles: Option<String>,
+    pub map_attribution: Option<String>,
     pub welcome_text: Option<String>,
 }
 
@@ -121,6 +131,34 @@ impl BrandingOverrides {
 }
 
 const WHITE: Colour = Colour([255, 255, 255]);
+
+/// OpenStreetMap's own tile server; fine for a gmina's traffic under its usage policy, but a
+/// production deployment should name its own tile provider.
+pub const DEFAULT_TILES: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+pub const DEFAULT_ATTRIBUTION: &str = "© autorzy OpenStreetMap";
+
+/// An https URL template with the three tile placeholders and nothing that could break out of
+/// an HTML attribute or a CSP source.
+fn valid_tile_template(t: &str) -> bool {
+    t.starts_with("https://")
+        && t.len() <= 300
+        && ["{z}", "{x}", "{y}"].iter().all(|p| t.contains(p))
+        && t.chars().all(|c| {
+            c.is_ascii_graphic() && !matches!(c, '"' | '\'' | '<' | '>' | ';' | ',' | '\\')
+        })
+}
+
+impl Branding {
+    /// The origin of the tile server (`https://tile.openstreetmap.org`), for the map page's CSP.
+    pub fn map_tiles_origin(&self) -> String {
+        let rest = &self.map_tiles["https://".len()..];
+        let end = rest
+            .find('/')
+            .map_or(self.map_tiles.len(), |i| i + "https://".len());
+        // Subdomain placeholders (`{s}.tile…`) are not valid CSP hosts: allow any subdomain.
+        self.map_tiles[..end].replace("{s}", "*")
+    }
+}
 
 impl Branding {
     /// What a gmina looks like before anyone customises it.
@@ -142,6 +180,8 @@ impl Branding {
             website: None,
             map_centre: g.location.unwrap_or((53.0138, 18.5984)),
             map_zoom: 12,
+            map_tiles: DEFAULT_TILES.into(),
+            map_attribution: DEFAULT_ATTRIBUTION.into(),
         }
     }
 
@@ -160,6 +200,8 @@ impl Branding {
         set(&mut b.logo_alt, &o.logo_alt);
         set(&mut b.contact_address, &o.contact_address);
         set(&mut b.welcome_text, &o.welcome_text);
+        set(&mut b.map_tiles, &o.map_tiles);
+        set(&mut b.map_attribution, &o.map_attribution);
         let opt = |v: &Option<String>, cur: &Option<String>| match v {
             Some(v) if v.trim().is_empty() => None,
             Some(v) => Some(v.trim().to_owned()),
@@ -219,6 +261,7 @@ impl Branding {
             ("logo_alt", &self.logo_alt, 200),
             ("contact_address", &self.contact_address, 300),
             ("welcome_text", &self.welcome_text, 4000),
+            ("map_attribution", &self.map_attribution, 300),
         ] {
             if value.trim().is_empty() {
                 errors.push(BrandingError::Empty { field });
@@ -229,6 +272,9 @@ impl Branding {
         let (lat, lon) = self.map_centre;
         if !(49.0..=55.0).contains(&lat) || !(14.0..=24.5).contains(&lon) {
             errors.push(BrandingError::MapCentre { lat, lon });
+        }
+        if !valid_tile_template(&self.map_tiles) {
+            errors.push(BrandingError::MapTiles(self.map_tiles.clone()));
         }
         if let Some(logo) = &self.logo {
             let safe = !logo.is_empty()
@@ -286,6 +332,31 @@ pub fn load_branding_file(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn map_tiles_must_be_an_https_template_and_give_their_origin() {
+        let base = Branding::defaults_for(&torun());
+        assert_eq!(base.map_tiles_origin(), "https://tile.openstreetmap.org");
+        let with = |t: &str| {
+            base.with_overrides(&BrandingOverrides {
+                map_tiles: Some(t.into()),
+                ..Default::default()
+            })
+        };
+        let own = with("https://{s}.kafle.torun.pl/{z}/{x}/{y}.png").unwrap();
+        assert_eq!(own.map_tiles_origin(), "https://*.kafle.torun.pl");
+        for bad in [
+            "http://kafle.example/{z}/{x}/{y}.png",
+            "https://kafle.example/{z}/{x}.png",
+            "https://kafle.example/{z}/{x}/{y}.png' onerror='x",
+            "https://kafle.example/{z}/{x}/{y}.png; script-src *",
+        ] {
+            assert!(
+                matches!(with(bad).unwrap_err()[..], [BrandingError::MapTiles(_)]),
+                "{bad}"
+            );
+        }
+    }
+
     use super::*;
     use crate::{GminaKind, Slug, Teryt};
 

@@ -47,6 +47,14 @@ pub(crate) fn csp_with_form_target(origin: &str) -> String {
     )
 }
 
+/// The page CSP, also allowing map tiles from `tiles_origin` (the gmina's configured tile server).
+pub(crate) fn csp_with_tiles(tiles_origin: &str) -> String {
+    CSP.replace(
+        "img-src 'self' data:",
+        &format!("img-src 'self' data: {tiles_origin}"),
+    )
+}
+
 /// Every page route with its access rule, in one table (also walked by the authorisation test).
 pub fn routes() -> auth::Routes {
     use auth::{Access, Hosts};
@@ -74,7 +82,7 @@ pub fn app(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
     let (pages, _) = routes().into_parts();
     pages
-        .route("/static/{name}", get(pages::static_asset))
+        .route("/static/{*name}", get(pages::static_asset))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(metrics::render))

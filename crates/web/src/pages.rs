@@ -26,7 +26,11 @@ pub struct NavItem {
 
 /// Modules of a gmina site, in menu order. A module adds its entry here when its routes land, so the
 /// menu never links to a page that does not exist.
-const TENANT_MODULES: &[(&str, &str)] = &[("/", "Strona główna"), ("/podmioty", "Baza PES")];
+const TENANT_MODULES: &[(&str, &str)] = &[
+    ("/", "Strona główna"),
+    ("/podmioty", "Baza PES"),
+    ("/mapa", "Mapa PES"),
+];
 const PORTAL_MODULES: &[(&str, &str)] = &[("/", "Gminy regionu")];
 
 pub fn nav(site: &Site, current: &str) -> Vec<NavItem> {
@@ -315,10 +319,29 @@ fn content_type(file: &str) -> Option<&'static str> {
     }
 }
 
-const STATIC: &[(&str, &[u8])] = &[
-    ("pestor.css", include_bytes!("../static/pestor.css")),
-    ("region.svg", include_bytes!("../static/region.svg")),
-    ("emblem.svg", include_bytes!("../static/emblem.svg")),
+/// Embeds files by path under `static/`.
+macro_rules! static_files {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_bytes!(concat!("../static/", $name)))),*]
+    };
+}
+
+/// Files served under `/static/`; `vendor/` is refreshed by `scripts/vendor-map.sh`.
+const STATIC: &[(&str, &[u8])] = static_files![
+    "pestor.css",
+    "region.svg",
+    "emblem.svg",
+    "map.js",
+    "vendor/leaflet/leaflet.js",
+    "vendor/leaflet/leaflet.css",
+    "vendor/leaflet/images/layers.png",
+    "vendor/leaflet/images/layers-2x.png",
+    "vendor/leaflet/images/marker-icon.png",
+    "vendor/leaflet/images/marker-icon-2x.png",
+    "vendor/leaflet/images/marker-shadow.png",
+    "vendor/markercluster/leaflet.markercluster.js",
+    "vendor/markercluster/MarkerCluster.css",
+    "vendor/markercluster/MarkerCluster.Default.css",
 ];
 
 fn asset(name: &str) -> Option<Response> {

@@ -40,6 +40,8 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "organisations/card.html",
     "organisations/list.html",
     "organisations/claim.html",
+    "organisations/map.html",
+    "map_assets.html",
 ];
 
 /// A resolved, active (or suspended) gmina with everything its pages need.

@@ -201,3 +201,146 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
     );
     axe_clean("signed out").await;
 }
+
+/// The list and the map of Baza PES in Chromium: header sort links, markers from the GeoJSON
+/// endpoint clustered when dense, a popup that links to the card, the card's own small map —
+/// each page free of serious accessibility violations.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_organisation_list_and_map_work_in_chromium_and_pass_axe() {
+    let app = spawn_app().await;
+    let mut first = 0;
+    for i in 0..24 {
+        // Two dozen organisations within a few hundred metres of the Old Town: dense enough to cluster.
+        let name = format!("Stowarzyszenie Starówka {i:02}");
+        let lat = format!("{:.5}", 53.0100 + f64::from(i) * 0.0002);
+        let id = pestor_tests::add_card(
+            &app,
+            "torun",
+            &[
+                ("name", &name),
+                ("legal_form", "stowarzyszenie"),
+                ("gmina_teryt", "0463011"),
+                ("locality", "Toruń"),
+                ("lat", &lat),
+                ("lon", "18.6040"),
+            ],
+            &["1"],
+            &[],
+            "verified",
+        )
+        .await;
+        if i == 0 {
+            first = id;
+        }
+    }
+    pestor_tests::add_card(
+        &app,
+        "torun",
+        &[
+            ("name", "Łódka Bez Położenia"),
+            ("legal_form", "fundacja"),
+            ("gmina_teryt", "0463011"),
+        ],
+        &["2"],
+        &[],
+        "verified",
+    )
+    .await;
+    let browser = Browser::start().await;
+    let axe_clean = |what: &'static str| {
+        let browser = &browser;
+        async move {
+            assert_eq!(
+                browser.serious_accessibility_violations().await,
+                Vec::<String>::new(),
+                "{what}"
+            );
+        }
+    };
+
+    browser.goto(&app.url("torun.localhost", "/podmioty")).await;
+    assert_eq!(browser.text("h1").await, "Lista organizacji (25)");
+    axe_clean("organisation list").await;
+    browser.click("th a[href*='sort=dodano']").await;
+    browser.wait_for_text("th[aria-sort]", "Dodano").await;
+    assert!(
+        browser
+            .current_url()
+            .await
+            .ends_with("/podmioty?sort=dodano")
+    );
+    assert_eq!(
+        browser.text("tbody tr td a").await,
+        "Łódka Bez Położenia",
+        "newest first"
+    );
+
+    browser.goto(&app.url("torun.localhost", "/mapa")).await;
+    browser.wait_for_text("#stan-mapy", "Na mapie: 24.").await;
+    assert_eq!(browser.text("#stan-mapy").await, "Na mapie: 24.");
+    let clusters = browser
+        .eval("return document.querySelectorAll('.marker-cluster').length")
+        .await;
+    assert!(
+        clusters.as_u64().unwrap() >= 1,
+        "dense markers are clustered"
+    );
+    axe_clean("map").await;
+    // Zoomed in to the last level the markers separate; a popup links to the card.
+    browser
+        .eval("document.querySelector('.marker-cluster').click()")
+        .await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while browser
+        .eval("return document.querySelectorAll('img.leaflet-marker-icon').length")
+        .await
+        .as_u64()
+        .unwrap()
+        == 0
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the cluster opens into markers"
+        );
+        browser.eval("document.querySelector('.marker-cluster') && document.querySelector('.marker-cluster').click()").await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    browser
+        .eval("document.querySelector('img.leaflet-marker-icon').click()")
+        .await;
+    browser
+        .wait_for_text(".leaflet-popup-content", "Stowarzyszenie Starówka")
+        .await;
+    let href = browser
+        .eval("return document.querySelector('.leaflet-popup-content a').getAttribute('href')")
+        .await;
+    assert!(href.as_str().unwrap().contains("/podmioty/"), "{href}");
+
+    // The area filter works without JavaScript too: it is a plain form.
+    browser
+        .goto(&app.url("torun.localhost", "/mapa?sfera=2"))
+        .await;
+    browser.wait_for_text("#stan-mapy", "Na mapie: 0.").await;
+    assert_eq!(
+        browser.text("#stan-mapy").await,
+        "Na mapie: 0.",
+        "the one area-2 card has no location"
+    );
+
+    browser
+        .goto(&app.url("torun.localhost", &format!("/podmioty/{first}")))
+        .await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while browser
+        .eval("return document.querySelectorAll('.map img.leaflet-marker-icon').length")
+        .await
+        != 1
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the card's map shows its marker"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    axe_clean("card with its map").await;
+}

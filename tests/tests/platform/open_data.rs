@@ -427,3 +427,76 @@ async fn the_list_shows_pes_working_here_and_sorts_from_its_headers() {
             && !b.contains("Bank Żywności")
     );
 }
+
+#[tokio::test]
+async fn the_map_page_loads_its_markers_from_our_own_assets_with_the_gminas_tiles() {
+    let app = spawn_app().await;
+    let (cistor, _) = registry(&app).await;
+    let r = app.get(TORUN, "/mapa?sfera=5").await;
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("img-src 'self' data: https://tile.openstreetmap.org;"),
+        "{csp}"
+    );
+    assert!(
+        csp.contains("script-src 'self';"),
+        "no script from elsewhere: {csp}"
+    );
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("data-geojson=\"/api/v1/podmioty.geojson?sfera=5\""),
+        "{body}"
+    );
+    assert!(body.contains("Organizacji z położeniem: 1."));
+    assert!(body.contains("<option value=\"5\" selected>"));
+    assert!(
+        body.contains("href=\"/podmioty?sfera=5\""),
+        "the list is linked as the alternative"
+    );
+    for asset in [
+        "/static/vendor/leaflet/leaflet.js",
+        "/static/vendor/markercluster/leaflet.markercluster.js",
+        "/static/map.js",
+    ] {
+        assert!(
+            body.contains(&format!("<script src=\"{asset}\"></script>")),
+            "{asset}"
+        );
+        let r = app.get(TORUN, asset).await;
+        assert_eq!(r.status(), 200, "{asset}");
+        assert_eq!(
+            r.headers()["content-type"],
+            "text/javascript; charset=utf-8"
+        );
+    }
+    let icon = app
+        .get(TORUN, "/static/vendor/leaflet/images/marker-icon.png")
+        .await;
+    assert_eq!(icon.headers()["content-type"], "image/png");
+    assert_eq!(
+        app.get(TORUN, "/static/vendor/leaflet/LICENSE")
+            .await
+            .status(),
+        404,
+        "only the listed files are served"
+    );
+
+    // A located card shows a small map of its own.
+    let card = app.get(TORUN, &format!("/podmioty/{cistor}")).await;
+    assert!(
+        card.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("https://tile.openstreetmap.org")
+    );
+    assert!(
+        card.text()
+            .await
+            .unwrap()
+            .contains("data-point=\"53.0201,18.5902\"")
+    );
+}

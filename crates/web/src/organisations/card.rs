@@ -118,14 +118,13 @@ pub async fn show(
         ),
         _ => None,
     };
-    Ok(page
-        .render(
-            &state,
-            "organisations/card.html",
-            json!({
-                "card": view, "structured": structured, "notice": notice,
-                "can_edit": staff || member, "is_staff": staff, "claimable": claimable,
-            }),
-        )?
-        .into_response())
+    let html = page.render(
+        &state,
+        "organisations/card.html",
+        json!({
+            "card": view, "structured": structured, "notice": notice, "map": super::map::settings(&t.branding),
+            "can_edit": staff || member, "is_staff": staff, "claimable": claimable,
+        }),
+    )?;
+    Ok(super::map::with_map_csp(&t.branding, html.into_response()))
 }

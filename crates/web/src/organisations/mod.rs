@@ -8,6 +8,7 @@ pub mod directory;
 mod form;
 mod list;
 mod manage;
+mod map;
 mod open_data;
 mod register;
 pub mod store;
@@ -93,6 +94,13 @@ pub fn routes(r: Routes) -> Routes {
         Hosts::Gmina,
         Access::Staff,
         post(claims::decide),
+    )
+    .add(
+        "/mapa",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(map::show),
     )
     .add(
         "/api/v1/podmioty",
