@@ -430,6 +430,42 @@ impl Visitor {
     }
 }
 
+impl Visitor {
+    /// Opens `page` and sends a multipart form to `action` as a browser does: the CSRF token in
+    /// the query string, the text `fields`, and one file.
+    pub async fn upload(
+        &self,
+        host: &str,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, Vec<u8>),
+    ) -> Reply {
+        let token = self.csrf(host, page).await;
+        let (name, file_name, bytes) = file;
+        let mut form = reqwest::multipart::Form::new().part(
+            name.to_owned(),
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name(file_name.to_owned())
+                .mime_str("text/csv")
+                .expect("mime"),
+        );
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        let url = format!("{}?csrf={token}", self.url(host, action));
+        Self::read(
+            self.client
+                .post(url)
+                .multipart(form)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    }
+}
+
 /// The value of the first `name="csrf"` hidden field in `html`.
 pub fn csrf_of(html: &str) -> Option<String> {
     let at = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();

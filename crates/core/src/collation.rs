@@ -18,9 +18,35 @@ pub fn polish_sort_key(s: &str) -> (Vec<u32>, String) {
     (key, s.to_owned())
 }
 
+/// Lower case without Polish diacritics and surrounding spaces: "Miejscowość " → "miejscowosc".
+/// For matching what people type (CSV headers, names) — the database's `public.fold()` does the
+/// same for search.
+pub fn fold(s: &str) -> String {
+    s.trim()
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'ą' => 'a',
+            'ć' => 'c',
+            'ę' => 'e',
+            'ł' => 'l',
+            'ń' => 'n',
+            'ó' => 'o',
+            'ś' => 's',
+            'ź' | 'ż' => 'z',
+            c => c,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::polish_sort_key;
+    use super::{fold, polish_sort_key};
+
+    #[test]
+    fn folding_drops_case_and_polish_diacritics() {
+        assert_eq!(fold("  Źródło ŻYWNOŚCI Łódź "), "zrodlo zywnosci lodz");
+    }
 
     #[test]
     fn polish_letters_follow_their_base_letters() {

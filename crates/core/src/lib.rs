@@ -10,7 +10,7 @@ pub mod pes;
 pub mod registry;
 
 pub use branding::{Branding, BrandingError, BrandingOverrides, Colour, load_branding_file};
-pub use collation::polish_sort_key;
+pub use collation::{fold, polish_sort_key};
 pub use ids::{IdError, SchemaName, Slug, Teryt};
 pub use registry::{Gmina, GminaKind, Powiat, Registry, RegistryError};
 

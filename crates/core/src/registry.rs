@@ -73,6 +73,12 @@ pub struct Gmina {
 }
 
 impl Gmina {
+    /// The name with its kind, which tells apart the town and the rural gmina of one name:
+    /// "Chełmża (gmina miejska)".
+    pub fn label(&self) -> String {
+        format!("{} (gmina {})", self.name, self.kind.as_str())
+    }
+
     /// The name the gmina's pages carry unless branding overrides it.
     pub fn default_display_name(&self) -> String {
         match self.kind {
@@ -183,6 +189,14 @@ impl Registry {
 
     pub fn by_teryt(&self, teryt: &Teryt) -> Option<&Gmina> {
         self.gminas.iter().find(|g| &g.teryt == teryt)
+    }
+
+    /// "Toruń (gmina miejska)" for a TERYT code as stored; the code itself if no gmina has it.
+    pub fn gmina_label(&self, teryt: &str) -> String {
+        self.gminas
+            .iter()
+            .find(|g| g.teryt.as_str() == teryt)
+            .map_or_else(|| teryt.to_owned(), Gmina::label)
     }
 
     pub fn by_slug(&self, slug: &str) -> Option<&Gmina> {

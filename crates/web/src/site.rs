@@ -41,6 +41,7 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "organisations/list.html",
     "organisations/claim.html",
     "organisations/map.html",
+    "organisations/import.html",
     "map_assets.html",
 ];
 

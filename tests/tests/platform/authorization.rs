@@ -78,6 +78,8 @@ const MATRIX: &[(&str, &str, [bool; 7])] = &[
     ("POST", "/podmioty/{id}/przejecie", SIGNED_IN),
     ("POST", "/podmioty/przejecia/{id}", STAFF),
     ("POST", "/podmioty/przypomnienia", STAFF),
+    ("GET", "/podmioty/import", STAFF),
+    ("POST", "/podmioty/import", STAFF),
     ("GET", "/mapa", [true; 7]),
     ("GET", "/api/v1/podmioty", [true; 7]),
     ("GET", "/api/v1/podmioty.geojson", [true; 7]),

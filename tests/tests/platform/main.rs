@@ -9,6 +9,7 @@ mod oidc;
 mod open_data;
 mod ops;
 mod organisation_care;
+mod organisation_import;
 mod organisations;
 mod panel;
 mod routing;

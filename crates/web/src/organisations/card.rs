@@ -4,7 +4,6 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use pestor_core::Teryt;
 use pestor_core::pes::{legal_form, public_benefit_area};
 use serde_json::json;
 
@@ -39,15 +38,7 @@ pub async fn show(
         return Err(AppError::NotFound);
     }
     let card = &stored.card;
-    let gmina_name = |teryt: &str| {
-        Teryt::parse(teryt)
-            .ok()
-            .and_then(|t| state.registry.by_teryt(&t))
-            .map_or_else(
-                || teryt.to_owned(),
-                |g| format!("{} (gmina {})", g.name, g.kind.as_str()),
-            )
-    };
+    let gmina_name = |teryt: &str| state.registry.gmina_label(teryt);
     let powiat = state
         .registry
         .powiats

@@ -79,13 +79,14 @@ pub async fn list(
         .registry
         .gminas
         .iter()
-        .map(|g| json!({ "teryt": g.teryt.as_str(), "name": format!("{} (gmina {})", g.name, g.kind.as_str()) }))
+        .map(|g| json!({ "teryt": g.teryt.as_str(), "name": g.label() }))
         .collect();
     Ok(page
         .render(
             &state,
             "organisations/list.html",
             json!({
+                "is_staff": super::is_staff(&page),
                 "items": items, "total": found.total, "page": number, "pages": pages, "headers": headers,
                 "filters": { "q": f.q.trim(), "forma": f.forma, "sfera": f.sfera, "powiat": f.powiat, "gmina": f.gmina, "sort": sort },
                 "area_label": public_benefit_area(&f.sfera).map(|a| &a.label),

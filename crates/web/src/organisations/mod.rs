@@ -6,6 +6,7 @@ mod card;
 mod claims;
 pub mod directory;
 mod form;
+mod import;
 mod list;
 mod manage;
 mod map;
@@ -94,6 +95,13 @@ pub fn routes(r: Routes) -> Routes {
         Hosts::Gmina,
         Access::Staff,
         post(claims::decide),
+    )
+    .add(
+        "/podmioty/import",
+        &["GET", "POST"],
+        Hosts::Gmina,
+        Access::Staff,
+        get(import::form).post(import::submit),
     )
     .add(
         "/mapa",

@@ -147,11 +147,12 @@ const CSV_COLUMNS: &[&str] = &[
     "Strona internetowa",
     "Szerokość geograficzna",
     "Długość geograficzna",
+    "Działa także w",
     "Ostatnia weryfikacja",
     "Karta w serwisie",
 ];
 
-fn csv_row(e: &Entry, url: String) -> Vec<String> {
+fn csv_row(state: &AppState, e: &Entry, url: String) -> Vec<String> {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     // Polish Excel reads decimal commas.
     let coord = |v: Option<f64>| {
@@ -165,7 +166,7 @@ fn csv_row(e: &Entry, url: String) -> Vec<String> {
         opt(&e.nip),
         opt(&e.regon),
         e.year_founded.map(|y| y.to_string()).unwrap_or_default(),
-        e.area_labels().join(", "),
+        e.area_labels().join(" | "),
         e.description.clone(),
         opt(&e.postal_code),
         e.locality.clone(),
@@ -177,6 +178,11 @@ fn csv_row(e: &Entry, url: String) -> Vec<String> {
         opt(&e.website),
         coord(e.lat),
         coord(e.lon),
+        e.also_in
+            .iter()
+            .map(|t| state.registry.gmina_label(t))
+            .collect::<Vec<_>>()
+            .join(" | "),
         e.verified_at
             .map(|d| d.date().to_string())
             .unwrap_or_default(),
@@ -225,7 +231,7 @@ pub async fn csv(
     };
     out.push_str(&line(CSV_COLUMNS.iter().map(|s| s.to_string()).collect()));
     for e in &found.entries {
-        out.push_str(&line(csv_row(e, card_url(&state, t, e))));
+        out.push_str(&line(csv_row(&state, e, card_url(&state, t, e))));
     }
     let disposition = format!(
         "attachment; filename=\"podmioty-{}.csv\"",
