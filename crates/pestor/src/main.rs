@@ -128,7 +128,8 @@ async fn dispatch(
                 sync(settings, &store).await?;
                 let report = store.provision_all(concurrency, progress_printer()).await?;
                 print_report("udostępniono", &report);
-                pestor_web::demo::seed(&db.pool).await?;
+                let registry = Registry::load(&settings.tenants.dir)?;
+                pestor_web::demo::seed(db, &registry).await?;
                 println!(
                     "Konto demo administratora Torunia: {} / {}",
                     pestor_web::demo::ADMIN_EMAIL,

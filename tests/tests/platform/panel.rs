@@ -387,13 +387,47 @@ async fn branding_edits_are_checked_for_contrast_and_show_at_once() {
 }
 
 #[tokio::test]
-async fn the_demo_administrator_signs_in_and_reaches_the_panel() {
+async fn the_demo_has_an_administrator_and_organisations_and_can_be_seeded_twice() {
     let app = spawn_app().await;
-    assert!(pestor_web::demo::seed(&app.db.pool).await.unwrap());
-    assert!(
-        !pestor_web::demo::seed(&app.db.pool).await.unwrap(),
-        "seeding twice changes nothing"
+    // `serve --demo` provisions every gmina; the harness has three, so add the demo's others.
+    for slug in ["lubicz", "wloclawek"] {
+        app.store().provision(slug).await.unwrap();
+    }
+    let seed = || pestor_web::demo::seed(&app.db, &app.state.registry);
+    assert!(seed().await.unwrap());
+    assert!(!seed().await.unwrap(), "seeding twice changes nothing");
+    let per_gmina: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT t.slug, count(*) FROM pes_directory d JOIN tenants t USING (teryt)
+         WHERE d.status = 'verified' GROUP BY t.slug ORDER BY t.slug",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        per_gmina,
+        [
+            ("bydgoszcz".to_owned(), 2),
+            ("lubicz".to_owned(), 1),
+            ("torun".to_owned(), 10),
+            ("wloclawek".to_owned(), 1)
+        ]
     );
+    let (_, list) = app.page(TORUN, "/podmioty").await;
+    assert!(
+        list.contains("Lista organizacji (12)"),
+        "Toruń's ten and two from elsewhere that work there"
+    );
+    for name in [
+        "CISTOR Stowarzyszenie Partnerstwo Społeczne",
+        "Stowarzyszenie „JESTEM”",
+        "Fundacja Bank Żywności",
+        "Stowarzyszenie Inicjatyw Kulturalnych tARTak",
+        "Fundacja Dr Clown",
+        "Fundacja RUSZ",
+        "Koło Gospodyń Wiejskich w Lubiczu Dolnym",
+    ] {
+        assert!(list.contains(name), "{name}");
+    }
     let v = app.visitor();
     v.sign_in(
         pestor_web::demo::ADMIN_EMAIL,

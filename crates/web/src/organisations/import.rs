@@ -175,7 +175,7 @@ pub async fn submit(
     }
     for plan in &checked.plans {
         let saved = match plan {
-            Plan::Insert(card) => store::insert_by_staff(&mut tx, teryt, card, me.id)
+            Plan::Insert(card) => store::insert_by_staff(&mut tx, teryt, card, Some(me.id))
                 .await
                 .map(|_| ()),
             Plan::Update(id, card) => store::update(&mut tx, teryt, *id, card).await.map(|_| ()),

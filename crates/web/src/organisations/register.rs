@@ -80,7 +80,7 @@ pub async fn submit(
     let by_staff = is_staff(&page);
     let mut tx = t.tenant.db(&state.db.pool).begin().await?;
     let saved = if by_staff {
-        store::insert_by_staff(&mut tx, teryt, &card, me.id).await
+        store::insert_by_staff(&mut tx, teryt, &card, Some(me.id)).await
     } else {
         store::insert(&mut tx, teryt, &card, Some(me.id)).await
     };

@@ -35,9 +35,9 @@ pub async fn insert_by_staff(
     tx: &mut TenantTx,
     teryt: &str,
     o: &Organisation,
-    author: i64,
+    author: Option<i64>,
 ) -> Result<i64, SaveError> {
-    insert_as(tx, teryt, o, Some(author), true).await
+    insert_as(tx, teryt, o, author, true).await
 }
 
 async fn insert_as(
