@@ -187,6 +187,89 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
     );
     axe_clean("organisation form with errors").await;
 
+    // The staff side of Baza PES, once Jadwiga works for Bydgoszcz: the queue (a pending card and
+    // a card due for re-verification), the edit form, the CSV import with its error report.
+    let jadwiga: i64 =
+        sqlx::query_scalar("SELECT id FROM accounts WHERE email = 'jadwiga@example.pl'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    pestor_tests::grant(&app, jadwiga, "bydgoszcz", "staff").await;
+    let seat = ("gmina_teryt", "0461011");
+    pestor_tests::add_card(
+        &app,
+        "bydgoszcz",
+        &[
+            ("name", "Fundacja Do Sprawdzenia"),
+            ("legal_form", "fundacja"),
+            seat,
+        ],
+        &["1"],
+        &[],
+        "pending",
+    )
+    .await;
+    let old = pestor_tests::add_card(
+        &app,
+        "bydgoszcz",
+        &[
+            ("name", "Stowarzyszenie Dawno Sprawdzone"),
+            ("legal_form", "stowarzyszenie"),
+            ("lat", "53.12"),
+            ("lon", "18.0"),
+            seat,
+        ],
+        &["2"],
+        &[],
+        "verified",
+    )
+    .await;
+    let bydgoszcz = app.store().find("bydgoszcz").await.unwrap();
+    let mut tx = bydgoszcz.db(&app.db.pool).begin().await.unwrap();
+    sqlx::query("UPDATE organisations SET verified_at = now() - interval '2 years' WHERE id = $1")
+        .bind(old)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    browser
+        .goto(&app.url("bydgoszcz.pes.test", "/podmioty/weryfikacja"))
+        .await;
+    assert!(
+        browser
+            .text("main")
+            .await
+            .contains("Stowarzyszenie Dawno Sprawdzone")
+    );
+    axe_clean("verification queue").await;
+    browser
+        .goto(&app.url("bydgoszcz.pes.test", &format!("/podmioty/{old}")))
+        .await;
+    axe_clean("card as staff, with its map and actions").await;
+    browser
+        .goto(&app.url("bydgoszcz.pes.test", &format!("/podmioty/{old}/edycja")))
+        .await;
+    axe_clean("edit form").await;
+    browser
+        .goto(&app.url("bydgoszcz.pes.test", "/podmioty/import"))
+        .await;
+    axe_clean("import form").await;
+    let csv = pestor_tests::scratch_dir("browser-import").join("organizacje.csv");
+    std::fs::write(
+        &csv,
+        "Nazwa;Forma prawna;Sfery działalności\nFundacja Bez Formy;;1\n",
+    )
+    .unwrap();
+    browser.fill("#plik", csv.to_str().unwrap()).await;
+    browser.click("button[value=sprawdz]").await;
+    assert!(
+        browser
+            .wait_for_text("main", "Wybierz formę prawną z listy.")
+            .await
+            .contains("Wybierz formę prawną z listy.")
+    );
+    axe_clean("import report with errors").await;
+
     browser.click(".account-bar button").await;
     assert!(
         browser

@@ -261,6 +261,25 @@ async fn the_json_api_lists_verified_cards_of_this_gmina_and_those_working_here_
             "Stowarzyszenie Tylko Bydgoszcz"
         ]
     );
+    let b_csv = app
+        .get(BYDGOSZCZ, "/api/v1/podmioty.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        b_csv.contains("Tylko Bydgoszcz")
+            && !b_csv.contains("CISTOR")
+            && !b_csv.contains("Bank Żywności")
+    );
+    let (_, b_geo) = json(&app, BYDGOSZCZ, "/api/v1/podmioty.geojson").await;
+    let located: Vec<&str> = b_geo["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(located, ["Spółdzielnia Socjalna Regionalna"]);
     assert_eq!(
         app.get("localhost", "/api/v1/podmioty").await.status(),
         404,

@@ -63,6 +63,15 @@ async fn polish_collation_in_the_database_agrees_with_the_sort_key() {
     let mut by_rust: Vec<String> = names.iter().map(|s| s.to_string()).collect();
     by_rust.sort_by_cached_key(|n| pestor_core::polish_sort_key(n));
     assert_eq!(by_database, by_rust);
+    // The precomputed key the lists sort by gives the same order, compared byte by byte.
+    let by_key: Vec<String> = sqlx::query_scalar(
+        "SELECT n FROM unnest($1::text[]) AS n ORDER BY polish_key(n) COLLATE \"C\", n",
+    )
+    .bind(names.to_vec())
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(by_key, by_rust);
     let pos = |n: &str| by_database.iter().position(|x| x == n).unwrap();
     assert!(
         pos("Lubicz") < pos("Łódzkie Stowarzyszenie")

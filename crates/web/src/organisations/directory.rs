@@ -23,31 +23,28 @@ pub struct Filters {
 }
 
 /// Sort keys, their labels, and their ORDER BY clauses: fixed text, never built from input.
+/// `*_key` columns hold `public.polish_key()` of the text: byte order is Polish order.
 pub const SORTS: &[(&str, &str, &str)] = &[
-    (
-        "nazwa",
-        "nazwa",
-        "d.name COLLATE \"pl-x-icu\", d.teryt, d.organisation_id",
-    ),
+    ("nazwa", "nazwa", "d.name_key, d.teryt, d.organisation_id"),
     (
         "adres",
         "adres",
-        "d.locality COLLATE \"pl-x-icu\", d.street COLLATE \"pl-x-icu\", d.teryt, d.organisation_id",
+        "d.address_key, d.name_key, d.teryt, d.organisation_id",
     ),
     (
         "powiat",
         "powiat",
-        "p.name COLLATE \"pl-x-icu\", d.name COLLATE \"pl-x-icu\", d.teryt, d.organisation_id",
+        "p.name_key, d.name_key, d.teryt, d.organisation_id",
     ),
     (
         "gmina",
         "gmina",
-        "g.name COLLATE \"pl-x-icu\", d.name COLLATE \"pl-x-icu\", d.teryt, d.organisation_id",
+        "g.name_key, d.name_key, d.teryt, d.organisation_id",
     ),
     (
         "typ",
         "forma prawna",
-        "d.legal_form, d.name COLLATE \"pl-x-icu\", d.teryt, d.organisation_id",
+        "d.legal_form, d.name_key, d.teryt, d.organisation_id",
     ),
     (
         "dodano",
@@ -246,25 +243,32 @@ pub async fn search(
         Window::Page { n, size } => (Some(size), (n - 1) * size),
         Window::All => (None, 0),
     };
+    // The page is chosen on narrow rows first (filters, count, sort, limit), and only its rows
+    // are then read whole: the list page got 2–3 times faster with 2,000 cards than one query.
     let sql = format!(
-        "SELECT d.teryt, t.slug, d.organisation_id, d.name, d.legal_form, d.krs, d.nip, d.regon, d.year_founded,
+        "WITH page AS (
+           SELECT d.teryt, d.organisation_id, count(*) OVER () AS total
+           FROM public.pes_directory d
+           LEFT JOIN public.tenants g ON g.teryt = d.gmina_teryt
+           LEFT JOIN public.powiats p ON p.teryt = d.powiat_teryt
+           WHERE d.status = 'verified' AND (d.teryt = $1 OR $1 = ANY (d.also_in))
+             AND ($2 = '' OR d.search_text LIKE '%' || public.fold($2) || '%')
+             AND ($3 = '' OR d.legal_form = $3)
+             AND ($4 = '' OR $4 = ANY (d.areas))
+             AND ($5 = '' OR d.powiat_teryt = $5)
+             AND ($6 = '' OR d.gmina_teryt = $6)
+             AND (NOT $7 OR d.lat IS NOT NULL)
+           ORDER BY {order} LIMIT $8 OFFSET $9)
+         SELECT d.teryt, t.slug, d.organisation_id, d.name, d.legal_form, d.krs, d.nip, d.regon, d.year_founded,
                 d.areas, d.description, d.postal_code, d.locality, d.street, d.gmina_teryt,
                 g.name || ' (gmina ' || g.kind || ')' AS gmina_name, d.powiat_teryt, p.name AS powiat_name,
-                d.phone, d.email, d.website, d.lat, d.lon, d.also_in, d.verified_at, d.created_at,
-                count(*) OVER () AS total
-         FROM public.pes_directory d
+                d.phone, d.email, d.website, d.lat, d.lon, d.also_in, d.verified_at, d.created_at, page.total
+         FROM page
+         JOIN public.pes_directory d USING (teryt, organisation_id)
          JOIN public.tenants t ON t.teryt = d.teryt
          LEFT JOIN public.tenants g ON g.teryt = d.gmina_teryt
          LEFT JOIN public.powiats p ON p.teryt = d.powiat_teryt
-         WHERE d.status = 'verified' AND (d.teryt = $1 OR $1 = ANY (d.also_in))
-           AND ($2 = '' OR public.fold(d.name) LIKE '%' || public.fold($2) || '%'
-                        OR public.fold(d.description) LIKE '%' || public.fold($2) || '%')
-           AND ($3 = '' OR d.legal_form = $3)
-           AND ($4 = '' OR $4 = ANY (d.areas))
-           AND ($5 = '' OR d.powiat_teryt = $5)
-           AND ($6 = '' OR d.gmina_teryt = $6)
-           AND (NOT $7 OR d.lat IS NOT NULL)
-         ORDER BY {order} LIMIT $8 OFFSET $9"
+         ORDER BY {order}"
     );
     let entries: Vec<Entry> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(here)

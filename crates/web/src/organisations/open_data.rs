@@ -113,8 +113,12 @@ pub async fn geojson(
         .iter()
         .filter_map(|e| {
             let (lat, lon) = e.lat.zip(e.lon)?;
-            let mut properties = e.to_json(&card_url(&state, t, e));
-            properties["address_text"] = json!(e.address());
+            // What a marker's popup and filter need; the full record is in the JSON API.
+            let properties = json!({
+                "id": e.organisation_id, "url": card_url(&state, t, e), "name": e.name,
+                "legal_form": { "code": e.legal_form, "name": e.form_name() },
+                "areas": e.areas, "address_text": e.address(),
+            });
             // GeoJSON orders coordinates longitude first (RFC 7946).
             Some(json!({
                 "type": "Feature",
@@ -279,7 +283,7 @@ pub async fn openapi(State(state): State<AppState>, page: Page) -> AppResult<Res
             } },
             "/api/v1/podmioty.geojson": { "get": {
                 "summary": "Organizacje z położeniem jako GeoJSON (RFC 7946)", "parameters": filters,
-                "responses": { "200": { "description": "FeatureCollection punktów; właściwości jak w Organisation.", "content": { "application/geo+json": { "schema": { "type": "object" } } } }, "400": error },
+                "responses": { "200": { "description": "FeatureCollection punktów; właściwości: id, url, name, legal_form {code, name}, areas (kody sfer), address_text. Pełne dane w /api/v1/podmioty.", "content": { "application/geo+json": { "schema": { "type": "object" } } } }, "400": error },
             } },
             "/api/v1/podmioty.csv": { "get": {
                 "summary": "Lista organizacji jako CSV (średniki, UTF-8 z BOM — otwiera się w polskim Excelu)", "parameters": filters,

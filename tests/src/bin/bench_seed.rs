@@ -1,0 +1,122 @@
+//! Fills one gmina of a running benchmark server with generated organisation cards, through the
+//! same store code the forms use (so the regional projection is written too).
+//!   bench_seed <socket dir of the embedded cluster> <gmina slug> <count>
+//! Used by `scripts/bench.sh`; not a test.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use pestor_core::Registry;
+use pestor_core::organisation::OrganisationDraft;
+use pestor_db::{Database, TenantStore};
+use pestor_web::organisations::store;
+use sqlx::postgres::PgConnectOptions;
+
+const KINDS: &[(&str, &str)] = &[
+    ("Stowarzyszenie", "stowarzyszenie"),
+    ("Fundacja", "fundacja"),
+    ("Spółdzielnia Socjalna", "spoldzielnia_socjalna"),
+    ("Koło Gospodyń Wiejskich", "kolo_gospodyn_wiejskich"),
+    (
+        "Centrum Integracji Społecznej",
+        "centrum_integracji_spolecznej",
+    ),
+];
+/// Words with the letters Polish collation must order (Ł after L, Ś after S, Ż after Z).
+const WORDS: &[&str] = &[
+    "Lipa",
+    "Łąka",
+    "Sosna",
+    "Świt",
+    "Zorza",
+    "Żuraw",
+    "Brzoza",
+    "Ćma",
+    "Orzeł",
+    "Jaskółka",
+    "Wisła",
+    "Drwęca",
+    "Starówka",
+    "Podgórz",
+    "Mokre",
+    "Rubinkowo",
+    "Bielany",
+    "Jakubskie",
+    "Kaszczorek",
+    "Wrzosy",
+];
+const STREETS: &[&str] = &[
+    "ul. Szeroka",
+    "ul. Łazienna",
+    "ul. Żeglarska",
+    "ul. Mickiewicza",
+    "ul. Słowackiego",
+    "ul. Gagarina",
+    "ul. Olsztyńska",
+    "ul. Legionów",
+];
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, socket, slug, count] = args.as_slice() else {
+        return Err("użycie: bench_seed <katalog gniazda> <slug gminy> <liczba>".into());
+    };
+    let count: usize = count.parse()?;
+    let options = PgConnectOptions::new()
+        .socket(socket)
+        .port(5432)
+        .username("pestor")
+        .database("pestor");
+    let db = Database::connect(options, 4, Duration::from_secs(10)).await?;
+    let registry = Registry::load(&pestor_tests::tenants_dir())?;
+    let tenant = TenantStore::new(db.clone()).find(slug).await?;
+    let teryt = tenant.gmina.teryt.as_str();
+    let mut tx = tenant.db(&db.pool).begin().await?;
+    for i in 0..count {
+        let (kind, form) = KINDS[i % KINDS.len()];
+        let name = format!(
+            "{kind} {} {} nr {i}",
+            WORDS[i % WORDS.len()],
+            WORDS[(i / WORDS.len()) % WORDS.len()]
+        );
+        let lat = format!("{:.5}", 52.98 + (i % 97) as f64 * 0.0008);
+        let lon = format!("{:.5}", 18.55 + (i % 89) as f64 * 0.0012);
+        let street = format!("{} {}", STREETS[i % STREETS.len()], 1 + i % 120);
+        let description = format!(
+            "Organizacja nr {i}: {} — wsparcie mieszkańców, warsztaty i usługi dla gminy.",
+            if i % 10 == 0 {
+                "bank żywności"
+            } else {
+                "integracja społeczna"
+            }
+        );
+        let fields: HashMap<String, String> = [
+            ("name", name.as_str()),
+            ("legal_form", form),
+            ("gmina_teryt", teryt),
+            ("locality", tenant.gmina.name.as_str()),
+            ("street", street.as_str()),
+            ("description", description.as_str()),
+            ("lat", lat.as_str()),
+            ("lon", lon.as_str()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let areas = vec![(1 + i % 30).to_string(), (1 + i % 7).to_string()];
+        let card = OrganisationDraft {
+            fields: &fields,
+            areas: &areas,
+            also_in: &[],
+        }
+        .validate(&registry, 2026)
+        .map_err(|e| format!("{name}: {e:?}"))?;
+        store::insert_by_staff(&mut tx, teryt, &card, None)
+            .await
+            .map_err(|e| format!("{name}: {e}"))?;
+    }
+    tx.commit().await?;
+    println!("{count} organizacji w gminie {slug}");
+    Ok(())
+}
