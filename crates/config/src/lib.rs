@@ -21,7 +21,32 @@ pub struct Settings {
     pub tenants: TenantSettings,
     pub auth: AuthSettings,
     pub mail: MailSettings,
+    pub storage: StorageSettings,
     pub log: LogSettings,
+}
+
+/// Where photos and logos are kept, and what an upload may be.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StorageSettings {
+    /// `local` (a folder, the default) or `s3` (AWS, MinIO, Ceph, Garage…).
+    pub backend: String,
+    /// Folder of the `local` backend.
+    pub local_dir: PathBuf,
+    /// `https://…` of an S3-compatible service; empty means AWS for `s3_region`.
+    pub s3_endpoint: String,
+    pub s3_region: String,
+    pub s3_bucket: String,
+    /// Path-style URLs (`endpoint/bucket/key`), which most S3-compatible services need.
+    pub s3_path_style: bool,
+    pub s3_access_key: String,
+    pub s3_secret_key: String,
+    /// `when_required` (the default; many S3-compatible services reject the CRC checksums newer
+    /// AWS SDKs add to every request) or `always`.
+    pub s3_checksums: String,
+    /// Largest upload accepted, in bytes (refused while the body is read).
+    pub max_upload_bytes: usize,
+    /// Largest image accepted, in pixels (width × height), checked before decoding.
+    pub max_image_pixels: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -156,6 +181,19 @@ impl Default for Settings {
                 from: "Platforma PES <no-reply@localhost>".into(),
                 poll_secs: 30,
             },
+            storage: StorageSettings {
+                backend: "local".into(),
+                local_dir: PathBuf::from(".pestor/photos"),
+                s3_endpoint: String::new(),
+                s3_region: "us-east-1".into(),
+                s3_bucket: String::new(),
+                s3_path_style: true,
+                s3_access_key: String::new(),
+                s3_secret_key: String::new(),
+                s3_checksums: "when_required".into(),
+                max_upload_bytes: 10 * 1024 * 1024,
+                max_image_pixels: 40_000_000,
+            },
             log: LogSettings {
                 filter: "info,sqlx=warn".into(),
             },
@@ -219,6 +257,32 @@ impl Settings {
                     .into(),
             ));
         }
+        let st = &self.storage;
+        match st.backend.as_str() {
+            "local" => {}
+            "s3" if st.s3_bucket.is_empty() => {
+                return Err(ConfigError::Invalid(
+                    "storage.s3_bucket jest wymagane, gdy storage.backend = \"s3\"".into(),
+                ));
+            }
+            "s3" => {}
+            other => {
+                return Err(ConfigError::Invalid(format!(
+                    "storage.backend musi być local albo s3, podano „{other}”"
+                )));
+            }
+        }
+        if !matches!(st.s3_checksums.as_str(), "when_required" | "always") {
+            return Err(ConfigError::Invalid(
+                "storage.s3_checksums musi być when_required albo always".into(),
+            ));
+        }
+        if st.max_upload_bytes == 0 || st.max_image_pixels == 0 {
+            return Err(ConfigError::Invalid(
+                "storage.max_upload_bytes i storage.max_image_pixels muszą być większe od zera"
+                    .into(),
+            ));
+        }
         Ok(())
     }
 
@@ -227,6 +291,9 @@ impl Settings {
         let mut copy = self.clone();
         copy.database.url = redact_url(&copy.database.url);
         copy.mail.smtp_url = redact_url(&copy.mail.smtp_url);
+        if !copy.storage.s3_secret_key.is_empty() {
+            copy.storage.s3_secret_key = "***".into();
+        }
         for p in &mut copy.auth.providers {
             p.client_secret = "***".into();
         }
