@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod idp;
+pub mod s3;
 pub mod smtp;
 
 use std::net::SocketAddr;
@@ -171,6 +172,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The SMTP server this app's e-mail goes to.
     pub mail: smtp::SmtpServer,
+    /// The S3 server this app's photos go to.
+    pub s3: s3::S3Server,
     server: tokio::task::JoinHandle<()>,
     _workers: pestor_web::Workers,
 }
@@ -227,6 +230,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let mail = smtp::SmtpServer::start().await;
     settings.mail.smtp_url = mail.url();
     settings.mail.poll_secs = 1;
+    let s3 = s3::S3Server::start().await;
+    s3.configure(&mut settings.storage);
     configure(&mut settings);
     let db = Database::connect(
         opts,
@@ -250,6 +255,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         db_name,
         client: http_client(),
         mail,
+        s3,
         server,
         _workers: workers,
     }

@@ -5,6 +5,7 @@
 pub mod branding;
 pub mod collation;
 pub mod ids;
+pub mod offer;
 pub mod organisation;
 pub mod pes;
 pub mod registry;

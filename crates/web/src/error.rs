@@ -33,6 +33,9 @@ pub enum AppError {
     BadRequest(String),
     #[error(transparent)]
     Mail(#[from] pestor_mail::MailError),
+    /// The photo store failed; the user is asked to try again later.
+    #[error(transparent)]
+    Storage(#[from] pestor_photos::StoreError),
     #[error(transparent)]
     Db(#[from] pestor_db::DbError),
     #[error(transparent)]
@@ -66,6 +69,7 @@ impl AppError {
             AppError::Db(_) | AppError::Sqlx(_) | AppError::Template(_) | AppError::Mail(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+            AppError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -106,6 +110,10 @@ impl AppError {
                 "Wykonano zbyt wiele prób w krótkim czasie. Odczekaj kwadrans i spróbuj ponownie.".to_owned(),
             ),
             AppError::BadRequest(message) => ("Nie można wykonać tej czynności", message.clone()),
+            AppError::Storage(_) => (
+                "Zdjęcia są chwilowo niedostępne",
+                "Magazyn zdjęć nie odpowiada. Spróbuj ponownie za kilka minut. Nic nie zostało zmienione.".to_owned(),
+            ),
             AppError::Db(_) | AppError::Sqlx(_) | AppError::Template(_) | AppError::Mail(_) => (
                 "Błąd serwera",
                 "Wystąpił nieoczekiwany błąd. Zapisaliśmy go i zajmiemy się nim. Spróbuj ponownie za chwilę.".to_owned(),

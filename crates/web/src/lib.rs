@@ -7,10 +7,12 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod metrics;
+pub mod offers;
 pub mod ops;
 pub mod organisations;
 pub mod pages;
 pub mod panel;
+pub mod photos;
 pub mod routing;
 pub mod site;
 pub mod state;
@@ -74,7 +76,7 @@ pub fn routes() -> auth::Routes {
             Access::Anyone,
             get(pages::logo),
         );
-    organisations::routes(panel::routes(accounts::routes(r)))
+    offers::routes(organisations::routes(panel::routes(accounts::routes(r))))
 }
 
 pub fn app(state: AppState) -> Router {
@@ -149,7 +151,8 @@ impl Drop for Workers {
     }
 }
 
-/// Starts the background tasks: tenant-cache invalidation, the e-mail sender, hourly retention.
+/// Starts the background tasks: tenant-cache invalidation, the e-mail sender, hourly retention,
+/// and removal of deleted photos from the store.
 pub async fn start_workers(state: &AppState) -> Result<Workers, AppError> {
     let invalidation = start_cache_invalidation(state.clone()).await?;
     let sender = pestor_mail::Sender::new(state.db.pool.clone(), &state.settings.mail)?;
@@ -167,7 +170,17 @@ pub async fn start_workers(state: &AppState) -> Result<Workers, AppError> {
             }
         }
     });
-    Ok(Workers(vec![invalidation, mail, retention]))
+    let photos_state = state.clone();
+    let photos = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = photos::purge_deleted(&photos_state).await {
+                tracing::warn!(error = %e, "removing deleted photos failed");
+            }
+        }
+    });
+    Ok(Workers(vec![invalidation, mail, retention, photos]))
 }
 
 /// Serves until `shutdown` resolves, then drains in-flight requests.

@@ -30,6 +30,7 @@ const TENANT_MODULES: &[(&str, &str)] = &[
     ("/", "Strona główna"),
     ("/podmioty", "Baza PES"),
     ("/mapa", "Mapa PES"),
+    ("/oferty", "Giełda ofert"),
 ];
 const PORTAL_MODULES: &[(&str, &str)] = &[("/", "Gminy regionu")];
 

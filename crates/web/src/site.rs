@@ -42,6 +42,10 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "organisations/claim.html",
     "organisations/map.html",
     "organisations/import.html",
+    "offers/list.html",
+    "offers/show.html",
+    "offers/form.html",
+    "offers/confirm.html",
     "map_assets.html",
 ];
 

@@ -25,6 +25,8 @@ pub struct AppState {
     pub secret: Arc<Vec<u8>>,
     /// The region's 144 gminas and 23 powiats (for forms that pick a gmina).
     pub registry: Arc<Registry>,
+    /// Where photos and logos are kept (S3 or a local folder).
+    pub photos: pestor_photos::Store,
 }
 
 impl AppState {
@@ -33,10 +35,17 @@ impl AppState {
     pub async fn load(db: Database, settings: Settings) -> Result<Self, crate::AppError> {
         let secret = crate::auth::load_or_create_secret(&db.pool).await?;
         let registry = Registry::load(&settings.tenants.dir).map_err(pestor_db::DbError::from)?;
-        Ok(Self::new(db, settings, secret, registry))
+        let photos = pestor_photos::Store::from_settings(&settings.storage)?;
+        Ok(Self::new(db, settings, secret, registry, photos))
     }
 
-    pub fn new(db: Database, settings: Settings, secret: Vec<u8>, registry: Registry) -> Self {
+    pub fn new(
+        db: Database,
+        settings: Settings,
+        secret: Vec<u8>,
+        registry: Registry,
+        photos: pestor_photos::Store,
+    ) -> Self {
         let hosts = Cache::builder()
             .max_capacity(10_000)
             .time_to_live(Duration::from_secs(settings.tenants.cache_ttl_secs.max(1)))
@@ -50,6 +59,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             secret: Arc::new(secret),
             registry: Arc::new(registry),
+            photos,
         }
     }
 

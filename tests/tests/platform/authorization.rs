@@ -81,6 +81,21 @@ const MATRIX: &[(&str, &str, [bool; 7])] = &[
     ("GET", "/podmioty/import", STAFF),
     ("POST", "/podmioty/import", STAFF),
     ("GET", "/mapa", [true; 7]),
+    ("GET", "/oferty", [true; 7]),
+    ("GET", "/oferty/nowa", PES_MEMBER),
+    ("POST", "/oferty/nowa", PES_MEMBER),
+    ("GET", "/oferty/{id}", [true; 7]),
+    ("GET", "/oferty/{id}/edycja", PES_MEMBER),
+    ("POST", "/oferty/{id}/edycja", PES_MEMBER),
+    ("POST", "/oferty/{id}/status", PES_MEMBER),
+    ("GET", "/oferty/{id}/usun", PES_MEMBER),
+    ("POST", "/oferty/{id}/usun", PES_MEMBER),
+    ("POST", "/oferty/{id}/widocznosc", STAFF),
+    ("POST", "/oferty/{id}/zdjecia", PES_MEMBER),
+    ("POST", "/oferty/{id}/zdjecia/{photo}/przesun", PES_MEMBER),
+    ("GET", "/oferty/{id}/zdjecia/{photo}/usun", PES_MEMBER),
+    ("POST", "/oferty/{id}/zdjecia/{photo}/usun", PES_MEMBER),
+    ("GET", "/zdjecia/{object}/{variant}", [true; 7]),
     ("GET", "/api/v1/podmioty", [true; 7]),
     ("GET", "/api/v1/podmioty.geojson", [true; 7]),
     ("GET", "/api/v1/podmioty.csv", [true; 7]),
@@ -106,6 +121,10 @@ const SIGNED_IN: [bool; 7] = [false, true, true, true, true, true, true];
 
 /// Toruń's staff and admin (an admin may do what staff may).
 const STAFF: [bool; 7] = [false, false, false, true, true, false, false];
+
+/// Members of an organisation in Toruń only (offers are the organisation's own; which
+/// organisation is the handler's check).
+const PES_MEMBER: [bool; 7] = [false, false, true, false, false, false, false];
 
 /// Members of an organisation in Toruń, and Toruń's staff (which organisation is the handler's
 /// check, tested in the module's own tests).

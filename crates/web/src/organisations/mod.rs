@@ -6,6 +6,7 @@ mod card;
 mod claims;
 pub mod directory;
 mod form;
+pub(crate) use form::RawForm;
 mod import;
 mod list;
 mod manage;
