@@ -449,16 +449,18 @@ impl Visitor {
     ) -> Reply {
         let token = self.csrf(host, page).await;
         let (name, file_name, bytes) = file;
-        let mut form = reqwest::multipart::Form::new().part(
-            name.to_owned(),
-            reqwest::multipart::Part::bytes(bytes)
-                .file_name(file_name.to_owned())
-                .mime_str("text/csv")
-                .expect("mime"),
-        );
+        // Text fields first, the file last — the order of the platform's forms.
+        let mut form = reqwest::multipart::Form::new();
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
         }
+        form = form.part(
+            name.to_owned(),
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name(file_name.to_owned())
+                .mime_str("application/octet-stream")
+                .expect("mime"),
+        );
         let url = format!("{}?csrf={token}", self.url(host, action));
         Self::read(
             self.client

@@ -3,8 +3,8 @@
 //! be switched "down" (connections are dropped at once) to test what users see when storage fails.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use pestor_config::StorageSettings;
 use s3s::auth::SimpleAuth;
@@ -18,6 +18,8 @@ pub struct S3Server {
     pub endpoint: String,
     root: PathBuf,
     down: Arc<AtomicBool>,
+    /// Open connections, so going down also cuts the ones a client keeps alive.
+    connections: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -30,7 +32,9 @@ impl Drop for S3Server {
 
 impl S3Server {
     pub async fn start() -> Self {
-        let root = crate::scratch_dir("s3");
+        // One folder per server: tests in one process run side by side.
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let root = crate::scratch_dir(&format!("s3-{}", N.fetch_add(1, Ordering::Relaxed)));
         std::fs::create_dir_all(root.join(BUCKET)).expect("bucket folder");
         let fs = s3s_fs::FileSystem::new(&root).expect("s3s-fs");
         let mut builder = S3ServiceBuilder::new(fs);
@@ -42,6 +46,8 @@ impl S3Server {
         let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
         let down = Arc::new(AtomicBool::new(false));
         let is_down = down.clone();
+        let connections: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
+        let open = connections.clone();
         let task = tokio::spawn(async move {
             let http =
                 hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
@@ -56,22 +62,31 @@ impl S3Server {
                 let conn = http
                     .serve_connection(hyper_util::rt::TokioIo::new(socket), service.clone())
                     .into_owned();
-                tokio::spawn(async move {
+                let handle = tokio::spawn(async move {
                     let _ = conn.await;
                 });
+                let mut open = open.lock().expect("lock");
+                open.retain(|h| !h.is_finished());
+                open.push(handle);
             }
         });
         S3Server {
             endpoint,
             root,
             down,
+            connections,
             task,
         }
     }
 
-    /// While down, every connection is dropped as soon as it is accepted.
+    /// While down, open connections are cut and new ones dropped as soon as they are accepted.
     pub fn set_down(&self, down: bool) {
         self.down.store(down, Ordering::SeqCst);
+        if down {
+            for c in self.connections.lock().expect("lock").drain(..) {
+                c.abort();
+            }
+        }
     }
 
     /// Points `s` at this server.

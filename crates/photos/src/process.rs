@@ -108,15 +108,9 @@ pub fn process(bytes: &[u8], limits: Limits) -> Result<Variants, PhotoError> {
     if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
         return Err(PhotoError::Damaged);
     }
-    let reader = |bytes: &[u8]| {
-        let mut r = ImageReader::with_format(Cursor::new(bytes.to_vec()), format);
-        let mut l = image::Limits::default();
-        // Room for the largest allowed image as RGBA, plus the decoder's own buffers.
-        l.max_alloc = Some(limits.max_pixels.saturating_mul(4).saturating_add(64 << 20));
-        r.limits(l);
-        r
-    };
-    let (width, height) = reader(bytes)
+    let reader = || ImageReader::with_format(Cursor::new(bytes), format);
+    // The header alone gives the size: checked before any pixel is decoded.
+    let (width, height) = reader()
         .into_dimensions()
         .map_err(|_| PhotoError::Damaged)?;
     if u64::from(width) * u64::from(height) > limits.max_pixels || width == 0 || height == 0 {
@@ -126,9 +120,12 @@ pub fn process(bytes: &[u8], limits: Limits) -> Result<Variants, PhotoError> {
             max: limits.max_pixels / 1_000_000,
         });
     }
-    let mut decoder = reader(bytes)
-        .into_decoder()
-        .map_err(|_| PhotoError::Damaged)?;
+    let mut limited = reader();
+    let mut l = image::Limits::default();
+    // Room for the largest allowed image as RGBA, plus the decoder's own buffers.
+    l.max_alloc = Some(limits.max_pixels.saturating_mul(4).saturating_add(64 << 20));
+    limited.limits(l);
+    let mut decoder = limited.into_decoder().map_err(|_| PhotoError::Damaged)?;
     let orientation = decoder.orientation().ok();
     let mut img = DynamicImage::from_decoder(decoder).map_err(|_| PhotoError::Damaged)?;
     if let Some(o) = orientation {

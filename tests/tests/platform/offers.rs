@@ -1,0 +1,368 @@
+//! Giełda: offers with photos in a real S3-protocol server (s3s-fs on loopback): upload → variants
+//! stored → EXIF and GPS gone; bad photos refused with clear messages and nothing saved; a store
+//! that is down leaves nothing half-made; list search, filters and sorts; isolation of offers and
+//! photos between gminas.
+
+use std::io::Cursor;
+
+use pestor_tests::{TestApp, Visitor, add_card, spawn_app, spawn_app_with};
+
+const TORUN: &str = "torun.localhost";
+const BYDGOSZCZ: &str = "bydgoszcz.localhost";
+
+/// A verified organisation in Toruń and a signed-in member of it.
+async fn member(app: &TestApp, email: &str, name: &str) -> (i64, Visitor) {
+    let org = add_card(
+        app,
+        "torun",
+        &[
+            ("name", name),
+            ("legal_form", "spoldzielnia_socjalna"),
+            ("gmina_teryt", "0463011"),
+        ],
+        &["2"],
+        &[],
+        "verified",
+    )
+    .await;
+    let (account, v) = app.person(email, "torun", None).await;
+    sqlx::query(
+        "INSERT INTO gmina_roles (account_id, teryt, role, organisation_id) VALUES ($1, '0463011', 'pes_member', $2)",
+    )
+    .bind(account)
+    .bind(org)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    (org, v)
+}
+
+/// A JPEG carrying an EXIF segment with GPS-looking text, as a phone camera writes.
+fn camera_jpeg() -> Vec<u8> {
+    let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(1200, 900, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
+    }));
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    let jpeg = out.into_inner();
+    let payload = b"Exif\0\0MM\0*\0\0\0\x08GPSLatitude=53.0101;GPSLongitude=18.6040;Camera=Telefon";
+    let mut with_exif = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    with_exif.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+    with_exif.extend_from_slice(payload);
+    with_exif.extend_from_slice(&jpeg[2..]);
+    with_exif
+}
+
+/// A PNG that says it is 50,000 × 50,000 pixels (header only — decoding it would need 10 GB).
+fn bomb_png() -> Vec<u8> {
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in data {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let body = [kind, data].concat();
+        png.extend_from_slice(&body);
+        png.extend_from_slice(&crc32(&body).to_be_bytes());
+    };
+    let mut ihdr = 50_000u32.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&50_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(b"IHDR", &ihdr);
+    // A few bytes of compressed zeros stand for the 7.5 GB of pixels it claims.
+    chunk(
+        b"IDAT",
+        &[0x78, 0x9C, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01],
+    );
+    chunk(b"IEND", &[]);
+    png
+}
+
+async fn new_offer(
+    v: &Visitor,
+    fields: &[(&str, &str)],
+    photo: Option<Vec<u8>>,
+) -> pestor_tests::Reply {
+    let mut all = vec![
+        ("category", "catering"),
+        ("target_groups", "urzad"),
+        ("target_groups", "mieszkancy"),
+    ];
+    all.extend_from_slice(fields);
+    v.upload(
+        TORUN,
+        "/oferty/nowa",
+        "/oferty/nowa",
+        &all,
+        ("photo", "zdjecie.jpg", photo.unwrap_or_default()),
+    )
+    .await
+}
+
+async fn offer_count(app: &TestApp) -> i64 {
+    let torun = app.store().find("torun").await.unwrap();
+    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM offers) + (SELECT count(*) FROM offer_photos)",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    n
+}
+
+#[tokio::test]
+async fn an_offer_with_a_photo_is_stored_as_variants_without_exif_and_served_only_in_its_gmina() {
+    let app = spawn_app().await;
+    let (_, v) = member(&app, "smaki@example.pl", "Spółdzielnia Socjalna Smaki").await;
+    let r = new_offer(
+        &v,
+        &[
+            ("name", "Obiady domowe"),
+            ("price", "18,90"),
+            ("price_note", "abonament 85 zł"),
+            ("alt", "Talerz pierogów z okrasą"),
+        ],
+        Some(camera_jpeg()),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let location = r.location.unwrap();
+    assert!(location.ends_with("?komunikat=dodano"), "{location}");
+
+    let keys = app.s3.keys();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let object = keys[0].split('/').nth(3).unwrap().to_owned();
+    assert_eq!(
+        keys,
+        [
+            format!("gmina/0463011/zdjecia/{object}/duze.jpg"),
+            format!("gmina/0463011/zdjecia/{object}/miniatura.jpg")
+        ],
+        "keyed by TERYT, not by slug"
+    );
+
+    let page = v.get(TORUN, &location).await;
+    assert!(
+        page.body.contains("Obiady domowe")
+            && page.body.contains("18,90 zł")
+            && page.body.contains("abonament 85 zł")
+    );
+    assert!(page.body.contains(&format!("src=\"&#x2f;zdjecia&#x2f;{object}&#x2f;duze\" alt=\"Talerz pierogów z okrasą\" width=\"1200\" height=\"900\"")), "{}", page.body);
+
+    let photo = app.get(TORUN, &format!("/zdjecia/{object}/duze")).await;
+    assert_eq!(photo.status(), 200);
+    assert_eq!(photo.headers()["content-type"], "image/jpeg");
+    let etag = photo.headers()["etag"].to_str().unwrap().to_owned();
+    let bytes = photo.bytes().await.unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        !text.contains("Exif") && !text.contains("GPSLatitude"),
+        "metadata is gone"
+    );
+    let decoded = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (1200, 900));
+    let thumb = image::load_from_memory(
+        &app.get(TORUN, &format!("/zdjecia/{object}/miniatura"))
+            .await
+            .bytes()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (400, 300));
+    let again = app
+        .client
+        .get(app.url(TORUN, &format!("/zdjecia/{object}/duze")))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+
+    // Another gmina does not know the photo or the offer; nonsense paths are 404.
+    assert_eq!(
+        app.get(BYDGOSZCZ, &format!("/zdjecia/{object}/duze"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(app.get(BYDGOSZCZ, &location).await.status(), 404);
+    assert_eq!(
+        app.get(TORUN, &format!("/zdjecia/{object}/ogromne"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(app.get(TORUN, "/zdjecia/nie-uuid/duze").await.status(), 404);
+    assert!(
+        !app.page(BYDGOSZCZ, "/oferty")
+            .await
+            .1
+            .contains("Obiady domowe")
+    );
+    assert!(app.page(TORUN, "/oferty").await.1.contains("Obiady domowe"));
+}
+
+#[tokio::test]
+async fn bad_photos_are_refused_with_clear_messages_and_nothing_is_saved() {
+    let app = spawn_app_with(|s| s.storage.max_upload_bytes = 1024 * 1024).await;
+    let (_, v) = member(&app, "smaki@example.pl", "Spółdzielnia Socjalna Smaki").await;
+    let full = camera_jpeg();
+    let cases: [(&str, Vec<u8>, &str); 5] = [
+        (
+            "SVG",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>".to_vec(),
+            "nie jest zdjęciem w formacie JPEG, PNG ani WebP",
+        ),
+        (
+            "HTML",
+            b"<html><script>alert(1)</script></html>".to_vec(),
+            "nie jest zdjęciem w formacie JPEG, PNG ani WebP",
+        ),
+        (
+            "truncated JPEG",
+            full[..full.len() / 2].to_vec(),
+            "uszkodzony lub niekompletny",
+        ),
+        (
+            "50,000 × 50,000 PNG",
+            bomb_png(),
+            "ma za dużo pikseli (50000 × 50000)",
+        ),
+        (
+            "over the limit",
+            vec![0xFF; 2 * 1024 * 1024],
+            "Plik jest za duży (najwyżej 1 MB)",
+        ),
+    ];
+    for (what, bytes, message) in cases {
+        let started = std::time::Instant::now();
+        let r = new_offer(
+            &v,
+            &[
+                ("name", "Catering na festyn"),
+                ("alt", "Stół z przekąskami"),
+            ],
+            Some(bytes),
+        )
+        .await;
+        assert_eq!(r.status, 422, "{what}");
+        assert!(r.body.contains(message), "{what}: {}", r.body);
+        assert!(
+            r.body.contains("value=\"Catering na festyn\""),
+            "{what}: typed values kept"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{what} answered at once"
+        );
+    }
+    // A photo needs its description.
+    let r = new_offer(
+        &v,
+        &[("name", "Catering na festyn"), ("alt", "")],
+        Some(camera_jpeg()),
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body
+            .contains("Opisz zdjęcie dla osób, które go nie widzą")
+    );
+    // Bad fields are named too.
+    let r = new_offer(&v, &[("name", ""), ("price", "tanio")], None).await;
+    assert!(
+        r.body.contains("Podaj nazwę produktu lub usługi.")
+            && r.body.contains("Cena to kwota w złotych")
+    );
+    assert_eq!(offer_count(&app).await, 0);
+    assert_eq!(app.s3.keys(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn when_the_store_is_down_nothing_is_half_saved_and_deleted_photos_go_once_it_is_back() {
+    let app = spawn_app().await;
+    let (_, v) = member(&app, "smaki@example.pl", "Spółdzielnia Socjalna Smaki").await;
+    app.s3.set_down(true);
+    let r = new_offer(
+        &v,
+        &[("name", "Tort urodzinowy"), ("alt", "Tort z truskawkami")],
+        Some(camera_jpeg()),
+    )
+    .await;
+    assert_eq!(r.status, 503);
+    assert!(
+        r.body.contains("magazyn zdjęć chwilowo nie odpowiada"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("value=\"Tort urodzinowy\"")
+            && r.body.contains("value=\"Tort z truskawkami\"")
+    );
+    assert_eq!(offer_count(&app).await, 0, "no offer without its photo");
+    assert_eq!(app.s3.keys(), Vec::<String>::new());
+
+    app.s3.set_down(false);
+    let r = new_offer(
+        &v,
+        &[("name", "Tort urodzinowy"), ("alt", "Tort z truskawkami")],
+        Some(camera_jpeg()),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let id = r
+        .location
+        .unwrap()
+        .trim_start_matches("/oferty/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(app.s3.keys().len(), 2);
+
+    // Deleted while the store is down: the offer goes at once, its objects once the store is back.
+    app.s3.set_down(true);
+    let path = format!("/oferty/{id}/usun");
+    let r = v.submit(TORUN, &path, &path, &[]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(offer_count(&app).await, 0);
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM object_deletions")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(queued, 2);
+    app.s3.set_down(false);
+    // What the worker does every minute; an earlier pass may still hold the rows while its
+    // requests to the store time out, so try until the queue is empty.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        pestor_web::photos::purge_deleted(&app.state).await.unwrap();
+        let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM object_deletions")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        if queued == 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{queued} objects still queued"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(app.s3.keys(), Vec::<String>::new());
+}
