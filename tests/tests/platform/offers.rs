@@ -366,3 +366,495 @@ async fn when_the_store_is_down_nothing_is_half_saved_and_deleted_photos_go_once
     }
     assert_eq!(app.s3.keys(), Vec::<String>::new());
 }
+
+/// Stores an active offer straight through the store (the forms are tested above).
+async fn offer(
+    app: &TestApp,
+    org: i64,
+    name: &str,
+    category: &str,
+    price: Option<i64>,
+    groups: &[&str],
+) -> i64 {
+    let torun = app.store().find("torun").await.unwrap();
+    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    let o = pestor_core::offer::Offer {
+        name: name.into(),
+        description: format!("Opis: {name}"),
+        category: category.into(),
+        price_grosze: price,
+        price_note: String::new(),
+        target_groups: groups.iter().map(|g| g.to_string()).collect(),
+    };
+    let author: i64 = sqlx::query_scalar("SELECT min(id) FROM public.accounts")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    let id = pestor_web::offers::store::insert(&mut tx, org, &o, author)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+fn offer_names(body: &str) -> Vec<String> {
+    body.split("<h2><a href=\"/oferty/")
+        .skip(1)
+        .map(|s| {
+            s.split('>')
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_list_searches_without_diacritics_forgives_typos_filters_and_sorts() {
+    let app = spawn_app().await;
+    let (smaki, _) = member(&app, "smaki@example.pl", "Spółdzielnia Socjalna Smaki").await;
+    let (kgw, _) = member(&app, "kgw@example.pl", "Koło Gospodyń Wiejskich").await;
+    offer(
+        &app,
+        smaki,
+        "Pierogi ruskie",
+        "catering",
+        Some(2500),
+        &["mieszkancy"],
+    )
+    .await;
+    offer(
+        &app,
+        smaki,
+        "Łazanki z kapustą",
+        "catering",
+        Some(1800),
+        &["mieszkancy", "urzad"],
+    )
+    .await;
+    offer(
+        &app,
+        smaki,
+        "Lody domowe",
+        "catering",
+        None,
+        &["mieszkancy"],
+    )
+    .await;
+    offer(
+        &app,
+        kgw,
+        "Ślubne dekoracje",
+        "rekodzielo",
+        Some(15000),
+        &["mieszkancy", "firmy"],
+    )
+    .await;
+    offer(
+        &app,
+        kgw,
+        "Sprzątanie biur",
+        "porzadkowe",
+        Some(9000),
+        &["urzad", "firmy"],
+    )
+    .await;
+    offer(
+        &app,
+        kgw,
+        "Żurek na festyn",
+        "catering",
+        Some(1200),
+        &["urzad"],
+    )
+    .await;
+    let archived = offer(&app, kgw, "Zarchiwizowana oferta", "inne", None, &["pes"]).await;
+    // Offers of an organisation that is not verified, and archived ones, are not listed.
+    let pending = add_card(
+        &app,
+        "torun",
+        &[
+            ("name", "Fundacja Czekająca"),
+            ("legal_form", "fundacja"),
+            ("gmina_teryt", "0463011"),
+        ],
+        &["1"],
+        &[],
+        "pending",
+    )
+    .await;
+    offer(
+        &app,
+        pending,
+        "Oferta niezweryfikowanej",
+        "inne",
+        None,
+        &["pes"],
+    )
+    .await;
+    let torun = app.store().find("torun").await.unwrap();
+    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    sqlx::query("UPDATE offers SET status = 'archived' WHERE id = $1")
+        .bind(archived)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let (_, all) = app.page(TORUN, "/oferty").await;
+    assert!(
+        all.contains("Lista produktów (6)") && all.contains("6 produktów"),
+        "{all}"
+    );
+    assert_eq!(
+        offer_names(&all),
+        [
+            "Lody domowe",
+            "Łazanki z kapustą",
+            "Pierogi ruskie",
+            "Sprzątanie biur",
+            "Ślubne dekoracje",
+            "Żurek na festyn"
+        ],
+        "Polish order: L < Ł, S < Ś, Z < Ż"
+    );
+    let names = |q: &'static str| {
+        let app = &app;
+        async move { offer_names(&app.page(TORUN, q).await.1) }
+    };
+    assert_eq!(
+        names("/oferty?q=zurek").await,
+        ["Żurek na festyn"],
+        "no diacritics needed"
+    );
+    assert_eq!(names("/oferty?q=LAZANKI").await, ["Łazanki z kapustą"]);
+    assert_eq!(
+        names("/oferty?q=pierohi").await,
+        ["Pierogi ruskie"],
+        "a typo is forgiven"
+    );
+    assert_eq!(
+        names("/oferty?q=%25").await,
+        Vec::<String>::new(),
+        "% is a character"
+    );
+    assert_eq!(
+        names("/oferty?sort=cena").await,
+        [
+            "Żurek na festyn",
+            "Łazanki z kapustą",
+            "Pierogi ruskie",
+            "Sprzątanie biur",
+            "Ślubne dekoracje",
+            "Lody domowe"
+        ],
+        "cheapest first, no price last"
+    );
+    assert_eq!(
+        names("/oferty?sort=kategoria").await[..4],
+        [
+            "Lody domowe",
+            "Łazanki z kapustą",
+            "Pierogi ruskie",
+            "Żurek na festyn"
+        ]
+    );
+    assert_eq!(
+        names("/oferty?kategoria=catering&grupa=urzad").await,
+        ["Łazanki z kapustą", "Żurek na festyn"]
+    );
+    let by_organisation = offer_names(
+        &app.page(TORUN, &format!("/oferty?organizacja={kgw}"))
+            .await
+            .1,
+    );
+    assert_eq!(
+        by_organisation,
+        ["Sprzątanie biur", "Ślubne dekoracje", "Żurek na festyn"]
+    );
+    assert_eq!(
+        names("/oferty?cena_od=15&cena_do=90").await,
+        ["Łazanki z kapustą", "Pierogi ruskie", "Sprzątanie biur"]
+    );
+    let (_, bad) = app.page(TORUN, "/oferty?cena_od=tanio").await;
+    assert!(
+        bad.contains("Ceny w filtrze nie udało się odczytać")
+            && bad.contains("Lista produktów (6)")
+    );
+    let (_, none) = app.page(TORUN, "/oferty?q=rakieta").await;
+    assert!(none.contains("Lista produktów (0)") && none.contains("Nie znaleziono ofert"));
+    // Filters stay in the page links.
+    for i in 0..25 {
+        offer(
+            &app,
+            smaki,
+            &format!("Obiad dnia {i:02}"),
+            "catering",
+            Some(2000),
+            &["mieszkancy"],
+        )
+        .await;
+    }
+    let (_, page1) = app.page(TORUN, "/oferty?q=obiad&sort=nazwa").await;
+    assert!(page1.contains("Lista produktów (25)") && page1.contains("strona 1 z 2"));
+    assert!(
+        page1.contains("href=\"/oferty?q=obiad&amp;sort=nazwa&amp;strona=2\""),
+        "{page1}"
+    );
+    assert_eq!(offer_names(&page1).len(), 20);
+    // Bydgoszcz lists none of it.
+    assert!(
+        app.page(BYDGOSZCZ, "/oferty")
+            .await
+            .1
+            .contains("Lista produktów (0)")
+    );
+}
+
+#[tokio::test]
+async fn members_manage_only_their_own_offers_and_staff_hide_them_with_a_reason() {
+    let app = spawn_app().await;
+    let (smaki, owner) = member(&app, "smaki@example.pl", "Spółdzielnia Socjalna Smaki").await;
+    let (_, other) = member(&app, "inna@example.pl", "Fundacja Inna").await;
+    let r = new_offer(
+        &owner,
+        &[("name", "Obiady domowe"), ("alt", "Talerz zupy")],
+        Some(camera_jpeg()),
+    )
+    .await;
+    let id = r
+        .location
+        .unwrap()
+        .trim_start_matches("/oferty/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let edit = format!("/oferty/{id}/edycja");
+
+    // Another organisation's member can neither edit nor add photos nor delete.
+    assert_eq!(other.get(TORUN, &edit).await.status, 403);
+    assert_eq!(
+        other
+            .post(TORUN, &edit, &[("name", "Przejęte")])
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        other.get(TORUN, &format!("/oferty/{id}/usun")).await.status,
+        403
+    );
+
+    // Edit: bad input named and kept, good input saved.
+    let bad = owner
+        .submit(
+            TORUN,
+            &edit,
+            &edit,
+            &[
+                ("name", "Obiady domowe"),
+                ("category", "catering"),
+                ("price", "-3"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("Cena to kwota w złotych")
+            && bad
+                .body
+                .contains("Wybierz co najmniej jedną grupę odbiorców.")
+    );
+    let ok = owner
+        .submit(
+            TORUN,
+            &edit,
+            &edit,
+            &[
+                ("name", "Obiady domowe z dowozem"),
+                ("category", "catering"),
+                ("price", "21"),
+                ("target_groups", "urzad"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        ok.location.as_deref(),
+        Some(&*format!("/oferty/{id}?komunikat=zapisano"))
+    );
+    assert!(
+        app.page(TORUN, &format!("/oferty/{id}"))
+            .await
+            .1
+            .contains("21 zł")
+    );
+
+    // A second photo, then order and deletion (after a confirmation page).
+    let add = format!("/oferty/{id}/zdjecia");
+    let r = owner
+        .upload(
+            TORUN,
+            &edit,
+            &add,
+            &[("alt", "Kierowca z termosami")],
+            ("photo", "b.jpg", camera_jpeg()),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let no_alt = owner
+        .upload(
+            TORUN,
+            &edit,
+            &add,
+            &[("alt", "")],
+            ("photo", "c.jpg", camera_jpeg()),
+        )
+        .await;
+    assert_eq!(no_alt.status, 422);
+    assert!(no_alt.body.contains("Opisz zdjęcie"));
+    assert_eq!(app.s3.keys().len(), 4);
+    let form = owner.get(TORUN, &edit).await.body;
+    let alts: Vec<&str> = form
+        .split("<li>\n      <img src=")
+        .skip(1)
+        .map(|s| s.split("alt=\"").nth(1).unwrap().split('"').next().unwrap())
+        .collect();
+    assert_eq!(alts, ["Talerz zupy", "Kierowca z termosami"]);
+    let second = form
+        .split("/zdjecia/")
+        .filter_map(|s| s.split('/').next()?.parse::<i64>().ok())
+        .last()
+        .unwrap();
+    let r = owner
+        .submit(
+            TORUN,
+            &edit,
+            &format!("/oferty/{id}/zdjecia/{second}/przesun"),
+            &[("kierunek", "gora")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let form = owner.get(TORUN, &edit).await.body;
+    assert!(
+        form.find("Kierowca z termosami").unwrap() < form.find("Talerz zupy").unwrap(),
+        "moved up"
+    );
+    let confirm = owner
+        .get(TORUN, &format!("/oferty/{id}/zdjecia/{second}/usun"))
+        .await;
+    assert!(confirm.body.contains("Usunąć zdjęcie?"));
+    let r = owner
+        .submit(
+            TORUN,
+            &edit,
+            &format!("/oferty/{id}/zdjecia/{second}/usun"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    app.eventually(TORUN, &format!("/oferty/{id}"), |_, _| {
+        app.s3.keys().len() == 2
+    })
+    .await;
+    assert_eq!(
+        app.s3.keys().len(),
+        2,
+        "the deleted photo's objects are gone"
+    );
+
+    // Archive: out of the list, still there for its members.
+    let status = format!("/oferty/{id}/status");
+    owner
+        .submit(
+            TORUN,
+            &format!("/oferty/{id}"),
+            &status,
+            &[("status", "archived")],
+        )
+        .await;
+    assert!(
+        !app.page(TORUN, "/oferty")
+            .await
+            .1
+            .contains("Obiady domowe z dowozem")
+    );
+    assert_eq!(app.page(TORUN, &format!("/oferty/{id}")).await.0, 404);
+    assert_eq!(owner.get(TORUN, &format!("/oferty/{id}")).await.status, 200);
+    owner
+        .submit(
+            TORUN,
+            &format!("/oferty/{id}"),
+            &status,
+            &[("status", "active")],
+        )
+        .await;
+
+    // Staff hide it with a reason; the members are told; its photos are no longer public.
+    let (_, staff) = app
+        .person("urzad@torun.example", "torun", Some("staff"))
+        .await;
+    let hide = format!("/oferty/{id}/widocznosc");
+    let bare = staff
+        .submit(
+            TORUN,
+            &format!("/oferty/{id}"),
+            &hide,
+            &[("decision", "hide")],
+        )
+        .await;
+    assert_eq!(bare.status, 400);
+    let r = staff
+        .submit(
+            TORUN,
+            &format!("/oferty/{id}"),
+            &hide,
+            &[
+                ("decision", "hide"),
+                ("reason", "Oferta niezgodna z regulaminem giełdy."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let mail = app.mail.wait_for("smaki@example.pl", 1).await;
+    assert!(
+        mail.subject.starts_with("Oferta ukryta") && mail.text.contains("niezgodna z regulaminem")
+    );
+    let object = app.s3.keys()[0].split('/').nth(3).unwrap().to_owned();
+    assert_eq!(
+        app.get(TORUN, &format!("/zdjecia/{object}/duze"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        owner
+            .get(TORUN, &format!("/zdjecia/{object}/duze"))
+            .await
+            .status,
+        200,
+        "its members still see it"
+    );
+    let card = app.page(TORUN, &format!("/podmioty/{smaki}")).await.1;
+    assert!(card.contains("Oferty w giełdzie (0)"));
+
+    // Deleting the offer (after confirming) removes its photos from the store.
+    let r = owner
+        .submit(
+            TORUN,
+            &format!("/oferty/{id}/usun"),
+            &format!("/oferty/{id}/usun"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(&*format!("/podmioty/{smaki}?komunikat=oferta-usunieta"))
+    );
+    app.eventually(TORUN, "/oferty", |_, _| app.s3.keys().is_empty())
+        .await;
+    assert_eq!(app.s3.keys(), Vec::<String>::new());
+}

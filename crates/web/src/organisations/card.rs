@@ -31,6 +31,14 @@ pub async fn show(
     let stored = store::load(&mut tx, id, false)
         .await?
         .ok_or(AppError::NotFound)?;
+    // Its offers in the Giełda (active ones; the organisation's members see all of theirs).
+    let offers: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT id, name, status, price_grosze FROM offers WHERE organisation_id = $1
+         ORDER BY status = 'active' DESC, name_key, id",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
     tx.commit().await?;
     let staff = is_staff(&page);
     let member = is_member(&state, &page, id).await?;
@@ -91,6 +99,13 @@ pub async fn show(
         "verified": stored.verified_at.map(|d| crate::pages::polish_date(d.date())),
         "added": crate::pages::polish_date(stored.created_at.date()),
     });
+    let offers: Vec<_> = offers
+        .into_iter()
+        .filter(|o| o.2 == "active" || member)
+        .map(|(id, name, status, price)| {
+            json!({ "id": id, "name": name, "status": status, "price": price.map(pestor_core::offer::format_price) })
+        })
+        .collect();
     let claimable =
         stored.added_by_staff && stored.status == "verified" && !member && page.viewer.0.is_some();
     let notice = match n.komunikat.as_str() {
@@ -107,6 +122,7 @@ pub async fn show(
         "przejecie" => Some(
             "Zgłoszenie przejęcia karty zostało wysłane do urzędu. O decyzji powiadomimy Cię e-mailem.",
         ),
+        "oferta-usunieta" => Some("Oferta została usunięta."),
         _ => None,
     };
     let html = page.render(
@@ -114,6 +130,7 @@ pub async fn show(
         "organisations/card.html",
         json!({
             "card": view, "structured": structured, "notice": notice, "map": super::map::settings(&t.branding),
+            "offers": offers, "is_member": member,
             "can_edit": staff || member, "is_staff": staff, "claimable": claimable,
         }),
     )?;
