@@ -427,3 +427,95 @@ async fn the_organisation_list_and_map_work_in_chromium_and_pass_axe() {
     }
     axe_clean("card with its map").await;
 }
+
+/// A member adds an offer with a photo in Chromium and finds it by a search without Polish
+/// letters; the form, the offer, the list and the edit page pass axe.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_adds_an_offer_with_a_photo_and_finds_it_in_chromium() {
+    let app = spawn_app_with(|s| s.server.base_domain = "pes.test".into()).await;
+    let org = pestor_tests::add_card(
+        &app,
+        "torun",
+        &[
+            ("name", "Koło Gospodyń Wiejskich w Kaszczorku"),
+            ("legal_form", "kolo_gospodyn_wiejskich"),
+            ("gmina_teryt", "0463011"),
+        ],
+        &["13"],
+        &[],
+        "verified",
+    )
+    .await;
+    let account =
+        pestor_tests::create_account(&app, "kgw@example.pl", "Halina Nowak", "żurek z chrzanem 9")
+            .await;
+    sqlx::query("INSERT INTO gmina_roles (account_id, teryt, role, organisation_id) VALUES ($1, '0463011', 'pes_member', $2)")
+        .bind(account)
+        .bind(org)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let photo = pestor_tests::scratch_dir("browser-offer").join("zurek.png");
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(800, 600, |x, y| {
+        image::Rgb([200, (x / 4 % 256) as u8, (y / 3 % 256) as u8])
+    }))
+    .save(&photo)
+    .unwrap();
+    let browser = Browser::start().await;
+    let axe_clean = |what: &'static str| {
+        let b = &browser;
+        async move {
+            assert_eq!(
+                b.serious_accessibility_violations().await,
+                Vec::<String>::new(),
+                "{what}"
+            );
+        }
+    };
+
+    browser.goto(&app.url("torun.pes.test", "/")).await;
+    browser.click(".account-bar a[href^='/logowanie']").await;
+    browser.fill("#email", "kgw@example.pl").await;
+    browser.fill("#password", "żurek z chrzanem 9").await;
+    browser.click("form.form button[type=submit]").await;
+    browser.wait_for_text(".account-bar", "Zalogowano").await;
+
+    browser
+        .goto(&app.url("torun.pes.test", "/oferty/nowa"))
+        .await;
+    axe_clean("new offer form").await;
+    browser.fill("#name", "Żurek na festyn").await;
+    browser
+        .eval("document.querySelector('#category').value = 'catering'")
+        .await;
+    browser.click("#grupa-urzad").await;
+    browser.fill("#price", "12,50").await;
+    browser
+        .fill("#alt", "Garnek żurku z jajkiem i kiełbasą")
+        .await;
+    browser.fill("#photo", photo.to_str().unwrap()).await;
+    browser.click("form.form button[type=submit]").await;
+    assert_eq!(
+        browser.wait_for_text("h1", "Żurek na festyn").await,
+        "Żurek na festyn"
+    );
+    assert!(browser.text("main").await.contains("12,50 zł"));
+    let loaded = browser.eval("const i = document.querySelector('figure.photo img'); return i.complete && i.naturalWidth === 800").await;
+    assert_eq!(loaded, true, "the photo is served from the store");
+    axe_clean("offer page").await;
+
+    browser
+        .goto(&app.url("torun.pes.test", "/oferty?q=zurek"))
+        .await;
+    assert_eq!(browser.text("h1").await, "Lista produktów (1)");
+    assert_eq!(browser.text("li.offer h2").await, "Żurek na festyn");
+    let thumb = browser.eval("const i = document.querySelector('li.offer img'); return i.complete && i.naturalWidth === 400").await;
+    assert_eq!(thumb, true);
+    axe_clean("offer list").await;
+
+    browser.click("li.offer h2 a").await;
+    browser.wait_for_text("h1", "Żurek na festyn").await;
+    browser.click("a[href$='/edycja']").await;
+    browser.wait_for_text("h1", "Edycja oferty").await;
+    axe_clean("offer edit page with its photos").await;
+}
