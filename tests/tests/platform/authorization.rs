@@ -82,6 +82,8 @@ const MATRIX: &[(&str, &str, [bool; 7])] = &[
     ("POST", "/podmioty/import", STAFF),
     ("GET", "/mapa", [true; 7]),
     ("GET", "/oferty", [true; 7]),
+    ("GET", "/oferty.atom", [true; 7]),
+    ("GET", "/api/v1/oferty", [true; 7]),
     ("GET", "/oferty/nowa", PES_MEMBER),
     ("POST", "/oferty/nowa", PES_MEMBER),
     ("GET", "/oferty/{id}", [true; 7]),

@@ -858,3 +858,120 @@ async fn members_manage_only_their_own_offers_and_staff_hide_them_with_a_reason(
         .await;
     assert_eq!(app.s3.keys(), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn the_api_and_the_atom_feed_carry_the_public_offers_with_the_lists_filters() {
+    let app = spawn_app().await;
+    let (smaki, v) = member(
+        &app,
+        "smaki@example.pl",
+        "Spółdzielnia Socjalna Smaki & Spółka",
+    )
+    .await;
+    let r = new_offer(
+        &v,
+        &[
+            ("name", "Obiady <domowe>"),
+            ("price", "18,90"),
+            ("alt", "Talerz zupy"),
+        ],
+        Some(camera_jpeg()),
+    )
+    .await;
+    assert_eq!(r.status, 303);
+    offer(
+        &app,
+        smaki,
+        "Sprzątanie biur",
+        "porzadkowe",
+        None,
+        &["firmy"],
+    )
+    .await;
+    let archived = offer(&app, smaki, "Stara oferta", "inne", None, &["pes"]).await;
+    let torun = app.store().find("torun").await.unwrap();
+    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    sqlx::query("UPDATE offers SET status = 'archived' WHERE id = $1")
+        .bind(archived)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let r = app.get(TORUN, "/api/v1/oferty?sort=nazwa").await;
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["total"], 2);
+    let first = &body["items"][0];
+    assert_eq!(first["name"], "Obiady <domowe>");
+    assert_eq!(first["price_grosze"], 1890);
+    assert_eq!(first["category"]["code"], "catering");
+    assert_eq!(
+        first["target_groups"],
+        serde_json::json!(["urzad", "mieszkancy"])
+    );
+    let base = app.state.settings.host_url(Some("torun"));
+    assert_eq!(
+        first["organisation"]["url"],
+        format!("{base}/podmioty/{smaki}")
+    );
+    let thumb = first["photos"][0]["thumbnail"].as_str().unwrap();
+    assert!(thumb.starts_with(&format!("{base}/zdjecia/")) && thumb.ends_with("/miniatura"));
+    assert_eq!(first["photos"][0]["alt"], "Talerz zupy");
+    let filtered: serde_json::Value = app
+        .get(TORUN, "/api/v1/oferty?grupa=firmy")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(filtered["total"], 1);
+    for bad in ["na_strone=0", "na_strone=101", "cena_od=tanio"] {
+        let r = app.get(TORUN, &format!("/api/v1/oferty?{bad}")).await;
+        assert_eq!(r.status(), 400, "{bad}");
+        let e: serde_json::Value = r.json().await.unwrap();
+        assert!(
+            e["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Niepoprawny parametr")
+        );
+    }
+    let b: serde_json::Value = app
+        .get(BYDGOSZCZ, "/api/v1/oferty")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(b["total"], 0, "Toruń's offers are not Bydgoszcz's");
+
+    let feed = app.get(TORUN, "/oferty.atom?kategoria=catering").await;
+    assert_eq!(
+        feed.headers()["content-type"],
+        "application/atom+xml; charset=utf-8"
+    );
+    let xml = feed.text().await.unwrap();
+    assert!(xml.starts_with(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\""
+    ));
+    assert_eq!(
+        xml.matches("<entry>").count(),
+        1,
+        "the filter applies: {xml}"
+    );
+    assert!(
+        xml.contains("<title>Obiady &lt;domowe&gt;</title>"),
+        "escaped: {xml}"
+    );
+    assert!(xml.contains("<name>Spółdzielnia Socjalna Smaki &amp; Spółka</name>"));
+    assert!(xml.contains(&format!(
+        "<link rel=\"self\" href=\"{base}/oferty.atom?kategoria=catering\"/>"
+    )));
+    assert!(xml.contains("<summary>18,90 zł. </summary>"));
+    assert!(!xml.contains("Stara oferta"));
+    let all = app.get(TORUN, "/oferty.atom").await.text().await.unwrap();
+    assert_eq!(all.matches("<entry>").count(), 2);
+    assert!(
+        all.find("Sprzątanie biur").unwrap() < all.find("Obiady").unwrap(),
+        "newest first"
+    );
+}

@@ -380,6 +380,7 @@ async fn the_openapi_document_describes_the_endpoints() {
         app.state.settings.host_url(Some("torun"))
     );
     for path in [
+        "/api/v1/oferty",
         "/api/v1/podmioty",
         "/api/v1/podmioty.geojson",
         "/api/v1/podmioty.csv",

@@ -19,17 +19,17 @@ use crate::state::AppState;
 
 const PAGE_SIZE: i64 = 20;
 
-#[derive(serde::Deserialize, Default)]
+#[derive(serde::Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct Filters {
-    q: String,
-    organizacja: String,
-    kategoria: String,
-    grupa: String,
-    cena_od: String,
-    cena_do: String,
-    sort: String,
-    strona: String,
+    pub(super) q: String,
+    pub(super) organizacja: String,
+    pub(super) kategoria: String,
+    pub(super) grupa: String,
+    pub(super) cena_od: String,
+    pub(super) cena_do: String,
+    pub(super) sort: String,
+    pub(super) strona: String,
 }
 
 /// Sort keys, labels and ORDER BY clauses: fixed text, never built from input.
@@ -48,35 +48,43 @@ const SORTS: &[(&str, &str, &str)] = &[
     ("najnowsze", "najnowsze", "f.created_at DESC, f.id DESC"),
 ];
 
-/// id, name, price, price note, category, organisation id and name, first photo, total.
-type Row = (
-    i64,
-    String,
-    Option<i64>,
-    String,
-    String,
-    i64,
-    String,
-    Option<Uuid>,
-    Option<String>,
-    i64,
-);
+/// One offer in a list, with its first photo.
+#[derive(sqlx::FromRow)]
+pub(super) struct Item {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub category: String,
+    pub category_name: String,
+    pub price_grosze: Option<i64>,
+    pub price_note: String,
+    pub target_groups: Vec<String>,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub created_at: time::OffsetDateTime,
+    pub photo: Option<Uuid>,
+    pub alt: Option<String>,
+    total: i64,
+}
 
-pub async fn list(
-    State(state): State<AppState>,
-    page: Page,
-    Query(f): Query<Filters>,
-) -> AppResult<Response> {
-    let t = gmina(&page)?;
+/// What a search found: one page of offers, how many match, and whether a price filter could
+/// not be read (it is then left out).
+pub(super) struct Found {
+    pub items: Vec<Item>,
+    pub total: i64,
+    pub bad_price: bool,
+    pub sort: &'static str,
+}
+
+/// The one query behind the list, the API and the feed.
+pub(super) async fn find(
+    tx: &mut pestor_db::TenantTx,
+    f: &Filters,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Found> {
     let (sort, _, order) = SORTS.iter().find(|s| s.0 == f.sort).unwrap_or(&SORTS[0]);
-    let number = f
-        .strona
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n >= 1)
-        .unwrap_or(1);
     let organisation = f.organizacja.parse::<i64>().ok();
-    // A price that cannot be read is left out of the query and named on the page.
     let price = |raw: &str| {
         (!raw.trim().is_empty())
             .then(|| parse_price(raw))
@@ -85,7 +93,6 @@ pub async fn list(
     let (from, to) = (price(&f.cena_od), price(&f.cena_do));
     let bad_price = matches!(from, Some(Err(()))) || matches!(to, Some(Err(())));
     let (from, to) = (from.and_then(Result::ok), to.and_then(Result::ok));
-    let q = f.q.trim();
     let sql = format!(
         "WITH page AS (
            SELECT f.id, count(*) OVER () AS total
@@ -100,50 +107,39 @@ pub async fn list(
              AND ($5::bigint IS NULL OR f.price_grosze >= $5)
              AND ($6::bigint IS NULL OR f.price_grosze <= $6)
            ORDER BY {order} LIMIT $7 OFFSET $8)
-         SELECT f.id, f.name, f.price_grosze, f.price_note, c.name, o.id, o.name,
-                (SELECT p.object FROM offer_photos p WHERE p.offer_id = f.id ORDER BY p.position, p.id LIMIT 1),
-                (SELECT p.alt FROM offer_photos p WHERE p.offer_id = f.id ORDER BY p.position, p.id LIMIT 1),
+         SELECT f.id, f.name, f.description, f.category, c.name AS category_name, f.price_grosze, f.price_note,
+                f.target_groups, o.id AS organisation_id, o.name AS organisation_name, f.created_at,
+                (SELECT p.object FROM offer_photos p WHERE p.offer_id = f.id ORDER BY p.position, p.id LIMIT 1) AS photo,
+                (SELECT p.alt FROM offer_photos p WHERE p.offer_id = f.id ORDER BY p.position, p.id LIMIT 1) AS alt,
                 page.total
          FROM page JOIN offers f USING (id) JOIN organisations o ON o.id = f.organisation_id
               JOIN offer_categories c ON c.code = f.category
          ORDER BY {order}"
     );
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(q)
+    let items: Vec<Item> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(f.q.trim())
         .bind(organisation)
         .bind(&f.kategoria)
         .bind(&f.grupa)
         .bind(from)
         .bind(to)
-        .bind(PAGE_SIZE)
-        .bind((number - 1) * PAGE_SIZE)
-        .fetch_all(&mut *tx)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut **tx)
         .await?;
-    let categories = categories(&mut tx).await?;
-    let organisations: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT o.id, o.name FROM organisations o
-         WHERE o.status = 'verified'
-           AND EXISTS (SELECT 1 FROM offers f WHERE f.organisation_id = o.id AND f.status = 'active')
-         ORDER BY public.polish_key(o.name)",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    let total = rows.first().map_or(0, |r| r.9);
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let items: Vec<_> = rows
-        .into_iter()
-        .map(|(id, name, price, note, category, org, org_name, photo, alt, _)| {
-            json!({
-                "id": id, "name": name, "price": price.map(format_price), "price_note": note, "category": category,
-                "organisation": { "id": org, "name": org_name },
-                "photo": photo.map(|p| format!("/zdjecia/{p}/{}", Variant::Thumbnail.name())), "alt": alt,
-            })
-        })
-        .collect();
-    let query = [
-        ("q", q),
+    let total = items.first().map_or(0, |i| i.total);
+    Ok(Found {
+        items,
+        total,
+        bad_price,
+        sort,
+    })
+}
+
+/// The query string of the filters and sort (not the page).
+pub(super) fn query_string(f: &Filters, sort: &str) -> String {
+    [
+        ("q", f.q.trim()),
         ("organizacja", f.organizacja.as_str()),
         ("kategoria", f.kategoria.as_str()),
         ("grupa", f.grupa.as_str()),
@@ -155,7 +151,54 @@ pub async fn list(
     .filter(|(_, v)| !v.is_empty())
     .map(|(k, v)| format!("{k}={}", urlencode(v)))
     .collect::<Vec<_>>()
-    .join("&");
+    .join("&")
+}
+
+/// The page number asked for; anything but a positive number is the first.
+pub(super) fn page_number(f: &Filters) -> i64 {
+    f.strona
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 1)
+        .unwrap_or(1)
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    page: Page,
+    Query(f): Query<Filters>,
+) -> AppResult<Response> {
+    let t = gmina(&page)?;
+    let number = page_number(&f);
+    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let found = find(&mut tx, &f, PAGE_SIZE, (number - 1) * PAGE_SIZE).await?;
+    let (sort, q) = (found.sort, f.q.trim());
+    let categories = categories(&mut tx).await?;
+    let organisations: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT o.id, o.name FROM organisations o
+         WHERE o.status = 'verified'
+           AND EXISTS (SELECT 1 FROM offers f WHERE f.organisation_id = o.id AND f.status = 'active')
+         ORDER BY public.polish_key(o.name)",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let total = found.total;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let items: Vec<_> = found
+        .items
+        .iter()
+        .map(|i| {
+            json!({
+                "id": i.id, "name": i.name, "price": i.price_grosze.map(format_price), "price_note": i.price_note,
+                "category": i.category_name,
+                "organisation": { "id": i.organisation_id, "name": i.organisation_name },
+                "photo": i.photo.map(|p| format!("/zdjecia/{p}/{}", Variant::Thumbnail.name())), "alt": i.alt,
+            })
+        })
+        .collect();
+    let query = query_string(&f, sort);
+    let bad_price = found.bad_price;
     Ok(page
         .render(
             &state,

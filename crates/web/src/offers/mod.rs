@@ -2,6 +2,7 @@
 //! managed by the members of their verified organisation, up to eight photos each in the object
 //! store, the searchable list, staff hiding with a reason.
 
+mod feeds;
 mod list;
 mod manage;
 mod page;
@@ -26,6 +27,20 @@ pub fn routes(r: Routes) -> Routes {
         Hosts::Gmina,
         Access::Anyone,
         get(list::list),
+    )
+    .add(
+        "/oferty.atom",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(feeds::atom),
+    )
+    .add(
+        "/api/v1/oferty",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(feeds::api),
     )
     .add(
         "/oferty/nowa",

@@ -271,7 +271,7 @@ pub async fn openapi(State(state): State<AppState>, page: Page) -> AppResult<Res
     let doc = json!({
         "openapi": "3.0.3",
         "info": {
-            "title": format!("Baza podmiotów ekonomii społecznej — {}", t.branding.display_name),
+            "title": format!("Dane otwarte: baza PES i giełda ofert — {}", t.branding.display_name),
             "version": "1",
             "description": "Zweryfikowane organizacje gminy oraz organizacje z innych gmin, które działają także w tej gminie. Dane otwarte, bez logowania.",
         },
@@ -285,6 +285,21 @@ pub async fn openapi(State(state): State<AppState>, page: Page) -> AppResult<Res
                 "summary": "Organizacje z położeniem jako GeoJSON (RFC 7946)", "parameters": filters,
                 "responses": { "200": { "description": "FeatureCollection punktów; właściwości: id, url, name, legal_form {code, name}, areas (kody sfer), address_text. Pełne dane w /api/v1/podmioty.", "content": { "application/geo+json": { "schema": { "type": "object" } } } }, "400": error },
             } },
+            "/api/v1/oferty": { "get": {
+                "summary": "Giełda ofert: aktywne oferty zweryfikowanych organizacji (JSON, stronicowana)",
+                "parameters": [
+                    text("q", "Szukany tekst w nazwie lub opisie; bez polskich znaków, literówki wybaczane."),
+                    text("organizacja", "Identyfikator organizacji."),
+                    text("kategoria", "Kod kategorii gminy (np. catering)."),
+                    { "name": "grupa", "in": "query", "required": false, "schema": { "type": "string", "enum": ["urzad", "mieszkancy", "pes", "firmy"] } },
+                    text("cena_od", "Cena od, w złotych (np. 19,90)."),
+                    text("cena_do", "Cena do, w złotych."),
+                    { "name": "sort", "in": "query", "required": false, "schema": { "type": "string", "enum": ["nazwa", "cena", "kategoria", "najnowsze"] } },
+                    { "name": "strona", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "default": 1 } },
+                    { "name": "na_strone", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 20 } },
+                ],
+                "responses": { "200": { "description": "Strona listy ofert.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/OfferPage" } } } }, "400": error },
+            } },
             "/api/v1/podmioty.csv": { "get": {
                 "summary": "Lista organizacji jako CSV (średniki, UTF-8 z BOM — otwiera się w polskim Excelu)", "parameters": filters,
                 "responses": { "200": { "description": "Plik CSV.", "content": { "text/csv": { "schema": { "type": "string" } } } }, "400": error },
@@ -296,6 +311,24 @@ pub async fn openapi(State(state): State<AppState>, page: Page) -> AppResult<Res
                 "total": { "type": "integer" }, "page": { "type": "integer" }, "per_page": { "type": "integer" }, "pages": { "type": "integer" },
                 "next": nullable("string"), "prev": nullable("string"),
                 "items": { "type": "array", "items": { "$ref": "#/components/schemas/Organisation" } },
+            } },
+            "OfferPage": { "type": "object", "required": ["total", "page", "per_page", "pages", "items"], "properties": {
+                "total": { "type": "integer" }, "page": { "type": "integer" }, "per_page": { "type": "integer" }, "pages": { "type": "integer" },
+                "next": nullable("string"), "prev": nullable("string"),
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/Offer" } },
+            } },
+            "Offer": { "type": "object", "required": ["id", "url", "name", "category", "target_groups", "organisation", "photos"], "properties": {
+                "id": { "type": "integer" }, "url": { "type": "string", "format": "uri" }, "name": { "type": "string" },
+                "description": { "type": "string" },
+                "category": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" } } },
+                "price_grosze": nullable("integer"), "price": nullable("string"), "price_note": { "type": "string" },
+                "target_groups": { "type": "array", "items": { "type": "string", "enum": ["urzad", "mieszkancy", "pes", "firmy"] } },
+                "organisation": { "type": "object", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "url": { "type": "string", "format": "uri" } } },
+                "photos": { "type": "array", "items": { "type": "object", "properties": {
+                    "alt": { "type": "string" }, "width": { "type": "integer" }, "height": { "type": "integer" },
+                    "thumbnail": { "type": "string", "format": "uri" }, "display": { "type": "string", "format": "uri" },
+                } } },
+                "created_at": { "type": "string", "format": "date-time" },
             } },
             "Organisation": { "type": "object", "required": ["id", "url", "name", "legal_form", "areas"], "properties": {
                 "id": { "type": "integer" }, "url": { "type": "string", "format": "uri" }, "name": { "type": "string" },
