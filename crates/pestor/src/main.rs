@@ -129,7 +129,7 @@ async fn dispatch(
                 let report = store.provision_all(concurrency, progress_printer()).await?;
                 print_report("udostępniono", &report);
                 let registry = Registry::load(&settings.tenants.dir)?;
-                pestor_web::demo::seed(db, &registry).await?;
+                pestor_web::demo::seed(db, &registry, settings).await?;
                 println!(
                     "Konto demo administratora Torunia: {} / {}",
                     pestor_web::demo::ADMIN_EMAIL,

@@ -47,8 +47,18 @@ const ORGANISATIONS: &str = include_str!("../data/demo-organisations.csv");
 
 /// Everything the demo shows: Toruń's administrator and verified organisations in Toruń and a
 /// few other gminas (added as by staff; skipped when a card of that name exists).
-pub async fn seed(db: &Database, registry: &Registry) -> Result<bool, crate::AppError> {
+pub async fn seed(
+    db: &Database,
+    registry: &Registry,
+    settings: &pestor_config::Settings,
+) -> Result<bool, crate::AppError> {
     let created = seed_admin(&db.pool).await?;
+    seed_organisations(db, registry).await?;
+    seed_offers(db, settings).await?;
+    Ok(created)
+}
+
+async fn seed_organisations(db: &Database, registry: &Registry) -> Result<(), crate::AppError> {
     let store = TenantStore::new(db.clone());
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(b';')
@@ -97,7 +107,103 @@ pub async fn seed(db: &Database, registry: &Registry) -> Result<bool, crate::App
         }
         tx.commit().await?;
     }
-    Ok(created)
+    Ok(())
+}
+
+const OFFERS: &str = include_str!("../data/demo-offers.csv");
+
+/// Offers of Toruń's demo organisations, each with a generated photo stored like an upload.
+async fn seed_offers(
+    db: &Database,
+    settings: &pestor_config::Settings,
+) -> Result<(), crate::AppError> {
+    let photos = pestor_photos::Store::from_settings(&settings.storage)?;
+    let limits = pestor_photos::Limits {
+        max_bytes: settings.storage.max_upload_bytes,
+        max_pixels: settings.storage.max_image_pixels,
+    };
+    let torun = TenantStore::new(db.clone()).find("torun").await?;
+    let teryt = torun.gmina.teryt.as_str();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(OFFERS.as_bytes());
+    for record in reader.records() {
+        let r = record.map_err(demo_data)?;
+        let mut tx = torun.db(&db.pool).begin().await?;
+        let org: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
+            .bind(&r[0])
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(org) = org else { continue };
+        let exists: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM offers WHERE organisation_id = $1 AND name = $2)",
+        )
+        .bind(org)
+        .bind(&r[1])
+        .fetch_one(&mut *tx)
+        .await?;
+        if exists {
+            continue;
+        }
+        let offer = pestor_core::offer::Offer {
+            name: r[1].into(),
+            category: r[2].into(),
+            price_grosze: pestor_core::offer::parse_price(&r[3]),
+            price_note: r[4].into(),
+            target_groups: r[5].split('|').map(str::to_owned).collect(),
+            description: r[6].into(),
+        };
+        let id = crate::offers::store::insert_unattributed(&mut tx, org, &offer).await?;
+        let png = picture(r[8].parse().unwrap_or(200));
+        let variants = pestor_photos::process(&png, limits).map_err(demo_data)?;
+        let object = uuid::Uuid::new_v4();
+        for v in pestor_photos::Variant::ALL {
+            let key = pestor_photos::photo_key(teryt, object, v);
+            photos
+                .put(&key, variants.bytes(v).to_vec(), "image/jpeg")
+                .await?;
+        }
+        crate::offers::store::add_photo(
+            &mut tx,
+            id,
+            object,
+            &r[7],
+            variants.width,
+            variants.height,
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// A calm generated picture in the given hue (the demo has no real photographs).
+fn picture(hue: u16) -> Vec<u8> {
+    let (w, h) = (1200u32, 800u32);
+    // Hue (degrees) to a soft RGB colour at brightness `v`.
+    let colour = |v: f32| {
+        let c = |n: f32| {
+            let k = (n + f32::from(hue) / 30.0) % 12.0;
+            0.55 - 0.35 * (k - 3.0).min(9.0 - k).clamp(-1.0, 1.0)
+        };
+        [c(0.0) * v, c(8.0) * v, c(4.0) * v]
+    };
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+        let (dx, dy) = (fx - 0.62, fy - 0.45);
+        let disc = if dx * dx + dy * dy * 2.25 < 0.04 {
+            1.25
+        } else {
+            1.0
+        };
+        let [r, g, b] = colour((0.75 + 0.25 * (1.0 - fy)) * disc * 255.0);
+        image::Rgb([r.min(255.0) as u8, g.min(255.0) as u8, b.min(255.0) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("PNG in memory");
+    out.into_inner()
 }
 
 fn demo_data(e: impl std::fmt::Display) -> crate::AppError {

@@ -393,7 +393,7 @@ async fn the_demo_has_an_administrator_and_organisations_and_can_be_seeded_twice
     for slug in ["lubicz", "wloclawek"] {
         app.store().provision(slug).await.unwrap();
     }
-    let seed = || pestor_web::demo::seed(&app.db, &app.state.registry);
+    let seed = || pestor_web::demo::seed(&app.db, &app.state.registry, &app.state.settings);
     assert!(seed().await.unwrap());
     assert!(!seed().await.unwrap(), "seeding twice changes nothing");
     let per_gmina: Vec<(String, i64)> = sqlx::query_as(
@@ -417,6 +417,20 @@ async fn the_demo_has_an_administrator_and_organisations_and_can_be_seeded_twice
         list.contains("Lista organizacji (12)"),
         "Toruń's ten and two from elsewhere that work there"
     );
+    // Offers with photos in Toruń's Giełda, stored like uploads (two variants each).
+    let (_, offers) = app.page(TORUN, "/oferty").await;
+    assert!(offers.contains("Lista produktów (10)"), "{offers}");
+    assert!(offers.contains("Obiady dla szkół i przedszkoli") && offers.contains("14,50 zł"));
+    assert_eq!(app.s3.keys().len(), 20);
+    let photo = offers
+        .split("<img src=\"")
+        .nth(2)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#x2f;", "/");
+    assert_eq!(app.get(TORUN, &photo).await.status(), 200, "{photo}");
     for name in [
         "CISTOR Stowarzyszenie Partnerstwo Społeczne",
         "Stowarzyszenie „JESTEM”",

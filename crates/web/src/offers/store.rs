@@ -124,6 +124,27 @@ pub async fn insert(
     .await
 }
 
+/// An offer with no author account (demo data).
+pub async fn insert_unattributed(
+    tx: &mut TenantTx,
+    organisation: i64,
+    o: &Offer,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO offers (organisation_id, name, description, category, price_grosze, price_note, target_groups)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(organisation)
+    .bind(&o.name)
+    .bind(&o.description)
+    .bind(&o.category)
+    .bind(o.price_grosze)
+    .bind(&o.price_note)
+    .bind(&o.target_groups)
+    .fetch_one(&mut **tx)
+    .await
+}
+
 pub async fn update(tx: &mut TenantTx, id: i64, o: &Offer) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE offers SET name = $2, description = $3, category = $4, price_grosze = $5,
