@@ -152,7 +152,7 @@ impl Drop for Workers {
 }
 
 /// Starts the background tasks: tenant-cache invalidation, the e-mail sender, hourly retention,
-/// and removal of deleted photos from the store.
+/// removal of deleted photos from the store, and the daily offer digests.
 pub async fn start_workers(state: &AppState) -> Result<Workers, AppError> {
     let invalidation = start_cache_invalidation(state.clone()).await?;
     let sender = pestor_mail::Sender::new(state.db.pool.clone(), &state.settings.mail)?;
@@ -173,11 +173,19 @@ pub async fn start_workers(state: &AppState) -> Result<Workers, AppError> {
     let photos_state = state.clone();
     let photos = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
+        let mut tick_count: u64 = 0;
         loop {
             tick.tick().await;
             if let Err(e) = photos::purge_deleted(&photos_state).await {
                 tracing::warn!(error = %e, "removing deleted photos failed");
             }
+            // Hourly: each subscription gets at most one digest a day.
+            if tick_count.is_multiple_of(60)
+                && let Err(e) = offers::notices::send_digests(&photos_state).await
+            {
+                tracing::warn!(error = %e, "daily offer digests failed");
+            }
+            tick_count += 1;
         }
     });
     Ok(Workers(vec![invalidation, mail, retention, photos]))

@@ -46,6 +46,7 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "offers/show.html",
     "offers/form.html",
     "offers/confirm.html",
+    "offers/subscribe.html",
     "map_assets.html",
 ];
 

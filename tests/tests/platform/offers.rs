@@ -975,3 +975,200 @@ async fn the_api_and_the_atom_feed_carry_the_public_offers_with_the_lists_filter
         "newest first"
     );
 }
+
+/// Subscribes `email` on Toruń's form and confirms from the e-mail (the link opens a page with a
+/// button: opening it alone confirms nothing).
+async fn subscribe(app: &TestApp, email: &str, fields: &[(&str, &str)], nth_mail: usize) {
+    let v = app.visitor();
+    let mut all = vec![("email", email)];
+    all.extend_from_slice(fields);
+    let r = v
+        .submit(
+            TORUN,
+            "/oferty/powiadomienia",
+            "/oferty/powiadomienia",
+            &all,
+        )
+        .await;
+    assert!(r.body.contains("Sprawdź skrzynkę e-mail"), "{}", r.body);
+    let mail = app.mail.wait_for(email, nth_mail).await;
+    assert!(mail.subject.starts_with("Potwierdź powiadomienia"));
+    let link = mail.link("/oferty/powiadomienia/potwierdz?token=").unwrap();
+    let (page, _) = v.follow(&link).await;
+    assert!(page.body.contains("Potwierdzam"));
+    let path = &link[link.find("/oferty/").unwrap()..];
+    let r = v.submit(TORUN, path, path, &[]).await;
+    assert!(
+        r.body.contains("Powiadomienia włączone"),
+        "{path}: {}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn subscribers_confirm_then_get_notices_or_digests_and_unsubscribe_in_one_click() {
+    let app = spawn_app().await;
+    let (org, v) = member(&app, "smaki@example.pl", "Spółdzielnia Socjalna Smaki").await;
+
+    // Bad input is refused; an unconfirmed address gets nothing but the confirmation.
+    let visitor = app.visitor();
+    let bad = visitor
+        .submit(
+            TORUN,
+            "/oferty/powiadomienia",
+            "/oferty/powiadomienia",
+            &[("email", "nie-adres"), ("frequency", "daily")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("Podaj poprawny adres e-mail"));
+    let r = visitor
+        .submit(
+            TORUN,
+            "/oferty/powiadomienia",
+            "/oferty/powiadomienia",
+            &[
+                ("email", "niepotwierdzony@example.pl"),
+                ("frequency", "immediate"),
+            ],
+        )
+        .await;
+    assert!(r.body.contains("Sprawdź skrzynkę"));
+    subscribe(
+        &app,
+        "kucharz@example.pl",
+        &[("frequency", "immediate"), ("categories", "catering")],
+        1,
+    )
+    .await;
+    subscribe(
+        &app,
+        "sprzatanie@example.pl",
+        &[("frequency", "immediate"), ("categories", "porzadkowe")],
+        1,
+    )
+    .await;
+    subscribe(
+        &app,
+        "codziennie@example.pl",
+        &[("frequency", "daily"), ("groups", "urzad")],
+        1,
+    )
+    .await;
+
+    // A new catering offer: one immediate notice, to the matching confirmed subscriber only.
+    let r = new_offer(&v, &[("name", "Pierogi na wynos"), ("price", "22")], None).await;
+    assert_eq!(r.status, 303);
+    let notice = app.mail.wait_for("kucharz@example.pl", 2).await;
+    assert_eq!(notice.subject, "Nowa oferta: Pierogi na wynos");
+    assert!(notice.text.contains("Spółdzielnia Socjalna Smaki, 22 zł"));
+    let unsubscribe = notice.header("List-Unsubscribe").unwrap();
+    assert_eq!(
+        notice.header("List-Unsubscribe-Post").as_deref(),
+        Some("List-Unsubscribe=One-Click")
+    );
+    assert!(
+        unsubscribe.starts_with('<') && unsubscribe.contains("/oferty/powiadomienia/wypisz?token=")
+    );
+    assert!(
+        notice.text.contains("wypisz się: http"),
+        "a working link in the text too"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        app.mail.to("sprzatanie@example.pl").len(),
+        1,
+        "only its confirmation"
+    );
+    assert_eq!(
+        app.mail.to("niepotwierdzony@example.pl").len(),
+        1,
+        "only its confirmation"
+    );
+
+    // One click from the mail program: a POST without cookies or token.
+    let url = unsubscribe
+        .trim_matches(|c| c == '<' || c == '>')
+        .to_owned();
+    let r = app
+        .client
+        .post(&url)
+        .body("List-Unsubscribe=One-Click")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Wypisano"));
+    offer(&app, org, "Żurek", "catering", Some(1200), &["urzad"]).await;
+    let r = new_offer(&v, &[("name", "Bigos na festyn")], None).await;
+    assert_eq!(r.status, 303);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        app.mail.to("kucharz@example.pl").len(),
+        2,
+        "nothing after unsubscribing"
+    );
+
+    // The daily digest: due a day after the last one, listing what matches, once.
+    let torun = app.store().find("torun").await.unwrap();
+    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    sqlx::query(
+        "UPDATE offer_subscriptions SET digest_from = digest_from - interval '1 day 1 minute'",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let sent = pestor_web::offers::notices::send_digests(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(sent, 1);
+    let digest = app.mail.wait_for("codziennie@example.pl", 2).await;
+    assert!(
+        digest.subject.starts_with("Nowe oferty (3)"),
+        "{}",
+        digest.subject
+    );
+    for name in ["Pierogi na wynos", "Żurek", "Bigos na festyn"] {
+        assert!(digest.text.contains(name), "{name}: {}", digest.text);
+    }
+    assert!(digest.header("List-Unsubscribe").is_some());
+    assert_eq!(
+        pestor_web::offers::notices::send_digests(&app.state)
+            .await
+            .unwrap(),
+        0,
+        "not again the same day"
+    );
+
+    // An address never confirmed is forgotten after 72 hours.
+    let count = |sql: &'static str| {
+        let torun = torun.clone();
+        let pool = app.db.pool.clone();
+        async move {
+            let mut tx = torun.db(&pool).begin().await.unwrap();
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut *tx).await.unwrap();
+            tx.commit().await.unwrap();
+            n
+        }
+    };
+    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    sqlx::query("UPDATE offer_subscriptions SET created_at = now() - interval '73 hours'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    pestor_web::offers::notices::send_digests(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(
+        count("SELECT count(*) FROM offer_subscriptions WHERE confirmed_at IS NULL").await,
+        0
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM offer_subscriptions").await,
+        2,
+        "confirmed ones stay"
+    );
+}

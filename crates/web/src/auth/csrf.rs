@@ -55,6 +55,11 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
         }
         return response;
     }
+    // One-click unsubscribe (RFC 8058): mail programs post the link without cookies or token;
+    // the secret in the link is the proof, and unsubscribing is all it can do.
+    if req.uri().path() == crate::offers::notices::UNSUBSCRIBE_PATH {
+        return next.run(req).await;
+    }
     if cross_site(&req, &host.0) {
         return AppError::CsrfRejected.into_response();
     }

@@ -267,8 +267,9 @@ pub async fn create(
         if let Some(s) = &stored {
             store::add_photo(&mut tx, id, s.object, &alt, s.width, s.height).await?;
         }
+        super::notices::notify_new_offer(&mut tx, &state, &page.site, id).await?;
         tx.commit().await?;
-        Ok::<_, sqlx::Error>(id)
+        Ok::<_, AppError>(id)
     }
     .await;
     match saved {
@@ -277,7 +278,7 @@ pub async fn create(
             if let Some(s) = stored {
                 photos::discard(&state, teryt, s.object).await;
             }
-            Err(e.into())
+            Err(e)
         }
     }
 }

@@ -5,6 +5,7 @@
 mod feeds;
 mod list;
 mod manage;
+pub mod notices;
 mod page;
 mod photos;
 pub mod store;
@@ -27,6 +28,27 @@ pub fn routes(r: Routes) -> Routes {
         Hosts::Gmina,
         Access::Anyone,
         get(list::list),
+    )
+    .add(
+        "/oferty/powiadomienia",
+        &["GET", "POST"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(notices::form).post(notices::subscribe),
+    )
+    .add(
+        "/oferty/powiadomienia/potwierdz",
+        &["GET", "POST"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(notices::confirm_form).post(notices::confirm),
+    )
+    .add(
+        notices::UNSUBSCRIBE_PATH,
+        &["GET", "POST"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(notices::unsubscribe_form).post(notices::unsubscribe),
     )
     .add(
         "/oferty.atom",
