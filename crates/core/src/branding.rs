@@ -89,6 +89,8 @@ pub struct Branding {
     pub accent_colour: String,
     /// File name of the coat of arms or logo inside the tenant's branding folder; `None` means the default emblem.
     pub logo: Option<String>,
+    /// Object-store key of a logo uploaded in the panel; wins over `logo`.
+    pub logo_object: Option<String>,
     pub logo_alt: String,
     pub contact_address: String,
     pub contact_phone: Option<String>,
@@ -112,6 +114,7 @@ pub struct BrandingOverrides {
     pub on_primary_colour: Option<String>,
     pub accent_colour: Option<String>,
     pub logo: Option<String>,
+    pub logo_object: Option<String>,
     pub logo_alt: Option<String>,
     pub contact_address: Option<String>,
     pub contact_phone: Option<String>,
@@ -175,6 +178,7 @@ impl Branding {
             on_primary_colour: "#ffffff".into(),
             accent_colour: "#1d4f91".into(),
             logo: None,
+            logo_object: None,
             contact_phone: None,
             contact_email: None,
             website: None,
@@ -208,6 +212,7 @@ impl Branding {
             None => cur.clone(),
         };
         b.logo = opt(&o.logo, &b.logo);
+        b.logo_object = opt(&o.logo_object, &b.logo_object);
         b.contact_phone = opt(&o.contact_phone, &b.contact_phone);
         b.contact_email = opt(&o.contact_email, &b.contact_email);
         b.website = opt(&o.website, &b.website);
@@ -275,6 +280,19 @@ impl Branding {
         }
         if !valid_tile_template(&self.map_tiles) {
             errors.push(BrandingError::MapTiles(self.map_tiles.clone()));
+        }
+        if let Some(key) = &self.logo_object {
+            let safe = key.starts_with("gmina/")
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'.'))
+                && !key.contains("..");
+            if !safe {
+                errors.push(BrandingError::File {
+                    path: key.clone(),
+                    message: "niedozwolony klucz obiektu".into(),
+                });
+            }
         }
         if let Some(logo) = &self.logo {
             let safe = !logo.is_empty()

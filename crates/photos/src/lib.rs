@@ -5,11 +5,16 @@
 mod process;
 mod store;
 
-pub use process::{Limits, PhotoError, Variant, Variants, process};
+pub use process::{Limits, PhotoError, Variant, Variants, logo, process};
 pub use store::{Store, StoreError};
 
 /// The object key of one variant of a photo: `gmina/<TERYT>/zdjecia/<uuid>/<variant>.jpg`.
 /// TERYT codes and UUIDs are all the key is made of, so no input can reach another gmina's keys.
 pub fn photo_key(teryt: &str, photo: uuid::Uuid, variant: Variant) -> String {
     format!("gmina/{teryt}/zdjecia/{photo}/{}.jpg", variant.name())
+}
+
+/// The object key of a gmina's uploaded logo: `gmina/<TERYT>/logo/<uuid>.png`.
+pub fn logo_key(teryt: &str, logo: uuid::Uuid) -> String {
+    format!("gmina/{teryt}/logo/{logo}.png")
 }

@@ -101,6 +101,34 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
 
 /// Checks, decodes and re-encodes `bytes` into every [`Variant`].
 pub fn process(bytes: &[u8], limits: Limits) -> Result<Variants, PhotoError> {
+    let img = flatten(decode(bytes, limits)?);
+    let display = fit(&img, Variant::Display);
+    Ok(Variants {
+        thumbnail: jpeg(&fit(&img, Variant::Thumbnail))?,
+        width: display.width(),
+        height: display.height(),
+        display: jpeg(&display)?,
+    })
+}
+
+/// A gmina's logo: the same checks, kept with its transparency as a PNG at most 512 px on its
+/// longer side. Returns the PNG and its size.
+pub fn logo(bytes: &[u8], limits: Limits) -> Result<(Vec<u8>, u32, u32), PhotoError> {
+    let img = decode(bytes, limits)?;
+    let img = if img.width() > 512 || img.height() > 512 {
+        img.resize(512, 512, FilterType::Triangle)
+    } else {
+        img
+    };
+    let img = DynamicImage::ImageRgba8(img.into_rgba8());
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, ImageFormat::Png)
+        .map_err(|_| PhotoError::Damaged)?;
+    Ok((out.into_inner(), img.width(), img.height()))
+}
+
+/// Checks the upload and decodes it within the limits, EXIF orientation applied.
+fn decode(bytes: &[u8], limits: Limits) -> Result<DynamicImage, PhotoError> {
     if bytes.len() > limits.max_bytes {
         return Err(PhotoError::TooLarge(limits.max_bytes / (1024 * 1024)));
     }
@@ -131,14 +159,7 @@ pub fn process(bytes: &[u8], limits: Limits) -> Result<Variants, PhotoError> {
     if let Some(o) = orientation {
         img.apply_orientation(o);
     }
-    let img = flatten(img);
-    let display = fit(&img, Variant::Display);
-    Ok(Variants {
-        thumbnail: jpeg(&fit(&img, Variant::Thumbnail))?,
-        width: display.width(),
-        height: display.height(),
-        display: jpeg(&display)?,
-    })
+    Ok(img)
 }
 
 /// RGB on white: JPEG has no transparency.

@@ -284,8 +284,22 @@ pub async fn theme_css(Extension(site): Extension<Site>) -> AppResult<Response> 
 }
 
 /// The gmina's coat of arms or logo, or the neutral default emblem.
-pub async fn logo(Extension(site): Extension<Site>) -> AppResult<Response> {
+pub async fn logo(
+    State(state): State<AppState>,
+    Extension(site): Extension<Site>,
+) -> AppResult<Response> {
     let t = site.tenant().ok_or(AppError::NotFound)?;
+    if let Some(key) = &t.branding.logo_object {
+        let bytes = state.photos.get(key).await?.ok_or(AppError::NotFound)?;
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            bytes,
+        )
+            .into_response());
+    }
     let Some(file) = &t.branding.logo else {
         return Ok(asset("emblem.svg").unwrap_or_else(|| StatusCode::NOT_FOUND.into_response()));
     };

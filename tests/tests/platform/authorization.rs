@@ -115,6 +115,7 @@ const MATRIX: &[(&str, &str, [bool; 7])] = &[
     ("POST", "/panel/role/{id}/usun", ADMIN_ONLY),
     ("GET", "/panel/wyglad", ADMIN_ONLY),
     ("POST", "/panel/wyglad", ADMIN_ONLY),
+    ("POST", "/panel/wyglad/logo", ADMIN_ONLY),
     ("GET", "/panel/dziennik", ADMIN_ONLY),
     ("GET", "/zaproszenie", [true; 7]),
     (

@@ -1172,3 +1172,99 @@ async fn subscribers_confirm_then_get_notices_or_digests_and_unsubscribe_in_one_
         "confirmed ones stay"
     );
 }
+
+#[tokio::test]
+async fn the_gmina_logo_is_uploaded_into_the_same_store_and_shown_only_for_its_gmina() {
+    let app = spawn_app().await;
+    let (_, admin) = app
+        .person("admin@torun.example", "torun", Some("admin"))
+        .await;
+    let logo = |w: u32, h: u32| {
+        let img = image::DynamicImage::ImageRgba8(image::RgbaImage::from_fn(w, h, |x, _| {
+            image::Rgba([180, 20, 20, if x < w / 2 { 255 } else { 0 }])
+        }));
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    let page = "/panel/wyglad";
+    let action = "/panel/wyglad/logo";
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>".to_vec();
+    let r = admin
+        .upload(TORUN, page, action, &[], ("logo", "herb.svg", svg))
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body
+            .contains("nie jest zdjęciem w formacie JPEG, PNG ani WebP")
+    );
+    assert!(app.s3.keys().is_empty());
+
+    let r = admin
+        .upload(
+            TORUN,
+            page,
+            action,
+            &[],
+            ("logo", "herb.png", logo(1024, 600)),
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/panel?komunikat=logo"),
+        "{}",
+        r.body
+    );
+    let keys = app.s3.keys();
+    assert_eq!(keys.len(), 1);
+    assert!(keys[0].starts_with("gmina/0463011/logo/") && keys[0].ends_with(".png"));
+    let served = app.get(TORUN, "/branding/logo").await;
+    assert_eq!(served.headers()["content-type"], "image/png");
+    let img = image::load_from_memory(&served.bytes().await.unwrap()).unwrap();
+    assert_eq!((img.width(), img.height()), (512, 300), "scaled to 512 px");
+    assert_eq!(img.to_rgba8().get_pixel(500, 10)[3], 0, "transparency kept");
+    let other = app.get(BYDGOSZCZ, "/branding/logo").await;
+    assert_eq!(
+        other.headers()["content-type"],
+        "image/svg+xml",
+        "Bydgoszcz keeps its default"
+    );
+
+    // Saving the other branding fields keeps the logo; a new logo replaces the old object.
+    let r = admin
+        .submit(
+            TORUN,
+            page,
+            page,
+            &[
+                ("display_name", "Gmina Miasta Toruń"),
+                ("primary_colour", "#8b1a1a"),
+                ("on_primary_colour", "#ffffff"),
+                ("accent_colour", "#8b1a1a"),
+                ("contact_address", "Wały gen. Sikorskiego 8"),
+                ("welcome_text", "Witamy"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    app.eventually(TORUN, "/branding/logo", |s, _| s == 200)
+        .await;
+    assert_eq!(
+        app.get(TORUN, "/branding/logo").await.headers()["content-type"],
+        "image/png"
+    );
+    let r = admin
+        .upload(
+            TORUN,
+            page,
+            action,
+            &[],
+            ("logo", "herb2.png", logo(200, 200)),
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    pestor_web::photos::purge_deleted(&app.state).await.unwrap();
+    let keys_after = app.s3.keys();
+    assert_eq!(keys_after.len(), 1);
+    assert_ne!(keys_after, keys, "the old logo is gone from the store");
+}

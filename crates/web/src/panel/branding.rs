@@ -67,6 +67,8 @@ pub async fn save(
         contact_email: opt("contact_email"),
         website: opt("website"),
         welcome_text: opt("welcome_text"),
+        // The uploaded logo is kept by this form; it changes only through its own.
+        logo_object: t.tenant.branding.logo_object.clone(),
         ..BrandingOverrides::default()
     };
     // Validate against what the gmina's files give, the same base the site layers edits on.
@@ -100,4 +102,70 @@ pub async fn save(
     // This server drops its cached site now; others follow the NOTIFY sent at commit.
     state.invalidate_tenants();
     Ok(Redirect::to("/panel?komunikat=wyglad").into_response())
+}
+
+/// `/panel/wyglad/logo`: the gmina's logo, uploaded into the photo store (PNG, JPEG or WebP,
+/// checked like offer photos, kept as a PNG with its transparency). The previous upload is
+/// removed from the store.
+pub async fn upload_logo(
+    State(state): State<AppState>,
+    page: Page,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> AppResult<Response> {
+    let t = gmina(&page)?;
+    let me = page.account()?;
+    let form = form.map_err(|_| crate::AppError::BadRequest("Wyślij plik logo.".into()))?;
+    let limits = pestor_photos::Limits {
+        max_bytes: state.settings.storage.max_upload_bytes,
+        max_pixels: state.settings.storage.max_image_pixels,
+    };
+    let (upload, failure) = crate::photos::read_upload(form, "logo", limits.max_bytes).await;
+    let refuse = |message: String| {
+        let values = serde_json::to_value(&t.branding).unwrap_or_default();
+        render(
+            &state,
+            &page,
+            &values,
+            &[message],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+    };
+    if let Some(e) = failure {
+        return refuse(e.to_string());
+    }
+    let Some(bytes) = upload.file else {
+        return refuse("Wybierz plik z logo (PNG, JPEG albo WebP).".into());
+    };
+    let png = match tokio::task::spawn_blocking(move || pestor_photos::logo(&bytes, limits)).await {
+        Ok(Ok((png, _, _))) => png,
+        Ok(Err(e)) => return refuse(e.to_string()),
+        Err(_) => return refuse(pestor_photos::PhotoError::Damaged.to_string()),
+    };
+    let teryt = t.tenant.gmina.teryt.as_str();
+    let key = pestor_photos::logo_key(teryt, uuid::Uuid::new_v4());
+    if let Err(e) = state.photos.put(&key, png, "image/png").await {
+        tracing::warn!(error = %e, "photo store unavailable while uploading a logo");
+        return refuse("Nie udało się zapisać logo — magazyn zdjęć chwilowo nie odpowiada. Spróbuj ponownie za kilka minut.".into());
+    }
+    let mut edits = t.tenant.branding.clone();
+    let previous = edits.logo_object.replace(key.clone());
+    let mut tx = state.db.pool.begin().await?;
+    TenantStore::set_branding(&mut tx, &t.tenant.gmina.teryt, &edits).await?;
+    if let Some(old) = &previous {
+        sqlx::query("INSERT INTO object_deletions (key) VALUES ($1) ON CONFLICT DO NOTHING")
+            .bind(old)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::record(
+        &mut tx,
+        me,
+        Some(teryt),
+        "branding.logo",
+        json!({ "before": previous, "after": key }),
+    )
+    .await?;
+    tx.commit().await?;
+    state.invalidate_tenants();
+    Ok(Redirect::to("/panel?komunikat=logo").into_response())
 }

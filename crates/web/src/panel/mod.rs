@@ -47,6 +47,13 @@ pub fn routes(r: Routes) -> Routes {
             Admin,
             get(branding::form).post(branding::save),
         )
+        .add(
+            "/panel/wyglad/logo",
+            &["POST"],
+            Gmina,
+            Admin,
+            post(branding::upload_logo).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .add("/panel/dziennik", &["GET"], Gmina, Admin, get(audit_log))
         .add(
             "/zaproszenie",

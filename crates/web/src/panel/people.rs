@@ -76,6 +76,7 @@ async fn render(
         "zmieniono" => Some("Rola została zmieniona."),
         "usunieto" => Some("Rola została odebrana."),
         "wyglad" => Some("Zapisano wygląd serwisu. Zmiany są już widoczne."),
+        "logo" => Some("Wgrano nowe logo. Jest już widoczne w nagłówku."),
         _ => None,
     };
     page.respond(state,
