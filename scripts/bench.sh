@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Load benchmarks on loopback; results go to docs/benchmarks.md by hand (quote medians and the machine).
 #   scripts/bench.sh            provisioning of 144 gminas, a no-op migrate, and wrk against pages
-#                               (Baza PES with 2,000 generated organisations in Toruń)
+#                               (Baza PES with 2,000 generated organisations in Toruń and 10,000
+#                               offers of theirs), and photo processing throughput
 # Uses a throw-away embedded cluster in target/bench-data, a release build, and wrk with 32 connections.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh bench
-cargo build --locked --release -p pestor -p pestor-tests --bin pestor --bin bench_seed
+cargo build --locked --release -p pestor -p pestor-tests --bin pestor --bin bench_seed --bin bench_photos
 bin=target/release/pestor
 data="$PWD/target/bench-data"
 port="${BENCH_PORT:-18080}"
@@ -46,9 +47,21 @@ bench_page "portal regionalny (144 gminy)" "localhost:$port" /
 bench_page "gmina nieznana (404)" "nieznana.localhost:$port" /
 
 # Baza PES under load: 2,000 organisations in one gmina (stored through the same code as the forms).
-target/release/bench_seed "$data/postgres/run" torun 2000
+target/release/bench_seed "$data/postgres/run" torun 2000 10000
 bench_page "lista organizacji, 2010 kart, strona 1 wg nazwy" "torun.localhost:$port" /podmioty
 bench_page "lista: szukanie bez polskich znaków + sortowanie wg adresu" "torun.localhost:$port" "/podmioty?q=zywnosci&sort=adres"
 bench_page "lista: sfera + forma + sortowanie wg gminy, strona 3" "torun.localhost:$port" "/podmioty?sfera=2&forma=fundacja&sort=gmina&strona=3"
 bench_page "API JSON, 100 na stronę" "torun.localhost:$port" "/api/v1/podmioty?na_strone=100"
 bench_page "GeoJSON mapy (wszystkie położenia)" "torun.localhost:$port" /api/v1/podmioty.geojson
+
+# Giełda under load: 10,000 offers in one gmina.
+bench_page "giełda: 10 000 ofert, strona 1 wg nazwy" "torun.localhost:$port" /oferty
+bench_page "giełda: szukanie bez polskich znaków + sortowanie wg ceny" "torun.localhost:$port" "/oferty?q=zurek&sort=cena"
+bench_page "giełda: kategoria + grupa + zakres cen, wg ceny" "torun.localhost:$port" "/oferty?kategoria=catering&grupa=urzad&cena_od=10&cena_do=200&sort=cena"
+bench_page "giełda: API JSON, 100 na stronę" "torun.localhost:$port" "/api/v1/oferty?na_strone=100"
+
+# Photo processing: check, decode, two re-encoded variants, local store — per photo, one thread.
+for i in $(seq "$runs"); do
+  echo "-- zdjęcia [przebieg $i]"
+  target/release/bench_photos 20 4000 3000
+done

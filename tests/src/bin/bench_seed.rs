@@ -1,6 +1,7 @@
 //! Fills one gmina of a running benchmark server with generated organisation cards, through the
-//! same store code the forms use (so the regional projection is written too).
-//!   bench_seed <socket dir of the embedded cluster> <gmina slug> <count>
+//! same store code the forms use (so the regional projection is written too), and optionally
+//! with offers of those organisations.
+//!   bench_seed <socket dir of the embedded cluster> <gmina slug> <organisations> [<offers>]
 //! Used by `scripts/bench.sh`; not a test.
 
 use std::collections::HashMap;
@@ -59,10 +60,17 @@ const STREETS: &[&str] = &[
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let [_, socket, slug, count] = args.as_slice() else {
-        return Err("użycie: bench_seed <katalog gniazda> <slug gminy> <liczba>".into());
+    let (socket, slug, count, offers) = match args.as_slice() {
+        [_, socket, slug, count] => (socket, slug, count.parse::<usize>()?, 0),
+        [_, socket, slug, count, offers] => {
+            (socket, slug, count.parse()?, offers.parse::<usize>()?)
+        }
+        _ => {
+            return Err(
+                "użycie: bench_seed <katalog gniazda> <slug gminy> <organizacje> [<oferty>]".into(),
+            );
+        }
     };
-    let count: usize = count.parse()?;
     let options = PgConnectOptions::new()
         .socket(socket)
         .port(5432)
@@ -73,6 +81,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tenant = TenantStore::new(db.clone()).find(slug).await?;
     let teryt = tenant.gmina.teryt.as_str();
     let mut tx = tenant.db(&db.pool).begin().await?;
+    let mut ids = Vec::with_capacity(count);
     for i in 0..count {
         let (kind, form) = KINDS[i % KINDS.len()];
         let name = format!(
@@ -112,11 +121,60 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         .validate(&registry, 2026)
         .map_err(|e| format!("{name}: {e:?}"))?;
-        store::insert_by_staff(&mut tx, teryt, &card, None)
+        let id = store::insert_by_staff(&mut tx, teryt, &card, None)
             .await
             .map_err(|e| format!("{name}: {e}"))?;
+        ids.push(id);
+    }
+    const OFFER_WORDS: &[&str] = &[
+        "Obiady",
+        "Pierogi",
+        "Żurek",
+        "Łazanki",
+        "Sprzątanie",
+        "Malowanie",
+        "Warsztaty",
+        "Szkolenie",
+        "Catering",
+        "Ceramika",
+        "Oprawa",
+        "Pranie",
+        "Koszenie",
+        "Ślubne dekoracje",
+        "Festyn",
+        "Druk",
+    ];
+    let categories = [
+        "catering",
+        "porzadkowe",
+        "budowlane",
+        "edukacja",
+        "rekodzielo",
+        "poligrafia",
+        "zielen",
+        "inne",
+    ];
+    let groups = ["urzad", "mieszkancy", "pes", "firmy"];
+    for i in 0..offers {
+        let offer = pestor_core::offer::Offer {
+            name: format!(
+                "{} {} nr {i}",
+                OFFER_WORDS[i % OFFER_WORDS.len()],
+                WORDS[i % WORDS.len()]
+            ),
+            description: format!(
+                "Oferta nr {i}: usługa dla urzędu i mieszkańców, {}.",
+                WORDS[(i / 7) % WORDS.len()]
+            ),
+            category: categories[i % categories.len()].into(),
+            price_grosze: (i % 5 != 0).then_some(500 + (i as i64 * 37) % 50_000),
+            price_note: String::new(),
+            target_groups: vec![groups[i % 4].into(), groups[(i / 4) % 4].into()],
+        };
+        pestor_web::offers::store::insert_unattributed(&mut tx, ids[i % ids.len().max(1)], &offer)
+            .await?;
     }
     tx.commit().await?;
-    println!("{count} organizacji w gminie {slug}");
+    println!("{count} organizacji i {offers} ofert w gminie {slug}");
     Ok(())
 }
