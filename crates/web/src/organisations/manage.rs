@@ -171,11 +171,6 @@ pub async fn visibility(
             "Karta ma już inny status — odśwież stronę. Nic nie zostało zmienione.".into(),
         ));
     }
-    let reason = if to == "hidden" {
-        reason
-    } else {
-        String::new()
-    };
     store::set_status(&mut tx, teryt, id, to, &reason).await?;
     let name = &stored.card.name;
     audit::record(
