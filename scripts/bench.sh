@@ -18,8 +18,12 @@ export PESTOR__SERVER__BIND="127.0.0.1:$port"
 export PESTOR__LOG__FILTER="warn"
 
 echo "== maszyna: $(nproc) rdzenie, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+# BENCH_ONLY=gielda: only the Giełda pages and photo processing (after seeding).
+only="${BENCH_ONLY:-}"
 ms() { date +%s%3N; }
+rm -rf "$data" && mkdir -p "$data"
 for i in $(seq "$runs"); do
+  [ -n "$only" ] && break
   rm -rf "$data"
   "$bin" tenants sync >/dev/null # initdb, public migrations, registry
   t0=$(ms); "$bin" tenants provision --all >/dev/null; t1=$(ms)
@@ -42,17 +46,21 @@ bench_page() { # name host path
       | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors"
   done
 }
+if [ -z "$only" ]; then
 bench_page "strona gminy (Toruń)" "torun.localhost:$port" /
 bench_page "portal regionalny (144 gminy)" "localhost:$port" /
 bench_page "gmina nieznana (404)" "nieznana.localhost:$port" /
 
 # Baza PES under load: 2,000 organisations in one gmina (stored through the same code as the forms).
+fi
 target/release/bench_seed "$data/postgres/run" torun 2000 10000
+if [ -z "$only" ]; then
 bench_page "lista organizacji, 2010 kart, strona 1 wg nazwy" "torun.localhost:$port" /podmioty
 bench_page "lista: szukanie bez polskich znaków + sortowanie wg adresu" "torun.localhost:$port" "/podmioty?q=zywnosci&sort=adres"
 bench_page "lista: sfera + forma + sortowanie wg gminy, strona 3" "torun.localhost:$port" "/podmioty?sfera=2&forma=fundacja&sort=gmina&strona=3"
 bench_page "API JSON, 100 na stronę" "torun.localhost:$port" "/api/v1/podmioty?na_strone=100"
 bench_page "GeoJSON mapy (wszystkie położenia)" "torun.localhost:$port" /api/v1/podmioty.geojson
+fi
 
 # Giełda under load: 10,000 offers in one gmina.
 bench_page "giełda: 10 000 ofert, strona 1 wg nazwy" "torun.localhost:$port" /oferty
