@@ -15,9 +15,8 @@ use super::store::{self, StoredOffer};
 use super::{categories, managed, my_organisations};
 use crate::accounts::emails::Letter;
 use crate::accounts::{Fields, field};
-use crate::audit;
 use crate::error::{AppError, AppResult};
-use crate::organisations::{member_emails, path_id, required_reason, send_to};
+use crate::organisations::{Visibility, path_id, record_visibility, required_reason};
 use crate::pages::Page;
 use crate::panel::gmina;
 use crate::photos::{self, SaveFailure};
@@ -437,7 +436,6 @@ pub async fn visibility(
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
     let t = gmina(&page)?;
-    let me = page.account()?;
     let id = path_id(&id)?;
     let teryt = t.tenant.gmina.teryt.as_str();
     let mut tx = t.tenant.db(&state.db.pool).begin().await?;
@@ -468,33 +466,26 @@ pub async fn visibility(
     .execute(&mut *tx)
     .await?;
     let name = &stored.offer.name;
-    audit::record(
-        &mut tx,
-        me,
-        Some(teryt),
-        if to == "hidden" {
-            "offer.hidden"
-        } else {
-            "offer.shown"
-        },
-        json!({ "id": id, "name": name, "reason": reason }),
-    )
-    .await?;
-    if to == "hidden" {
-        let letter = Letter {
-            subject: format!("Oferta ukryta: {name}"),
-            paragraphs: vec![
-                format!(
-                    "urząd ({}) ukrył ofertę „{name}” organizacji „{}” w giełdzie ofert.",
-                    t.branding.display_name, stored.organisation_name
-                ),
-                format!("Uzasadnienie: {reason}"),
-            ],
-            action: None,
-        };
-        let members = member_emails(&mut tx, teryt, stored.organisation_id).await?;
-        send_to(&mut tx, &state, &page, &members, &letter).await?;
-    }
+    let letter = Letter {
+        subject: format!("Oferta ukryta: {name}"),
+        paragraphs: vec![
+            format!(
+                "urząd ({}) ukrył ofertę „{name}” organizacji „{}” w giełdzie ofert.",
+                t.branding.display_name, stored.organisation_name
+            ),
+            format!("Uzasadnienie: {reason}"),
+        ],
+        action: None,
+    };
+    let decision = Visibility {
+        kind: "offer",
+        id,
+        name,
+        organisation: stored.organisation_id,
+        hidden: to == "hidden",
+        reason: &reason,
+    };
+    record_visibility(&mut tx, &state, &page, teryt, &decision, letter).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/oferty/{id}?komunikat={notice}")).into_response())
 }

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::form::{self, Mode, RawForm, Submitted};
 use super::store::{self, SaveError, StoredCard};
-use super::{is_member, is_staff, member_emails, send_to};
+use super::{Visibility, is_member, is_staff, record_visibility};
 use crate::accounts::emails::Letter;
 use crate::accounts::{Fields, field};
 use crate::audit;
@@ -144,7 +144,6 @@ pub async fn visibility(
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
     let t = gmina(&page)?;
-    let me = page.account()?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let reason = field(&f, "reason").trim().to_owned();
     let (from, to, notice) = match field(&f, "decision") {
@@ -173,34 +172,27 @@ pub async fn visibility(
     }
     store::set_status(&mut tx, teryt, id, to, &reason).await?;
     let name = &stored.card.name;
-    audit::record(
-        &mut tx,
-        me,
-        Some(teryt),
-        if to == "hidden" {
-            "organisation.hidden"
-        } else {
-            "organisation.shown"
-        },
-        json!({ "id": id, "name": name, "reason": reason }),
-    )
-    .await?;
-    if to == "hidden" {
-        let letter = Letter {
-            subject: format!("Karta organizacji ukryta: {name}"),
-            paragraphs: vec![
-                format!(
-                    "urząd ({}) ukrył kartę organizacji „{name}” w bazie podmiotów ekonomii społecznej.",
-                    t.branding.display_name
-                ),
-                format!("Uzasadnienie: {reason}"),
-                "Jeśli dane wymagają poprawy, popraw je i skontaktuj się z urzędem.".into(),
-            ],
-            action: None,
-        };
-        let members = member_emails(&mut tx, teryt, id).await?;
-        send_to(&mut tx, &state, &page, &members, &letter).await?;
-    }
+    let letter = Letter {
+        subject: format!("Karta organizacji ukryta: {name}"),
+        paragraphs: vec![
+            format!(
+                "urząd ({}) ukrył kartę organizacji „{name}” w bazie podmiotów ekonomii społecznej.",
+                t.branding.display_name
+            ),
+            format!("Uzasadnienie: {reason}"),
+            "Jeśli dane wymagają poprawy, popraw je i skontaktuj się z urzędem.".into(),
+        ],
+        action: None,
+    };
+    let decision = Visibility {
+        kind: "organisation",
+        id,
+        name,
+        organisation: id,
+        hidden: to == "hidden",
+        reason: &reason,
+    };
+    record_visibility(&mut tx, &state, &page, teryt, &decision, letter).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/podmioty/{id}?komunikat={notice}")).into_response())
 }

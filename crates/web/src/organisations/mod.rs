@@ -206,6 +206,44 @@ pub(crate) async fn member_emails(
     .await
 }
 
+/// What staff hid or showed again: `kind` names it in the audit log (`organisation`, `offer`),
+/// `organisation` owns it and its members read the reason.
+pub(crate) struct Visibility<'a> {
+    pub kind: &'a str,
+    pub id: i64,
+    pub name: &'a str,
+    pub organisation: i64,
+    pub hidden: bool,
+    pub reason: &'a str,
+}
+
+/// The rest of a staff hide/show decision, in its transaction: the audit entry and, for a hide,
+/// `letter` (which states the reason) to the organisation's members.
+pub(crate) async fn record_visibility(
+    conn: &mut PgConnection,
+    state: &AppState,
+    page: &Page,
+    teryt: &str,
+    v: &Visibility<'_>,
+    letter: Letter,
+) -> AppResult<()> {
+    let me = page.account()?;
+    let action = format!("{}.{}", v.kind, if v.hidden { "hidden" } else { "shown" });
+    crate::audit::record(
+        &mut *conn,
+        me,
+        Some(teryt),
+        &action,
+        serde_json::json!({ "id": v.id, "name": v.name, "reason": v.reason }),
+    )
+    .await?;
+    if v.hidden {
+        let members = member_emails(&mut *conn, teryt, v.organisation).await?;
+        send_to(conn, state, page, &members, &letter).await?;
+    }
+    Ok(())
+}
+
 /// Queues `letter` to every address, in the caller's transaction.
 pub(crate) async fn send_to(
     conn: &mut PgConnection,
