@@ -536,6 +536,11 @@ async fn the_list_searches_without_diacritics_forgives_typos_filters_and_sorts()
         ["Pierogi ruskie"],
         "a typo is forgiven"
     );
+    let near_note = "Pokazujemy oferty o podobnie brzmiących słowach";
+    let (_, typo) = app.page(TORUN, "/oferty?q=pierohi").await;
+    assert!(typo.contains(near_note) && typo.contains("Lista produktów (1)"));
+    let (_, exact) = app.page(TORUN, "/oferty?q=zurek").await;
+    assert!(!exact.contains(near_note));
     assert_eq!(
         names("/oferty?q=%25").await,
         Vec::<String>::new(),
@@ -612,6 +617,33 @@ async fn the_list_searches_without_diacritics_forgives_typos_filters_and_sorts()
             .1
             .contains("Lista produktów (0)")
     );
+}
+
+#[tokio::test]
+async fn exact_text_matches_are_not_mixed_with_near_ones() {
+    let app = spawn_app().await;
+    let (smaki, _) = member(&app, "smaki@example.pl", "Spółdzielnia Socjalna Smaki").await;
+    for name in ["Obiady domowe", "Obiad dnia"] {
+        offer(&app, smaki, name, "catering", None, &["mieszkancy"]).await;
+    }
+    // "Obiad dnia" is a near match of "obiady" (so mixing them would show it) …
+    let similarity: f32 =
+        sqlx::query_scalar("SELECT word_similarity('obiady', fold('Obiad dnia'))")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(similarity >= 0.5, "{similarity}");
+    // … but an exact match exists, so only that is listed, with no typo note.
+    let (_, page) = app.page(TORUN, "/oferty?q=obiady").await;
+    assert_eq!(offer_names(&page), ["Obiady domowe"]);
+    assert!(!page.contains("podobnie brzmiących"));
+    // Past the last page of exact matches the list stays exact (and empty), not near.
+    let (_, beyond) = app.page(TORUN, "/oferty?q=obiady&strona=2").await;
+    assert!(offer_names(&beyond).is_empty() && !beyond.contains("podobnie brzmiących"));
+    // With no exact match, the near ones are listed, and said to be near.
+    let (_, near) = app.page(TORUN, "/oferty?q=obiadu").await;
+    assert_eq!(offer_names(&near), ["Obiad dnia", "Obiady domowe"]);
+    assert!(near.contains("podobnie brzmiących"));
 }
 
 #[tokio::test]
@@ -902,6 +934,12 @@ async fn the_api_and_the_atom_feed_carry_the_public_offers_with_the_lists_filter
     assert_eq!(r.status(), 200);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["total"], 2);
+    assert_eq!(body["text_match"], "exact");
+    assert_eq!(
+        body["items"][1]["photos"],
+        serde_json::json!([]),
+        "each offer carries its own photos"
+    );
     let first = &body["items"][0];
     assert_eq!(first["name"], "Obiady <domowe>");
     assert_eq!(first["price_grosze"], 1890);
@@ -925,6 +963,25 @@ async fn the_api_and_the_atom_feed_carry_the_public_offers_with_the_lists_filter
         .await
         .unwrap();
     assert_eq!(filtered["total"], 1);
+    let near: serde_json::Value = app
+        .get(TORUN, "/api/v1/oferty?q=obiadu")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            &near["text_match"],
+            &near["total"],
+            &near["items"][0]["name"]
+        ),
+        (
+            &serde_json::json!("near"),
+            &serde_json::json!(1),
+            &serde_json::json!("Obiady <domowe>")
+        ),
+        "nothing contains the typo: near matches, and the answer says so"
+    );
     for bad in ["na_strone=0", "na_strone=101", "cena_od=tanio"] {
         let r = app.get(TORUN, &format!("/api/v1/oferty?{bad}")).await;
         assert_eq!(r.status(), 400, "{bad}");

@@ -48,13 +48,8 @@ pub async fn api(
     let number = page_number(&q.filters);
     let mut tx = t.tenant.db(&state.db.pool).begin().await?;
     let found = find(&mut tx, &q.filters, per_page, (number - 1) * per_page).await?;
-    let photos: Vec<Vec<super::store::Photo>> = {
-        let mut all = Vec::new();
-        for i in &found.items {
-            all.push(super::store::photos(&mut tx, i.id).await?);
-        }
-        all
-    };
+    let ids: Vec<i64> = found.items.iter().map(|i| i.id).collect();
+    let mut photos = super::store::photos_of(&mut tx, &ids).await?;
     tx.commit().await?;
     if found.bad_price {
         return Err(AppError::BadRequest(
@@ -72,8 +67,8 @@ pub async fn api(
     let items: Vec<_> = found
         .items
         .iter()
-        .zip(photos)
-        .map(|(i, photos)| {
+        .map(|i| {
+            let photos = photos.remove(&i.id).unwrap_or_default();
             json!({
                 "id": i.id, "url": format!("{base}/oferty/{}", i.id), "name": i.name, "description": i.description,
                 "category": { "code": i.category, "name": i.category_name },
@@ -91,7 +86,7 @@ pub async fn api(
         .collect();
     let body = json!({
         "gmina": { "teryt": t.tenant.gmina.teryt.as_str(), "name": t.branding.display_name },
-        "total": found.total, "page": number, "per_page": per_page, "pages": pages,
+        "total": found.total, "text_match": if found.near { "near" } else { "exact" }, "page": number, "per_page": per_page, "pages": pages,
         "next": (number < pages).then(|| link(number + 1)), "prev": (number > 1).then(|| link(number - 1)),
         "items": items,
     });

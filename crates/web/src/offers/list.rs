@@ -5,9 +5,12 @@
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
+use pestor_core::collation::polish_sort_key;
 use pestor_core::offer::{TARGET_GROUPS, format_price, parse_price};
 use pestor_photos::Variant;
 use serde_json::json;
+use sqlx::Arguments;
+use sqlx::postgres::PgArguments;
 use uuid::Uuid;
 
 use super::categories;
@@ -50,6 +53,19 @@ const SORTS: &[(&str, &str, &str)] = &[
     ("najnowsze", "najnowsze", "f.created_at DESC, f.id DESC"),
 ];
 
+/// The offers a search matches — `$1` text, `$2` organisation, `$3` category, `$4` target group,
+/// `$5`/`$6` price range in grosze, `$7` near (typo) rather than exact text matches — shared by the page and its count (`f` offers, `o` their
+/// organisations).
+const MATCHES: &str = "f.status = 'active' AND o.status = 'verified'
+           AND ($1 = ''
+                OR (NOT $7 AND f.search_text LIKE '%' || replace(replace(public.fold($1), '%', '\\%'), '_', '\\_') || '%')
+                OR ($7 AND public.fold($1) OPERATOR(public.<%) f.search_text))
+           AND ($2::bigint IS NULL OR f.organisation_id = $2)
+           AND ($3 = '' OR f.category = $3)
+           AND ($4 = '' OR $4 = ANY (f.target_groups))
+           AND ($5::bigint IS NULL OR f.price_grosze >= $5)
+           AND ($6::bigint IS NULL OR f.price_grosze <= $6)";
+
 /// One offer in a list, with its first photo.
 #[derive(sqlx::FromRow)]
 pub(super) struct Item {
@@ -66,19 +82,23 @@ pub(super) struct Item {
     pub created_at: time::OffsetDateTime,
     pub photo: Option<Uuid>,
     pub alt: Option<String>,
-    total: i64,
 }
 
-/// What a search found: one page of offers, how many match, and whether a price filter could
-/// not be read (it is then left out).
+/// What a search found: one page of offers, how many match, whether the text matched only
+/// approximately (typos), and whether a price filter could not be read (it is then left out).
 pub(super) struct Found {
     pub items: Vec<Item>,
     pub total: i64,
+    pub near: bool,
     pub bad_price: bool,
     pub sort: &'static str,
 }
 
 /// The one query behind the list, the API and the feed.
+///
+/// Text matches exactly (a substring of the folded name and description) when anything does;
+/// only when nothing does are near matches (typos) shown, and the page says so. Near matches
+/// cost a similarity per candidate and, mixed with exact ones, buried them under look-alikes.
 pub(super) async fn find(
     tx: &mut pestor_db::TenantTx,
     f: &Filters,
@@ -95,49 +115,73 @@ pub(super) async fn find(
     let (from, to) = (price(&f.cena_od), price(&f.cena_do));
     let bad_price = matches!(from, Some(Err(()))) || matches!(to, Some(Err(())));
     let (from, to) = (from.and_then(Result::ok), to.and_then(Result::ok));
-    let sql = format!(
-        "WITH page AS (
-           SELECT f.id, count(*) OVER () AS total
-           FROM offers f JOIN organisations o ON o.id = f.organisation_id
-                JOIN offer_categories c ON c.code = f.category
-           WHERE f.status = 'active' AND o.status = 'verified'
-             AND ($1 = '' OR f.search_text LIKE '%' || replace(replace(public.fold($1), '%', '\\%'), '_', '\\_') || '%'
-                          OR public.fold($1) OPERATOR(public.<%) f.search_text)
-             AND ($2::bigint IS NULL OR f.organisation_id = $2)
-             AND ($3 = '' OR f.category = $3)
-             AND ($4 = '' OR $4 = ANY (f.target_groups))
-             AND ($5::bigint IS NULL OR f.price_grosze >= $5)
-             AND ($6::bigint IS NULL OR f.price_grosze <= $6)
-           ORDER BY {order} LIMIT $7 OFFSET $8)
-         SELECT f.id, f.name, f.description, f.category, c.name AS category_name, f.price_grosze, f.price_note,
+    // Near matches are word similarity above this threshold, answered from the trigram index.
+    // Custom plans: a plan cached for "any filters" keeps every `$n = '' OR …` test and cannot
+    // walk the sort index or count from the index alone; planning for the actual values can.
+    sqlx::query(
+        "SELECT set_config('pg_trgm.word_similarity_threshold', '0.5', true),
+                set_config('plan_cache_mode', 'force_custom_plan', true)",
+    )
+    .execute(&mut **tx)
+    .await?;
+    let args = |near: bool| {
+        let mut args = PgArguments::default();
+        args.add(f.q.trim())?;
+        args.add(organisation)?;
+        args.add(&f.kategoria)?;
+        args.add(&f.grupa)?;
+        args.add(from)?;
+        args.add(to)?;
+        args.add(near)?;
+        Ok::<_, sqlx::error::BoxDynError>(args)
+    };
+    // The page and the count are two queries: one window count over every match made the first
+    // page sort all 10,000 offers of a big gmina; apart, the page walks a sort index and stops
+    // after 20 rows, and the count is an index-only scan.
+    let page_sql = format!(
+        "SELECT f.id, f.name, f.description, f.category, c.name AS category_name, f.price_grosze, f.price_note,
                 f.target_groups, o.id AS organisation_id, o.name AS organisation_name, f.created_at,
                 (SELECT p.object FROM offer_photos p WHERE p.offer_id = f.id ORDER BY p.position, p.id LIMIT 1) AS photo,
-                (SELECT p.alt FROM offer_photos p WHERE p.offer_id = f.id ORDER BY p.position, p.id LIMIT 1) AS alt,
-                page.total
-         FROM page JOIN offers f USING (id) JOIN organisations o ON o.id = f.organisation_id
+                (SELECT p.alt FROM offer_photos p WHERE p.offer_id = f.id ORDER BY p.position, p.id LIMIT 1) AS alt
+         FROM offers f JOIN organisations o ON o.id = f.organisation_id
               JOIN offer_categories c ON c.code = f.category
-         ORDER BY {order}"
+         WHERE {MATCHES}
+         ORDER BY {order} LIMIT $8 OFFSET $9"
     );
-    // Typo tolerance: `<%` is word similarity above this threshold, answered from the trigram
-    // index (computing the similarity of every offer made the search 3× slower than the list).
-    sqlx::query("SELECT set_config('pg_trgm.word_similarity_threshold', '0.5', true)")
-        .execute(&mut **tx)
-        .await?;
-    let items: Vec<Item> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(f.q.trim())
-        .bind(organisation)
-        .bind(&f.kategoria)
-        .bind(&f.grupa)
-        .bind(from)
-        .bind(to)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&mut **tx)
-        .await?;
-    let total = items.first().map_or(0, |i| i.total);
+    let count_sql = format!(
+        "SELECT count(*) FROM offers f JOIN organisations o ON o.id = f.organisation_id
+         WHERE {MATCHES}"
+    );
+    let page = async |tx: &mut pestor_db::TenantTx, near: bool| {
+        let mut args = args(near).map_err(sqlx::Error::Encode)?;
+        args.add(limit).map_err(sqlx::Error::Encode)?;
+        args.add(offset).map_err(sqlx::Error::Encode)?;
+        sqlx::query_as_with::<_, Item, _>(sqlx::AssertSqlSafe(page_sql.as_str()), args)
+            .fetch_all(&mut **tx)
+            .await
+    };
+    let count = async |tx: &mut pestor_db::TenantTx, near: bool| {
+        let args = args(near).map_err(sqlx::Error::Encode)?;
+        sqlx::query_scalar_with::<_, i64, _>(sqlx::AssertSqlSafe(count_sql.as_str()), args)
+            .fetch_one(&mut **tx)
+            .await
+    };
+    let mut near = false;
+    let mut items = page(tx, false).await?;
+    if items.is_empty() && !f.q.trim().is_empty() && (offset == 0 || count(tx, false).await? == 0) {
+        near = true;
+        items = page(tx, true).await?;
+    }
+    // A first page that is not full is every match: no need to count them.
+    let total = if offset == 0 && (items.len() as i64) < limit {
+        items.len() as i64
+    } else {
+        count(tx, near).await?
+    };
     Ok(Found {
         items,
         total,
+        near,
         bad_price,
         sort,
     })
@@ -187,14 +231,17 @@ pub async fn list(
         "SELECT o.id, o.name FROM organisations o
          WHERE o.status = 'verified'
            AND EXISTS (SELECT 1 FROM offers f WHERE f.organisation_id = o.id AND f.status = 'active')
-         ORDER BY public.polish_key(o.name) LIMIT $1",
+         LIMIT $1",
     )
     .bind(MAX_ORGANISATION_OPTIONS + 1)
     .fetch_all(&mut *tx)
     .await?;
+    // Sorted here, not in SQL: ordering by the Polish key would compute it for every organisation
+    // before the limit (37 ms with 2,000 of them).
     if organisations.len() as i64 > MAX_ORGANISATION_OPTIONS {
         organisations.clear();
     }
+    organisations.sort_by_cached_key(|(_, name)| polish_sort_key(name));
     tx.commit().await?;
     let total = found.total;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
@@ -211,14 +258,14 @@ pub async fn list(
         })
         .collect();
     let query = query_string(&f, sort);
-    let bad_price = found.bad_price;
+    let (bad_price, near) = (found.bad_price, found.near);
     Ok(page
         .render(
             &state,
             "offers/list.html",
             json!({
                 "items": items, "total": total, "page": number, "pages": pages, "query": query,
-                "bad_price": bad_price,
+                "bad_price": bad_price, "near": near,
                 "filters": {
                     "q": q, "organizacja": f.organizacja, "kategoria": f.kategoria, "grupa": f.grupa,
                     "cena_od": f.cena_od.trim(), "cena_do": f.cena_do.trim(), "sort": sort,

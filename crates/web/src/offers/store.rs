@@ -91,6 +91,31 @@ pub async fn load(tx: &mut TenantTx, id: i64) -> sqlx::Result<Option<StoredOffer
     }))
 }
 
+/// The photos of several offers in one query, in each offer's order, keyed by offer.
+pub async fn photos_of(
+    tx: &mut TenantTx,
+    offers: &[i64],
+) -> sqlx::Result<std::collections::HashMap<i64, Vec<Photo>>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        offer_id: i64,
+        #[sqlx(flatten)]
+        photo: Photo,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT offer_id, id, object, position, alt, width, height FROM offer_photos
+         WHERE offer_id = ANY ($1) ORDER BY offer_id, position, id",
+    )
+    .bind(offers)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut by_offer = std::collections::HashMap::<i64, Vec<Photo>>::new();
+    for row in rows {
+        by_offer.entry(row.offer_id).or_default().push(row.photo);
+    }
+    Ok(by_offer)
+}
+
 pub async fn photos(tx: &mut TenantTx, offer: i64) -> sqlx::Result<Vec<Photo>> {
     sqlx::query_as(
         "SELECT id, object, position, alt, width, height FROM offer_photos

@@ -288,7 +288,7 @@ pub async fn openapi(State(state): State<AppState>, page: Page) -> AppResult<Res
             "/api/v1/oferty": { "get": {
                 "summary": "Giełda ofert: aktywne oferty zweryfikowanych organizacji (JSON, stronicowana)",
                 "parameters": [
-                    text("q", "Szukany tekst w nazwie lub opisie; bez polskich znaków, literówki wybaczane."),
+                    text("q", "Szukany tekst w nazwie lub opisie, bez polskich znaków. Gdy nic go nie zawiera, zwracane są oferty o podobnych słowach (literówki) i text_match = near."),
                     text("organizacja", "Identyfikator organizacji."),
                     text("kategoria", "Kod kategorii gminy (np. catering)."),
                     { "name": "grupa", "in": "query", "required": false, "schema": { "type": "string", "enum": ["urzad", "mieszkancy", "pes", "firmy"] } },
@@ -314,6 +314,7 @@ pub async fn openapi(State(state): State<AppState>, page: Page) -> AppResult<Res
             } },
             "OfferPage": { "type": "object", "required": ["total", "page", "per_page", "pages", "items"], "properties": {
                 "total": { "type": "integer" }, "page": { "type": "integer" }, "per_page": { "type": "integer" }, "pages": { "type": "integer" },
+                "text_match": { "type": "string", "enum": ["exact", "near"], "description": "exact: oferty zawierające szukany tekst; near: żadna go nie zawiera, to oferty o podobnych słowach." },
                 "next": nullable("string"), "prev": nullable("string"),
                 "items": { "type": "array", "items": { "$ref": "#/components/schemas/Offer" } },
             } },
