@@ -70,6 +70,7 @@ fi
 # Giełda under load: 10,000 offers in one gmina.
 bench_page "giełda: 10 000 ofert, strona 1 wg nazwy" "torun.localhost:$port" /oferty
 bench_page "giełda: szukanie bez polskich znaków + sortowanie wg ceny" "torun.localhost:$port" "/oferty?q=zurek&sort=cena"
+bench_page "giełda: literówka (nic nie pasuje dokładnie — podobne słowa), wg nazwy" "torun.localhost:$port" "/oferty?q=pierohi"
 bench_page "giełda: kategoria + grupa + zakres cen, wg ceny" "torun.localhost:$port" "/oferty?kategoria=catering&grupa=urzad&cena_od=10&cena_do=200&sort=cena"
 bench_page "giełda: API JSON, 100 na stronę" "torun.localhost:$port" "/api/v1/oferty?na_strone=100"
 

@@ -47,6 +47,8 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "offers/form.html",
     "offers/confirm.html",
     "offers/subscribe.html",
+    "offers/categories.html",
+    "offers/category_delete.html",
     "map_assets.html",
 ];
 

@@ -269,6 +269,23 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
             .contains("Wybierz formę prawną z listy.")
     );
     axe_clean("import report with errors").await;
+    browser
+        .goto(&app.url("bydgoszcz.pes.test", "/oferty/kategorie"))
+        .await;
+    axe_clean("offer categories").await;
+    browser.fill("#name", "A").await;
+    browser.click("form[action='/oferty/kategorie'] button").await;
+    assert!(
+        browser
+            .wait_for_text("main", "co najmniej 2 znaki")
+            .await
+            .contains("Nazwa kategorii musi mieć co najmniej 2 znaki.")
+    );
+    axe_clean("offer categories with an error").await;
+    browser
+        .goto(&app.url("bydgoszcz.pes.test", "/oferty/kategorie/catering/usun"))
+        .await;
+    axe_clean("category delete confirmation").await;
 
     browser.click(".account-bar button").await;
     assert!(

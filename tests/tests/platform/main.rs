@@ -5,6 +5,7 @@ mod authorization;
 mod branding;
 mod browser;
 mod lifecycle;
+mod offer_categories;
 mod offers;
 mod oidc;
 mod open_data;

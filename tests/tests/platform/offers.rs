@@ -11,7 +11,7 @@ const TORUN: &str = "torun.localhost";
 const BYDGOSZCZ: &str = "bydgoszcz.localhost";
 
 /// A verified organisation in Toruń and a signed-in member of it.
-async fn member(app: &TestApp, email: &str, name: &str) -> (i64, Visitor) {
+pub(crate) async fn member(app: &TestApp, email: &str, name: &str) -> (i64, Visitor) {
     let org = add_card(
         app,
         "torun",
@@ -368,7 +368,7 @@ async fn when_the_store_is_down_nothing_is_half_saved_and_deleted_photos_go_once
 }
 
 /// Stores an active offer straight through the store (the forms are tested above).
-async fn offer(
+pub(crate) async fn offer(
     app: &TestApp,
     org: i64,
     name: &str,
@@ -397,7 +397,7 @@ async fn offer(
     id
 }
 
-fn offer_names(body: &str) -> Vec<String> {
+pub(crate) fn offer_names(body: &str) -> Vec<String> {
     body.split("<h2><a href=\"/oferty/")
         .skip(1)
         .map(|s| {

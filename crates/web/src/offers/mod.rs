@@ -1,7 +1,9 @@
 //! Giełda — the catalogue of products and services that PES of a gmina offer (issue 5): offers
 //! managed by the members of their verified organisation, up to eight photos each in the object
-//! store, the searchable list, staff hiding with a reason.
+//! store, the searchable list, staff hiding with a reason, and the gmina's categories kept by
+//! its staff.
 
+mod categories;
 mod feeds;
 mod list;
 mod manage;
@@ -70,6 +72,34 @@ pub fn routes(r: Routes) -> Routes {
         Hosts::Gmina,
         Access::PesMember,
         get(manage::new_form).post(manage::create).layer(upload),
+    )
+    .add(
+        "/oferty/kategorie",
+        &["GET", "POST"],
+        Hosts::Gmina,
+        Access::Staff,
+        get(categories::list).post(categories::add),
+    )
+    .add(
+        "/oferty/kategorie/{code}",
+        &["POST"],
+        Hosts::Gmina,
+        Access::Staff,
+        post(categories::rename),
+    )
+    .add(
+        "/oferty/kategorie/{code}/przesun",
+        &["POST"],
+        Hosts::Gmina,
+        Access::Staff,
+        post(categories::reorder),
+    )
+    .add(
+        "/oferty/kategorie/{code}/usun",
+        &["GET", "POST"],
+        Hosts::Gmina,
+        Access::Staff,
+        get(categories::delete_form).post(categories::delete),
     )
     .add(
         "/oferty/{id}",
