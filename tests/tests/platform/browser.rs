@@ -274,7 +274,9 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
         .await;
     axe_clean("offer categories").await;
     browser.fill("#name", "A").await;
-    browser.click("form[action='/oferty/kategorie'] button").await;
+    browser
+        .click("form[action='/oferty/kategorie'] button")
+        .await;
     assert!(
         browser
             .wait_for_text("main", "co najmniej 2 znaki")

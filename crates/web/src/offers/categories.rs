@@ -136,6 +136,18 @@ fn name_taken(categories: &[Category], name: &str) -> bool {
     categories.iter().any(|c| fold(&c.name) == folded)
 }
 
+/// The audit entry of a category change, in its transaction.
+async fn record(
+    tx: &mut pestor_db::TenantTx,
+    page: &Page,
+    action: &str,
+    details: serde_json::Value,
+) -> AppResult<()> {
+    let teryt = gmina(page)?.tenant.gmina.teryt.as_str();
+    audit::record(tx, page.account()?, Some(teryt), action, details).await?;
+    Ok(())
+}
+
 /// One category change at a time per gmina: what a change checked stays true until it commits.
 async fn lock(tx: &mut pestor_db::TenantTx) -> sqlx::Result<()> {
     sqlx::query("LOCK TABLE offer_categories IN SHARE ROW EXCLUSIVE MODE")
@@ -196,11 +208,9 @@ pub async fn add(
         .bind(position)
         .execute(&mut *tx)
         .await?;
-    let teryt = t.tenant.gmina.teryt.as_str();
-    audit::record(
+    record(
         &mut tx,
-        page.account()?,
-        Some(teryt),
+        &page,
         "offer_category.added",
         json!({ "code": code, "name": name }),
     )
@@ -209,9 +219,8 @@ pub async fn add(
     Ok(Redirect::to("/oferty/kategorie?komunikat=dodano").into_response())
 }
 
-/// The category `code` of this gmina, with the rest of the list (locked until commit).
+/// The category `code` of this gmina, and the rest of the list.
 async fn find(tx: &mut pestor_db::TenantTx, code: &str) -> AppResult<(Category, Vec<Category>)> {
-    lock(tx).await?;
     let mut categories = all(tx).await?;
     let at = categories
         .iter()
@@ -230,6 +239,7 @@ pub async fn rename(
     let t = gmina(&page)?;
     let typed = field(&f, "name");
     let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    lock(&mut tx).await?;
     let (category, others) = find(&mut tx, &code).await?;
     let refuse = async |error: &str| {
         render(
@@ -265,11 +275,9 @@ pub async fn rename(
             .bind(&name)
             .execute(&mut *tx)
             .await?;
-        let teryt = t.tenant.gmina.teryt.as_str();
-        audit::record(
+        record(
             &mut tx,
-            page.account()?,
-            Some(teryt),
+            &page,
             "offer_category.renamed",
             json!({ "code": category.code, "before": category.name, "after": name }),
         )
@@ -314,11 +322,9 @@ pub async fn reorder(
         .bind(&codes)
         .execute(&mut *tx)
         .await?;
-        let teryt = t.tenant.gmina.teryt.as_str();
-        audit::record(
+        record(
             &mut tx,
-            page.account()?,
-            Some(teryt),
+            &page,
             "offer_category.moved",
             json!({ "code": code, "order": codes }),
         )
@@ -373,6 +379,7 @@ pub async fn delete(
 ) -> AppResult<Response> {
     let t = gmina(&page)?;
     let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    lock(&mut tx).await?;
     let (category, others) = find(&mut tx, &code).await?;
     let refuse = |error: &str| {
         confirm(
@@ -419,11 +426,9 @@ pub async fn delete(
         .bind(&category.code)
         .execute(&mut *tx)
         .await?;
-    let teryt = t.tenant.gmina.teryt.as_str();
-    audit::record(
+    record(
         &mut tx,
-        page.account()?,
-        Some(teryt),
+        &page,
         "offer_category.deleted",
         json!({
             "code": category.code, "name": category.name, "moved_to": target.map(|c| &c.code),
