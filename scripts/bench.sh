@@ -69,6 +69,8 @@ fi
 
 # Giełda under load: 10,000 offers in one gmina.
 bench_page "giełda: 10 000 ofert, strona 1 wg nazwy" "torun.localhost:$port" /oferty
+bench_page "giełda: strona 300 (przesunięcie 5980), wg nazwy" "torun.localhost:$port" "/oferty?strona=300"
+bench_page "giełda: wg kategorii" "torun.localhost:$port" "/oferty?sort=kategoria"
 bench_page "giełda: szukanie bez polskich znaków + sortowanie wg ceny" "torun.localhost:$port" "/oferty?q=zurek&sort=cena"
 bench_page "giełda: literówka (nic nie pasuje dokładnie — podobne słowa), wg nazwy" "torun.localhost:$port" "/oferty?q=pierohi"
 bench_page "giełda: kategoria + grupa + zakres cen, wg ceny" "torun.localhost:$port" "/oferty?kategoria=catering&grupa=urzad&cena_od=10&cena_do=200&sort=cena"

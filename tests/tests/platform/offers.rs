@@ -609,7 +609,16 @@ async fn the_list_searches_without_diacritics_forgives_typos_filters_and_sorts()
         page1.contains("href=\"/oferty?q=obiad&amp;sort=nazwa&amp;strona=2\""),
         "{page1}"
     );
-    assert_eq!(offer_names(&page1).len(), 20);
+    assert_eq!(offer_names(&page1)[19], "Obiad dnia 19");
+    let (_, page2) = app.page(TORUN, "/oferty?q=obiad&sort=nazwa&strona=2").await;
+    assert!(page2.contains("Lista produktów (25)") && page2.contains("strona 2 z 2"));
+    assert_eq!(
+        offer_names(&page2),
+        (20..25)
+            .map(|i| format!("Obiad dnia {i}"))
+            .collect::<Vec<_>>(),
+        "the rest, in order"
+    );
     // Bydgoszcz lists none of it.
     assert!(
         app.page(BYDGOSZCZ, "/oferty")
