@@ -288,6 +288,13 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
         .goto(&app.url("bydgoszcz.pes.test", "/oferty/kategorie/catering/usun"))
         .await;
     axe_clean("category delete confirmation").await;
+    // Made the gmina's admin as well: the branding form, map fields included.
+    pestor_tests::grant(&app, jadwiga, "bydgoszcz", "admin").await;
+    browser
+        .goto(&app.url("bydgoszcz.pes.test", "/panel/wyglad"))
+        .await;
+    assert!(browser.text("main").await.contains("Adres kafelków mapy"));
+    axe_clean("branding form").await;
 
     browser.click(".account-bar button").await;
     assert!(

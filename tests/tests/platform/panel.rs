@@ -361,9 +361,62 @@ async fn branding_edits_are_checked_for_contrast_and_show_at_once() {
             .contains("<h1>Miasto Bydgoszcz</h1>")
     );
 
+    // Map tiles: an https template only; its origin is the one the map page's CSP adds.
+    let tiles = "https://{s}.kafelki.example.pl/{z}/{x}/{y}.png";
+    let mut with_map = fields.clone();
+    with_map.push(("map_tiles", "http://kafelki.example.pl/{z}/{x}/{y}.png"));
+    with_map.push(("map_attribution", "© Kafelki Przykładowe"));
+    let r = admin
+        .submit(TORUN, "/panel/wyglad", "/panel/wyglad", &with_map)
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body
+            .contains("adres kafelków mapy musi zaczynać się od https:")
+    );
+    let map = app.get(TORUN, "/mapa").await;
+    assert!(
+        !map.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("kafelki"),
+        "nothing saved"
+    );
+    with_map[9] = ("map_tiles", tiles);
+    let r = admin
+        .submit(TORUN, "/panel/wyglad", "/panel/wyglad", &with_map)
+        .await;
+    assert_eq!(r.status, 303);
+    let map = app.get(TORUN, "/mapa").await;
+    let csp = map.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("https://*.kafelki.example.pl"), "{csp}");
+    let body = map.text().await.unwrap();
+    assert!(
+        body.contains(
+            "data-tiles=\"https:&#x2f;&#x2f;{s}.kafelki.example.pl&#x2f;{z}&#x2f;{x}&#x2f;{y}.png\""
+        ) && body.contains("© Kafelki Przykładowe"),
+        "{body}"
+    );
+    // Emptied, they fall back to the default tiles.
+    with_map[9] = ("map_tiles", "");
+    with_map[10] = ("map_attribution", "");
+    admin
+        .submit(TORUN, "/panel/wyglad", "/panel/wyglad", &with_map)
+        .await;
+    let map = app.get(TORUN, "/mapa").await;
+    assert!(
+        map.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("https://tile.openstreetmap.org")
+    );
+
     let log = admin.get(TORUN, "/panel/dziennik").await.body;
     assert!(
-        log.contains("zmiana wyglądu serwisu") && log.contains("Dziennik zmian (1)"),
+        log.contains("zmiana wyglądu serwisu") && log.contains("Dziennik zmian (3)"),
         "{log}"
     );
     // Bydgoszcz's admin sees Bydgoszcz's log only.

@@ -1,5 +1,5 @@
-//! `/panel/wyglad`: the gmina's display name, colours (WCAG AA contrast checked), contact data and
-//! welcome text. Stored as overrides in `tenants.branding`; every server shows them at once.
+//! `/panel/wyglad`: the gmina's display name, colours (WCAG AA contrast checked), contact data,
+//! welcome text and map tiles (an https template; its origin is the only one the maps' CSP adds). Stored as overrides in `tenants.branding`; every server shows them at once.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -26,6 +26,8 @@ const FIELDS: &[&str] = &[
     "contact_email",
     "website",
     "welcome_text",
+    "map_tiles",
+    "map_attribution",
 ];
 
 pub async fn form(State(state): State<AppState>, page: Page) -> AppResult<Response> {
@@ -67,6 +69,9 @@ pub async fn save(
         contact_email: opt("contact_email"),
         website: opt("website"),
         welcome_text: opt("welcome_text"),
+        // Emptied map fields fall back to the gmina's file or the platform's default tiles.
+        map_tiles: opt("map_tiles").filter(|v| !v.is_empty()),
+        map_attribution: opt("map_attribution").filter(|v| !v.is_empty()),
         // The uploaded logo is kept by this form; it changes only through its own.
         logo_object: t.tenant.branding.logo_object.clone(),
         ..BrandingOverrides::default()
