@@ -145,6 +145,8 @@ async fn serve_starts_everything_itself_and_stops_cleanly_on_ctrl_c() {
         .args(["serve", "--demo"])
         .env("PESTOR__TENANTS__DIR", tenants_dir())
         .env("PESTOR__DATABASE__DATA_DIR", &data)
+        // The demo's photos go to the scratch folder, not `.pestor/` next to the crate.
+        .env("PESTOR__STORAGE__LOCAL_DIR", dir.join("photos"))
         .env("PESTOR__SERVER__BIND", format!("127.0.0.1:{port}"))
         .env("PESTOR__SERVER__PUBLIC_PORT", port.to_string())
         .stdout(Stdio::null())
