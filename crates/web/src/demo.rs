@@ -153,7 +153,7 @@ async fn seed_offers(
             target_groups: r[5].split('|').map(str::to_owned).collect(),
             description: r[6].into(),
         };
-        let id = crate::offers::store::insert_unattributed(&mut tx, org, &offer).await?;
+        let id = crate::offers::store::insert(&mut tx, org, &offer, None).await?;
         let png = picture(r[8].parse().unwrap_or(200));
         let variants = pestor_photos::process(&png, limits).map_err(demo_data)?;
         let object = uuid::Uuid::new_v4();

@@ -17,6 +17,14 @@ use crate::error::{AppError, AppResult, ErrorPage};
 use crate::site::{Site, TenantSite};
 use crate::state::AppState;
 
+/// `?komunikat=…` after a redirect: which confirmation the page shows (each page maps its own
+/// codes to text, so nothing from the URL is printed).
+#[derive(serde::Deserialize, Default)]
+pub struct Notice {
+    #[serde(default)]
+    pub komunikat: String,
+}
+
 #[derive(Serialize)]
 pub struct NavItem {
     pub href: &'static str,

@@ -171,8 +171,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             price_note: String::new(),
             target_groups: vec![groups[i % 4].into(), groups[(i / 4) % 4].into()],
         };
-        pestor_web::offers::store::insert_unattributed(&mut tx, ids[i % ids.len().max(1)], &offer)
-            .await?;
+        pestor_web::offers::store::insert(&mut tx, ids[i % ids.len().max(1)], &offer, None).await?;
     }
     tx.commit().await?;
     // What autovacuum does within a minute of a bulk import in production: without statistics

@@ -390,7 +390,7 @@ pub(crate) async fn offer(
         .fetch_one(&mut *tx)
         .await
         .unwrap();
-    let id = pestor_web::offers::store::insert(&mut tx, org, &o, author)
+    let id = pestor_web::offers::store::insert(&mut tx, org, &o, Some(author))
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -12,6 +12,7 @@ use serde_json::json;
 use crate::accounts::{Fields, field};
 use crate::audit;
 use crate::error::{AppError, AppResult};
+use crate::pages::Notice;
 use crate::pages::Page;
 use crate::panel::gmina;
 use crate::state::AppState;
@@ -37,12 +38,6 @@ async fn all(tx: &mut pestor_db::TenantTx) -> sqlx::Result<Vec<Category>> {
     )
     .fetch_all(&mut **tx)
     .await
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-pub struct Notice {
-    komunikat: String,
 }
 
 pub async fn list(

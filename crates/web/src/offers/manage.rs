@@ -262,7 +262,7 @@ pub async fn create(
     };
     let saved = async {
         let mut tx = t.tenant.db(&state.db.pool).begin().await?;
-        let id = store::insert(&mut tx, organisation, &offer, me.id).await?;
+        let id = store::insert(&mut tx, organisation, &offer, Some(me.id)).await?;
         if let Some(s) = &stored {
             store::add_photo(&mut tx, id, s.object, &alt, s.width, s.height).await?;
         }

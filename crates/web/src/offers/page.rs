@@ -10,15 +10,10 @@ use serde_json::json;
 use super::store;
 use crate::error::{AppError, AppResult};
 use crate::organisations::{is_member, is_staff, path_id};
+use crate::pages::Notice;
 use crate::pages::{Page, polish_date};
 use crate::panel::gmina;
 use crate::state::AppState;
-
-#[derive(serde::Deserialize, Default)]
-pub struct Notice {
-    #[serde(default)]
-    komunikat: String,
-}
 
 pub async fn show(
     State(state): State<AppState>,

@@ -126,11 +126,12 @@ pub async fn photos(tx: &mut TenantTx, offer: i64) -> sqlx::Result<Vec<Photo>> {
     .await
 }
 
+/// A new offer; `author` is the member who added it (none for demo data).
 pub async fn insert(
     tx: &mut TenantTx,
     organisation: i64,
     o: &Offer,
-    author: i64,
+    author: Option<i64>,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO offers (organisation_id, name, description, category, price_grosze, price_note,
@@ -145,27 +146,6 @@ pub async fn insert(
     .bind(&o.price_note)
     .bind(&o.target_groups)
     .bind(author)
-    .fetch_one(&mut **tx)
-    .await
-}
-
-/// An offer with no author account (demo data).
-pub async fn insert_unattributed(
-    tx: &mut TenantTx,
-    organisation: i64,
-    o: &Offer,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO offers (organisation_id, name, description, category, price_grosze, price_note, target_groups)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-    )
-    .bind(organisation)
-    .bind(&o.name)
-    .bind(&o.description)
-    .bind(&o.category)
-    .bind(o.price_grosze)
-    .bind(&o.price_note)
-    .bind(&o.target_groups)
     .fetch_one(&mut **tx)
     .await
 }

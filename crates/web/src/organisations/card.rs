@@ -9,15 +9,10 @@ use serde_json::json;
 
 use super::{is_member, is_staff, path_id, store};
 use crate::error::{AppError, AppResult};
+use crate::pages::Notice;
 use crate::pages::Page;
 use crate::panel::gmina;
 use crate::state::AppState;
-
-#[derive(serde::Deserialize, Default)]
-pub struct Notice {
-    #[serde(default)]
-    komunikat: String,
-}
 
 pub async fn show(
     State(state): State<AppState>,

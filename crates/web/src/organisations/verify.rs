@@ -12,6 +12,7 @@ use crate::accounts::emails::Letter;
 use crate::accounts::{Fields, field};
 use crate::audit;
 use crate::error::{AppError, AppResult};
+use crate::pages::Notice;
 use crate::pages::{Page, polish_date};
 use crate::panel::gmina;
 use crate::state::AppState;
@@ -20,12 +21,6 @@ use crate::state::AppState;
 const REVERIFY_AFTER: &str = "12 months";
 /// At most one reminder per card in this time.
 const REMIND_EVERY: &str = "30 days";
-
-#[derive(serde::Deserialize, Default)]
-pub struct Notice {
-    #[serde(default)]
-    komunikat: String,
-}
 
 /// id, name, legal form, KRS, author's e-mail, registered at.
 type QueueRow = (

@@ -11,16 +11,11 @@ use crate::accounts::{Fields, TokenQuery, field, valid_email};
 use crate::audit;
 use crate::auth::{GminaRole, tokens};
 use crate::error::{AppError, AppResult};
+use crate::pages::Notice;
 use crate::pages::Page;
 use crate::state::AppState;
 
 const INVITATION_DAYS: i32 = 14;
-
-#[derive(serde::Deserialize, Default)]
-pub struct Notice {
-    #[serde(default)]
-    komunikat: String,
-}
 
 pub async fn overview(
     State(state): State<AppState>,
