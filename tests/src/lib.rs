@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use pestor_config::Settings;
 use pestor_core::Registry;
-use pestor_db::{Database, EmbeddedOptions, EmbeddedPostgres, TenantStore};
+use pestor_db::{Database, EmbeddedOptions, EmbeddedPostgres, PoolLimits, TenantStore};
 use pestor_web::AppState;
 use sqlx::Connection;
 use sqlx::postgres::PgConnectOptions;
@@ -94,9 +94,12 @@ async fn build_template(pg: &EmbeddedPostgres) {
     .execute(&mut admin)
     .await
     .expect("create");
-    let db = Database::connect(pg.connect_options(TEMPLATE_DB), 4, Duration::from_secs(10))
-        .await
-        .expect("connect");
+    let db = Database::connect(
+        pg.connect_options(TEMPLATE_DB),
+        PoolLimits::new(4, Duration::from_secs(10)),
+    )
+    .await
+    .expect("connect");
     pestor_db::migrate::migrate_public(&db)
         .await
         .expect("public migrations");
@@ -138,6 +141,17 @@ pub async fn drop_database(name: &str) {
     .execute(&mut admin)
     .await
     .expect("drop test database");
+}
+
+/// The lines the test cluster's server logged for database `name` (its `log_line_prefix` names the
+/// database), e.g. the warnings of a connection handed on inside a transaction.
+pub fn postgres_log_of(name: &str) -> Vec<String> {
+    let log = std::fs::read_to_string(cluster().pg.root().join("postgres.log")).unwrap_or_default();
+    let tag = format!("@{name} ");
+    log.lines()
+        .filter(|l| l.contains(&tag))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A `postgres://` URL of a database of the test cluster (for the `pestor` binary).
@@ -233,13 +247,11 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let s3 = s3::S3Server::start().await;
     s3.configure(&mut settings.storage);
     configure(&mut settings);
-    let db = Database::connect(
-        opts,
-        settings.database.max_connections,
-        Duration::from_secs(10),
-    )
-    .await
-    .expect("pool");
+    let limits = PoolLimits {
+        acquire_timeout: Duration::from_secs(10),
+        ..PoolLimits::from(&settings.database)
+    };
+    let db = Database::connect(opts, limits).await.expect("pool");
     let state = AppState::load(db.clone(), settings).await.expect("state");
     let workers = pestor_web::start_workers(&state).await.expect("workers");
     let serve_state = state.clone();

@@ -120,6 +120,10 @@ pub struct DatabaseSettings {
     pub url: String,
     pub max_connections: u32,
     pub acquire_timeout_secs: u64,
+    /// The server ends any statement of the app running longer than this (`0`: no limit).
+    pub statement_timeout_secs: u64,
+    /// The server ends a session that sits this long inside an open transaction (`0`: never).
+    pub idle_in_transaction_timeout_secs: u64,
     /// Data folder of the embedded cluster.
     pub data_dir: PathBuf,
     /// Folder with `initdb` and `postgres`. Empty: search `PATH`, then `/usr/lib/postgresql/*/bin`.
@@ -158,6 +162,8 @@ impl Default for Settings {
                 url: String::new(),
                 max_connections: 20,
                 acquire_timeout_secs: 5,
+                statement_timeout_secs: 30,
+                idle_in_transaction_timeout_secs: 60,
                 data_dir: PathBuf::from(".pestor/postgres"),
                 pg_bin_dir: String::new(),
             },

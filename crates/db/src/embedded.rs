@@ -137,6 +137,9 @@ impl EmbeddedPostgres {
         cmd.arg("-D").arg(&data).arg("-k").arg(&run);
         cmd.args(["-p", &PORT.to_string(), "-c", "listen_addresses=", "-c"]);
         cmd.arg(format!("max_connections={}", opts.max_connections));
+        // The database name in every line: the test harness reads one test database's lines, and
+        // an operator of the embedded cluster sees which database a warning came from.
+        cmd.args(["-c", "log_line_prefix=%m [%p] %q%u@%d "]);
         if !opts.durable {
             cmd.args([
                 "-c",

@@ -26,7 +26,7 @@ impl TenantDb {
 
     /// Starts a transaction scoped to this tenant's schema (then `public`, for shared tables).
     pub async fn begin(&self) -> sqlx::Result<TenantTx> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::begin(&self.pool).await?;
         sqlx::query("SELECT set_config('search_path', $1, true)")
             .bind(format!("{}, public", self.schema.quoted()))
             .execute(&mut *tx)

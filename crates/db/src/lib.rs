@@ -4,17 +4,17 @@
 pub mod embedded;
 pub mod handle;
 pub mod migrate;
+pub mod pool;
 pub mod tenants;
 
-use std::time::Duration;
-
 use pestor_core::{IdError, RegistryError, TenantStatus};
+use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, PgPool};
 
 pub use embedded::{EmbeddedError, EmbeddedOptions, EmbeddedPostgres};
 pub use handle::{TenantDb, TenantTx};
 pub use migrate::{MigrationReport, TenantMigration};
+pub use pool::{PoolLimits, begin};
 pub use tenants::{Tenant, TenantStore};
 
 /// The channel on which every change to a tenant is announced, so every running instance drops its caches.
@@ -55,20 +55,11 @@ pub struct Database {
 
 impl Database {
     /// Connects with the public schema as the only search path: tenant tables are unreachable
-    /// unless a [`TenantTx`] sets the path for its own transaction.
-    pub async fn connect(
-        options: PgConnectOptions,
-        max_connections: u32,
-        acquire_timeout: Duration,
-    ) -> Result<Self> {
-        let connect = options
-            .options([("search_path", "public")])
-            .disable_statement_logging();
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(acquire_timeout)
-            .connect_with(connect.clone())
-            .await?;
+    /// unless a [`TenantTx`] sets the path for its own transaction. See [`pool`] for what guards the
+    /// pool against cancelled requests.
+    pub async fn connect(options: PgConnectOptions, limits: PoolLimits) -> Result<Self> {
+        let connect = pool::session_options(options, &limits);
+        let pool = pool::connect(connect.clone(), &limits).await?;
         Ok(Self { pool, connect })
     }
 

@@ -30,10 +30,12 @@ pub fn latest_tenant_version() -> i64 {
 /// unqualified names. Two runs on the same schema serialise on an advisory lock of that schema only,
 /// which is what lets different schemas migrate in parallel.
 pub async fn migrate_tenant_schema(db: &Database, schema: &SchemaName) -> Result<i64> {
-    let opts = db
-        .connect
-        .clone()
-        .options([("search_path", format!("{}, public", schema.quoted()))]);
+    let opts = db.connect.clone().options([
+        ("search_path", format!("{}, public", schema.quoted())),
+        // Building an index on a big table may take longer than a request may.
+        ("statement_timeout", "0".to_owned()),
+        ("idle_in_transaction_session_timeout", "0".to_owned()),
+    ]);
     let mut conn = sqlx::PgConnection::connect_with(&opts).await?;
     let lock_key = format!("pestor-migrate:{schema}");
     sqlx::query("SELECT pg_advisory_lock(hashtext($1))")

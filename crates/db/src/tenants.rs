@@ -117,7 +117,7 @@ impl TenantStore {
     /// Loads the registry into the public schema. Idempotent: a second run changes nothing.
     /// A changed slug keeps the gmina's data (it is keyed by TERYT) and its old host redirects.
     pub async fn sync(&self, registry: &Registry) -> Result<SyncReport> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::begin(self.pool()).await?;
         for p in &registry.powiats {
             sqlx::query(
                 "INSERT INTO powiats (teryt, name, seat) VALUES ($1, $2, $3) \
@@ -287,7 +287,7 @@ impl TenantStore {
         .await?;
         data.commit().await?;
 
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::begin(self.pool()).await?;
         sqlx::query(
             "UPDATE tenants SET schema_version = $2, provisioned_at = coalesce(provisioned_at, now()), \
              status = CASE WHEN status = 'registered' THEN 'active' ELSE status END, \
@@ -400,7 +400,7 @@ impl TenantStore {
                 action,
             });
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::begin(self.pool()).await?;
         sqlx::query("UPDATE tenants SET status = $2, status_changed_at = now(), updated_at = now() WHERE teryt = $1")
             .bind(tenant.teryt().as_str())
             .bind(to.as_str())
@@ -428,7 +428,7 @@ impl TenantStore {
             return Err(DbError::BadDomain(domain));
         }
         let tenant = self.find(key).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::begin(self.pool()).await?;
         sqlx::query("INSERT INTO tenant_domains (domain, teryt) VALUES ($1, $2) ON CONFLICT (domain) DO UPDATE SET teryt = EXCLUDED.teryt")
             .bind(&domain)
             .bind(tenant.teryt().as_str())

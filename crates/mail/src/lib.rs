@@ -155,7 +155,7 @@ impl Sender {
     pub async fn send_due(&self) -> Result<Pass, MailError> {
         let mut pass = Pass::default();
         loop {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = pestor_db::begin(&self.pool).await?;
             let row: Option<(i64, String, String, String, String, serde_json::Value, i32)> =
                 sqlx::query_as(
                     "SELECT id, to_address, subject, body_text, body_html, headers, attempts

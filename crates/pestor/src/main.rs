@@ -302,13 +302,9 @@ async fn open_database(
     settings: &Settings,
 ) -> anyhow::Result<(Database, Option<EmbeddedPostgres>)> {
     let db = &settings.database;
-    let timeout = Duration::from_secs(db.acquire_timeout_secs);
     if !db.url.is_empty() {
         let opts = db.url.parse().context("database.url")?;
-        return Ok((
-            Database::connect(opts, db.max_connections, timeout).await?,
-            None,
-        ));
+        return Ok((Database::connect(opts, db.into()).await?, None));
     }
     let opts = EmbeddedOptions {
         bin_dir: (!db.pg_bin_dir.is_empty()).then(|| PathBuf::from(&db.pg_bin_dir)),
@@ -317,8 +313,7 @@ async fn open_database(
     let pg = EmbeddedPostgres::start(&db.data_dir, &opts).await?;
     tracing::info!(dir = %pg.root().display(), "embedded PostgreSQL running");
     pestor_db::ensure_database(&pg.connect_options("postgres"), "pestor").await?;
-    let database =
-        Database::connect(pg.connect_options("pestor"), db.max_connections, timeout).await?;
+    let database = Database::connect(pg.connect_options("pestor"), db.into()).await?;
     Ok((database, Some(pg)))
 }
 

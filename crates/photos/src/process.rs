@@ -77,6 +77,11 @@ pub enum PhotoError {
     TooManyPixels { width: u32, height: u32, max: u64 },
     #[error("Plik zdjęcia jest uszkodzony lub niekompletny.")]
     Damaged,
+    /// A text field of the upload form holds a NUL character, which the database cannot store.
+    #[error(
+        "Formularz zawiera znak NUL (kod 0), którego nie można zapisać. Usuń go i wyślij ponownie."
+    )]
+    UnstorableText,
 }
 
 /// The format by the file's signature, not its name or declared type.

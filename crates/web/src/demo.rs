@@ -26,7 +26,7 @@ pub async fn seed_admin(pool: &sqlx::PgPool) -> sqlx::Result<bool> {
         return Ok(false);
     }
     let hash = crate::auth::password::hash(ADMIN_PASSWORD.to_owned()).await;
-    let mut tx = pool.begin().await?;
+    let mut tx = pestor_db::begin(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO accounts (email, display_name, password_hash, email_verified_at)
          VALUES ($1, 'Administrator demo (Toruń)', $2, now()) RETURNING id",

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod input;
 pub mod metrics;
 pub mod offers;
 pub mod ops;
@@ -91,13 +92,14 @@ pub fn app(state: AppState) -> Router {
         .fallback(routing::not_found)
         .layer(from_fn_with_state(state.clone(), auth::session::load_viewer))
         .layer(from_fn_with_state(state.clone(), auth::csrf::protect))
+        .layer(axum::middleware::from_fn(input::refuse_unstorable_text))
         .layer(from_fn_with_state(state.clone(), routing::route_by_host))
         .layer(from_fn_with_state(state.clone(), metrics::count_requests))
+        .layer(axum::middleware::from_fn(run_to_completion))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("handler panicked");
-            (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "Błąd serwera.")
-                .into_response()
+            server_error()
         }))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -115,6 +117,34 @@ pub fn app(state: AppState) -> Router {
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// Runs the rest of the request in a task of its own, so a client that disconnects, or the
+/// timeout above, abandons only the wait for the answer and never the work: no handler stops between
+/// a write and its commit, or with a transaction half begun. The work stays bounded by the database's
+/// `statement_timeout` and the photo store's timeouts.
+async fn run_to_completion(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use tracing::Instrument;
+    let work = tokio::spawn(next.run(req).instrument(tracing::Span::current()));
+    match work.await {
+        Ok(response) => response,
+        Err(e) => {
+            tracing::error!(error = %e, "handler panicked");
+            server_error()
+        }
+    }
+}
+
+fn server_error() -> axum::response::Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "Błąd serwera.",
+    )
+        .into_response()
 }
 
 /// Listens for tenant changes from any instance (CLI, other replicas) and drops cached hosts.

@@ -77,6 +77,13 @@ pub async fn render(State(state): State<AppState>) -> AppResult<Response> {
         "pestor_db_pool_max_connections {}",
         pool.options().get_max_connections()
     );
+    out.push_str("# HELP pestor_db_connections_discarded_in_transaction_total Connections closed because they came back to the pool inside a transaction.\n");
+    out.push_str("# TYPE pestor_db_connections_discarded_in_transaction_total counter\n");
+    let _ = writeln!(
+        out,
+        "pestor_db_connections_discarded_in_transaction_total {}",
+        pestor_db::pool::discarded_in_transaction()
+    );
     out.push_str(
         "# HELP pestor_tenants Gminas by lifecycle status.\n# TYPE pestor_tenants gauge\n",
     );

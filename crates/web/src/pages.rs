@@ -17,6 +17,24 @@ use crate::error::{AppError, AppResult, ErrorPage};
 use crate::site::{Site, TenantSite};
 use crate::state::AppState;
 
+/// The highest page number a list serves; a higher one shows that page: past the last page, an
+/// empty page with the true total. Keeps `(page - 1) × page size` far from overflowing.
+pub const MAX_PAGE: i64 = 100_000;
+
+/// A `strona=` value: digits only (any number of them), at least 1; `None` for anything else.
+pub fn parse_page(raw: &str) -> Option<i64> {
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = raw.parse::<i64>().unwrap_or(MAX_PAGE);
+    (n >= 1).then_some(n.min(MAX_PAGE))
+}
+
+/// The page a list shows for `strona=`: anything but a positive number is the first.
+pub fn page_number(raw: &str) -> i64 {
+    parse_page(raw).unwrap_or(1)
+}
+
 /// `?komunikat=…` after a redirect: which confirmation the page shows (each page maps its own
 /// codes to text, so nothing from the URL is printed).
 #[derive(serde::Deserialize, Default)]
@@ -387,6 +405,20 @@ pub async fn static_asset(Path(name): Path<String>) -> AppResult<Response> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn page_numbers_are_bounded() {
+        use super::{MAX_PAGE, page_number, parse_page};
+        assert_eq!(page_number(""), 1);
+        assert_eq!(page_number("3"), 3);
+        assert_eq!(page_number("abc"), 1);
+        assert_eq!(page_number("-2"), 1);
+        assert_eq!(page_number("0"), 1);
+        assert_eq!(page_number("9223372036854775807"), MAX_PAGE);
+        assert_eq!(page_number("99999999999999999999999"), MAX_PAGE);
+        assert_eq!(parse_page("1e3"), None);
+        assert_eq!(parse_page(" 2"), None);
+    }
+
     use super::*;
 
     #[test]

@@ -70,6 +70,9 @@ async fn read_parts(
             upload.file = (!bytes.is_empty()).then_some(bytes);
         } else {
             let text = String::from_utf8(bytes).map_err(|_| PhotoError::Damaged)?;
+            if text.contains('\0') {
+                return Err(PhotoError::UnstorableText);
+            }
             upload.fields.push((name, text));
         }
     }
@@ -172,7 +175,7 @@ pub async fn queue_deletion(
 /// Removes queued objects from the store (a worker runs this every minute, and handlers right
 /// after a deletion commits). Returns how many were removed.
 pub async fn purge_deleted(state: &AppState) -> sqlx::Result<usize> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = pestor_db::begin(&state.db.pool).await?;
     let keys: Vec<String> = sqlx::query_scalar(
         "SELECT key FROM object_deletions ORDER BY queued_at LIMIT 500 FOR UPDATE SKIP LOCKED",
     )

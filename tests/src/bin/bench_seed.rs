@@ -76,7 +76,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .port(5432)
         .username("pestor")
         .database("pestor");
-    let db = Database::connect(options, 4, Duration::from_secs(10)).await?;
+    let db = Database::connect(
+        options,
+        pestor_db::PoolLimits::new(4, Duration::from_secs(10)),
+    )
+    .await?;
     let registry = Registry::load(&pestor_tests::tenants_dir())?;
     let tenant = TenantStore::new(db.clone()).find(slug).await?;
     let teryt = tenant.gmina.teryt.as_str();

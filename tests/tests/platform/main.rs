@@ -2,6 +2,7 @@
 
 mod accounts;
 mod authorization;
+mod bad_input;
 mod branding;
 mod browser;
 mod lifecycle;
@@ -14,6 +15,7 @@ mod organisation_care;
 mod organisation_import;
 mod organisations;
 mod panel;
+mod reliability;
 mod routing;
 mod search;
 mod tenancy;

@@ -110,7 +110,7 @@ async fn shutdown_lets_a_running_request_finish() {
         let _ = stopped.await;
     }));
     // Hold Toruń's table so the home page's query waits.
-    let mut lock = app.db.pool.begin().await.unwrap();
+    let mut lock = pestor_db::begin(&app.db.pool).await.unwrap();
     sqlx::query("LOCK TABLE gmina_0463011.tenant_info IN ACCESS EXCLUSIVE MODE")
         .execute(&mut *lock)
         .await

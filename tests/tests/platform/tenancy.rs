@@ -53,7 +53,7 @@ async fn hundreds_of_concurrent_requests_on_a_small_pool_never_see_another_tenan
 #[tokio::test]
 async fn a_connection_back_in_the_pool_carries_no_tenant_search_path() {
     let (_, opts) = fresh_database().await;
-    let db = Database::connect(opts, 1, Duration::from_secs(5))
+    let db = Database::connect(opts, pestor_db::PoolLimits::new(1, Duration::from_secs(5)))
         .await
         .unwrap();
     let store = pestor_db::TenantStore::new(db.clone());
@@ -84,7 +84,7 @@ async fn a_connection_back_in_the_pool_carries_no_tenant_search_path() {
 #[tokio::test]
 async fn without_a_handle_tenant_tables_are_unreachable() {
     let (_, opts) = fresh_database().await;
-    let db = Database::connect(opts, 1, Duration::from_secs(5))
+    let db = Database::connect(opts, pestor_db::PoolLimits::new(1, Duration::from_secs(5)))
         .await
         .unwrap();
     let err = sqlx::query_scalar::<_, String>("SELECT teryt FROM tenant_info")
@@ -116,7 +116,7 @@ async fn without_a_handle_tenant_tables_are_unreachable() {
 #[tokio::test]
 async fn each_tenant_schema_tracks_its_own_migrations() {
     let (_, opts) = fresh_database().await;
-    let db = Database::connect(opts, 2, Duration::from_secs(5))
+    let db = Database::connect(opts, pestor_db::PoolLimits::new(2, Duration::from_secs(5)))
         .await
         .unwrap();
     let versions: Vec<(String, i64)> = sqlx::query_as(

@@ -7,7 +7,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use crate::input::Query;
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
@@ -280,7 +281,7 @@ pub(crate) async fn finish_sign_in(
     back: &str,
 ) -> AppResult<Response> {
     let old = read_cookie(headers, &cookie_name(state, SESSION_COOKIE));
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = pestor_db::begin(&state.db.pool).await?;
     let (token, login_id) = session::sign_in(&mut tx, state, account, host, old.as_deref()).await?;
     tx.commit().await?;
     let back = safe_return_path(Some(back));
@@ -328,7 +329,7 @@ pub async fn receive(
     RequestHost(host): RequestHost,
     Query(q): Query<ReceiveQuery>,
 ) -> AppResult<Response> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = pestor_db::begin(&state.db.pool).await?;
     let Some(login_id) = session::redeem_handover(&mut tx, &q.kod, &host).await? else {
         tx.commit().await?; // the code is spent even when refused
         return Err(AppError::BadRequest(

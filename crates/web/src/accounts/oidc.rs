@@ -6,7 +6,8 @@
 //! into its linked account; a new one is linked to the verified account with the same verified
 //! e-mail, or gets a new account.
 
-use axum::extract::{Path, Query, State};
+use crate::input::Query;
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
@@ -183,7 +184,7 @@ pub async fn callback(
     headers: HeaderMap,
     Query(cb): Query<Callback>,
 ) -> AppResult<Response> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = pestor_db::begin(&state.db.pool).await?;
     // Used once, whatever happens next.
     let pending: Option<(String, String, String, String, String)> = sqlx::query_as(
         "DELETE FROM oidc_requests WHERE state_hash = $1 AND expires_at > now()
@@ -252,7 +253,7 @@ async fn link_or_create(
     email_verified: bool,
     name: &str,
 ) -> AppResult<i64> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = pestor_db::begin(&state.db.pool).await?;
     let linked: Option<i64> = sqlx::query_scalar(
         "SELECT account_id FROM account_identities WHERE provider = $1 AND subject = $2",
     )

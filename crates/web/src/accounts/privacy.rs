@@ -1,7 +1,8 @@
 //! GDPR rights on `/konto`: a copy of my data as JSON, changing my e-mail address (re-verified),
 //! and deleting my account. Organisations' content stays with them; personal data goes.
 
-use axum::extract::{Query, State};
+use crate::input::Query;
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
@@ -75,7 +76,7 @@ pub async fn delete(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = pestor_db::begin(&state.db.pool).await?;
     let pseudonym = format!("konto usunięte #{}", a.id);
     // The log keeps what was done, not who it was.
     sqlx::query("UPDATE audit_log SET actor = $2 WHERE account_id = $1")
@@ -132,7 +133,7 @@ pub async fn change_email(
             "{p} Adres nie został zmieniony."
         )));
     }
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = pestor_db::begin(&state.db.pool).await?;
     let token = tokens::random_token();
     insert_token(
         &mut tx,
@@ -181,7 +182,7 @@ pub async fn confirm_email(
     page: Page,
     Query(q): Query<TokenQuery>,
 ) -> AppResult<Response> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = pestor_db::begin(&state.db.pool).await?;
     let Some((account, Some(new))) = consume_token(&mut tx, "change_email", &q.token).await? else {
         return Err(AppError::BadRequest(
             "Link jest nieprawidłowy, wygasł albo został już użyty. Adres nie został zmieniony."

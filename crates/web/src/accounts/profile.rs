@@ -1,6 +1,7 @@
 //! `/konto` (name, password, sign out everywhere) and password reset by e-mail.
 
-use axum::extract::{Query, State};
+use crate::input::Query;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
@@ -124,7 +125,7 @@ pub async fn change_password(
         return render_account(&state, &page, "", &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let hash = password::hash(new.to_owned()).await;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = pestor_db::begin(&state.db.pool).await?;
     sqlx::query("UPDATE accounts SET password_hash = $2 WHERE id = $1")
         .bind(a.id)
         .bind(&hash)
@@ -179,7 +180,7 @@ pub async fn forgot_submit(
         );
     }
     super::limit_per_ip(&state, "reset", &ip).await?;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = pestor_db::begin(&state.db.pool).await?;
     let found: Option<(i64, String)> =
         sqlx::query_as("SELECT id, email FROM accounts WHERE lower(email) = lower($1)")
             .bind(&email)
@@ -260,7 +261,7 @@ pub async fn reset_submit(
         );
     }
     let hash = password::hash(new.to_owned()).await;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = pestor_db::begin(&state.db.pool).await?;
     let Some((account, _)) = consume_token(&mut tx, "reset_password", token).await? else {
         return Err(dead_link());
     };

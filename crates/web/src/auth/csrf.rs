@@ -14,12 +14,11 @@ use axum::response::{IntoResponse, Response};
 use super::session::{RequestHost, cookie_name, read_cookie, set_cookie};
 use super::tokens;
 use crate::error::AppError;
+use crate::input::MAX_FORM_BYTES;
 use crate::state::AppState;
 
 pub const CSRF_COOKIE: &str = "pestor_csrf";
 pub const FIELD: &str = "csrf";
-/// Forms are small; uploads use multipart with the token in the query string and are not buffered.
-const MAX_FORM_BYTES: usize = 256 * 1024;
 
 /// The token to put into forms on this page.
 #[derive(Debug, Clone)]

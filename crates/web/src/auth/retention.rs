@@ -14,7 +14,7 @@ pub struct Purged {
 /// Deletes accounts never verified within the allowed time, used or expired e-mail tokens and
 /// handover codes, logins that ended or expired more than a day ago, and stale rate-limit counters.
 pub async fn purge(pool: &PgPool, auth: &AuthSettings) -> sqlx::Result<Purged> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pestor_db::begin(pool).await?;
     let unverified_accounts = sqlx::query(
         "DELETE FROM accounts WHERE email_verified_at IS NULL AND password_hash IS NOT NULL
            AND created_at < now() - make_interval(hours => $1)

@@ -3,7 +3,8 @@
 //! one first). A category's code is made once from its first name and never changes: it is in
 //! filter links, feeds, the API and subscriptions, so renaming breaks none of them.
 
-use axum::extract::{Path, Query, State};
+use crate::input::Query;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use pestor_core::fold;

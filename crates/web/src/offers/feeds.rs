@@ -1,7 +1,8 @@
 //! The Giełda for programs: `/api/v1/oferty` (JSON, paginated, the list's filters) and an Atom
 //! feed of new offers per gmina (`/oferty.atom`, filters apply), both from the list's query.
 
-use axum::extract::{Query, State};
+use crate::input::Query;
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use pestor_core::offer::format_price;
@@ -33,6 +34,7 @@ pub async fn api(
     Query(q): Query<ApiQuery>,
 ) -> AppResult<Response> {
     let t = gmina(&page)?;
+    q.filters.check()?;
     let per_page = match q.na_strone.as_str() {
         "" => 20,
         n => n

@@ -3,7 +3,8 @@
 //! range, sorts (name in Polish order, price with offers without one last, category, newest),
 //! 20 per page, every choice in the URL.
 
-use axum::extract::{Query, State};
+use crate::input::Query;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use pestor_core::collation::polish_sort_key;
 use pestor_core::offer::{TARGET_GROUPS, format_price, parse_price};
@@ -15,7 +16,7 @@ use uuid::Uuid;
 
 use super::categories;
 use crate::auth::access::urlencode;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::pages::Page;
 use crate::panel::gmina;
 use crate::state::AppState;
@@ -229,13 +230,45 @@ pub(super) fn query_string(f: &Filters, sort: &str) -> String {
     .join("&")
 }
 
+impl Filters {
+    /// Refuses values that cannot match anything valid (for the API; the HTML list simply shows
+    /// nothing). The text is capped so a request cannot make the database work for long.
+    pub fn check(&self) -> AppResult<()> {
+        let bad = |what: &str| {
+            Err(AppError::BadRequest(format!(
+                "Niepoprawny parametr: {what}."
+            )))
+        };
+        if self.q.chars().count() > 200 {
+            return bad("q (najwyżej 200 znaków)");
+        }
+        if !self.organizacja.is_empty() && crate::pages::parse_page(&self.organizacja).is_none() {
+            return bad("organizacja (numer organizacji)");
+        }
+        let code = |s: &str| {
+            s.len() <= 60
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        };
+        if !code(&self.kategoria) {
+            return bad("kategoria (kod kategorii)");
+        }
+        if !self.grupa.is_empty() && pestor_core::offer::target_group_label(&self.grupa).is_none() {
+            return bad("grupa (kod grupy odbiorców)");
+        }
+        if !self.sort.is_empty() && !SORTS.iter().any(|s| s.0 == self.sort) {
+            return bad("sort");
+        }
+        if !self.strona.is_empty() && crate::pages::parse_page(&self.strona).is_none() {
+            return bad("strona (liczba od 1)");
+        }
+        Ok(())
+    }
+}
+
 /// The page number asked for; anything but a positive number is the first.
 pub(super) fn page_number(f: &Filters) -> i64 {
-    f.strona
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n >= 1)
-        .unwrap_or(1)
+    crate::pages::page_number(&f.strona)
 }
 
 pub async fn list(

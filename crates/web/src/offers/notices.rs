@@ -3,7 +3,8 @@
 //! nothing goes to an address that has not confirmed; every notice carries `List-Unsubscribe`
 //! with one-click unsubscribe (RFC 8058) and a working link. All mail goes through the outbox.
 
-use axum::extract::{Query, State};
+use crate::input::Query;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use pestor_core::offer::{TARGET_GROUPS, format_price};

@@ -1,7 +1,8 @@
 //! `/oferty/{id}`: one offer with its photos. Public when active and its organisation verified;
 //! otherwise only its organisation's members and the gmina's staff see it.
 
-use axum::extract::{Path, Query, State};
+use crate::input::Query;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use pestor_core::offer::{format_price, target_group_label};
 use pestor_photos::Variant;

@@ -2,7 +2,8 @@
 //! rejected or hidden is shown only to its members and the gmina's staff — to anyone else it does
 //! not exist (404), as a card of another gmina does not.
 
-use axum::extract::{Path, Query, State};
+use crate::input::Query;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use pestor_core::pes::{legal_form, public_benefit_area};
 use serde_json::json;

@@ -65,11 +65,7 @@ impl Filters {
 
     /// The page asked for; anything but a positive number is the first page.
     pub fn page(&self) -> i64 {
-        self.strona
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .unwrap_or(1)
+        crate::pages::page_number(&self.strona)
     }
 
     /// The query string of the filters (not the page), with `sort` unless `None`.
@@ -118,7 +114,7 @@ impl Filters {
         if !self.sort.is_empty() && !SORTS.iter().any(|s| s.0 == self.sort) {
             return bad("sort");
         }
-        if !self.strona.is_empty() && self.strona.parse::<i64>().map_or(true, |n| n < 1) {
+        if !self.strona.is_empty() && crate::pages::parse_page(&self.strona).is_none() {
             return bad("strona (liczba od 1)");
         }
         Ok(())
@@ -243,6 +239,28 @@ pub async fn search(
         Window::Page { n, size } => (Some(size), (n - 1) * size),
         Window::All => (None, 0),
     };
+    let entries = rows(pool, here, f, order, located_only, limit, offset).await?;
+    let total = match entries.first() {
+        Some(e) => e.total,
+        // Past the last page the window has no row to carry the count: the first row's does.
+        None if offset > 0 => rows(pool, here, f, order, located_only, Some(1), 0)
+            .await?
+            .first()
+            .map_or(0, |e| e.total),
+        None => 0,
+    };
+    Ok(Found { entries, total })
+}
+
+async fn rows(
+    pool: &PgPool,
+    here: &str,
+    f: &Filters,
+    order: &str,
+    located_only: bool,
+    limit: Option<i64>,
+    offset: i64,
+) -> sqlx::Result<Vec<Entry>> {
     // The page is chosen on narrow rows first (filters, count, sort, limit), and only its rows
     // are then read whole: the list page got 2–3 times faster with 2,000 cards than one query.
     let sql = format!(
@@ -270,7 +288,7 @@ pub async fn search(
          LEFT JOIN public.powiats p ON p.teryt = d.powiat_teryt
          ORDER BY {order}"
     );
-    let entries: Vec<Entry> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(here)
         .bind(escape_like(f.q.trim()))
         .bind(&f.forma)
@@ -281,9 +299,7 @@ pub async fn search(
         .bind(limit)
         .bind(offset)
         .fetch_all(pool)
-        .await?;
-    let total = entries.first().map_or(0, |e| e.total);
-    Ok(Found { entries, total })
+        .await
 }
 
 /// Text typed into the search box is matched literally: `%` and `_` are not wildcards.

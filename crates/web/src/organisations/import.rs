@@ -153,6 +153,15 @@ pub async fn submit(
             "Plik nie jest zapisany w kodowaniu UTF-8. W Excelu wybierz „Zapisz jako” → „CSV UTF-8 (rozdzielany przecinkami)”.",
         );
     };
+    if let Some(line) = crate::input::line_of_nul(text) {
+        return refuse(
+            &state,
+            &page,
+            &format!(
+                "Wiersz {line} zawiera znak NUL (kod 0), którego nie można zapisać. Zapisz plik ponownie jako CSV UTF-8 i wczytaj go jeszcze raz."
+            ),
+        );
+    }
     let teryt = t.tenant.gmina.teryt.as_str();
     let mut tx = t.tenant.db(&state.db.pool).begin().await?;
     let checked = match check(&state, &mut tx, teryt, text).await? {

@@ -2,7 +2,8 @@
 //! filters (text without diacritics, legal form, area, powiat, gmina of the seat), sorts in Polish
 //! order from the column headers, pagination, every choice in the URL.
 
-use axum::extract::{Query, State};
+use crate::input::Query;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use pestor_core::pes::{legal_form, legal_forms, public_benefit_area, public_benefit_areas};
 use serde_json::json;

@@ -1,7 +1,8 @@
 //! `/mapa`: the registry on a map — Leaflet from our own assets, markers from the GeoJSON
 //! endpoint, clustered, filtered by area; tiles from the gmina's configured server.
 
-use axum::extract::{Query, State};
+use crate::input::Query;
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use pestor_core::Branding;

@@ -2,7 +2,8 @@
 //! markers), `.csv` (opens in Polish Excel: semicolons, UTF-8 with BOM) and the OpenAPI document.
 //! Only verified cards are exposed — the same query, filters and sorts as the list page.
 
-use axum::extract::{Query, State};
+use crate::input::Query;
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};

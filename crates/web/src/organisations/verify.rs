@@ -2,7 +2,8 @@
 //! receive by e-mail), claims of staff-made cards, and cards not verified for 12 months — which
 //! staff re-verify, after asking the organisations to confirm their data.
 
-use axum::extract::{Path, Query, State};
+use crate::input::Query;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use pestor_core::pes::legal_form;
 use serde_json::json;

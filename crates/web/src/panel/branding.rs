@@ -93,7 +93,7 @@ pub async fn save(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = pestor_db::begin(&state.db.pool).await?;
     TenantStore::set_branding(&mut tx, &t.tenant.gmina.teryt, &edits).await?;
     audit::record(
         &mut tx,
@@ -154,7 +154,7 @@ pub async fn upload_logo(
     }
     let mut edits = t.tenant.branding.clone();
     let previous = edits.logo_object.replace(key.clone());
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = pestor_db::begin(&state.db.pool).await?;
     TenantStore::set_branding(&mut tx, &t.tenant.gmina.teryt, &edits).await?;
     if let Some(old) = &previous {
         sqlx::query("INSERT INTO object_deletions (key) VALUES ($1) ON CONFLICT DO NOTHING")

@@ -4,7 +4,8 @@
 mod branding;
 mod people;
 
-use axum::extract::{Query, State};
+use crate::input::Query;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
@@ -93,12 +94,7 @@ async fn audit_log(
     Query(q): Query<LogQuery>,
 ) -> AppResult<Response> {
     let t = gmina(&page)?;
-    let number = q
-        .strona
-        .as_deref()
-        .and_then(|s| s.parse::<i64>().ok())
-        .filter(|n| *n >= 1)
-        .unwrap_or(1);
+    let number = crate::pages::page_number(q.strona.as_deref().unwrap_or_default());
     let total: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE teryt = $1")
         .bind(t.tenant.gmina.teryt.as_str())
         .fetch_one(&state.db.pool)

@@ -1,6 +1,7 @@
 //! People with roles in the gmina, invitations by e-mail, role changes and revocation.
 
-use axum::extract::{Path, Query, State};
+use crate::input::Query;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
@@ -119,7 +120,7 @@ pub async fn invite(
     }
     let teryt = t.tenant.gmina.teryt.as_str();
     let gmina_url = state.settings.host_url(Some(t.tenant.gmina.slug.as_str()));
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = pestor_db::begin(&state.db.pool).await?;
     let existing: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM accounts WHERE lower(email) = lower($1) AND email_verified_at IS NOT NULL",
     )
@@ -239,7 +240,7 @@ pub async fn change_role(
         ));
     }
     not_yourself(me, account, &old)?;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = pestor_db::begin(&state.db.pool).await?;
     sqlx::query(
         "UPDATE gmina_roles SET role = $2, granted_by = $3, granted_at = now() WHERE id = $1",
     )
@@ -292,7 +293,7 @@ pub async fn revoke(
     let teryt = t.tenant.gmina.teryt.as_str();
     let (id, account, role, _, email) = role_row(&state, teryt, &id).await?;
     not_yourself(me, account, &role)?;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = pestor_db::begin(&state.db.pool).await?;
     sqlx::query("DELETE FROM gmina_roles WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -357,7 +358,7 @@ pub async fn accept(
             me.email
         )));
     }
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = pestor_db::begin(&state.db.pool).await?;
     sqlx::query("UPDATE invitations SET accepted_at = now(), accepted_by = $2 WHERE id = $1")
         .bind(id)
         .bind(me.id)
