@@ -112,6 +112,14 @@ pub struct ServerSettings {
     pub trusted_proxies: Vec<IpAddr>,
     pub request_timeout_secs: u64,
     pub shutdown_grace_secs: u64,
+    /// Open connections at most; more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// A request's headers must arrive within this time (slow-header clients are cut off).
+    pub header_read_timeout_secs: u64,
+    /// A connection with nothing read or written for this long is closed (kept-alive or stalled).
+    pub idle_timeout_secs: u64,
+    /// Sends `Strict-Transport-Security` (only when `public_scheme` is `https`).
+    pub hsts_max_age_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -157,6 +165,10 @@ impl Default for Settings {
                 trusted_proxies: Vec::new(),
                 request_timeout_secs: 30,
                 shutdown_grace_secs: 20,
+                max_connections: 4096,
+                header_read_timeout_secs: 10,
+                idle_timeout_secs: 40,
+                hsts_max_age_secs: 31_536_000,
             },
             database: DatabaseSettings {
                 url: String::new(),
@@ -261,6 +273,20 @@ impl Settings {
             return Err(ConfigError::Invalid(
                 "database.max_connections i tenants.migrate_concurrency muszą być większe od zera"
                     .into(),
+            ));
+        }
+        let sv = &self.server;
+        if sv.max_connections == 0 || sv.header_read_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "server.max_connections i server.header_read_timeout_secs muszą być większe od zera"
+                    .into(),
+            ));
+        }
+        // A request being answered writes within the request timeout; a shorter idle limit
+        // could cut a slow answer off.
+        if sv.idle_timeout_secs <= sv.request_timeout_secs {
+            return Err(ConfigError::Invalid(
+                "server.idle_timeout_secs musi być większe od server.request_timeout_secs".into(),
             ));
         }
         let st = &self.storage;

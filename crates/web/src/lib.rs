@@ -15,11 +15,11 @@ pub mod pages;
 pub mod panel;
 pub mod photos;
 pub mod routing;
+pub mod server;
 pub mod site;
 pub mod state;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
@@ -40,6 +40,10 @@ pub use state::AppState;
 /// [`csp_with_form_target`]).
 pub(crate) const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+/// No page uses the camera, microphone, location or payment features; a script injected into one
+/// cannot ask for them either (the map locates nobody: markers come from the cards).
+const PERMISSIONS_POLICY: &str = "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()";
 
 /// The page CSP, also allowing forms to end at `origin`: Chrome applies `form-action` to the
 /// redirects that follow a submission, and sign-in on the portal redirects to the gmina's host.
@@ -83,6 +87,16 @@ pub fn routes() -> auth::Routes {
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
+    // Browsers remember HSTS for a year: sent only where the platform really is on https.
+    let hsts = (state.settings.server.public_scheme == "https")
+        .then(|| {
+            format!(
+                "max-age={}; includeSubDomains",
+                state.settings.server.hsts_max_age_secs
+            )
+        })
+        .and_then(|v| HeaderValue::from_str(&v).ok())
+        .map(|v| SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, v));
     let (pages, _) = routes().into_parts();
     pages
         .route("/static/{*name}", get(pages::static_asset))
@@ -95,6 +109,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(input::refuse_unstorable_text))
         .layer(from_fn_with_state(state.clone(), routing::route_by_host))
         .layer(from_fn_with_state(state.clone(), metrics::count_requests))
+        .layer(axum::middleware::from_fn(routing::refuse_unknown_methods))
         .layer(axum::middleware::from_fn(run_to_completion))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(CatchPanicLayer::custom(|_| {
@@ -106,6 +121,11 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static(CSP),
         ))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static(PERMISSIONS_POLICY),
+        ))
+        .layer(tower::util::option_layer(hsts))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
@@ -227,8 +247,6 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = server::ConnectionLimits::from(&state.settings.server);
+    server::run(listener, app(state), limits, shutdown).await
 }

@@ -210,17 +210,26 @@ pub async fn purge_deleted(state: &AppState) -> sqlx::Result<usize> {
 
 /// Sends one variant of a stored photo. Objects never change (a new photo is a new object), so
 /// the ETag is the object and variant, and a revalidation is answered without reading the store.
+/// `public`: anyone may see it; otherwise only signed-in members and staff (private caching).
 pub async fn serve(
     state: &AppState,
     teryt: &str,
     object: Uuid,
     variant: Variant,
     headers: &HeaderMap,
+    public: bool,
 ) -> AppResult<Response> {
     let etag = format!("\"{object}-{}\"", variant.name());
+    // A photo only members and staff may see must never sit in a shared cache.
+    let (cache_control, vary) = if public {
+        ("public, max-age=3600", "Accept-Encoding")
+    } else {
+        ("private, max-age=3600", "Cookie")
+    };
     let cache = [
         (header::ETAG, etag.clone()),
-        (header::CACHE_CONTROL, "public, max-age=3600".to_owned()),
+        (header::CACHE_CONTROL, cache_control.to_owned()),
+        (header::VARY, vary.to_owned()),
     ];
     if headers
         .get(header::IF_NONE_MATCH)

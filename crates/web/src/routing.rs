@@ -66,9 +66,14 @@ fn request_host(headers: &HeaderMap, req: &Request, state: &AppState) -> Option<
         .flatten()
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(',').next());
+    // RFC 9112 §3.2: two `Host` headers are a bad request, and the host of an absolute-form
+    // request line (HTTP/2: the authority) wins over the header.
+    if headers.get_all(header::HOST).iter().nth(1).is_some() {
+        return None;
+    }
     let raw = forwarded
-        .or_else(|| headers.get(header::HOST).and_then(|v| v.to_str().ok()))
-        .or_else(|| req.uri().authority().map(|a| a.as_str()))?;
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .or_else(|| headers.get(header::HOST).and_then(|v| v.to_str().ok()))?;
     normalise_host(raw)
 }
 
@@ -237,6 +242,25 @@ fn finish_api(response: Response) -> Response {
     parts.headers.remove(header::CONTENT_LENGTH);
     let body = serde_json::json!({ "error": page }).to_string();
     Response::from_parts(parts, axum::body::Body::from(body))
+}
+
+/// TRACE, CONNECT and methods no route knows answer 405 before any other layer looks at them
+/// (the CSRF layer would otherwise refuse them as unsafe with 403).
+pub async fn refuse_unknown_methods(req: Request, next: Next) -> Response {
+    use axum::http::Method;
+    let known = [Method::GET, Method::HEAD, Method::POST, Method::OPTIONS];
+    if known.contains(req.method()) {
+        return next.run(req).await;
+    }
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [
+            (header::ALLOW, "GET, HEAD, POST, OPTIONS"),
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+        ],
+        "Metoda niedozwolona.",
+    )
+        .into_response()
 }
 
 /// Fallback for paths no module serves.

@@ -787,13 +787,14 @@ async fn retention_removes_stale_unverified_accounts_and_spent_tokens() {
 async fn a_return_path_cannot_leave_the_site() {
     let app = spawn_app().await;
     create_account(&app, "x@example.pl", "X", "bardzo tajne hasło").await;
-    let v = app.visitor();
-    let token = v.csrf(PORTAL, "/logowanie").await;
     for evil in [
         "//evil.example/",
         "https://evil.example/",
         "/\\evil.example",
     ] {
+        // A new browser each time: signing in rotates the CSRF token.
+        let v = app.visitor();
+        let token = v.csrf(PORTAL, "/logowanie").await;
         let r = v
             .post(
                 PORTAL,
@@ -808,6 +809,7 @@ async fn a_return_path_cannot_leave_the_site() {
             .await;
         assert_eq!(r.location.as_deref(), Some("/"), "{evil}");
     }
+    let v = app.visitor();
     // A target host that is not an active gmina is refused.
     let r = v.get(PORTAL, "/logowanie?do=evil.example").await;
     assert_eq!(r.status, 400);

@@ -2,7 +2,7 @@
 //! (`pestor_web::routes()`), so a new route cannot be added without a row here.
 
 use pestor_tests::{TestApp, create_account, grant, spawn_app};
-use pestor_web::auth::{Hosts, session, tokens};
+use pestor_web::auth::{Hosts, csrf, session, tokens};
 
 const PORTAL: &str = "localhost";
 const TORUN: &str = "torun.localhost";
@@ -188,12 +188,14 @@ async fn request(
     let mut cookies = String::from("pestor_csrf=");
     let csrf_cookie = tokens::random_token();
     cookies.push_str(&csrf_cookie);
+    let mut session_cookie = String::new();
     if let Some(id) = account {
         let mut conn = app.db.pool.acquire().await.unwrap();
         let (token, _) = session::sign_in(&mut conn, &app.state, id, host, None)
             .await
             .unwrap();
         cookies.push_str(&format!("; pestor_session={token}"));
+        session_cookie = token;
     }
     let url = app.url(host, path);
     let builder = match method {
@@ -204,7 +206,7 @@ async fn request(
         .header("cookie", cookies)
         .header(
             "x-csrf-token",
-            tokens::sign(&app.state.secret, &[host, &csrf_cookie]),
+            csrf::token_for(&app.state, host, &csrf_cookie, &session_cookie),
         )
         .send()
         .await
@@ -317,8 +319,8 @@ async fn every_form_refuses_a_post_without_a_valid_token_and_changes_nothing() {
         drop(conn);
         let before = snapshot(&app).await;
         let csrf_cookie = tokens::random_token();
-        let good = tokens::sign(&app.state.secret, &[host, &csrf_cookie]);
-        let for_other_host = tokens::sign(&app.state.secret, &[BYDGOSZCZ, &csrf_cookie]);
+        let good = csrf::token_for(&app.state, host, &csrf_cookie, &session_token);
+        let for_other_host = csrf::token_for(&app.state, BYDGOSZCZ, &csrf_cookie, &session_token);
         let fields = [
             ("display_name", "Zmieniona"),
             ("email", "admin@example.pl"),

@@ -5,6 +5,7 @@ mod authorization;
 mod bad_input;
 mod branding;
 mod browser;
+mod hardening;
 mod lifecycle;
 mod offer_categories;
 mod offers;

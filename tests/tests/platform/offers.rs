@@ -834,6 +834,10 @@ async fn members_manage_only_their_own_offers_and_staff_hide_them_with_a_reason(
         )
         .await;
 
+    let shown = app.s3.keys()[0].split('/').nth(3).unwrap().to_owned();
+    let public = app.get(TORUN, &format!("/zdjecia/{shown}/duze")).await;
+    assert_eq!(public.headers()["cache-control"], "public, max-age=3600");
+
     // Staff hide it with a reason; the members are told; its photos are no longer public.
     let (_, staff) = app
         .person("urzad@torun.example", "torun", Some("staff"))
@@ -879,6 +883,15 @@ async fn members_manage_only_their_own_offers_and_staff_hide_them_with_a_reason(
         200,
         "its members still see it"
     );
+    // … but no shared cache may keep it for anyone else.
+    let private = owner
+        .client
+        .get(owner.url(TORUN, &format!("/zdjecia/{object}/duze")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(private.headers()["cache-control"], "private, max-age=3600");
+    assert_eq!(private.headers()["vary"], "Cookie");
     let card = app.page(TORUN, &format!("/podmioty/{smaki}")).await.1;
     assert!(card.contains("Oferty w giełdzie (0)"));
 

@@ -78,9 +78,12 @@ async fn every_response_carries_a_request_id_and_keeps_a_given_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_mail_sender_can_be_stopped_while_its_database_is_gone() {
     let (name, opts) = pestor_tests::fresh_database().await;
-    let db = pestor_db::Database::connect(opts, 2, std::time::Duration::from_secs(1))
-        .await
-        .unwrap();
+    let db = pestor_db::Database::connect(
+        opts,
+        pestor_db::PoolLimits::new(2, std::time::Duration::from_secs(1)),
+    )
+    .await
+    .unwrap();
     let mut settings = pestor_config::Settings::default().mail;
     settings.poll_secs = 1;
     let sender = pestor_mail::Sender::new(db.pool.clone(), &settings).unwrap();

@@ -62,8 +62,18 @@ async fn checked_target(
     if target.is_empty() {
         return Ok(None);
     }
-    match gmina_at(state, target).await? {
-        Some(site) => Ok(Some((target.to_ascii_lowercase(), site))),
+    // `host:port` only with the port the platform's links use: any other would end up in the
+    // hand-over URL and the page's CSP.
+    if let Some((_, port)) = target.rsplit_once(':')
+        && port.parse::<u16>().ok() != Some(state.settings.server.public_port).filter(|p| *p != 0)
+    {
+        return Err(AppError::BadRequest(
+            "Nie ma aktywnego serwisu gminy pod tym adresem.".into(),
+        ));
+    }
+    let host = crate::routing::normalise_host(target).unwrap_or_default();
+    match gmina_at(state, &host).await? {
+        Some(site) => Ok(Some((host, site))),
         None => Err(AppError::BadRequest(
             "Nie ma aktywnego serwisu gminy pod tym adresem.".into(),
         )),
@@ -113,18 +123,7 @@ pub async fn form(
         );
         return Ok(Redirect::to(&url).into_response());
     }
-    let target = if q.target.is_empty() {
-        None
-    } else {
-        match gmina_at(&state, &q.target).await? {
-            Some(name) => Some((q.target.to_ascii_lowercase(), name)),
-            None => {
-                return Err(AppError::BadRequest(
-                    "Nie ma aktywnego serwisu gminy pod tym adresem.".into(),
-                ));
-            }
-        }
-    };
+    let target = checked_target(&state, &q.target).await?;
     if let Some(account) = &page.viewer.0 {
         return match target {
             Some((t, _)) => hand_over(&state, account.login_id, &t, &back).await,

@@ -249,7 +249,20 @@ pub fn safe_return_path(p: Option<&str>) -> String {
                 && !p.contains('\\')
                 && !p.chars().any(char::is_control) =>
         {
-            p.to_owned()
+            // Non-ASCII text (a typed Polish path) is percent-encoded: it ends up in `Location`,
+            // which carries ASCII only.
+            let mut out = String::with_capacity(p.len());
+            for c in p.chars() {
+                if c.is_ascii_graphic() {
+                    out.push(c);
+                } else {
+                    let mut buf = [0; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        out.push_str(&format!("%{b:02X}"));
+                    }
+                }
+            }
+            out
         }
         _ => "/".to_owned(),
     }
@@ -268,6 +281,16 @@ mod tests {
             roles: roles.to_vec(),
             login_id: 1,
         }))
+    }
+
+    #[test]
+    fn return_paths_are_ascii() {
+        assert_eq!(
+            safe_return_path(Some("/podmioty?q=żółw ab")),
+            "/podmioty?q=%C5%BC%C3%B3%C5%82w%20ab"
+        );
+        assert_eq!(safe_return_path(Some("//evil.example")), "/");
+        assert_eq!(safe_return_path(Some("/a?b=1&c=%20")), "/a?b=1&c=%20");
     }
 
     #[test]

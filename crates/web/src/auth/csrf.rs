@@ -1,7 +1,7 @@
 //! CSRF protection for every state-changing request, in one layer so no form can forget it.
 //!
 //! Signed double-submit: the browser holds a random, host-only, HttpOnly cookie; every form carries
-//! `HMAC(secret, host, cookie)` in a hidden `csrf` field (multipart forms: in the action's query
+//! `HMAC(secret, host, cookie, session cookie)` in a hidden `csrf` field (multipart forms: in the action's query
 //! string; scripts: the `X-CSRF-Token` header). A POST whose token does not match, or whose
 //! `Origin` is another site, is refused with 403 before any handler runs.
 
@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::session::{RequestHost, cookie_name, read_cookie, set_cookie};
+use super::session::{RequestHost, SESSION_COOKIE, cookie_name, read_cookie, set_cookie};
 use super::tokens;
 use crate::error::AppError;
 use crate::input::MAX_FORM_BYTES;
@@ -24,12 +24,22 @@ pub const FIELD: &str = "csrf";
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
 
+/// The token forms carry on `host` for a browser with these CSRF and session cookie values (the
+/// session value is empty when signed out).
+pub fn token_for(state: &AppState, host: &str, csrf_cookie: &str, session_cookie: &str) -> String {
+    tokens::sign(&state.secret, &[host, csrf_cookie, session_cookie])
+}
+
 pub async fn protect(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let Some(host) = req.extensions().get::<RequestHost>().cloned() else {
         return next.run(req).await; // probes and static files: no forms there
     };
     let name = cookie_name(&state, CSRF_COOKIE);
     let cookie = read_cookie(req.headers(), &name).filter(|c| c.len() == 43);
+    // Bound to the session too: a CSRF cookie planted before sign-in cannot vouch for a signed-in
+    // browser's forms, and signing in (a new session cookie) rotates every token.
+    let session =
+        read_cookie(req.headers(), &cookie_name(&state, SESSION_COOKIE)).unwrap_or_default();
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if safe {
         let (cookie, fresh) = match cookie {
@@ -37,7 +47,7 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
             None => (tokens::random_token(), true),
         };
         let mut req = req;
-        let token = tokens::sign(&state.secret, &[&host.0, &cookie]);
+        let token = token_for(&state, &host.0, &cookie, &session);
         req.extensions_mut().insert(CsrfToken(token));
         let mut response = next.run(req).await;
         // Only pages get the cookie: an asset with `Set-Cookie` could be cached by a shared cache
@@ -70,9 +80,9 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
         Err(response) => return response,
     };
     match submitted {
-        Some(t) if tokens::verify(&state.secret, &[&host.0, &cookie], &t) => {
+        Some(t) if tokens::verify(&state.secret, &[&host.0, &cookie, &session], &t) => {
             let mut req = req;
-            let token = tokens::sign(&state.secret, &[&host.0, &cookie]);
+            let token = token_for(&state, &host.0, &cookie, &session);
             req.extensions_mut().insert(CsrfToken(token));
             next.run(req).await
         }

@@ -151,8 +151,24 @@ pub async fn load_viewer(State(state): State<AppState>, mut req: Request, next: 
         );
         return axum::response::Redirect::to(&url).into_response();
     }
+    let signed_in = viewer.0.is_some();
+    let private_area = ["/panel", "/konto"]
+        .iter()
+        .any(|p| req.uri().path().starts_with(p));
     req.extensions_mut().insert(viewer);
-    next.run(req).await
+    let mut response = next.run(req).await;
+    // A page made for one signed-in person is kept by no cache, not even the browser's history.
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if (signed_in && is_page) || private_area {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    response
 }
 
 type SessionRow = (i64, i64, String, String, Option<String>, bool);

@@ -262,6 +262,7 @@ pub async fn serve(
         object,
         variant,
         &headers,
+        public,
     )
     .await
 }
