@@ -226,12 +226,70 @@ pub async fn spawn_app() -> TestApp {
 
 /// Spawns the app on a fresh database; `configure` adjusts the settings (pool size, proxies, …).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let (db_name, opts) = fresh_database().await;
+    spawn_app_on(db_name, opts, configure).await
+}
+
+/// A PostgreSQL cluster of one test's own, for tests that stop and start the server (the shared
+/// cluster serves every other test of the binary). Its database is built like the template.
+pub struct OwnCluster {
+    pub root: PathBuf,
+    pub pg: Option<EmbeddedPostgres>,
+}
+
+impl OwnCluster {
+    pub async fn start(what: &str) -> Self {
+        let root = scratch_dir(what);
+        let pg = EmbeddedPostgres::start(&root, &own_cluster_options())
+            .await
+            .expect("start an own cluster");
+        build_template(&pg).await;
+        Self { root, pg: Some(pg) }
+    }
+
+    pub fn connect_options(&self) -> PgConnectOptions {
+        self.pg
+            .as_ref()
+            .expect("running")
+            .connect_options(TEMPLATE_DB)
+    }
+
+    /// Stops the server (a fast shutdown: every connection is cut).
+    pub async fn stop(&mut self) {
+        if let Some(pg) = self.pg.take() {
+            pg.stop().await;
+        }
+    }
+
+    /// Starts it again on the same data.
+    pub async fn restart(&mut self) {
+        self.pg = Some(
+            EmbeddedPostgres::start(&self.root, &own_cluster_options())
+                .await
+                .expect("restart the own cluster"),
+        );
+    }
+}
+
+fn own_cluster_options() -> EmbeddedOptions {
+    EmbeddedOptions {
+        durable: false,
+        max_connections: 50,
+        ..EmbeddedOptions::default()
+    }
+}
+
+/// Spawns the app on the database `opts` points at; `configure` adjusts the settings.
+pub async fn spawn_app_on(
+    db_name: String,
+    opts: PgConnectOptions,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     // Server warnings and errors appear in a failing test's captured output.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
         .with_test_writer()
         .try_init();
-    let (db_name, opts) = fresh_database().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -30,6 +30,7 @@ pub async fn record(
 pub fn action_label(action: &str) -> &str {
     match action {
         "role.invite" => "zaproszenie do roli",
+        "accessibility.update" => "zmiana deklaracji dostępności",
         "role.grant" => "nadanie roli",
         "role.change" => "zmiana roli",
         "role.revoke" => "odebranie roli",

@@ -66,10 +66,31 @@ impl AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            _ if self.database_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(_) | AppError::Sqlx(_) | AppError::Template(_) | AppError::Mail(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
             AppError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The database cannot be reached (down, restarting, no free connection in time): a passing
+    /// outage the visitor is asked to wait out, not a fault of the request.
+    pub(crate) fn database_unavailable(&self) -> bool {
+        let e = match self {
+            AppError::Sqlx(e) | AppError::Db(pestor_db::DbError::Sqlx(e)) => e,
+            _ => return false,
+        };
+        match e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::WorkerCrashed => true,
+            // Class 08 (connection exception), 57P01–57P03 (shut down, crashed, starting up).
+            sqlx::Error::Database(d) => d
+                .code()
+                .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+            _ => false,
         }
     }
 
@@ -114,6 +135,10 @@ impl AppError {
                 "Zdjęcia są chwilowo niedostępne",
                 "Magazyn zdjęć nie odpowiada. Spróbuj ponownie za kilka minut. Nic nie zostało zmienione.".to_owned(),
             ),
+            _ if self.database_unavailable() => (
+                "Serwis chwilowo niedostępny",
+                "Baza danych platformy chwilowo nie odpowiada. Spróbuj ponownie za minutę. Jeśli właśnie coś zapisywałeś, sprawdź potem, czy zostało zapisane.".to_owned(),
+            ),
             AppError::Db(_) | AppError::Sqlx(_) | AppError::Template(_) | AppError::Mail(_) => (
                 "Błąd serwera",
                 "Wystąpił nieoczekiwany błąd. Zapisaliśmy go i zajmiemy się nim. Spróbuj ponownie za chwilę.".to_owned(),
@@ -131,9 +156,17 @@ impl IntoResponse for AppError {
         let status = self.status();
         if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
             tracing::error!(error = %self, "request failed");
+        } else if self.database_unavailable() {
+            tracing::warn!(error = %self, "database unavailable");
         }
         let page = self.page();
         let mut response = (status, page.message.clone()).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("60"),
+            );
+        }
         response.extensions_mut().insert(page);
         response
     }

@@ -1,6 +1,7 @@
 //! The web application: one router for every host. A request flows
 //! request id → trace span → metrics → host routing (portal or gmina) → handler → branded page.
 
+pub mod accessibility;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
@@ -81,7 +82,9 @@ pub fn routes() -> auth::Routes {
             Access::Anyone,
             get(pages::logo),
         );
-    offers::routes(organisations::routes(panel::routes(accounts::routes(r))))
+    accessibility::routes(offers::routes(organisations::routes(panel::routes(
+        accounts::routes(r),
+    ))))
 }
 
 pub fn app(state: AppState) -> Router {

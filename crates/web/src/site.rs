@@ -21,6 +21,8 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "portal.html",
     "tenant_home.html",
     "error.html",
+    "accessibility/statement.html",
+    "accessibility/form.html",
     "accounts/register.html",
     "accounts/login.html",
     "accounts/unverified.html",

@@ -123,6 +123,9 @@ const MATRIX: &[(&str, &str, [bool; 7])] = &[
     ("POST", "/panel/wyglad", ADMIN_ONLY),
     ("POST", "/panel/wyglad/logo", ADMIN_ONLY),
     ("GET", "/panel/dziennik", ADMIN_ONLY),
+    ("GET", "/deklaracja-dostepnosci", [true; 7]),
+    ("GET", "/panel/deklaracja-dostepnosci", ADMIN_ONLY),
+    ("POST", "/panel/deklaracja-dostepnosci", ADMIN_ONLY),
     ("GET", "/zaproszenie", [true; 7]),
     (
         "POST",

@@ -1,5 +1,6 @@
 //! End-to-end tests of the platform over real HTTP against a real PostgreSQL cluster.
 
+mod accessibility_statement;
 mod accounts;
 mod authorization;
 mod bad_input;

@@ -292,3 +292,104 @@ async fn the_pool_closes_a_connection_returned_inside_a_transaction() {
         "{metrics}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_under_load_answers_503_and_heals_by_itself() {
+    let mut cluster = pestor_tests::OwnCluster::start("outage").await;
+    let app = Arc::new(
+        pestor_tests::spawn_app_on("pestor_template".into(), cluster.connect_options(), |s| {
+            s.database.acquire_timeout_secs = 2;
+            s.auth.max_requests_per_ip = 100_000;
+        })
+        .await,
+    );
+    let (_, author) = app.person("autor@torun.example", "torun", None).await;
+    let token = csrf_of(&author.get(GMINAS[0].host, "/podmioty/nowy").await.body).unwrap();
+    let write = {
+        let (client, app) = (author.client.clone(), app.clone());
+        move |name: String| {
+            let (client, token, app) = (client.clone(), token.clone(), app.clone());
+            async move {
+                let r = client
+                    .post(app.url(GMINAS[0].host, "/podmioty/nowy"))
+                    .form(&[
+                        ("name", name.as_str()),
+                        ("legal_form", "stowarzyszenie"),
+                        ("areas", "1"),
+                        ("gmina_teryt", GMINAS[0].teryt),
+                        ("csrf", token.as_str()),
+                    ])
+                    .timeout(Duration::from_secs(20))
+                    .send()
+                    .await
+                    .expect("an answer within the configured timeouts, never a hang");
+                let status = r.status().as_u16();
+                let body = r.text().await.unwrap();
+                (status, body)
+            }
+        }
+    };
+    let mut acknowledged = Vec::new();
+    for i in 0..10 {
+        let name = format!("Przed awarią {i}");
+        let (status, body) = write(name.clone()).await;
+        assert_eq!(status, 200, "{body}");
+        acknowledged.push(name);
+    }
+
+    // Load throughout: reads and writes, none of which may panic, hang or answer 500.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = {
+        let (app, stop, write) = (app.clone(), stop.clone(), write.clone());
+        tokio::spawn(async move {
+            let mut seen = Vec::new();
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let page = app
+                    .client
+                    .get(app.url(GMINAS[0].host, "/podmioty"))
+                    .timeout(Duration::from_secs(20))
+                    .send()
+                    .await
+                    .expect("an answer, never a hang");
+                let status = page.status().as_u16();
+                seen.push((status, page.text().await.unwrap()));
+                let (status, body) = write(format!("W trakcie {i}")).await;
+                seen.push((status, body));
+                i += 1;
+            }
+            seen
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    cluster.stop().await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let (status, body) = app.page(GMINAS[0].host, "/podmioty").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body.contains("Serwis chwilowo niedostępny") && body.contains("<html"),
+        "{body}"
+    );
+    cluster.restart().await;
+    let (status, _) = app
+        .eventually(GMINAS[0].host, "/podmioty", |s, _| s == 200)
+        .await;
+    assert_eq!(status, 200, "recovered without a restart of the app");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let seen = load.await.unwrap();
+    let statuses: std::collections::BTreeSet<u16> = seen.iter().map(|(s, _)| *s).collect();
+    assert!(statuses.contains(&503), "the outage was seen: {statuses:?}");
+    for (status, body) in &seen {
+        assert!(
+            matches!(status, 200 | 503),
+            "only answers or a Polish 503 page during the outage: {status} {body}"
+        );
+    }
+
+    // Every write acknowledged before the outage is there, and writing works again.
+    for name in &acknowledged {
+        assert_eq!(rows_of(&app, name).await, [1, 1, 1], "{name}");
+    }
+    let (status, body) = write("Po awarii".into()).await;
+    assert_eq!(status, 200, "{body}");
+}

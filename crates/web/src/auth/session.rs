@@ -133,6 +133,12 @@ pub async fn load_viewer(State(state): State<AppState>, mut req: Request, next: 
         Some(t) => match find(&state, &site, &host.0, &t).await {
             Ok(v) => v,
             Err(e) => {
+                // With the database gone, answering as if signed out would send a signed-in
+                // person to the sign-in page (or refuse their form): say the service is down.
+                let e = crate::error::AppError::from(e);
+                if e.database_unavailable() {
+                    return e.into_response();
+                }
                 tracing::error!(error = %e, "session lookup failed");
                 Viewer(None)
             }
