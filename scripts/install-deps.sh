@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages PES-TOR needs, only those missing; safe to run again.
 #   scripts/install-deps.sh run    PostgreSQL server binaries (for the embedded cluster)
-#   scripts/install-deps.sh test   the above, plus Chromium, ChromeDriver and Node.js for browser tests
+#   scripts/install-deps.sh test   the above, plus Chromium, ChromeDriver and Node.js for browser tests,
+#                                  and schemathesis (PyPI) in target/fuzz-venv for the API fuzzer
 #   scripts/install-deps.sh bench  the PostgreSQL binaries, plus wrk (HTTP load generator)
 set -euo pipefail
 mode="${1:-run}"
@@ -37,4 +38,8 @@ if [ "$mode" = test ]; then
   if [ ! -f "$here/tests/browser/node_modules/axe-core/axe.min.js" ]; then
     (cd "$here/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
   fi
+fi
+if [ "$mode" = test ]; then
+  # schemathesis, the API fuzzer of the suite, in a virtual environment of the project's own.
+  "$(cd "$(dirname "$0")" && pwd)/fuzz-api.sh" --install
 fi

@@ -144,7 +144,10 @@ async fn load(state: &AppState, page: &Page) -> AppResult<(Statement, bool)> {
 
 /// One paragraph a non-empty line.
 fn paragraphs(text: &str) -> Vec<&str> {
-    text.lines().map(str::trim).filter(|l| !l.is_empty()).collect()
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 fn compliance_label(code: &str) -> &'static str {

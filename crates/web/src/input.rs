@@ -31,6 +31,28 @@ pub async fn refuse_unstorable_text(req: Request, next: Next) -> Response {
     if encodes_nul(address.as_bytes()) {
         return AppError::BadRequest(NUL_MESSAGE.into()).into_response();
     }
+    // The API's parameters are given with a value or not at all (as its OpenAPI document says);
+    // pages' GET forms, by contrast, send their empty fields.
+    if uri.path().starts_with("/api/")
+        && let Some(empty) = uri
+            .query()
+            .unwrap_or_default()
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .find(|p| p.split_once('=').is_none_or(|(_, v)| v.is_empty()))
+    {
+        let name: String = empty
+            .split('=')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(40)
+            .collect();
+        return AppError::BadRequest(format!(
+            "Niepoprawny parametr: {name} (pusta wartość; pomiń parametr albo podaj wartość)."
+        ))
+        .into_response();
+    }
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)

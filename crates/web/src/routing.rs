@@ -249,13 +249,20 @@ fn finish_api(response: Response) -> Response {
 pub async fn refuse_unknown_methods(req: Request, next: Next) -> Response {
     use axum::http::Method;
     let known = [Method::GET, Method::HEAD, Method::POST, Method::OPTIONS];
-    if known.contains(req.method()) {
+    // The open-data API only reads.
+    let api = req.uri().path().starts_with("/api/");
+    if known.contains(req.method()) && !(api && req.method() == Method::POST) {
         return next.run(req).await;
     }
+    let allow = if api {
+        "GET, HEAD, OPTIONS"
+    } else {
+        "GET, HEAD, POST, OPTIONS"
+    };
     (
         StatusCode::METHOD_NOT_ALLOWED,
         [
-            (header::ALLOW, "GET, HEAD, POST, OPTIONS"),
+            (header::ALLOW, allow),
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
         ],
         "Metoda niedozwolona.",

@@ -54,6 +54,20 @@ async fn portal_and_gmina_pages_render_branded_and_pass_axe() {
         "Bydgoszcz"
     );
 
+    browser
+        .goto(&app.url("torun.localhost", "/deklaracja-dostepnosci"))
+        .await;
+    assert_eq!(
+        browser.text("h1").await,
+        "Deklaracja dostępności",
+        "the accessibility statement"
+    );
+    assert_eq!(
+        browser.serious_accessibility_violations().await,
+        Vec::<String>::new(),
+        "the accessibility statement"
+    );
+
     // Control: the checker does catch a real violation (an image without alternative text).
     browser.eval("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/branding/logo\">')").await;
     let found = browser.serious_accessibility_violations().await;

@@ -2,6 +2,7 @@
 
 mod accessibility_statement;
 mod accounts;
+mod api_fuzz;
 mod authorization;
 mod bad_input;
 mod branding;

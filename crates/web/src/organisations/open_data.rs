@@ -250,17 +250,39 @@ pub async fn csv(
         .into_response())
 }
 
+/// A price as `parse_price` reads it: up to 9 digits, optionally a comma or dot and 1–2 more.
+const PRICE_PATTERN: &str = "^[0-9]{1,9}([.,][0-9]{1,2})?$";
+
 /// The OpenAPI 3.0 description of this gmina's open-data endpoints.
 pub async fn openapi(State(state): State<AppState>, page: Page) -> AppResult<Response> {
     let t = gmina(&page)?;
     let server = state.settings.host_url(Some(t.tenant.gmina.slug.as_str()));
-    let text = |name: &str, description: &str| json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": "string" } });
+    // Each parameter says exactly what the server accepts (the fuzzer in the test suite holds the
+    // two together): a pattern or an enum, never a bare string.
+    let param = |name: &str, description: &str, schema: Value| json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema });
+    let pattern = |p: &str| json!({ "type": "string", "pattern": p });
+    let enumerated = |values: Vec<&str>| json!({ "type": "string", "enum": values });
+    let search = |description: &str| {
+        param(
+            "q",
+            description,
+            json!({ "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[^\\u0000]*$" }),
+        )
+    };
+    let forms: Vec<&str> = pestor_core::pes::legal_forms()
+        .iter()
+        .map(|f| f.code.as_str())
+        .collect();
+    let areas: Vec<&str> = pestor_core::pes::public_benefit_areas()
+        .iter()
+        .map(|a| a.point.as_str())
+        .collect();
     let filters = json!([
-        text("q", "Szukany tekst w nazwie lub opisie; bez znaczenia są wielkość liter i polskie znaki."),
-        text("forma", "Kod formy prawnej (np. stowarzyszenie, fundacja, spoldzielnia_socjalna)."),
-        text("sfera", "Numer sfery działalności pożytku publicznego (art. 4 ust. 1 ustawy)."),
-        text("powiat", "Kod TERYT powiatu siedziby (4 cyfry)."),
-        text("gmina", "Kod TERYT gminy siedziby (7 cyfr)."),
+        search("Szukany tekst w nazwie lub opisie; bez znaczenia są wielkość liter i polskie znaki."),
+        param("forma", "Kod formy prawnej (np. stowarzyszenie, fundacja, spoldzielnia_socjalna).", enumerated(forms)),
+        param("sfera", "Numer sfery działalności pożytku publicznego (art. 4 ust. 1 ustawy).", enumerated(areas)),
+        param("powiat", "Kod TERYT powiatu siedziby (4 cyfry).", pattern("^[0-9]{4}$")),
+        param("gmina", "Kod TERYT gminy siedziby (7 cyfr).", pattern("^[0-9]{7}$")),
         { "name": "sort", "in": "query", "required": false, "description": "Kolejność.",
           "schema": { "type": "string", "enum": SORTS.iter().map(|s| s.0).collect::<Vec<_>>() } },
     ]);
@@ -289,12 +311,12 @@ pub async fn openapi(State(state): State<AppState>, page: Page) -> AppResult<Res
             "/api/v1/oferty": { "get": {
                 "summary": "Giełda ofert: aktywne oferty zweryfikowanych organizacji (JSON, stronicowana)",
                 "parameters": [
-                    text("q", "Szukany tekst w nazwie lub opisie, bez polskich znaków. Gdy nic go nie zawiera, zwracane są oferty o podobnych słowach (literówki) i text_match = near."),
-                    text("organizacja", "Identyfikator organizacji."),
-                    text("kategoria", "Kod kategorii gminy (np. catering)."),
-                    { "name": "grupa", "in": "query", "required": false, "schema": { "type": "string", "enum": ["urzad", "mieszkancy", "pes", "firmy"] } },
-                    text("cena_od", "Cena od, w złotych (np. 19,90)."),
-                    text("cena_do", "Cena do, w złotych."),
+                    search("Szukany tekst w nazwie lub opisie, bez polskich znaków. Gdy nic go nie zawiera, zwracane są oferty o podobnych słowach (literówki) i text_match = near."),
+                    param("organizacja", "Identyfikator organizacji.", pattern("^[1-9][0-9]{0,17}$")),
+                    param("kategoria", "Kod kategorii gminy (np. catering).", pattern("^[a-z0-9-]{1,60}$")),
+                    param("grupa", "Grupa odbiorców.", enumerated(pestor_core::offer::TARGET_GROUPS.iter().map(|g| g.0).collect())),
+                    param("cena_od", "Cena od, w złotych (np. 19,90).", pattern(PRICE_PATTERN)),
+                    param("cena_do", "Cena do, w złotych.", pattern(PRICE_PATTERN)),
                     { "name": "sort", "in": "query", "required": false, "schema": { "type": "string", "enum": ["nazwa", "cena", "kategoria", "najnowsze"] } },
                     { "name": "strona", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "default": 1 } },
                     { "name": "na_strone", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 20 } },
