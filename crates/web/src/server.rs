@@ -54,10 +54,9 @@ pub async fn run(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(Some(limits.idle_timeout));
+    // HTTP/2 gets no keep-alive pings: a ping is traffic, and would keep an idle connection open
+    // past the idle limit.
+    builder.http2().timer(TokioTimer::new());
     let builder = Arc::new(builder);
     tokio::pin!(shutdown);
     loop {

@@ -18,6 +18,7 @@ mod organisation_care;
 mod organisation_import;
 mod organisations;
 mod panel;
+mod properties;
 mod reliability;
 mod routing;
 mod search;

@@ -1,0 +1,164 @@
+//! Property-based: whatever arrives in the query strings of the lists and in the fields of the
+//! forms, the answer is a page — never a 500, never a panic — and refused input gets a message.
+
+use pestor_tests::{TestApp, Visitor, csrf_of, spawn_app_with};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+const TORUN: &str = "torun.localhost";
+
+/// Values a person, a crawler or an attacker might send: empty, numbers of any size, signs,
+/// codes, any Unicode (NUL included), percent signs.
+fn value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        "[0-9]{1,25}",
+        "-?[0-9]{1,4}([.,][0-9]{1,3})?",
+        "[a-z_-]{1,20}",
+        any::<String>().prop_map(|s| s.chars().take(300).collect()),
+        Just("\u{0}".to_owned()),
+        Just("%".to_owned()),
+        Just("a".repeat(5000)),
+    ]
+}
+
+fn pairs(names: &'static [&'static str]) -> impl Strategy<Value = Vec<(String, String)>> {
+    prop::collection::vec((prop::sample::select(names), value()), 0..8)
+        .prop_map(|v| v.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+}
+
+fn runner() -> TestRunner {
+    TestRunner::new(Config {
+        cases: 48,
+        failure_persistence: None,
+        ..Config::default()
+    })
+}
+
+/// A page, not a failure: 200, or a 4xx that says what was wrong.
+fn check_page(what: &str, status: u16, body: &str) -> Result<(), TestCaseError> {
+    prop_assert!(
+        matches!(status, 200 | 303 | 400 | 404 | 422),
+        "{what}: {status} {body}"
+    );
+    prop_assert!(
+        body.is_empty() || body.contains("<html"),
+        "{what}: not a page: {body}"
+    );
+    if status == 400 || status == 422 {
+        prop_assert!(
+            body.contains("error-summary") || body.contains("<main"),
+            "{what}: a refusal with a message: {body}"
+        );
+    }
+    Ok(())
+}
+
+async fn get_with(
+    v: &Visitor,
+    host: &str,
+    path: &str,
+    query: &[(String, String)],
+) -> (u16, String) {
+    let r = v
+        .client
+        .get(v.url(host, path))
+        .query(query)
+        .send()
+        .await
+        .expect("request");
+    (r.status().as_u16(), r.text().await.unwrap_or_default())
+}
+
+async fn app() -> TestApp {
+    spawn_app_with(|s| s.auth.max_requests_per_ip = 1_000_000).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_parameters_never_break_a_page() {
+    let app = app().await;
+    let (_, admin) = app
+        .person("admin@torun.example", "torun", Some("admin"))
+        .await;
+    let handle = tokio::runtime::Handle::current();
+    let lists: [(&str, &'static [&'static str]); 4] = [
+        (
+            "/podmioty",
+            &["q", "forma", "sfera", "powiat", "gmina", "sort", "strona"],
+        ),
+        (
+            "/oferty",
+            &[
+                "q",
+                "organizacja",
+                "kategoria",
+                "grupa",
+                "cena_od",
+                "cena_do",
+                "sort",
+                "strona",
+            ],
+        ),
+        ("/mapa", &["q", "forma", "sfera", "powiat", "gmina"]),
+        ("/panel/dziennik", &["strona"]),
+    ];
+    for (path, names) in lists {
+        let result = tokio::task::block_in_place(|| {
+            runner().run(&pairs(names), |query| {
+                let (status, body) = handle.block_on(get_with(&admin, TORUN, path, &query));
+                check_page(&format!("{path} {query:?}"), status, &body)
+            })
+        });
+        result.unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn form_fields_never_break_the_registration_of_an_organisation() {
+    let app = app().await;
+    let (_, member) = app.person("autor@torun.example", "torun", None).await;
+    let token = csrf_of(&member.get(TORUN, "/podmioty/nowy").await.body).expect("csrf");
+    let handle = tokio::runtime::Handle::current();
+    let names: &'static [&'static str] = &[
+        "name",
+        "legal_form",
+        "krs",
+        "nip",
+        "regon",
+        "year_founded",
+        "areas",
+        "postal_code",
+        "locality",
+        "street",
+        "gmina_teryt",
+        "also_in",
+        "phone",
+        "email",
+        "website",
+        "description",
+        "lat",
+        "lon",
+    ];
+    let result = tokio::task::block_in_place(|| {
+        runner().run(&pairs(names), |mut fields| {
+            fields.push(("csrf".into(), token.clone()));
+            let (status, body) = handle.block_on(async {
+                let r = member
+                    .client
+                    .post(member.url(TORUN, "/podmioty/nowy"))
+                    .form(&fields)
+                    .send()
+                    .await
+                    .expect("request");
+                (r.status().as_u16(), r.text().await.unwrap_or_default())
+            });
+            check_page(&format!("{fields:?}"), status, &body)?;
+            let has_nul = fields.iter().any(|(_, v)| v.contains('\0'));
+            if has_nul {
+                prop_assert_eq!(status, 400);
+            }
+            Ok(())
+        })
+    });
+    result.unwrap();
+}
