@@ -53,12 +53,7 @@ pub async fn refuse_unstorable_text(req: Request, next: Next) -> Response {
         ))
         .into_response();
     }
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    if !is_urlencoded_form(req.headers()) {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
@@ -70,6 +65,34 @@ pub async fn refuse_unstorable_text(req: Request, next: Next) -> Response {
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// Whether the body is a URL-encoded form (the only kind of body read before the handler).
+pub(crate) fn is_urlencoded_form(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+/// The API's refusal of one parameter: "Niepoprawny parametr: {what}."
+pub(crate) fn bad_parameter(what: &str) -> AppError {
+    AppError::BadRequest(format!("Niepoprawny parametr: {what}."))
+}
+
+/// The checks every API list shares: a known sort key, a page number from 1.
+pub(crate) fn check_sort_and_page(
+    sort: &str,
+    known_sort: bool,
+    strona: &str,
+) -> Result<(), AppError> {
+    if !sort.is_empty() && !known_sort {
+        return Err(bad_parameter("sort"));
+    }
+    if !strona.is_empty() && crate::pages::parse_page(strona).is_none() {
+        return Err(bad_parameter("strona (liczba od 1)"));
+    }
+    Ok(())
 }
 
 /// The 1-based line of the first NUL in `text`, if any (for file imports).

@@ -132,12 +132,7 @@ async fn submitted_token(req: Request) -> Result<(Request, Option<String>), Resp
     {
         return Ok((req, Some(t)));
     }
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    if !crate::input::is_urlencoded_form(req.headers()) {
         return Ok((req, None));
     }
     let (parts, body) = req.into_parts();

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::categories;
 use crate::auth::access::urlencode;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::pages::Page;
 use crate::panel::gmina;
 use crate::state::AppState;
@@ -234,11 +234,7 @@ impl Filters {
     /// Refuses values that cannot match anything valid (for the API; the HTML list simply shows
     /// nothing). The text is capped so a request cannot make the database work for long.
     pub fn check(&self) -> AppResult<()> {
-        let bad = |what: &str| {
-            Err(AppError::BadRequest(format!(
-                "Niepoprawny parametr: {what}."
-            )))
-        };
+        let bad = |what: &str| Err(crate::input::bad_parameter(what));
         if self.q.chars().count() > 200 {
             return bad("q (najwyżej 200 znaków)");
         }
@@ -256,13 +252,8 @@ impl Filters {
         if !self.grupa.is_empty() && pestor_core::offer::target_group_label(&self.grupa).is_none() {
             return bad("grupa (kod grupy odbiorców)");
         }
-        if !self.sort.is_empty() && !SORTS.iter().any(|s| s.0 == self.sort) {
-            return bad("sort");
-        }
-        if !self.strona.is_empty() && crate::pages::parse_page(&self.strona).is_none() {
-            return bad("strona (liczba od 1)");
-        }
-        Ok(())
+        let known_sort = SORTS.iter().any(|s| s.0 == self.sort);
+        crate::input::check_sort_and_page(&self.sort, known_sort, &self.strona)
     }
 }
 

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 
 use crate::auth::access::urlencode;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// The choices of a list, as they appear in its URL.
 #[derive(serde::Deserialize, Default, Clone)]
@@ -88,11 +88,7 @@ impl Filters {
     /// Refuses filter values that cannot match anything valid (for the API; the HTML list simply
     /// shows nothing). The text is capped so a request cannot make the database work for long.
     pub fn check(&self) -> AppResult<()> {
-        let bad = |what: &str| {
-            Err(AppError::BadRequest(format!(
-                "Niepoprawny parametr: {what}."
-            )))
-        };
+        let bad = |what: &str| Err(crate::input::bad_parameter(what));
         if self.q.chars().count() > 200 {
             return bad("q (najwyżej 200 znaków)");
         }
@@ -111,13 +107,8 @@ impl Filters {
         if !digits(&self.gmina, 7) {
             return bad("gmina (7-cyfrowy kod TERYT)");
         }
-        if !self.sort.is_empty() && !SORTS.iter().any(|s| s.0 == self.sort) {
-            return bad("sort");
-        }
-        if !self.strona.is_empty() && crate::pages::parse_page(&self.strona).is_none() {
-            return bad("strona (liczba od 1)");
-        }
-        Ok(())
+        let known_sort = SORTS.iter().any(|s| s.0 == self.sort);
+        crate::input::check_sort_and_page(&self.sort, known_sort, &self.strona)
     }
 }
 
