@@ -18,6 +18,9 @@ host="$2"
 schema="$(mktemp --suffix=.json)"
 trap 'rm -f "$schema"' EXIT
 curl -sSf -H "Host: $host" "$base/api/v1/openapi.json" -o "$schema"
-exec "$venv/bin/schemathesis" run "$schema" --url "$base" -H "Host: $host" \
+# schemathesis keeps its state in the working directory: target/, not the checkout.
+mkdir -p target/fuzz
+cd target/fuzz
+exec "../fuzz-venv/bin/schemathesis" run "$schema" --url "$base" -H "Host: $host" \
   --checks all --max-examples "${FUZZ_EXAMPLES:-40}" --generation-deterministic \
   --no-color

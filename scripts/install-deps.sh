@@ -33,9 +33,9 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 
 if [ "$mode" = test ]; then
-  # axe-core for the accessibility checks, pinned by tests/browser/package-lock.json.
+  # axe-core and html-validate for the browser tests' checks, pinned by tests/browser/package-lock.json.
   here="$(cd "$(dirname "$0")/.." && pwd)"
-  if [ ! -f "$here/tests/browser/node_modules/axe-core/axe.min.js" ]; then
+  if [ ! -f "$here/tests/browser/node_modules/axe-core/axe.min.js" ] || [ ! -x "$here/tests/browser/node_modules/.bin/html-validate" ]; then
     (cd "$here/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 fi

@@ -186,8 +186,44 @@ impl Browser {
     }
 
     /// Runs axe-core (WCAG 2.0/2.1 A and AA rules) on the current page and returns the violations
-    /// whose impact is serious or critical, as "rule: target" strings.
+    /// whose impact is serious or critical, as "rule: target" strings, followed by what the HTML
+    /// validator finds in the page (WCAG 2.1 success criterion 4.1.1, parsing) as "html: …".
     pub async fn serious_accessibility_violations(&self) -> Vec<String> {
+        let mut found = self.axe_violations().await;
+        found.extend(self.html_problems().await);
+        if found.is_empty() {
+            record_accessibility_check();
+        }
+        found
+    }
+
+    /// html-validate (its `standard` preset) over the page as the browser holds it.
+    pub async fn html_problems(&self) -> Vec<String> {
+        let html = self
+            .eval("return '<!doctype html>\\n' + document.documentElement.outerHTML")
+            .await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("page.html");
+        std::fs::write(&file, html.as_str().unwrap_or_default()).expect("write page");
+        let browser_dir = crate::repo_root().join("tests/browser");
+        let out = std::process::Command::new(browser_dir.join("node_modules/.bin/html-validate"))
+            .args(["--config", "htmlvalidate.json", "--formatter", "text"])
+            .arg(&file)
+            .current_dir(&browser_dir)
+            .output()
+            .expect("html-validate missing: run scripts/test.sh (it installs the npm package into tests/browser)");
+        if out.status.success() {
+            return Vec::new();
+        }
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .chain(String::from_utf8_lossy(&out.stderr).lines())
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| format!("html: {l}"))
+            .collect()
+    }
+
+    async fn axe_violations(&self) -> Vec<String> {
         let axe = std::fs::read_to_string(crate::repo_root().join("tests/browser/node_modules/axe-core/axe.min.js"))
             .expect("axe-core missing: run scripts/test.sh (it installs the npm package into tests/browser)");
         self.eval(&axe).await;
@@ -205,9 +241,6 @@ impl Browser {
             .iter()
             .map(|v| v.as_str().unwrap_or_default().to_owned())
             .collect();
-        if violations.is_empty() {
-            record_accessibility_check();
-        }
         violations
     }
 }

@@ -75,6 +75,13 @@ async fn portal_and_gmina_pages_render_branded_and_pass_axe() {
         found.iter().any(|v| v.starts_with("image-alt")),
         "{found:?}"
     );
+    // … and the HTML validator an invalid page (an address autocomplete on a one-line input).
+    browser.eval("document.querySelector('main').insertAdjacentHTML('beforeend', '<label for=\"x\">X</label><input id=\"x\" name=\"x\" autocomplete=\"street-address\">')").await;
+    let found = browser.html_problems().await;
+    assert!(
+        found.iter().any(|v| v.contains("valid-autocomplete")),
+        "{found:?}"
+    );
 }
 
 /// Registration to sign-out in a real browser: the verification link comes from the e-mail the
