@@ -162,3 +162,113 @@ async fn form_fields_never_break_the_registration_of_an_organisation() {
     });
     result.unwrap();
 }
+
+/// The URL-encoded forms, each with a page of its host to take the CSRF token from, and its
+/// fields; posted as the gmina's admin (every role check passes, so the fields are what is tested).
+const FORMS: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "localhost",
+        "/konto",
+        "/logowanie",
+        &["email", "password", "powrot", "do"],
+    ),
+    (
+        "localhost",
+        "/konto",
+        "/rejestracja",
+        &["email", "password", "display_name", "consent"],
+    ),
+    ("localhost", "/konto", "/konto/nazwa", &["display_name"]),
+    (
+        "localhost",
+        "/konto",
+        "/konto/haslo",
+        &["password", "new_password"],
+    ),
+    (
+        "localhost",
+        "/konto",
+        "/konto/email",
+        &["email", "password"],
+    ),
+    (
+        TORUN,
+        "/oferty/powiadomienia",
+        "/oferty/powiadomienia",
+        &[
+            "email",
+            "frequency",
+            "categories",
+            "groups",
+            "organisations",
+        ],
+    ),
+    (TORUN, "/oferty/kategorie", "/oferty/kategorie", &["name"]),
+    (
+        TORUN,
+        "/panel",
+        "/panel/zaproszenia",
+        &["email", "role", "organisation_id"],
+    ),
+    (
+        TORUN,
+        "/panel/wyglad",
+        "/panel/wyglad",
+        &[
+            "display_name",
+            "primary_colour",
+            "on_primary_colour",
+            "accent_colour",
+            "contact_email",
+            "website",
+            "map_tiles",
+        ],
+    ),
+    (
+        TORUN,
+        "/panel/deklaracja-dostepnosci",
+        "/panel/deklaracja-dostepnosci",
+        &[
+            "published_on",
+            "updated_on",
+            "prepared_on",
+            "compliance",
+            "non_accessible",
+            "contact_email",
+        ],
+    ),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn form_fields_never_break_any_form() {
+    let app = app().await;
+    let (_, admin) = app
+        .person("admin@torun.example", "torun", Some("admin"))
+        .await;
+    let handle = tokio::runtime::Handle::current();
+    for &(host, page, action, names) in FORMS {
+        let token = admin.csrf(host, page).await;
+        let names: &'static [&'static str] = names;
+        let result = tokio::task::block_in_place(|| {
+            runner().run(&pairs(names), |mut fields| {
+                fields.push(("csrf".into(), token.clone()));
+                let (status, body) = handle.block_on(async {
+                    let r = admin
+                        .client
+                        .post(admin.url(host, action))
+                        .form(&fields)
+                        .send()
+                        .await
+                        .expect("request");
+                    (r.status().as_u16(), r.text().await.unwrap_or_default())
+                });
+                // Sign-in and password forms may also answer 429 once attempts pile up.
+                if status == 429 {
+                    return Ok(());
+                }
+                check_page(&format!("{action} {fields:?}"), status, &body)
+            })
+        });
+        result.unwrap_or_else(|e| panic!("{action}: {e}"));
+    }
+}
