@@ -185,6 +185,26 @@ impl Browser {
             .await
     }
 
+    /// Whether the first image matching `css` has loaded with the given natural width, waiting up
+    /// to five seconds for it (images load after the page; a busy machine makes them late).
+    pub async fn image_loaded(&self, css: &str, width: Option<u32>) -> bool {
+        let check = match width {
+            Some(w) => format!(
+                "const i = document.querySelector({css:?}); return !!i && i.complete && i.naturalWidth === {w}"
+            ),
+            None => format!(
+                "const i = document.querySelector({css:?}); return !!i && i.complete && i.naturalWidth > 0"
+            ),
+        };
+        for _ in 0..50 {
+            if self.eval(&check).await == Value::Bool(true) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
     /// Runs axe-core (WCAG 2.0/2.1 A and AA rules) on the current page and returns the violations
     /// whose impact is serious or critical, as "rule: target" strings, followed by what the HTML
     /// validator finds in the page (WCAG 2.1 success criterion 4.1.1, parsing) as "html: …".

@@ -35,8 +35,10 @@ async fn portal_and_gmina_pages_render_branded_and_pass_axe() {
         header, "rgb(139, 26, 26)",
         "Toruń's colour from its branding"
     );
-    let logo_loaded = browser.eval("const i = document.querySelector('.brand img'); return i.complete && i.naturalWidth > 0").await;
-    assert_eq!(logo_loaded, true);
+    assert!(
+        browser.image_loaded(".brand img", None).await,
+        "the logo loads"
+    );
     assert_eq!(
         browser.serious_accessibility_violations().await,
         Vec::<String>::new(),
@@ -547,8 +549,10 @@ async fn a_member_adds_an_offer_with_a_photo_and_finds_it_in_chromium() {
         "Żurek na festyn"
     );
     assert!(browser.text("main").await.contains("12,50 zł"));
-    let loaded = browser.eval("const i = document.querySelector('figure.photo img'); return i.complete && i.naturalWidth === 800").await;
-    assert_eq!(loaded, true, "the photo is served from the store");
+    assert!(
+        browser.image_loaded("figure.photo img", Some(800)).await,
+        "the photo is served from the store"
+    );
     axe_clean("offer page").await;
 
     browser
@@ -556,8 +560,10 @@ async fn a_member_adds_an_offer_with_a_photo_and_finds_it_in_chromium() {
         .await;
     assert_eq!(browser.text("h1").await, "Lista produktów (1)");
     assert_eq!(browser.text("li.offer h2").await, "Żurek na festyn");
-    let thumb = browser.eval("const i = document.querySelector('li.offer img'); return i.complete && i.naturalWidth === 400").await;
-    assert_eq!(thumb, true);
+    assert!(
+        browser.image_loaded("li.offer img", Some(400)).await,
+        "the thumbnail"
+    );
     axe_clean("offer list").await;
 
     browser.click("li.offer h2 a").await;
