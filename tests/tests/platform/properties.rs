@@ -27,12 +27,17 @@ fn pairs(names: &'static [&'static str]) -> impl Strategy<Value = Vec<(String, S
         .prop_map(|v| v.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
 }
 
+/// Deterministic: CI runs exactly the cases a developer ran (a new case is a new seed, on purpose).
 fn runner() -> TestRunner {
-    TestRunner::new(Config {
-        cases: 48,
-        failure_persistence: None,
-        ..Config::default()
-    })
+    use proptest::test_runner::{RngAlgorithm, TestRng};
+    TestRunner::new_with_rng(
+        Config {
+            cases: 48,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    )
 }
 
 /// A page, not a failure: 200, or a 4xx that says what was wrong.
@@ -267,6 +272,223 @@ async fn form_fields_never_break_any_form() {
                     return Ok(());
                 }
                 check_page(&format!("{action} {fields:?}"), status, &body)
+            })
+        });
+        result.unwrap_or_else(|e| panic!("{action}: {e}"));
+    }
+}
+
+/// A small valid JPEG for the upload forms.
+fn small_jpeg() -> Vec<u8> {
+    let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(64, 48, |x, y| {
+        image::Rgb([(x * 4) as u8, (y * 5) as u8, 90])
+    }));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+/// Files an uploader might send: a real photo, nothing, random bytes, text, a CSV-like text.
+fn file() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        Just(small_jpeg()),
+        Just(Vec::new()),
+        prop::collection::vec(any::<u8>(), 0..2000),
+        value().prop_map(String::into_bytes),
+        prop::collection::vec(
+            (value(), value()).prop_map(|(a, b)| format!("{a};{b}\r\n")),
+            0..6
+        )
+        .prop_map(|rows| format!("Nazwa;Forma prawna\r\n{}", rows.concat()).into_bytes()),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_on_records_and_uploads_never_break() {
+    let app = app().await;
+    let card = pestor_tests::add_card(
+        &app,
+        "torun",
+        &[
+            ("name", "Spółdzielnia Próbna"),
+            ("legal_form", "spoldzielnia_socjalna"),
+            ("gmina_teryt", "0463011"),
+        ],
+        &["2"],
+        &[],
+        "verified",
+    )
+    .await;
+    let (admin_id, admin) = app
+        .person("admin@torun.example", "torun", Some("admin"))
+        .await;
+    // The admin is also a member of the organisation, so every offer form is theirs to use.
+    sqlx::query(
+        "INSERT INTO gmina_roles (account_id, teryt, role, organisation_id) VALUES ($1, '0463011', 'pes_member', $2)",
+    )
+    .bind(admin_id)
+    .bind(card)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let offer = crate::offers::offer(
+        &app,
+        card,
+        "Obiady próbne",
+        "catering",
+        Some(1500),
+        &["urzad"],
+    )
+    .await;
+    let handle = tokio::runtime::Handle::current();
+
+    let card_page = format!("/podmioty/{card}");
+    let offer_page = format!("/oferty/{offer}");
+    let on_records: Vec<(String, String, &'static [&'static str])> = vec![
+        (
+            format!("{card_page}/edycja"),
+            format!("{card_page}/edycja"),
+            &[
+                "name",
+                "legal_form",
+                "krs",
+                "nip",
+                "postal_code",
+                "gmina_teryt",
+                "areas",
+                "website",
+                "lat",
+            ],
+        ),
+        (
+            card_page.clone(),
+            format!("{card_page}/widocznosc"),
+            &["decision", "reason"],
+        ),
+        (
+            card_page.clone(),
+            format!("{card_page}/weryfikacja"),
+            &["decision", "reason"],
+        ),
+        (
+            format!("{offer_page}/edycja"),
+            format!("{offer_page}/edycja"),
+            &[
+                "name",
+                "description",
+                "category",
+                "price",
+                "price_note",
+                "target_groups",
+            ],
+        ),
+        (
+            offer_page.clone(),
+            format!("{offer_page}/status"),
+            &["status"],
+        ),
+        (
+            offer_page.clone(),
+            format!("{offer_page}/widocznosc"),
+            &["decision", "reason"],
+        ),
+        (
+            "/oferty/kategorie".into(),
+            "/oferty/kategorie/catering".into(),
+            &["name"],
+        ),
+        (
+            "/oferty/kategorie".into(),
+            "/oferty/kategorie/catering/przesun".into(),
+            &["kierunek"],
+        ),
+    ];
+    for (page, action, names) in on_records {
+        let token = admin.csrf(TORUN, &page).await;
+        let result = tokio::task::block_in_place(|| {
+            runner().run(&pairs(names), |mut fields| {
+                fields.push(("csrf".into(), token.clone()));
+                let (status, body) = handle.block_on(async {
+                    let r = admin
+                        .client
+                        .post(admin.url(TORUN, &action))
+                        .form(&fields)
+                        .send()
+                        .await
+                        .expect("request");
+                    (r.status().as_u16(), r.text().await.unwrap_or_default())
+                });
+                check_page(&format!("{action} {fields:?}"), status, &body)
+            })
+        });
+        result.unwrap_or_else(|e| panic!("{action}: {e}"));
+    }
+
+    // Multipart forms: text fields and a file, the token in the query string as the pages send it.
+    let uploads: [(&str, String, &'static [&'static str], &str); 3] = [
+        (
+            "/oferty/nowa",
+            "/oferty/nowa".into(),
+            &[
+                "name",
+                "description",
+                "category",
+                "price",
+                "price_note",
+                "alt",
+                "target_groups",
+            ],
+            "photo",
+        ),
+        (
+            "/podmioty/import",
+            "/podmioty/import".into(),
+            &["tryb"],
+            "plik",
+        ),
+        (
+            "/panel/wyglad",
+            "/panel/wyglad/logo".into(),
+            &["alt"],
+            "logo",
+        ),
+    ];
+    for (page, action, names, file_field) in uploads {
+        let token = admin.csrf(TORUN, page).await;
+        let strategy = (pairs(names), file());
+        let result = tokio::task::block_in_place(|| {
+            runner().run(&strategy, |(fields, bytes)| {
+                let (status, body) = handle.block_on(async {
+                    let mut form = reqwest::multipart::Form::new();
+                    for (k, v) in &fields {
+                        form = form.text(k.clone(), v.clone());
+                    }
+                    form = form.part(
+                        file_field,
+                        reqwest::multipart::Part::bytes(bytes.clone()).file_name("plik.bin"),
+                    );
+                    let url = format!("{}?csrf={token}", admin.url(TORUN, &action));
+                    let r = admin
+                        .client
+                        .post(url)
+                        .multipart(form)
+                        .send()
+                        .await
+                        .expect("request");
+                    (r.status().as_u16(), r.text().await.unwrap_or_default())
+                });
+                check_page(
+                    &format!("{action} {fields:?} ({} bytes)", bytes.len()),
+                    status,
+                    &body,
+                )?;
+                if fields.iter().any(|(_, v)| v.contains('\0')) {
+                    prop_assert!(
+                        matches!(status, 400 | 422),
+                        "{action}: NUL refused, got {status}"
+                    );
+                }
+                Ok(())
             })
         });
         result.unwrap_or_else(|e| panic!("{action}: {e}"));

@@ -136,7 +136,13 @@ pub async fn submit(
     while let Some(field) = upload.next_field().await.map_err(upload_failed)? {
         match field.name() {
             Some("plik") => file = Some(field.bytes().await.map_err(upload_failed)?),
-            Some("tryb") => dry_run = field.text().await.map_err(upload_failed)? != "importuj",
+            Some("tryb") => {
+                let mode = field.text().await.map_err(upload_failed)?;
+                if mode.contains('\0') {
+                    return Err(AppError::BadRequest(crate::input::NUL_MESSAGE.into()));
+                }
+                dry_run = mode != "importuj";
+            }
             _ => {}
         }
     }
