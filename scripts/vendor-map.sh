@@ -6,7 +6,7 @@ set -euo pipefail
 LEAFLET=1.9.4
 MARKERCLUSTER=1.5.3
 root="$(cd "$(dirname "$0")/.." && pwd)"
-out="$root/crates/web/static/vendor"
+out="$root/crates/kit/static/vendor"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"

@@ -15,7 +15,7 @@ use std::time::Duration;
 use pestor_config::Settings;
 use pestor_core::Registry;
 use pestor_db::{Database, EmbeddedOptions, EmbeddedPostgres, PoolLimits, TenantStore};
-use pestor_web::AppState;
+use pestor_kit::AppState;
 use sqlx::Connection;
 use sqlx::postgres::PgConnectOptions;
 
@@ -310,7 +310,9 @@ pub async fn spawn_app_on(
         ..PoolLimits::from(&settings.database)
     };
     let db = Database::connect(opts, limits).await.expect("pool");
-    let state = AppState::load(db.clone(), settings).await.expect("state");
+    let state = pestor_web::load_state(db.clone(), settings)
+        .await
+        .expect("state");
     let workers = pestor_web::start_workers(&state).await.expect("workers");
     let serve_state = state.clone();
     let server = tokio::spawn(async move {
@@ -562,7 +564,7 @@ pub fn absolute(base: &str, location: &str) -> String {
 
 /// Creates a verified account with `password`; returns its id.
 pub async fn create_account(app: &TestApp, email: &str, name: &str, password: &str) -> i64 {
-    let hash = pestor_web::auth::password::hash(password.to_owned()).await;
+    let hash = pestor_kit::auth::password::hash(password.to_owned()).await;
     sqlx::query_scalar(
         "INSERT INTO accounts (email, display_name, password_hash, email_verified_at)
          VALUES ($1, $2, $3, now()) RETURNING id",
@@ -660,7 +662,7 @@ pub async fn add_card(
     also_in: &[&str],
     status: &str,
 ) -> i64 {
-    use pestor_web::organisations::store;
+    use pestor_organisations::store;
     let fields: std::collections::HashMap<String, String> = fields
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

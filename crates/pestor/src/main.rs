@@ -318,7 +318,7 @@ async fn open_database(
 }
 
 async fn serve(settings: &Settings, db: Database) -> anyhow::Result<()> {
-    let state = pestor_web::AppState::load(db, settings.clone()).await?;
+    let state = pestor_web::load_state(db, settings.clone()).await?;
     let workers = pestor_web::start_workers(&state).await?;
     let listener = tokio::net::TcpListener::bind(settings.server.bind)
         .await

@@ -7,7 +7,7 @@ use pestor_core::Registry;
 use pestor_core::organisation::OrganisationDraft;
 use pestor_db::{Database, TenantStore};
 
-use crate::organisations::store;
+use pestor_organisations::store;
 
 /// The demo's administrator of Toruń. The password is public (README): `--demo` is for trying the
 /// platform on one's own machine, never for a deployment.
@@ -25,7 +25,7 @@ pub async fn seed_admin(pool: &sqlx::PgPool) -> sqlx::Result<bool> {
     if exists {
         return Ok(false);
     }
-    let hash = crate::auth::password::hash(ADMIN_PASSWORD.to_owned()).await;
+    let hash = pestor_kit::auth::password::hash(ADMIN_PASSWORD.to_owned()).await;
     let mut tx = pestor_db::begin(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO accounts (email, display_name, password_hash, email_verified_at)
@@ -51,14 +51,17 @@ pub async fn seed(
     db: &Database,
     registry: &Registry,
     settings: &pestor_config::Settings,
-) -> Result<bool, crate::AppError> {
+) -> Result<bool, pestor_kit::AppError> {
     let created = seed_admin(&db.pool).await?;
     seed_organisations(db, registry).await?;
     seed_offers(db, settings).await?;
     Ok(created)
 }
 
-async fn seed_organisations(db: &Database, registry: &Registry) -> Result<(), crate::AppError> {
+async fn seed_organisations(
+    db: &Database,
+    registry: &Registry,
+) -> Result<(), pestor_kit::AppError> {
     let store = TenantStore::new(db.clone());
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(b';')
@@ -116,7 +119,7 @@ const OFFERS: &str = include_str!("../data/demo-offers.csv");
 async fn seed_offers(
     db: &Database,
     settings: &pestor_config::Settings,
-) -> Result<(), crate::AppError> {
+) -> Result<(), pestor_kit::AppError> {
     let photos = pestor_photos::Store::from_settings(&settings.storage)?;
     let limits = pestor_photos::Limits {
         max_bytes: settings.storage.max_upload_bytes,
@@ -153,7 +156,7 @@ async fn seed_offers(
             target_groups: r[5].split('|').map(str::to_owned).collect(),
             description: r[6].into(),
         };
-        let id = crate::offers::store::insert(&mut tx, org, &offer, None).await?;
+        let id = pestor_offers::store::insert(&mut tx, org, &offer, None).await?;
         let png = picture(r[8].parse().unwrap_or(200));
         let variants = pestor_photos::process(&png, limits).map_err(demo_data)?;
         let object = uuid::Uuid::new_v4();
@@ -163,7 +166,7 @@ async fn seed_offers(
                 .put(&key, variants.bytes(v).to_vec(), "image/jpeg")
                 .await?;
         }
-        crate::offers::store::add_photo(
+        pestor_offers::store::add_photo(
             &mut tx,
             id,
             object,
@@ -206,6 +209,6 @@ fn picture(hue: u16) -> Vec<u8> {
     out.into_inner()
 }
 
-fn demo_data(e: impl std::fmt::Display) -> crate::AppError {
-    crate::AppError::BadRequest(format!("dane demo są błędne: {e}"))
+fn demo_data(e: impl std::fmt::Display) -> pestor_kit::AppError {
+    pestor_kit::AppError::BadRequest(format!("dane demo są błędne: {e}"))
 }

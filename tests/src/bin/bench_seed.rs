@@ -10,7 +10,7 @@ use std::time::Duration;
 use pestor_core::Registry;
 use pestor_core::organisation::OrganisationDraft;
 use pestor_db::{Database, TenantStore};
-use pestor_web::organisations::store;
+use pestor_organisations::store;
 use sqlx::postgres::PgConnectOptions;
 
 const KINDS: &[(&str, &str)] = &[
@@ -175,7 +175,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             price_note: String::new(),
             target_groups: vec![groups[i % 4].into(), groups[(i / 4) % 4].into()],
         };
-        pestor_web::offers::store::insert(&mut tx, ids[i % ids.len().max(1)], &offer, None).await?;
+        pestor_offers::store::insert(&mut tx, ids[i % ids.len().max(1)], &offer, None).await?;
     }
     tx.commit().await?;
     // What autovacuum does within a minute of a bulk import in production: without statistics

@@ -322,7 +322,7 @@ async fn one_sign_in_reaches_every_gmina_and_signing_out_anywhere_ends_it_everyw
         .fetch_one(&mut *conn)
         .await
         .unwrap();
-    let code = pestor_web::auth::session::handover_code(&mut conn, login, TORUN)
+    let code = pestor_kit::auth::session::handover_code(&mut conn, login, TORUN)
         .await
         .unwrap();
     let stolen = app
@@ -771,7 +771,7 @@ async fn retention_removes_stale_unverified_accounts_and_spent_tokens() {
         .execute(&app.db.pool)
         .await
         .unwrap();
-    let purged = pestor_web::auth::retention::purge(&app.db.pool, &app.state.settings.auth)
+    let purged = pestor_kit::auth::retention::purge(&app.db.pool, &app.state.settings.auth)
         .await
         .unwrap();
     assert_eq!((purged.unverified_accounts, purged.tokens), (1, 1));

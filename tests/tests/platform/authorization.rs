@@ -1,8 +1,8 @@
 //! The authorisation matrix and CSRF on every form, both driven by the app's own route table
 //! (`pestor_web::routes()`), so a new route cannot be added without a row here.
 
+use pestor_kit::auth::{Hosts, csrf, session, tokens};
 use pestor_tests::{TestApp, create_account, grant, spawn_app};
-use pestor_web::auth::{Hosts, csrf, session, tokens};
 
 const PORTAL: &str = "localhost";
 const TORUN: &str = "torun.localhost";
@@ -306,7 +306,7 @@ async fn every_form_refuses_a_post_without_a_valid_token_and_changes_nothing() {
     for rule in posts {
         // One-click unsubscribe (RFC 8058) is posted by mail programs without cookies or token;
         // the link's own secret is its proof (tested in offers.rs).
-        if rule.path == pestor_web::offers::notices::UNSUBSCRIBE_PATH {
+        if rule.path == pestor_offers::notices::UNSUBSCRIBE_PATH {
             continue;
         }
         let host = if rule.hosts == Hosts::Gmina {

@@ -9,6 +9,7 @@ mod branding;
 mod browser;
 mod hardening;
 mod lifecycle;
+mod modules;
 mod offer_categories;
 mod offers;
 mod oidc;

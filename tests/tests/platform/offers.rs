@@ -350,7 +350,7 @@ async fn when_the_store_is_down_nothing_is_half_saved_and_deleted_photos_go_once
     // requests to the store time out, so try until the queue is empty.
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
-        pestor_web::photos::purge_deleted(&app.state).await.unwrap();
+        pestor_kit::photos::purge_deleted(&app.state).await.unwrap();
         let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM object_deletions")
             .fetch_one(&app.db.pool)
             .await
@@ -390,7 +390,7 @@ pub(crate) async fn offer(
         .fetch_one(&mut *tx)
         .await
         .unwrap();
-    let id = pestor_web::offers::store::insert(&mut tx, org, &o, Some(author))
+    let id = pestor_offers::store::insert(&mut tx, org, &o, Some(author))
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -1199,7 +1199,7 @@ async fn subscribers_confirm_then_get_notices_or_digests_and_unsubscribe_in_one_
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let sent = pestor_web::offers::notices::send_digests(&app.state)
+    let sent = pestor_offers::notices::send_digests(&app.state)
         .await
         .unwrap();
     assert_eq!(sent, 1);
@@ -1214,7 +1214,7 @@ async fn subscribers_confirm_then_get_notices_or_digests_and_unsubscribe_in_one_
     }
     assert!(digest.header("List-Unsubscribe").is_some());
     assert_eq!(
-        pestor_web::offers::notices::send_digests(&app.state)
+        pestor_offers::notices::send_digests(&app.state)
             .await
             .unwrap(),
         0,
@@ -1238,7 +1238,7 @@ async fn subscribers_confirm_then_get_notices_or_digests_and_unsubscribe_in_one_
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    pestor_web::offers::notices::send_digests(&app.state)
+    pestor_offers::notices::send_digests(&app.state)
         .await
         .unwrap();
     assert_eq!(
@@ -1342,7 +1342,7 @@ async fn the_gmina_logo_is_uploaded_into_the_same_store_and_shown_only_for_its_g
         )
         .await;
     assert_eq!(r.status, 303);
-    pestor_web::photos::purge_deleted(&app.state).await.unwrap();
+    pestor_kit::photos::purge_deleted(&app.state).await.unwrap();
     let keys_after = app.s3.keys();
     assert_eq!(keys_after.len(), 1);
     assert_ne!(keys_after, keys, "the old logo is gone from the store");

@@ -559,7 +559,7 @@ async fn cards_not_verified_for_a_year_are_listed_and_their_organisations_asked_
         Some(&*format!("{card}?komunikat=potwierdzono"))
     );
     let queue = staff.get(TORUN, "/podmioty/weryfikacja").await.body;
-    let today = pestor_web::pages::polish_date(time::OffsetDateTime::now_utc().date());
+    let today = pestor_kit::page::polish_date(time::OffsetDateTime::now_utc().date());
     assert!(
         queue.contains(&format!("<td>{today}</td><td>")),
         "confirmation shown: {queue}"

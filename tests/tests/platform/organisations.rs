@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use pestor_core::Registry;
 use pestor_core::organisation::{Organisation, OrganisationDraft};
+use pestor_organisations::store::{self, SaveError};
 use pestor_tests::{spawn_app, tenants_dir};
-use pestor_web::organisations::store::{self, SaveError};
 
 const TORUN: &str = "torun.localhost";
 const BYDGOSZCZ: &str = "bydgoszcz.localhost";

@@ -703,7 +703,7 @@ async fn actions_on_records_and_token_links_never_break() {
     let token = resident.csrf(TORUN, "/podmioty").await;
     for path in [
         "/oferty/powiadomienia/potwierdz",
-        pestor_web::offers::notices::UNSUBSCRIBE_PATH,
+        pestor_offers::notices::UNSUBSCRIBE_PATH,
     ] {
         run_cases(path, &pairs(&["token", "t"]), |query| {
             let (status, body) = handle.block_on(get_with(&resident, TORUN, path, &query));

@@ -1,0 +1,307 @@
+//! Who may do what. Every route is added through [`Routes::add`] with exactly one [`Access`] rule
+//! and the hosts it exists on; the same table drives enforcement and the authorisation-matrix test.
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::MethodRouter;
+
+use crate::error::AppError;
+pub use crate::site::Hosts;
+use crate::site::Site;
+use crate::state::AppState;
+
+/// A role within one gmina.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GminaRole {
+    PesMember,
+    Staff,
+    Admin,
+}
+
+impl GminaRole {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pes_member" => Some(Self::PesMember),
+            "staff" => Some(Self::Staff),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PesMember => "pes_member",
+            Self::Staff => "staff",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::PesMember => "członek organizacji (PES)",
+            Self::Staff => "pracownik urzędu",
+            Self::Admin => "administrator gminy",
+        }
+    }
+}
+
+/// A role across the region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionRole {
+    Coordinator,
+    Operator,
+}
+
+impl RegionRole {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "coordinator" => Some(Self::Coordinator),
+            "operator" => Some(Self::Operator),
+            _ => None,
+        }
+    }
+}
+
+/// The signed-in person, with their roles in the gmina of this request.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Account {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub region_role: Option<RegionRole>,
+    /// Roles in the gmina being viewed (empty on the portal).
+    pub roles: Vec<GminaRole>,
+    #[serde(skip)]
+    pub login_id: i64,
+}
+
+impl Account {
+    pub fn has(&self, role: GminaRole) -> bool {
+        self.roles.contains(&role)
+    }
+    pub fn is_operator(&self) -> bool {
+        self.region_role == Some(RegionRole::Operator)
+    }
+}
+
+/// Who is asking: set on every request by the session layer.
+#[derive(Debug, Clone, Default)]
+pub struct Viewer(pub Option<Account>);
+
+/// The rule of one route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Everyone, signed in or not.
+    Anyone,
+    /// Any signed-in account (a resident has no role).
+    SignedIn,
+    /// A member of an organisation in this gmina.
+    PesMember,
+    /// A member of an organisation in this gmina, or its staff (the handler then checks which
+    /// organisation).
+    MemberOrStaff,
+    /// Staff or admin of this gmina; operators too.
+    Staff,
+    /// Admin of this gmina; operators too.
+    Admin,
+    /// Regional coordinators and operators.
+    Coordinator,
+}
+
+impl Access {
+    pub fn allows(self, viewer: &Viewer) -> bool {
+        let Some(a) = &viewer.0 else {
+            return self == Access::Anyone;
+        };
+        match self {
+            Access::Anyone | Access::SignedIn => true,
+            Access::PesMember => a.has(GminaRole::PesMember),
+            Access::MemberOrStaff => {
+                Access::PesMember.allows(viewer) || Access::Staff.allows(viewer)
+            }
+            Access::Staff => a.is_operator() || a.has(GminaRole::Staff) || a.has(GminaRole::Admin),
+            Access::Admin => a.is_operator() || a.has(GminaRole::Admin),
+            Access::Coordinator => a.region_role.is_some(),
+        }
+    }
+}
+
+/// One row of the route table.
+#[derive(Debug, Clone)]
+pub struct RouteRule {
+    pub path: &'static str,
+    pub methods: &'static [&'static str],
+    pub hosts: Hosts,
+    pub access: Access,
+}
+
+/// A router that remembers the rule of every route it was given.
+pub struct Routes {
+    router: Router<AppState>,
+    rules: Vec<RouteRule>,
+}
+
+impl Default for Routes {
+    fn default() -> Self {
+        Self {
+            router: Router::new(),
+            rules: Vec::new(),
+        }
+    }
+}
+
+impl Routes {
+    pub fn add(
+        mut self,
+        path: &'static str,
+        methods: &'static [&'static str],
+        hosts: Hosts,
+        access: Access,
+        handler: MethodRouter<AppState>,
+    ) -> Self {
+        let rule = RouteRule {
+            path,
+            methods,
+            hosts,
+            access,
+        };
+        self.router = self.router.route(
+            path,
+            handler.layer(from_fn_with_state(rule.clone(), enforce)),
+        );
+        self.rules.push(rule);
+        self
+    }
+
+    pub fn into_parts(self) -> (Router<AppState>, Vec<RouteRule>) {
+        (self.router, self.rules)
+    }
+}
+
+/// Checks a route's rule before its handler runs. Anonymous visitors are sent to sign in (GET) or
+/// refused with 401; signed-in people without the role get 403; a route on the wrong host is 404.
+async fn enforce(State(rule): State<RouteRule>, req: Request, next: Next) -> Response {
+    let site = req.extensions().get::<Site>().cloned();
+    let viewer = req
+        .extensions()
+        .get::<Viewer>()
+        .cloned()
+        .unwrap_or_default();
+    let Some(site) = site else {
+        return next.run(req).await; // host-independent routes (probes, static files)
+    };
+    if !rule.hosts.admits(&site) {
+        return AppError::NotFound.into_response();
+    }
+    if rule.access.allows(&viewer) {
+        return next.run(req).await;
+    }
+    if viewer.0.is_none() {
+        if req.method() == axum::http::Method::GET {
+            let back = req.uri().path_and_query().map_or("/", |p| p.as_str());
+            let target = format!("/logowanie?powrot={}", urlencode(back));
+            return Redirect::to(&target).into_response();
+        }
+        return AppError::SignInRequired.into_response();
+    }
+    AppError::Forbidden.into_response()
+}
+
+/// Percent-encodes a query-string value.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A path on this host that is safe to redirect to after sign-in; anything else becomes `/`.
+pub fn safe_return_path(p: Option<&str>) -> String {
+    match p {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && !p.chars().any(char::is_control) =>
+        {
+            // Non-ASCII text (a typed Polish path) is percent-encoded: it ends up in `Location`,
+            // which carries ASCII only.
+            let mut out = String::with_capacity(p.len());
+            for c in p.chars() {
+                if c.is_ascii_graphic() {
+                    out.push(c);
+                } else {
+                    let mut buf = [0; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        out.push_str(&format!("%{b:02X}"));
+                    }
+                }
+            }
+            out
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(roles: &[GminaRole], region: Option<RegionRole>) -> Viewer {
+        Viewer(Some(Account {
+            id: 1,
+            email: "a@b.pl".into(),
+            display_name: "A".into(),
+            region_role: region,
+            roles: roles.to_vec(),
+            login_id: 1,
+        }))
+    }
+
+    #[test]
+    fn return_paths_are_ascii() {
+        assert_eq!(
+            safe_return_path(Some("/podmioty?q=żółw ab")),
+            "/podmioty?q=%C5%BC%C3%B3%C5%82w%20ab"
+        );
+        assert_eq!(safe_return_path(Some("//evil.example")), "/");
+        assert_eq!(safe_return_path(Some("/a?b=1&c=%20")), "/a?b=1&c=%20");
+    }
+
+    #[test]
+    fn staff_rules() {
+        let staff = account(&[GminaRole::Staff], None);
+        assert!(Access::Staff.allows(&staff));
+        assert!(!Access::Admin.allows(&staff));
+        assert!(!Access::Staff.allows(&account(&[GminaRole::PesMember], None)));
+        assert!(Access::Admin.allows(&account(&[], Some(RegionRole::Operator))));
+        assert!(!Access::Admin.allows(&account(&[], Some(RegionRole::Coordinator))));
+        assert!(!Access::SignedIn.allows(&Viewer(None)));
+        assert!(Access::Anyone.allows(&Viewer(None)));
+    }
+
+    #[test]
+    fn return_paths_stay_on_this_host() {
+        assert_eq!(safe_return_path(Some("/konto?x=1")), "/konto?x=1");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "",
+            "konto",
+            "/a\nb",
+        ] {
+            assert_eq!(safe_return_path(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_return_path(None), "/");
+    }
+}

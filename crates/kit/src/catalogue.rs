@@ -1,0 +1,177 @@
+//! What the modules put together: every template, static file, menu entry, audit label and CSRF
+//! exemption of the running app, looked up by name. Built once from the module list (see
+//! [`crate::module::Modules`]) and kept in the state, so the layers below the modules never name one.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use crate::site::Hosts;
+
+/// Where a template's or static file's text comes from. Debug builds read the file from the source
+/// tree, so editing a template needs no rebuild; release builds embed it in the binary.
+#[derive(Debug, Clone, Copy)]
+pub enum Source {
+    Embedded(&'static [u8]),
+    File(&'static str),
+}
+
+impl Source {
+    pub fn read(&self) -> std::io::Result<Cow<'static, [u8]>> {
+        match self {
+            Source::Embedded(bytes) => Ok(Cow::Borrowed(bytes)),
+            Source::File(path) => std::fs::read(path).map(Cow::Owned),
+        }
+    }
+
+    /// The file in the source tree (debug builds only).
+    pub fn path(&self) -> Option<&'static str> {
+        match self {
+            Source::File(p) => Some(p),
+            Source::Embedded(_) => None,
+        }
+    }
+}
+
+/// A file of a module: a template under its `templates/` or a static file under its `static/`.
+#[derive(Debug, Clone, Copy)]
+pub struct Asset {
+    pub name: &'static str,
+    pub source: Source,
+}
+
+/// `templates!["offers/list.html", …]`: the module's templates, by the name pages render them by
+/// (which is also the file a gmina overrides in `tenants/<teryt>/templates/`).
+#[macro_export]
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        $crate::module_files!("/templates/", $($name),*)
+    };
+}
+
+/// `static_files!["map.js", …]`: files the module serves under `/static/`.
+#[macro_export]
+macro_rules! static_files {
+    ($($name:literal),* $(,)?) => {
+        $crate::module_files!("/static/", $($name),*)
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! module_files {
+    ($dir:literal, $($name:literal),*) => {{
+        #[cfg(debug_assertions)]
+        const FILES: &[$crate::catalogue::Asset] = &[$($crate::catalogue::Asset {
+            name: $name,
+            source: $crate::catalogue::Source::File(concat!(env!("CARGO_MANIFEST_DIR"), $dir, $name)),
+        }),*];
+        #[cfg(not(debug_assertions))]
+        const FILES: &[$crate::catalogue::Asset] = &[$($crate::catalogue::Asset {
+            name: $name,
+            source: $crate::catalogue::Source::Embedded(include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), $dir, $name))),
+        }),*];
+        FILES
+    }};
+}
+
+/// One entry of a site's main menu.
+#[derive(Debug, Clone, Copy)]
+pub struct NavEntry {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub hosts: Hosts,
+}
+
+/// The lookup tables built from the modules.
+#[derive(Debug, Default)]
+pub struct Catalogue {
+    templates: HashMap<&'static str, Asset>,
+    static_files: HashMap<&'static str, Asset>,
+    nav: Vec<NavEntry>,
+    audit_labels: HashMap<&'static str, &'static str>,
+    csrf_exempt: Vec<&'static str>,
+    /// (kind, name) → the module that claimed it.
+    owners: HashMap<(&'static str, &'static str), &'static str>,
+}
+
+/// Two modules claiming the same name: a programming error, found by the first test that builds
+/// the app.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind} „{name}” jest zgłoszony przez dwa moduły: {first} i {second}")]
+pub struct Clash {
+    pub kind: &'static str,
+    pub name: &'static str,
+    pub first: &'static str,
+    pub second: &'static str,
+}
+
+/// What one module contributes, as [`Catalogue::add`] takes it.
+pub struct Contribution {
+    pub module: &'static str,
+    pub templates: &'static [Asset],
+    pub static_files: &'static [Asset],
+    pub nav: &'static [NavEntry],
+    pub audit_labels: &'static [(&'static str, &'static str)],
+    pub csrf_exempt: &'static [&'static str],
+}
+
+impl Catalogue {
+    pub fn add(&mut self, c: Contribution) -> Result<(), Clash> {
+        let owners = &mut self.owners;
+        let mut claim =
+            |kind: &'static str, name: &'static str| match owners.insert((kind, name), c.module) {
+                Some(first) if first != c.module => Err(Clash {
+                    kind,
+                    name,
+                    first,
+                    second: c.module,
+                }),
+                _ => Ok(()),
+            };
+        for t in c.templates {
+            claim("szablon", t.name)?;
+            self.templates.insert(t.name, *t);
+        }
+        for f in c.static_files {
+            claim("plik statyczny", f.name)?;
+            self.static_files.insert(f.name, *f);
+        }
+        for (action, label) in c.audit_labels {
+            claim("czynność dziennika", action)?;
+            self.audit_labels.insert(action, label);
+        }
+        self.nav.extend_from_slice(c.nav);
+        self.csrf_exempt.extend_from_slice(c.csrf_exempt);
+        Ok(())
+    }
+
+    pub fn template(&self, name: &str) -> Option<&Asset> {
+        self.templates.get(name)
+    }
+
+    pub fn templates(&self) -> impl Iterator<Item = &Asset> {
+        self.templates.values()
+    }
+
+    pub fn static_file(&self, name: &str) -> Option<&Asset> {
+        self.static_files.get(name)
+    }
+
+    pub fn static_files(&self) -> impl Iterator<Item = &Asset> {
+        self.static_files.values()
+    }
+
+    pub fn nav(&self) -> &[NavEntry] {
+        &self.nav
+    }
+
+    /// The Polish name of an audit action, for the log page (an unknown one is shown as it is).
+    pub fn audit_label<'a>(&self, action: &'a str) -> &'a str {
+        self.audit_labels.get(action).copied().unwrap_or(action)
+    }
+
+    /// Whether a POST to `path` skips the CSRF check (the module says why, next to its route).
+    pub fn csrf_exempt(&self, path: &str) -> bool {
+        self.csrf_exempt.contains(&path)
+    }
+}

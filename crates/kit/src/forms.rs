@@ -1,0 +1,82 @@
+//! Reading what a form or link submitted: text fields (missing ones read as empty, so bad input
+//! gets our Polish message rather than a generic 422), repeated keys, ids in paths, reasons for staff
+//! decisions, e-mail addresses.
+
+use std::collections::HashMap;
+
+use crate::error::{AppError, AppResult};
+
+/// A submitted form as text fields; missing fields read as empty, so bad input gets our message
+/// rather than a generic 422.
+pub type Fields = axum::Form<HashMap<String, String>>;
+
+pub fn field<'a>(f: &'a HashMap<String, String>, name: &str) -> &'a str {
+    f.get(name).map_or("", |v| v.as_str())
+}
+
+/// `?token=…` of a link sent by e-mail.
+#[derive(serde::Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    pub token: String,
+}
+
+/// A plausible e-mail address (the real check is the link we send to it).
+pub fn valid_email(e: &str) -> bool {
+    let Some((local, domain)) = e.rsplit_once('@') else {
+        return false;
+    };
+    e.len() <= 254
+        && !local.is_empty()
+        && local.len() <= 64
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !e
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',')
+}
+
+/// A submitted form with repeated keys (checkboxes, multi-selects) kept.
+pub type RawForm = axum::Form<Vec<(String, String)>>;
+
+/// An id from the path; anything but a number is a page that does not exist.
+pub fn path_id(id: &str) -> AppResult<i64> {
+    id.parse().map_err(|_| AppError::NotFound)
+}
+
+/// The reason given with a staff decision that `reader` will receive: at least 10 characters,
+/// or nothing is changed.
+pub fn required_reason(reason: &str, what: &str, reader: &str) -> AppResult<String> {
+    let reason = reason.trim();
+    if reason.chars().count() < 10 {
+        return Err(AppError::BadRequest(format!(
+            "Podaj uzasadnienie {what} (co najmniej 10 znaków) — {reader}. Nic nie zostało zmienione."
+        )));
+    }
+    Ok(reason.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_shapes() {
+        for ok in ["ala@torun.pl", "a.b+pes@fundacja.org.pl"] {
+            assert!(valid_email(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "ala",
+            "@torun.pl",
+            "ala@torun",
+            "ala @torun.pl",
+            "a@b.pl, c@d.pl",
+            "a@.pl",
+            "<a@b.pl>",
+        ] {
+            assert!(!valid_email(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! The contract every product area implements once. The app crate lists its modules in one place;
+//! everything else — routes, templates, static files, the menu, background work, audit labels,
+//! CSRF exemptions, retention, and what the regional layer asks of each area — is collected from it.
+
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+
+use crate::auth::Routes;
+use crate::catalogue::{Asset, NavEntry};
+use crate::error::AppResult;
+use crate::state::AppState;
+
+/// A product area (Baza PES, Giełda, accounts, the panel…) as the app sees it. Only `name` and
+/// `routes` are required; every other part defaults to "nothing".
+pub trait Module: Sync {
+    /// A short English name for logs, metrics and errors ("offers").
+    fn name(&self) -> &'static str;
+
+    /// Adds the module's routes, each with its hosts and access rule.
+    fn routes(&self, routes: Routes) -> Routes;
+
+    /// Its templates, by the names pages render them by (see [`crate::templates!`]).
+    fn templates(&self) -> &'static [Asset] {
+        &[]
+    }
+
+    /// Files it serves under `/static/` (see [`crate::static_files!`]).
+    fn static_files(&self) -> &'static [Asset] {
+        &[]
+    }
+
+    /// Its entries in the main menu, in order.
+    fn nav(&self) -> &'static [NavEntry] {
+        &[]
+    }
+
+    /// Background jobs, each run on its own schedule.
+    fn workers(&self) -> Vec<Worker> {
+        Vec::new()
+    }
+
+    /// Polish names of the actions it writes to the audit log.
+    fn audit_labels(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+
+    /// Paths whose POSTs carry their own proof instead of a CSRF token (say why at the route).
+    fn csrf_exempt(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// What it deletes once it is no longer needed, and how.
+    fn retention(&self) -> Option<Retention> {
+        None
+    }
+
+    /// Figures about one gmina for the regional dashboard, each one number counted in the gmina's
+    /// schema.
+    fn gmina_figures(&self) -> &'static [Figure] {
+        &[]
+    }
+
+    /// Where one gmina's data of this module lives, for export and archiving.
+    fn gmina_data(&self) -> GminaData {
+        GminaData::default()
+    }
+}
+
+/// A job a module runs in the background.
+pub struct Worker {
+    pub name: &'static str,
+    /// Time between the starts of two runs (the first runs at start-up).
+    pub every: Duration,
+    pub run: fn(AppState) -> BoxFuture<'static, AppResult<()>>,
+}
+
+/// A module's data-retention rule: run hourly, with the others.
+pub struct Retention {
+    /// What is deleted and when, in Polish (for the operations guide and the log).
+    pub rule: &'static str,
+    /// Deletes what the rule allows; returns how many rows went.
+    pub purge: fn(AppState) -> BoxFuture<'static, AppResult<u64>>,
+}
+
+/// One number about a gmina: `query` is a `SELECT` of one `bigint`, run in the gmina's schema (its
+/// tenant transaction), reading only the module's own tables.
+#[derive(Debug, Clone, Copy)]
+pub struct Figure {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub query: &'static str,
+}
+
+/// The parts of one gmina's data that belong to a module.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GminaData {
+    /// Tables in the gmina's schema.
+    pub tenant_tables: &'static [&'static str],
+    /// Tables in `public` holding gmina rows, with the column naming the gmina's TERYT.
+    pub public_tables: &'static [(&'static str, &'static str)],
+    /// Object-store key prefixes under `gmina/<teryt>/`.
+    pub object_prefixes: &'static [&'static str],
+}

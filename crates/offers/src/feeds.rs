@@ -1,0 +1,178 @@
+//! The Giełda for programs: `/api/v1/oferty` (JSON, paginated, the list's filters) and an Atom
+//! feed of new offers per gmina (`/oferty.atom`, filters apply), both from the list's query.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use pestor_core::offer::format_price;
+use pestor_kit::input::Query;
+use pestor_photos::Variant;
+use serde_json::json;
+use time::format_description::well_known::Rfc3339;
+
+use super::list::{Filters, find, page_number, query_string};
+use pestor_kit::error::{AppError, AppResult};
+use pestor_kit::page::Page;
+use pestor_kit::state::AppState;
+
+const MAX_PER_PAGE: i64 = 100;
+/// The feed carries the newest offers only.
+const FEED_ENTRIES: i64 = 50;
+
+#[derive(serde::Deserialize, Default)]
+pub struct ApiQuery {
+    #[serde(flatten)]
+    filters: Filters,
+    #[serde(default)]
+    na_strone: String,
+}
+
+pub async fn api(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<ApiQuery>,
+) -> AppResult<Response> {
+    let t = page.gmina()?;
+    q.filters.check()?;
+    let per_page = match q.na_strone.as_str() {
+        "" => 20,
+        n => n
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_PER_PAGE).contains(n))
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "Niepoprawny parametr: na_strone (liczba od 1 do {MAX_PER_PAGE})."
+                ))
+            })?,
+    };
+    let number = page_number(&q.filters);
+    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let found = find(&mut tx, &q.filters, per_page, (number - 1) * per_page).await?;
+    let ids: Vec<i64> = found.items.iter().map(|i| i.id).collect();
+    let mut photos = super::store::photos_of(&mut tx, &ids).await?;
+    tx.commit().await?;
+    if found.bad_price {
+        return Err(AppError::BadRequest(
+            "Niepoprawny parametr: cena_od / cena_do (kwota w złotych, np. 19,90).".into(),
+        ));
+    }
+    let base = state.settings.host_url(Some(t.tenant.gmina.slug.as_str()));
+    let pages = ((found.total + per_page - 1) / per_page).max(1);
+    let link = |n: i64| {
+        format!(
+            "/api/v1/oferty?{}&strona={n}&na_strone={per_page}",
+            query_string(&q.filters, found.sort)
+        )
+    };
+    let items: Vec<_> = found
+        .items
+        .iter()
+        .map(|i| {
+            let photos = photos.remove(&i.id).unwrap_or_default();
+            json!({
+                "id": i.id, "url": format!("{base}/oferty/{}", i.id), "name": i.name, "description": i.description,
+                "category": { "code": i.category, "name": i.category_name },
+                "price_grosze": i.price_grosze, "price": i.price_grosze.map(format_price), "price_note": i.price_note,
+                "target_groups": i.target_groups,
+                "organisation": { "id": i.organisation_id, "name": i.organisation_name, "url": format!("{base}/podmioty/{}", i.organisation_id) },
+                "photos": photos.iter().map(|p| json!({
+                    "alt": p.alt, "width": p.width, "height": p.height,
+                    "thumbnail": format!("{base}/zdjecia/{}/{}", p.object, Variant::Thumbnail.name()),
+                    "display": format!("{base}/zdjecia/{}/{}", p.object, Variant::Display.name()),
+                })).collect::<Vec<_>>(),
+                "created_at": i.created_at.format(&Rfc3339).unwrap_or_default(),
+            })
+        })
+        .collect();
+    let body = json!({
+        "gmina": { "teryt": t.tenant.gmina.teryt.as_str(), "name": t.branding.display_name },
+        "total": found.total, "text_match": if found.near { "near" } else { "exact" }, "page": number, "per_page": per_page, "pages": pages,
+        "next": (number < pages).then(|| link(number + 1)), "prev": (number > 1).then(|| link(number - 1)),
+        "items": items,
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (header::CACHE_CONTROL, "public, max-age=60"),
+        ],
+        body.to_string(),
+    )
+        .into_response())
+}
+
+/// Text for XML character data and attribute values.
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+pub async fn atom(
+    State(state): State<AppState>,
+    page: Page,
+    Query(mut f): Query<Filters>,
+) -> AppResult<Response> {
+    let t = page.gmina()?;
+    // A feed is the newest offers, whatever sort was asked for.
+    f.sort = "najnowsze".into();
+    f.strona = String::new();
+    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let found = find(&mut tx, &f, FEED_ENTRIES, 0).await?;
+    tx.commit().await?;
+    let base = state.settings.host_url(Some(t.tenant.gmina.slug.as_str()));
+    let query = query_string(&f, "");
+    let self_url = if query.is_empty() {
+        format!("{base}/oferty.atom")
+    } else {
+        format!("{base}/oferty.atom?{query}")
+    };
+    let stamp = |d: time::OffsetDateTime| d.format(&Rfc3339).unwrap_or_default();
+    let updated = found
+        .items
+        .iter()
+        .map(|i| i.created_at)
+        .max()
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"pl\">\n\
+         <title>{}</title>\n<id>{}</id>\n<link rel=\"self\" href=\"{}\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<updated>{}</updated>\n",
+        xml(&format!("Giełda ofert — {}", t.branding.display_name)),
+        xml(&self_url),
+        xml(&self_url),
+        xml(&format!("{base}/oferty")),
+        stamp(updated),
+    );
+    for i in &found.items {
+        let url = format!("{base}/oferty/{}", i.id);
+        let price = i
+            .price_grosze
+            .map(format_price)
+            .unwrap_or_else(|| "cena do uzgodnienia".into());
+        out.push_str(&format!(
+            "<entry>\n<title>{}</title>\n<id>{}</id>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n\
+             <published>{}</published>\n<updated>{}</updated>\n<author><name>{}</name></author>\n\
+             <category term=\"{}\" label=\"{}\"/>\n<summary>{}</summary>\n</entry>\n",
+            xml(&i.name),
+            xml(&url),
+            xml(&url),
+            stamp(i.created_at),
+            stamp(i.created_at),
+            xml(&i.organisation_name),
+            xml(&i.category),
+            xml(&i.category_name),
+            xml(&format!("{price}. {}", i.description)),
+        ));
+    }
+    out.push_str("</feed>\n");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        out,
+    )
+        .into_response())
+}

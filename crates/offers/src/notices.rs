@@ -1,0 +1,508 @@
+//! E-mail notices of new offers: anyone subscribes with an address to new offers of chosen
+//! categories, target groups or organisations, immediately or as a daily digest. Double opt-in —
+//! nothing goes to an address that has not confirmed; every notice carries `List-Unsubscribe`
+//! with one-click unsubscribe (RFC 8058) and a working link. All mail goes through the outbox.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use pestor_core::offer::{TARGET_GROUPS, format_price};
+use pestor_db::TenantTx;
+use pestor_kit::input::Query;
+use serde_json::json;
+
+use super::categories;
+use pestor_kit::auth::throttle::{ClientIp, limit_per_ip};
+use pestor_kit::auth::tokens;
+use pestor_kit::error::{AppError, AppResult};
+use pestor_kit::fleet;
+use pestor_kit::forms::RawForm;
+use pestor_kit::forms::{TokenQuery, valid_email};
+use pestor_kit::letters::{self, Letter};
+use pestor_kit::page::Page;
+use pestor_kit::site::{Site, TenantSite};
+use pestor_kit::state::AppState;
+
+/// The path of the unsubscribe link; POSTs to it need no CSRF token (the link's secret is the
+/// proof, and mail programs post it without cookies — RFC 8058).
+pub const UNSUBSCRIBE_PATH: &str = "/oferty/powiadomienia/wypisz";
+
+async fn render(
+    state: &AppState,
+    page: &Page,
+    values: serde_json::Value,
+    error: Option<&str>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let t = page.gmina()?;
+    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let categories = categories(&mut tx).await?;
+    let organisations: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, name FROM organisation_summaries WHERE status = 'verified' ORDER BY public.polish_key(name)",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    page.respond(
+        state,
+        "offers/subscribe.html",
+        json!({
+            "values": values, "error": error,
+            "categories": categories.iter().map(|(c, n)| json!({ "code": c, "name": n })).collect::<Vec<_>>(),
+            "groups": TARGET_GROUPS.iter().map(|(c, l)| json!({ "code": c, "label": l })).collect::<Vec<_>>(),
+            "organisations": organisations.iter().map(|(id, n)| json!({ "id": id.to_string(), "name": n })).collect::<Vec<_>>(),
+        }),
+        status,
+    )
+}
+
+pub(crate) async fn form(State(state): State<AppState>, page: Page) -> AppResult<Response> {
+    let values = json!({ "email": "", "frequency": "daily", "categories": [], "groups": [], "organisations": [] });
+    render(&state, &page, values, None, StatusCode::OK).await
+}
+
+pub(crate) async fn subscribe(
+    State(state): State<AppState>,
+    page: Page,
+    ClientIp(ip): ClientIp,
+    axum::Form(raw): RawForm,
+) -> AppResult<Response> {
+    let t = page.gmina()?;
+    let pick = |key: &str| -> Vec<String> {
+        raw.iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let one = |key: &str| pick(key).into_iter().next().unwrap_or_default();
+    let email = one("email").trim().to_owned();
+    let frequency = one("frequency");
+    let (cats, groups, orgs) = (pick("categories"), pick("groups"), pick("organisations"));
+    let values = json!({ "email": email, "frequency": frequency, "categories": cats, "groups": groups, "organisations": orgs });
+    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let known: Vec<String> = categories(&mut tx)
+        .await?
+        .into_iter()
+        .map(|c| c.0)
+        .collect();
+    let org_ids: Vec<i64> = orgs.iter().filter_map(|o| o.parse().ok()).collect();
+    let verified: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM organisation_summaries WHERE id = ANY($1) AND status = 'verified'",
+    )
+    .bind(&org_ids)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let error = if !valid_email(&email) {
+        Some("Podaj poprawny adres e-mail, np. jan.kowalski@example.pl.")
+    } else if !matches!(frequency.as_str(), "immediate" | "daily") {
+        Some("Wybierz, jak często wysyłać powiadomienia.")
+    } else if !cats.iter().all(|c| known.contains(c))
+        || !groups
+            .iter()
+            .all(|g| TARGET_GROUPS.iter().any(|t| t.0 == g))
+        || org_ids.len() != orgs.len()
+        || verified as usize != org_ids.len()
+    {
+        Some("Wybierz kategorie, odbiorców i organizacje z list.")
+    } else {
+        None
+    };
+    if let Some(e) = error {
+        return render(
+            &state,
+            &page,
+            values,
+            Some(e),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    limit_per_ip(&state, "subscribe", &ip).await?;
+    let token = tokens::random_token();
+    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    sqlx::query(
+        "INSERT INTO offer_subscriptions (email, categories, target_groups, organisations, frequency, token_hash)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&email)
+    .bind(&cats)
+    .bind(&groups)
+    .bind(&org_ids)
+    .bind(&frequency)
+    .bind(tokens::hash(&token))
+    .execute(&mut *tx)
+    .await?;
+    let base = state.settings.host_url(Some(t.tenant.gmina.slug.as_str()));
+    let letter = Letter {
+        subject: format!("Potwierdź powiadomienia o nowych ofertach — {}", t.branding.display_name),
+        paragraphs: vec![
+            "ktoś (zapewne Ty) poprosił o powiadomienia e-mail o nowych ofertach w giełdzie ofert podmiotów ekonomii społecznej.".into(),
+            "Nie wyślemy żadnego powiadomienia, dopóki nie potwierdzisz adresu. Jeśli to nie Ty — zignoruj tę wiadomość.".into(),
+        ],
+        action: Some((
+            "Potwierdź powiadomienia".into(),
+            format!("{base}/oferty/powiadomienia/potwierdz?token={token}"),
+        )),
+    };
+    pestor_mail::enqueue(
+        &mut tx,
+        &letters::compose(&state, &page.site, &email, &letter)?,
+    )
+    .await?;
+    tx.commit().await?;
+    message(
+        &state,
+        &page,
+        "Sprawdź skrzynkę e-mail",
+        &format!(
+            "Wysłaliśmy na adres {email} link do potwierdzenia. Powiadomienia zaczną przychodzić po potwierdzeniu."
+        ),
+    )
+}
+
+fn message(state: &AppState, page: &Page, title: &str, text: &str) -> AppResult<Response> {
+    Ok(page
+        .render(
+            state,
+            "accounts/message.html",
+            json!({ "title": title, "paragraphs": [text], "link": { "href": "/oferty", "label": "Wróć do giełdy ofert" } }),
+        )?
+        .into_response())
+}
+
+/// The confirmation (and unsubscribe) pages ask for a click: a mail scanner that opens links
+/// must not confirm or unsubscribe anyone.
+fn ask(
+    state: &AppState,
+    page: &Page,
+    title: &str,
+    text: &str,
+    action: &str,
+    button: &str,
+) -> AppResult<Response> {
+    Ok(page
+        .render(
+            state,
+            "offers/confirm.html",
+            json!({ "title": title, "text": text, "action": action, "button": button, "back": "/oferty" }),
+        )?
+        .into_response())
+}
+
+pub(crate) async fn confirm_form(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<TokenQuery>,
+) -> AppResult<Response> {
+    ask(
+        &state,
+        &page,
+        "Potwierdź powiadomienia",
+        "Potwierdź, że chcesz dostawać e-mailem powiadomienia o nowych ofertach.",
+        &format!(
+            "/oferty/powiadomienia/potwierdz?token={}",
+            pestor_kit::auth::access::urlencode(&q.token)
+        ),
+        "Potwierdzam",
+    )
+}
+
+pub(crate) async fn confirm(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<TokenQuery>,
+) -> AppResult<Response> {
+    let t = page.gmina()?;
+    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let done = sqlx::query(
+        "UPDATE offer_subscriptions SET confirmed_at = coalesce(confirmed_at, now()),
+                digest_from = CASE WHEN confirmed_at IS NULL THEN now() ELSE digest_from END
+         WHERE token_hash = $1",
+    )
+    .bind(tokens::hash(&q.token))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    if done == 0 {
+        return Err(AppError::BadRequest(
+            "Link jest nieważny — może powiadomienia zostały już wyłączone. Zapisz się ponownie."
+                .into(),
+        ));
+    }
+    message(
+        &state,
+        &page,
+        "Powiadomienia włączone",
+        "Dziękujemy — adres został potwierdzony. Każda wiadomość ma link do wypisania się.",
+    )
+}
+
+pub(crate) async fn unsubscribe_form(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<TokenQuery>,
+) -> AppResult<Response> {
+    ask(
+        &state,
+        &page,
+        "Wypisz się z powiadomień",
+        "Po wypisaniu nie dostaniesz więcej powiadomień o nowych ofertach.",
+        &format!(
+            "{UNSUBSCRIBE_PATH}?token={}",
+            pestor_kit::auth::access::urlencode(&q.token)
+        ),
+        "Wypisz mnie",
+    )
+}
+
+/// Also the target of the one-click `List-Unsubscribe-Post` of mail programs.
+pub(crate) async fn unsubscribe(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<TokenQuery>,
+) -> AppResult<Response> {
+    let t = page.gmina()?;
+    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    sqlx::query("DELETE FROM offer_subscriptions WHERE token_hash = $1")
+        .bind(tokens::hash(&q.token))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    // Answered the same whether or not the link was still valid: the outcome is the same.
+    message(
+        &state,
+        &page,
+        "Wypisano",
+        "Nie będziesz już dostawać powiadomień o nowych ofertach.",
+    )
+}
+
+/// A new offer, for matching against subscriptions.
+#[derive(sqlx::FromRow)]
+struct New {
+    id: i64,
+    name: String,
+    category: String,
+    target_groups: Vec<String>,
+    organisation_id: i64,
+    organisation_name: String,
+    price: Option<i64>,
+}
+
+/// Queues immediate notices of offer `id` (just made public) to every confirmed subscription it
+/// matches, in the caller's transaction.
+pub async fn notify_new_offer(
+    tx: &mut TenantTx,
+    state: &AppState,
+    site: &Site,
+    id: i64,
+) -> AppResult<usize> {
+    let Some(t) = site.tenant() else { return Ok(0) };
+    let offers = new_offers(tx, "f.id = $1", id).await?;
+    let Some(offer) = offers.first() else {
+        return Ok(0);
+    };
+    // Immediate notices need the subscriber's token for their unsubscribe link, and only its
+    // hash is stored: each notice gets a fresh token for its subscription.
+    let ids: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, email FROM offer_subscriptions
+         WHERE confirmed_at IS NOT NULL AND frequency = 'immediate'
+           AND (categories = '{}' OR $1 = ANY (categories))
+           AND (target_groups = '{}' OR target_groups && $2)
+           AND (organisations = '{}' OR $3 = ANY (organisations))",
+    )
+    .bind(&offer.category)
+    .bind(&offer.target_groups)
+    .bind(offer.organisation_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (sub, email) in &ids {
+        let letter = Letter {
+            subject: format!("Nowa oferta: {}", offer.name),
+            paragraphs: vec![format!(
+                "w giełdzie ofert ({}) pojawiła się nowa oferta: „{}” — {}{}.",
+                t.branding.display_name,
+                offer.name,
+                offer.organisation_name,
+                offer
+                    .price
+                    .map(|p| format!(", {}", format_price(p)))
+                    .unwrap_or_default()
+            )],
+            action: Some(("Zobacz ofertę".into(), offer_url(state, t, offer.id))),
+        };
+        send(tx, state, site, *sub, email, &letter).await?;
+    }
+    Ok(ids.len())
+}
+
+fn offer_url(state: &AppState, t: &TenantSite, id: i64) -> String {
+    format!(
+        "{}/oferty/{id}",
+        state.settings.host_url(Some(t.tenant.gmina.slug.as_str()))
+    )
+}
+
+/// Queues `letter` to subscription `sub` with its unsubscribe link and headers. The link's
+/// secret is renewed (only hashes are stored); older links keep working until it changes again.
+async fn send(
+    tx: &mut TenantTx,
+    state: &AppState,
+    site: &Site,
+    sub: i64,
+    email: &str,
+    letter: &Letter,
+) -> AppResult<()> {
+    let Some(t) = site.tenant() else {
+        return Ok(());
+    };
+    let token = tokens::random_token();
+    sqlx::query("UPDATE offer_subscriptions SET token_hash = $2 WHERE id = $1")
+        .bind(sub)
+        .bind(tokens::hash(&token))
+        .execute(&mut **tx)
+        .await?;
+    let unsubscribe = format!(
+        "{}{UNSUBSCRIBE_PATH}?token={token}",
+        state.settings.host_url(Some(t.tenant.gmina.slug.as_str()))
+    );
+    let mut letter = Letter {
+        subject: letter.subject.clone(),
+        paragraphs: letter.paragraphs.clone(),
+        action: letter.action.clone(),
+    };
+    letter.paragraphs.push(format!(
+        "Aby nie dostawać więcej powiadomień, wypisz się: {unsubscribe}"
+    ));
+    let mut mail = letters::compose(state, site, email, &letter)?;
+    mail.headers = vec![
+        ("List-Unsubscribe".into(), format!("<{unsubscribe}>")),
+        (
+            "List-Unsubscribe-Post".into(),
+            "List-Unsubscribe=One-Click".into(),
+        ),
+    ];
+    pestor_mail::enqueue(tx, &mail).await?;
+    Ok(())
+}
+
+async fn new_offers<T>(tx: &mut TenantTx, condition: &str, arg: T) -> sqlx::Result<Vec<New>>
+where
+    T: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send,
+{
+    let sql = format!(
+        "SELECT f.id, f.name, f.category, f.target_groups, o.id AS organisation_id,
+                o.name AS organisation_name, f.price_grosze AS price
+         FROM offers f JOIN organisation_summaries o ON o.id = f.organisation_id
+         WHERE f.status = 'active' AND o.status = 'verified' AND {condition}
+         ORDER BY f.created_at, f.id"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(arg)
+        .fetch_all(&mut **tx)
+        .await
+}
+
+/// A daily subscription whose digest is due.
+#[derive(sqlx::FromRow)]
+struct Due {
+    id: i64,
+    email: String,
+    categories: Vec<String>,
+    target_groups: Vec<String>,
+    organisations: Vec<i64>,
+    digest_from: time::OffsetDateTime,
+}
+
+/// The fleet job's name, in logs and in the failure metric.
+pub const DIGEST_JOB: &str = "offer-digests";
+
+/// Sends the daily digests that are due (a day since the last) in every gmina: one message per
+/// subscription listing the new offers it matches; none when nothing new matches. Also forgets
+/// subscriptions never confirmed (runs hourly). A gmina whose digests fail is logged and counted
+/// and the others still get theirs; returns how many digests were queued.
+pub async fn send_digests(state: &AppState) -> AppResult<usize> {
+    let report = fleet::for_each_gmina(state, DIGEST_JOB, |t| send_gmina_digests(state, t)).await?;
+    Ok(report.done.iter().map(|(_, sent)| sent).sum())
+}
+
+/// The digests of one gmina, in one transaction.
+async fn send_gmina_digests(state: &AppState, t: Arc<TenantSite>) -> AppResult<usize> {
+    let mut sent = 0;
+    let site = Site::Tenant(t.clone());
+    let t: &TenantSite = &t;
+    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    // Retention: an address never confirmed is forgotten after the same time as an
+    // unverified account.
+    sqlx::query(
+        "DELETE FROM offer_subscriptions WHERE confirmed_at IS NULL
+           AND created_at < now() - make_interval(hours => $1)",
+    )
+    .bind(state.settings.auth.unverified_account_hours as i32)
+    .execute(&mut *tx)
+    .await?;
+    let due: Vec<Due> = sqlx::query_as(
+        "SELECT id, email, categories, target_groups, organisations, digest_from FROM offer_subscriptions
+         WHERE confirmed_at IS NOT NULL AND frequency = 'daily' AND digest_from <= now() - interval '1 day'
+         FOR UPDATE SKIP LOCKED",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for d in due {
+        let (sub, email, cats, groups, orgs) = (
+            d.id,
+            d.email,
+            d.categories,
+            d.target_groups,
+            d.organisations,
+        );
+        let offers: Vec<New> = new_offers(&mut tx, "f.created_at > $1", d.digest_from)
+            .await?
+            .into_iter()
+            .filter(|o| {
+                (cats.is_empty() || cats.contains(&o.category))
+                    && (groups.is_empty() || groups.iter().any(|g| o.target_groups.contains(g)))
+                    && (orgs.is_empty() || orgs.contains(&o.organisation_id))
+            })
+            .collect();
+        sqlx::query("UPDATE offer_subscriptions SET digest_from = now() WHERE id = $1")
+            .bind(sub)
+            .execute(&mut *tx)
+            .await?;
+        if offers.is_empty() {
+            continue;
+        }
+        let mut paragraphs = vec![format!(
+            "nowe oferty w giełdzie ({}) z ostatniej doby:",
+            t.branding.display_name
+        )];
+        for o in &offers {
+            paragraphs.push(format!(
+                "• {} — {}{}: {}",
+                o.name,
+                o.organisation_name,
+                o.price
+                    .map(|p| format!(", {}", format_price(p)))
+                    .unwrap_or_default(),
+                offer_url(state, t, o.id)
+            ));
+        }
+        let letter = Letter {
+            subject: format!(
+                "Nowe oferty ({}) — {}",
+                offers.len(),
+                t.branding.display_name
+            ),
+            paragraphs,
+            action: None,
+        };
+        send(&mut tx, state, &site, sub, &email, &letter).await?;
+        sent += 1;
+    }
+    tx.commit().await?;
+    Ok(sent)
+}

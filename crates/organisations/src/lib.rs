@@ -1,0 +1,351 @@
+//! Baza PES — the registry of social economy entities of each gmina (issue 4): registration by
+//! residents and direct entry by staff, verification, editing by the organisation's members,
+//! hiding, claims of staff-made cards, the 12-month re-verification, the list and the card page.
+
+mod card;
+mod claims;
+pub mod directory;
+mod form;
+mod import;
+mod list;
+mod manage;
+mod map;
+mod open_data;
+mod register;
+pub mod store;
+mod verify;
+
+use axum::routing::{get, post};
+use sqlx::PgConnection;
+
+use pestor_kit::auth::{Access, Hosts, Routes};
+use pestor_kit::catalogue::{Asset, NavEntry};
+use pestor_kit::error::AppResult;
+use pestor_kit::forms::{path_id, required_reason};
+use pestor_kit::letters::{Letter, send_to};
+use pestor_kit::module::{Figure, GminaData, Module};
+use pestor_kit::page::Page;
+use pestor_kit::state::AppState;
+use pestor_kit::{static_files, templates};
+
+/// Baza PES as a module of the app. Other modules reach its data only through the functions below
+/// and the view `organisation_summaries` (id, name, status) of the gmina schema.
+pub struct Organisations;
+
+impl Module for Organisations {
+    fn name(&self) -> &'static str {
+        "organisations"
+    }
+
+    fn routes(&self, routes: Routes) -> Routes {
+        self::routes(routes)
+    }
+
+    fn templates(&self) -> &'static [Asset] {
+        templates![
+            "organisations/new.html",
+            "organisations/queue.html",
+            "organisations/card.html",
+            "organisations/list.html",
+            "organisations/claim.html",
+            "organisations/map.html",
+            "organisations/import.html",
+        ]
+    }
+
+    fn static_files(&self) -> &'static [Asset] {
+        static_files!["map.js"]
+    }
+
+    fn nav(&self) -> &'static [NavEntry] {
+        &[
+            NavEntry {
+                href: "/podmioty",
+                label: "Baza PES",
+                hosts: Hosts::Gmina,
+            },
+            NavEntry {
+                href: "/mapa",
+                label: "Mapa PES",
+                hosts: Hosts::Gmina,
+            },
+        ]
+    }
+
+    fn audit_labels(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("organisation.verified", "weryfikacja organizacji"),
+            ("organisation.rejected", "odrzucenie zgłoszenia organizacji"),
+            ("organisation.added", "dodanie organizacji przez urząd"),
+            ("organisation.edited", "edycja karty organizacji"),
+            (
+                "organisation.confirmed",
+                "potwierdzenie aktualności danych organizacji",
+            ),
+            ("organisation.hidden", "ukrycie karty organizacji"),
+            ("organisation.shown", "przywrócenie widoczności karty"),
+            ("organisation.reverified", "ponowna weryfikacja organizacji"),
+            ("organisation.reminders", "prośby o potwierdzenie danych"),
+            (
+                "organisation.claim_approved",
+                "zatwierdzenie przejęcia karty",
+            ),
+            ("organisation.claim_rejected", "odrzucenie przejęcia karty"),
+            ("organisation.imported", "import organizacji z pliku CSV"),
+        ]
+    }
+
+    fn gmina_figures(&self) -> &'static [Figure] {
+        &[
+            Figure {
+                key: "pes_verified",
+                label: "PES zweryfikowane",
+                query: "SELECT count(*) FROM organisations WHERE status = 'verified'",
+            },
+            Figure {
+                key: "pes_pending",
+                label: "PES czekające na weryfikację",
+                query: "SELECT count(*) FROM organisations WHERE status = 'pending'",
+            },
+            Figure {
+                key: "pes_not_reverified",
+                label: "PES bez potwierdzenia danych od 12 miesięcy",
+                query: "SELECT count(*) FROM organisations WHERE status = 'verified'
+                          AND coalesce(confirmed_at, verified_at) < now() - interval '12 months'",
+            },
+        ]
+    }
+
+    fn gmina_data(&self) -> GminaData {
+        GminaData {
+            tenant_tables: &[
+                "organisations",
+                "organisation_claims",
+                "organisation_summaries",
+            ],
+            public_tables: &[("pes_directory", "teryt")],
+            object_prefixes: &[],
+        }
+    }
+}
+
+fn routes(r: Routes) -> Routes {
+    r.add(
+        "/podmioty/nowy",
+        &["GET", "POST"],
+        Hosts::Gmina,
+        Access::SignedIn,
+        get(register::form).post(register::submit),
+    )
+    .add(
+        "/podmioty/weryfikacja",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Staff,
+        get(verify::queue),
+    )
+    .add(
+        "/podmioty/{id}",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(card::show),
+    )
+    .add(
+        "/podmioty",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(list::list),
+    )
+    .add(
+        "/podmioty/{id}/weryfikacja",
+        &["POST"],
+        Hosts::Gmina,
+        Access::Staff,
+        post(verify::decide),
+    )
+    .add(
+        "/podmioty/{id}/edycja",
+        &["GET", "POST"],
+        Hosts::Gmina,
+        Access::MemberOrStaff,
+        get(manage::edit_form).post(manage::edit),
+    )
+    .add(
+        "/podmioty/{id}/potwierdzenie",
+        &["POST"],
+        Hosts::Gmina,
+        Access::MemberOrStaff,
+        post(manage::confirm),
+    )
+    .add(
+        "/podmioty/{id}/widocznosc",
+        &["POST"],
+        Hosts::Gmina,
+        Access::Staff,
+        post(manage::visibility),
+    )
+    .add(
+        "/podmioty/{id}/przejecie",
+        &["GET", "POST"],
+        Hosts::Gmina,
+        Access::SignedIn,
+        get(claims::form).post(claims::submit),
+    )
+    .add(
+        "/podmioty/przejecia/{id}",
+        &["POST"],
+        Hosts::Gmina,
+        Access::Staff,
+        post(claims::decide),
+    )
+    .add(
+        "/podmioty/import",
+        &["GET", "POST"],
+        Hosts::Gmina,
+        Access::Staff,
+        get(import::form).post(import::submit),
+    )
+    .add(
+        "/mapa",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(map::show),
+    )
+    .add(
+        "/api/v1/podmioty",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(open_data::list),
+    )
+    .add(
+        "/api/v1/podmioty.geojson",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(open_data::geojson),
+    )
+    .add(
+        "/api/v1/podmioty.csv",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(open_data::csv),
+    )
+    .add(
+        "/api/v1/openapi.json",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Anyone,
+        get(open_data::openapi),
+    )
+    .add(
+        "/podmioty/przypomnienia",
+        &["POST"],
+        Hosts::Gmina,
+        Access::Staff,
+        post(verify::remind),
+    )
+}
+
+/// Whether the viewer is a member of organisation `id` of this gmina.
+pub async fn is_member(state: &AppState, page: &Page, id: i64) -> AppResult<bool> {
+    let Some(a) = &page.viewer.0 else {
+        return Ok(false);
+    };
+    let t = page.gmina()?;
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM gmina_roles WHERE account_id = $1 AND teryt = $2
+                         AND role = 'pes_member' AND organisation_id = $3)",
+    )
+    .bind(a.id)
+    .bind(t.tenant.gmina.teryt.as_str())
+    .bind(id)
+    .fetch_one(&state.db.pool)
+    .await?)
+}
+
+/// E-mail addresses of organisation `id`'s members.
+pub async fn member_emails(
+    conn: &mut PgConnection,
+    teryt: &str,
+    id: i64,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT a.email FROM public.gmina_roles r JOIN public.accounts a ON a.id = r.account_id
+         WHERE r.teryt = $1 AND r.role = 'pes_member' AND r.organisation_id = $2 ORDER BY 1",
+    )
+    .bind(teryt)
+    .bind(id)
+    .fetch_all(conn)
+    .await
+}
+
+/// What staff hid or showed again: `kind` names it in the audit log (`organisation`, `offer`),
+/// `organisation` owns it and its members read the reason.
+pub struct Visibility<'a> {
+    pub kind: &'a str,
+    pub id: i64,
+    pub name: &'a str,
+    pub organisation: i64,
+    pub hidden: bool,
+    pub reason: &'a str,
+}
+
+/// The rest of a staff hide/show decision, in its transaction: the audit entry and, for a hide,
+/// `letter` (which states the reason) to the organisation's members.
+pub async fn record_visibility(
+    conn: &mut PgConnection,
+    state: &AppState,
+    page: &Page,
+    teryt: &str,
+    v: &Visibility<'_>,
+    letter: Letter,
+) -> AppResult<()> {
+    let me = page.account()?;
+    let action = format!("{}.{}", v.kind, if v.hidden { "hidden" } else { "shown" });
+    pestor_kit::audit::record(
+        &mut *conn,
+        me,
+        Some(teryt),
+        &action,
+        serde_json::json!({ "id": v.id, "name": v.name, "reason": v.reason }),
+    )
+    .await?;
+    if v.hidden {
+        let members = member_emails(&mut *conn, teryt, v.organisation).await?;
+        send_to(conn, state, page, &members, &letter).await?;
+    }
+    Ok(())
+}
+
+/// The verified organisations of this gmina the viewer is a member of: (id, name), by name.
+pub async fn verified_organisations_of(
+    state: &AppState,
+    page: &Page,
+) -> AppResult<Vec<(i64, String)>> {
+    let Some(a) = &page.viewer.0 else {
+        return Ok(Vec::new());
+    };
+    let t = page.gmina()?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT organisation_id FROM gmina_roles
+         WHERE account_id = $1 AND teryt = $2 AND role = 'pes_member' AND organisation_id IS NOT NULL",
+    )
+    .bind(a.id)
+    .bind(t.tenant.gmina.teryt.as_str())
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let orgs: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, name FROM organisation_summaries WHERE id = ANY($1) AND status = 'verified' ORDER BY public.polish_key(name)",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(orgs)
+}

@@ -1,0 +1,375 @@
+//! Open data of a gmina's registry: `/api/v1/podmioty` (JSON, paginated), `.geojson` (the map's
+//! markers), `.csv` (opens in Polish Excel: semicolons, UTF-8 with BOM) and the OpenAPI document.
+//! Only verified cards are exposed — the same query, filters and sorts as the list page.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use pestor_kit::input::Query;
+use serde_json::{Value, json};
+
+use super::directory::{self, Entry, Filters, SORTS, Window};
+use pestor_kit::error::{AppError, AppResult};
+use pestor_kit::page::Page;
+use pestor_kit::site::TenantSite;
+use pestor_kit::state::AppState;
+
+const DEFAULT_PER_PAGE: i64 = 20;
+const MAX_PER_PAGE: i64 = 100;
+
+#[derive(serde::Deserialize, Default)]
+pub struct ApiQuery {
+    #[serde(flatten)]
+    filters: Filters,
+    #[serde(default)]
+    na_strone: String,
+}
+
+/// Open data may be read by any site's scripts; it changes at most every minute.
+fn headers(content_type: &'static str) -> [(header::HeaderName, &'static str); 3] {
+    [
+        (header::CONTENT_TYPE, content_type),
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        (header::CACHE_CONTROL, "public, max-age=60"),
+    ]
+}
+
+fn card_url(state: &AppState, t: &TenantSite, e: &Entry) -> String {
+    let here = t.tenant.gmina.teryt.as_str();
+    let href = e.href(here, |slug| state.settings.host_url(Some(slug)));
+    if href.starts_with('/') {
+        format!(
+            "{}{href}",
+            state.settings.host_url(Some(t.tenant.gmina.slug.as_str()))
+        )
+    } else {
+        href
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<ApiQuery>,
+) -> AppResult<Response> {
+    let t = page.gmina()?;
+    q.filters.check()?;
+    let per_page = match q.na_strone.as_str() {
+        "" => DEFAULT_PER_PAGE,
+        n => n
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_PER_PAGE).contains(n))
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "Niepoprawny parametr: na_strone (liczba od 1 do {MAX_PER_PAGE})."
+                ))
+            })?,
+    };
+    let number = q.filters.page();
+    let found = directory::search(
+        &state.db.pool,
+        t.tenant.gmina.teryt.as_str(),
+        &q.filters,
+        Window::Page {
+            n: number,
+            size: per_page,
+        },
+        false,
+    )
+    .await?;
+    let pages = ((found.total + per_page - 1) / per_page).max(1);
+    let link = |n: i64| {
+        let filters = q.filters.query(Some(q.filters.sort_key()));
+        format!("/api/v1/podmioty?{filters}&strona={n}&na_strone={per_page}")
+    };
+    let body = json!({
+        "gmina": { "teryt": t.tenant.gmina.teryt.as_str(), "name": t.branding.display_name },
+        "total": found.total, "page": number, "per_page": per_page, "pages": pages,
+        "next": (number < pages).then(|| link(number + 1)),
+        "prev": (number > 1).then(|| link(number - 1)),
+        "items": found.entries.iter().map(|e| e.to_json(&card_url(&state, t, e))).collect::<Vec<_>>(),
+    });
+    Ok((headers("application/json"), body.to_string()).into_response())
+}
+
+pub async fn geojson(
+    State(state): State<AppState>,
+    page: Page,
+    Query(f): Query<Filters>,
+) -> AppResult<Response> {
+    let t = page.gmina()?;
+    f.check()?;
+    let found = directory::search(
+        &state.db.pool,
+        t.tenant.gmina.teryt.as_str(),
+        &f,
+        Window::All,
+        true,
+    )
+    .await?;
+    let features: Vec<Value> = found
+        .entries
+        .iter()
+        .filter_map(|e| {
+            let (lat, lon) = e.lat.zip(e.lon)?;
+            // What a marker's popup and filter need; the full record is in the JSON API.
+            let properties = json!({
+                "id": e.organisation_id, "url": card_url(&state, t, e), "name": e.name,
+                "legal_form": { "code": e.legal_form, "name": e.form_name() },
+                "areas": e.areas, "address_text": e.address(),
+            });
+            // GeoJSON orders coordinates longitude first (RFC 7946).
+            Some(json!({
+                "type": "Feature",
+                "geometry": { "type": "Point", "coordinates": [lon, lat] },
+                "properties": properties,
+            }))
+        })
+        .collect();
+    let body = json!({ "type": "FeatureCollection", "features": features });
+    Ok((headers("application/geo+json"), body.to_string()).into_response())
+}
+
+/// The CSV's columns: header, then how each is read from an entry.
+const CSV_COLUMNS: &[&str] = &[
+    "Nazwa",
+    "Forma prawna",
+    "KRS",
+    "NIP",
+    "REGON",
+    "Rok założenia",
+    "Sfery działalności",
+    "Opis",
+    "Kod pocztowy",
+    "Miejscowość",
+    "Ulica i numer",
+    "Gmina siedziby",
+    "Powiat",
+    "Telefon",
+    "E-mail",
+    "Strona internetowa",
+    "Szerokość geograficzna",
+    "Długość geograficzna",
+    "Działa także w",
+    "Ostatnia weryfikacja",
+    "Karta w serwisie",
+];
+
+fn csv_row(state: &AppState, e: &Entry, url: String) -> Vec<String> {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    // Polish Excel reads decimal commas.
+    let coord = |v: Option<f64>| {
+        v.map(|x| x.to_string().replace('.', ","))
+            .unwrap_or_default()
+    };
+    vec![
+        e.name.clone(),
+        e.form_name(),
+        opt(&e.krs),
+        opt(&e.nip),
+        opt(&e.regon),
+        e.year_founded.map(|y| y.to_string()).unwrap_or_default(),
+        e.area_labels().join(" | "),
+        e.description.clone(),
+        opt(&e.postal_code),
+        e.locality.clone(),
+        e.street.clone(),
+        opt(&e.gmina_name),
+        opt(&e.powiat_name),
+        opt(&e.phone),
+        opt(&e.email),
+        opt(&e.website),
+        coord(e.lat),
+        coord(e.lon),
+        e.also_in
+            .iter()
+            .map(|t| state.registry.gmina_label(t))
+            .collect::<Vec<_>>()
+            .join(" | "),
+        e.verified_at
+            .map(|d| d.date().to_string())
+            .unwrap_or_default(),
+        url,
+    ]
+}
+
+/// One CSV field: quoted when it must be; text that a spreadsheet would run as a formula gets a
+/// leading apostrophe (CSV injection).
+fn csv_field(v: &str) -> String {
+    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{v}")
+    } else {
+        v.to_owned()
+    };
+    if v.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+pub async fn csv(
+    State(state): State<AppState>,
+    page: Page,
+    Query(f): Query<Filters>,
+) -> AppResult<Response> {
+    let t = page.gmina()?;
+    f.check()?;
+    let found = directory::search(
+        &state.db.pool,
+        t.tenant.gmina.teryt.as_str(),
+        &f,
+        Window::All,
+        false,
+    )
+    .await?;
+    let mut out = String::from("\u{feff}");
+    let line = |cells: Vec<String>| {
+        cells
+            .iter()
+            .map(|c| csv_field(c))
+            .collect::<Vec<_>>()
+            .join(";")
+            + "\r\n"
+    };
+    out.push_str(&line(CSV_COLUMNS.iter().map(|s| s.to_string()).collect()));
+    for e in &found.entries {
+        out.push_str(&line(csv_row(&state, e, card_url(&state, t, e))));
+    }
+    let disposition = format!(
+        "attachment; filename=\"podmioty-{}.csv\"",
+        t.tenant.gmina.slug.as_str()
+    );
+    Ok((
+        headers("text/csv; charset=utf-8"),
+        [(header::CONTENT_DISPOSITION, disposition)],
+        out,
+    )
+        .into_response())
+}
+
+/// A price as `parse_price` reads it: up to 9 digits, optionally a comma or dot and 1–2 more.
+const PRICE_PATTERN: &str = "^[0-9]{1,9}([.,][0-9]{1,2})?$";
+
+/// The OpenAPI 3.0 description of this gmina's open-data endpoints.
+pub async fn openapi(State(state): State<AppState>, page: Page) -> AppResult<Response> {
+    let t = page.gmina()?;
+    let server = state.settings.host_url(Some(t.tenant.gmina.slug.as_str()));
+    // Each parameter says exactly what the server accepts (the fuzzer in the test suite holds the
+    // two together): a pattern or an enum, never a bare string.
+    let param = |name: &str, description: &str, schema: Value| json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema });
+    let pattern = |p: &str| json!({ "type": "string", "pattern": p });
+    let enumerated = |values: Vec<&str>| json!({ "type": "string", "enum": values });
+    let search = |description: &str| {
+        param(
+            "q",
+            description,
+            json!({ "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[^\\u0000]*$" }),
+        )
+    };
+    let forms: Vec<&str> = pestor_core::pes::legal_forms()
+        .iter()
+        .map(|f| f.code.as_str())
+        .collect();
+    let areas: Vec<&str> = pestor_core::pes::public_benefit_areas()
+        .iter()
+        .map(|a| a.point.as_str())
+        .collect();
+    let filters = json!([
+        search("Szukany tekst w nazwie lub opisie; bez znaczenia są wielkość liter i polskie znaki."),
+        param("forma", "Kod formy prawnej (np. stowarzyszenie, fundacja, spoldzielnia_socjalna).", enumerated(forms)),
+        param("sfera", "Numer sfery działalności pożytku publicznego (art. 4 ust. 1 ustawy).", enumerated(areas)),
+        param("powiat", "Kod TERYT powiatu siedziby (4 cyfry).", pattern("^[0-9]{4}$")),
+        param("gmina", "Kod TERYT gminy siedziby (7 cyfr).", pattern("^[0-9]{7}$")),
+        { "name": "sort", "in": "query", "required": false, "description": "Kolejność.",
+          "schema": { "type": "string", "enum": SORTS.iter().map(|s| s.0).collect::<Vec<_>>() } },
+    ]);
+    let mut paged = filters.as_array().cloned().unwrap_or_default();
+    paged.push(json!({ "name": "strona", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "default": 1 } }));
+    paged.push(json!({ "name": "na_strone", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE } }));
+    let error = json!({ "description": "Niepoprawny parametr.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let nullable = |t: &str| json!({ "type": t, "nullable": true });
+    let doc = json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": format!("Dane otwarte: baza PES i giełda ofert — {}", t.branding.display_name),
+            "version": "1",
+            "description": "Zweryfikowane organizacje gminy oraz organizacje z innych gmin, które działają także w tej gminie. Dane otwarte, bez logowania.",
+        },
+        "servers": [{ "url": server }],
+        "paths": {
+            "/api/v1/podmioty": { "get": {
+                "summary": "Lista organizacji (JSON, stronicowana)", "parameters": paged,
+                "responses": { "200": { "description": "Strona listy.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Page" } } } }, "400": error },
+            } },
+            "/api/v1/podmioty.geojson": { "get": {
+                "summary": "Organizacje z położeniem jako GeoJSON (RFC 7946)", "parameters": filters,
+                "responses": { "200": { "description": "FeatureCollection punktów; właściwości: id, url, name, legal_form {code, name}, areas (kody sfer), address_text. Pełne dane w /api/v1/podmioty.", "content": { "application/geo+json": { "schema": { "type": "object" } } } }, "400": error },
+            } },
+            "/api/v1/oferty": { "get": {
+                "summary": "Giełda ofert: aktywne oferty zweryfikowanych organizacji (JSON, stronicowana)",
+                "parameters": [
+                    search("Szukany tekst w nazwie lub opisie, bez polskich znaków. Gdy nic go nie zawiera, zwracane są oferty o podobnych słowach (literówki) i text_match = near."),
+                    param("organizacja", "Identyfikator organizacji.", pattern("^[1-9][0-9]{0,17}$")),
+                    param("kategoria", "Kod kategorii gminy (np. catering).", pattern("^[a-z0-9-]{1,60}$")),
+                    param("grupa", "Grupa odbiorców.", enumerated(pestor_core::offer::TARGET_GROUPS.iter().map(|g| g.0).collect())),
+                    param("cena_od", "Cena od, w złotych (np. 19,90).", pattern(PRICE_PATTERN)),
+                    param("cena_do", "Cena do, w złotych.", pattern(PRICE_PATTERN)),
+                    { "name": "sort", "in": "query", "required": false, "schema": { "type": "string", "enum": ["nazwa", "cena", "kategoria", "najnowsze"] } },
+                    { "name": "strona", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "default": 1 } },
+                    { "name": "na_strone", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 20 } },
+                ],
+                "responses": { "200": { "description": "Strona listy ofert.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/OfferPage" } } } }, "400": error },
+            } },
+            "/api/v1/podmioty.csv": { "get": {
+                "summary": "Lista organizacji jako CSV (średniki, UTF-8 z BOM — otwiera się w polskim Excelu)", "parameters": filters,
+                "responses": { "200": { "description": "Plik CSV.", "content": { "text/csv": { "schema": { "type": "string" } } } }, "400": error },
+            } },
+        },
+        "components": { "schemas": {
+            "Error": { "type": "object", "properties": { "error": { "type": "object", "properties": { "title": { "type": "string" }, "message": { "type": "string" } } } } },
+            "Page": { "type": "object", "required": ["total", "page", "per_page", "pages", "items"], "properties": {
+                "total": { "type": "integer" }, "page": { "type": "integer" }, "per_page": { "type": "integer" }, "pages": { "type": "integer" },
+                "next": nullable("string"), "prev": nullable("string"),
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/Organisation" } },
+            } },
+            "OfferPage": { "type": "object", "required": ["total", "page", "per_page", "pages", "items"], "properties": {
+                "total": { "type": "integer" }, "page": { "type": "integer" }, "per_page": { "type": "integer" }, "pages": { "type": "integer" },
+                "text_match": { "type": "string", "enum": ["exact", "near"], "description": "exact: oferty zawierające szukany tekst; near: żadna go nie zawiera, to oferty o podobnych słowach." },
+                "next": nullable("string"), "prev": nullable("string"),
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/Offer" } },
+            } },
+            "Offer": { "type": "object", "required": ["id", "url", "name", "category", "target_groups", "organisation", "photos"], "properties": {
+                "id": { "type": "integer" }, "url": { "type": "string", "format": "uri" }, "name": { "type": "string" },
+                "description": { "type": "string" },
+                "category": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" } } },
+                "price_grosze": nullable("integer"), "price": nullable("string"), "price_note": { "type": "string" },
+                "target_groups": { "type": "array", "items": { "type": "string", "enum": ["urzad", "mieszkancy", "pes", "firmy"] } },
+                "organisation": { "type": "object", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "url": { "type": "string", "format": "uri" } } },
+                "photos": { "type": "array", "items": { "type": "object", "properties": {
+                    "alt": { "type": "string" }, "width": { "type": "integer" }, "height": { "type": "integer" },
+                    "thumbnail": { "type": "string", "format": "uri" }, "display": { "type": "string", "format": "uri" },
+                } } },
+                "created_at": { "type": "string", "format": "date-time" },
+            } },
+            "Organisation": { "type": "object", "required": ["id", "url", "name", "legal_form", "areas"], "properties": {
+                "id": { "type": "integer" }, "url": { "type": "string", "format": "uri" }, "name": { "type": "string" },
+                "legal_form": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" } } },
+                "krs": nullable("string"), "nip": nullable("string"), "regon": nullable("string"), "year_founded": nullable("integer"),
+                "areas": { "type": "array", "items": { "type": "object", "properties": { "code": { "type": "string" }, "label": { "type": "string" } } } },
+                "description": { "type": "string" },
+                "address": { "type": "object", "properties": { "street": { "type": "string" }, "postal_code": nullable("string"), "locality": { "type": "string" } } },
+                "gmina": { "type": "object", "properties": { "teryt": { "type": "string" }, "name": nullable("string") } },
+                "powiat": { "type": "object", "properties": { "teryt": { "type": "string" }, "name": nullable("string") } },
+                "phone": nullable("string"), "email": nullable("string"), "website": nullable("string"),
+                "location": { "type": "object", "nullable": true, "properties": { "lat": { "type": "number" }, "lon": { "type": "number" } } },
+                "also_in": { "type": "array", "items": { "type": "string" } },
+                "registry_teryt": { "type": "string", "description": "Gmina, w której rejestrze jest karta." },
+                "verified_at": { "type": "string", "format": "date", "nullable": true },
+                "created_at": { "type": "string", "format": "date" },
+            } },
+        } },
+    });
+    Ok((headers("application/json"), doc.to_string()).into_response())
+}

@@ -1,0 +1,169 @@
+//! `/panel`: the gmina admin panel — people and their roles, invitations by e-mail, the gmina's
+//! branding, and the audit log. Every change is written to the audit log in its own transaction.
+
+mod accessibility;
+mod branding;
+mod people;
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use pestor_kit::input::Query;
+use serde_json::json;
+
+use pestor_kit::auth::{Access, Hosts, Routes};
+use pestor_kit::catalogue::Asset;
+use pestor_kit::error::AppResult;
+use pestor_kit::module::{GminaData, Module};
+use pestor_kit::page::Page;
+use pestor_kit::state::AppState;
+use pestor_kit::templates;
+
+/// The panel as a module of the app.
+pub struct Panel;
+
+impl Module for Panel {
+    fn name(&self) -> &'static str {
+        "panel"
+    }
+
+    fn routes(&self, routes: Routes) -> Routes {
+        accessibility::routes(self::routes(routes))
+    }
+
+    fn templates(&self) -> &'static [Asset] {
+        templates![
+            "panel/people.html",
+            "panel/revoke.html",
+            "panel/branding.html",
+            "panel/log.html",
+            "panel/invitation.html",
+            "accessibility/statement.html",
+            "accessibility/form.html",
+        ]
+    }
+
+    fn audit_labels(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("role.invite", "zaproszenie do roli"),
+            ("role.grant", "nadanie roli"),
+            ("role.change", "zmiana roli"),
+            ("role.revoke", "odebranie roli"),
+            ("branding.update", "zmiana wyglądu serwisu"),
+            ("branding.logo", "wgranie logo"),
+            ("accessibility.update", "zmiana deklaracji dostępności"),
+        ]
+    }
+
+    fn gmina_data(&self) -> GminaData {
+        GminaData {
+            tenant_tables: &["accessibility_statement"],
+            public_tables: &[("gmina_roles", "teryt"), ("invitations", "teryt")],
+            object_prefixes: &["logo/"],
+        }
+    }
+}
+
+fn routes(r: Routes) -> Routes {
+    use Access::*;
+    use Hosts::*;
+    r.add("/panel", &["GET"], Gmina, Admin, get(people::overview))
+        .add(
+            "/panel/zaproszenia",
+            &["POST"],
+            Gmina,
+            Admin,
+            post(people::invite),
+        )
+        .add(
+            "/panel/role/{id}",
+            &["POST"],
+            Gmina,
+            Admin,
+            post(people::change_role),
+        )
+        .add(
+            "/panel/role/{id}/usun",
+            &["GET", "POST"],
+            Gmina,
+            Admin,
+            get(people::confirm_revoke).post(people::revoke),
+        )
+        .add(
+            "/panel/wyglad",
+            &["GET", "POST"],
+            Gmina,
+            Admin,
+            get(branding::form).post(branding::save),
+        )
+        .add(
+            "/panel/wyglad/logo",
+            &["POST"],
+            Gmina,
+            Admin,
+            post(branding::upload_logo).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .add("/panel/dziennik", &["GET"], Gmina, Admin, get(audit_log))
+        .add(
+            "/zaproszenie",
+            &["GET"],
+            Gmina,
+            Anyone,
+            get(people::invitation),
+        )
+        .add(
+            "/zaproszenie/przyjmij",
+            &["POST"],
+            Gmina,
+            SignedIn,
+            post(people::accept),
+        )
+}
+
+const LOG_PAGE: i64 = 50;
+
+#[derive(serde::Deserialize)]
+pub struct LogQuery {
+    #[serde(default)]
+    strona: Option<String>,
+}
+
+async fn audit_log(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<LogQuery>,
+) -> AppResult<Response> {
+    let t = page.gmina()?;
+    let number = pestor_kit::page::page_number(q.strona.as_deref().unwrap_or_default());
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE teryt = $1")
+        .bind(t.tenant.gmina.teryt.as_str())
+        .fetch_one(&state.db.pool)
+        .await?;
+    let rows: Vec<(time::OffsetDateTime, String, String, serde_json::Value)> = sqlx::query_as(
+        "SELECT at, actor, action, details FROM audit_log WHERE teryt = $1 ORDER BY at DESC, id DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(t.tenant.gmina.teryt.as_str())
+    .bind(LOG_PAGE)
+    .bind((number - 1) * LOG_PAGE)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let entries: Vec<_> = rows
+        .into_iter()
+        .map(|(at, actor, action, details)| {
+            json!({
+                "at": format!("{} {:02}:{:02}", pestor_kit::page::polish_date(at.date()), at.hour(), at.minute()),
+                "actor": actor,
+                "action": state.catalogue.audit_label(&action),
+                "details": details.to_string(),
+            })
+        })
+        .collect();
+    let pages = ((total + LOG_PAGE - 1) / LOG_PAGE).max(1);
+    Ok(page
+        .render(
+            &state,
+            "panel/log.html",
+            json!({ "entries": entries, "total": total, "page": number, "pages": pages }),
+        )?
+        .into_response())
+}

@@ -1,0 +1,204 @@
+//! The module contract as the running app sees it: every table of a gmina belongs to exactly one
+//! module, the figures a module contributes count the gmina's records, and work over the fleet of
+//! gminas carries on past a gmina that fails.
+
+use std::collections::BTreeMap;
+
+use pestor_kit::AppError;
+use pestor_kit::fleet;
+use pestor_tests::{PROVISIONED, add_card, spawn_app};
+
+#[tokio::test]
+async fn every_table_of_a_gmina_belongs_to_exactly_one_module() {
+    let app = spawn_app().await;
+    let torun = app.store().find("torun").await.unwrap();
+    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    let in_schema: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables
+         WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations' ORDER BY 1",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert!(in_schema.len() >= 8, "{in_schema:?}");
+    let mut owners: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for m in pestor_web::modules().iter() {
+        for t in m.gmina_data().tenant_tables {
+            owners.entry(t).or_default().push(m.name());
+        }
+    }
+    for table in &in_schema {
+        match owners.get(table.as_str()) {
+            Some(o) if o.len() == 1 => {}
+            Some(o) => panic!("table {table} is claimed by {o:?}"),
+            None => panic!("table {table} of the gmina schema belongs to no module"),
+        }
+    }
+    for claimed in owners.keys() {
+        assert!(
+            in_schema.iter().any(|t| t == claimed),
+            "a module claims {claimed}, which the gmina schema does not have"
+        );
+    }
+    // Public tables with gmina rows name a column that exists and holds the TERYT.
+    for m in pestor_web::modules().iter() {
+        for (table, column) in m.gmina_data().public_tables {
+            let exists: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM information_schema.columns
+                 WHERE table_schema = 'public' AND table_name = $1 AND column_name = $2)",
+            )
+            .bind(table)
+            .bind(column)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+            assert!(exists, "{}: public.{table}.{column}", m.name());
+        }
+    }
+}
+
+#[tokio::test]
+async fn figures_count_the_records_of_one_gmina_only() {
+    let app = spawn_app().await;
+    let card = |name: &'static str, slug: &'static str, teryt: &'static str, status| {
+        let app = &app;
+        async move {
+            add_card(
+                app,
+                slug,
+                &[
+                    ("name", name),
+                    ("legal_form", "fundacja"),
+                    ("gmina_teryt", teryt),
+                ],
+                &["2"],
+                &[],
+                status,
+            )
+            .await
+        }
+    };
+    card("Fundacja Pierwsza", "torun", "0463011", "verified").await;
+    card("Fundacja Druga", "torun", "0463011", "verified").await;
+    card("Fundacja Trzecia", "torun", "0463011", "pending").await;
+    card("Fundacja z Bydgoszczy", "bydgoszcz", "0461011", "verified").await;
+    let figures = |slug: &'static str| {
+        let app = &app;
+        async move {
+            let t = app.store().find(slug).await.unwrap();
+            let mut tx = t.db(&app.db.pool).begin().await.unwrap();
+            let f = pestor_web::modules().gmina_figures(&mut tx).await.unwrap();
+            tx.commit().await.unwrap();
+            f.into_iter()
+                .map(|(_, f, v)| (f.key, v))
+                .collect::<BTreeMap<_, _>>()
+        }
+    };
+    let torun = figures("torun").await;
+    assert_eq!(torun["pes_verified"], 2);
+    assert_eq!(torun["pes_pending"], 1);
+    assert_eq!(torun["pes_not_reverified"], 0);
+    assert_eq!(torun["offers_active"], 0);
+    let bydgoszcz = figures("bydgoszcz").await;
+    assert_eq!(bydgoszcz["pes_verified"], 1);
+    assert_eq!(bydgoszcz["pes_pending"], 0);
+}
+
+#[tokio::test]
+async fn a_fleet_job_carries_on_past_a_failing_gmina_and_counts_the_failure() {
+    let app = spawn_app().await;
+    let torun = app.store().find("torun").await.unwrap();
+    let failing = torun.gmina.teryt.as_str().to_owned();
+    let report = fleet::for_each_gmina(&app.state, "test-job", |t| {
+        let failing = failing.clone();
+        async move {
+            if t.tenant.gmina.teryt.as_str() == failing {
+                Err(AppError::BadRequest("awaria testowa".into()))
+            } else {
+                Ok(t.tenant.gmina.slug.as_str().to_owned())
+            }
+        }
+    })
+    .await
+    .unwrap();
+    let done: Vec<&str> = report.done.iter().map(|(_, s)| s.as_str()).collect();
+    assert_eq!(done.len(), PROVISIONED.len() - 1, "{done:?}");
+    assert!(!done.contains(&"torun"));
+    assert_eq!(report.failed.len(), 1);
+    assert_eq!(report.failed[0].0, failing);
+    assert_eq!(app.state.metrics.fleet_failures("test-job", &failing), 1);
+    let (_, text) = app.page("localhost", "/metrics").await;
+    assert!(
+        text.contains(&format!(
+            "pestor_fleet_job_failures_total{{job=\"test-job\",teryt=\"{failing}\"}} 1"
+        )),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn digests_of_other_gminas_go_out_when_one_gmina_fails() {
+    let app = spawn_app().await;
+    // Two gminas with a confirmed daily subscription due and a new offer each.
+    for (slug, teryt, email) in [
+        ("torun", "0463011", "torun-digest@example.pl"),
+        ("bydgoszcz", "0461011", "bydgoszcz-digest@example.pl"),
+    ] {
+        let org = add_card(
+            &app,
+            slug,
+            &[
+                ("name", "Spółdzielnia Smaki"),
+                ("legal_form", "spoldzielnia_socjalna"),
+                ("gmina_teryt", teryt),
+            ],
+            &["2"],
+            &[],
+            "verified",
+        )
+        .await;
+        let t = app.store().find(slug).await.unwrap();
+        let mut tx = t.db(&app.db.pool).begin().await.unwrap();
+        sqlx::query(
+            "INSERT INTO offers (organisation_id, name, description, category, target_groups)
+             VALUES ($1, 'Obiady domowe', 'Opis obiadów', 'catering', '{urzad}')",
+        )
+        .bind(org)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO offer_subscriptions (email, frequency, token_hash, confirmed_at, digest_from)
+             VALUES ($1, 'daily', sha256($1::bytea), now(), now() - interval '2 days')",
+        )
+        .bind(email)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    // Toruń's digests fail: its subscriptions table is not there.
+    let torun = app.store().find("torun").await.unwrap();
+    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    sqlx::query("ALTER TABLE offer_subscriptions RENAME TO offer_subscriptions_broken")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let sent = pestor_offers::notices::send_digests(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(sent, 1, "Bydgoszcz's digest still went out");
+    let digest = app.mail.wait_for("bydgoszcz-digest@example.pl", 1).await;
+    assert!(digest.text.contains("Obiady domowe"), "{}", digest.text);
+    assert!(app.mail.to("torun-digest@example.pl").is_empty());
+    assert_eq!(
+        app.state.metrics.fleet_failures(
+            pestor_offers::notices::DIGEST_JOB,
+            torun.gmina.teryt.as_str()
+        ),
+        1
+    );
+}
