@@ -167,6 +167,22 @@ impl Browser {
         }
     }
 
+    /// Waits (up to ten seconds) until `condition` (a script expression) is true; false if it never
+    /// became true.
+    pub async fn wait_until(&self, condition: &str) -> bool {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let script = format!("return Boolean({condition});");
+        loop {
+            if self.eval(&script).await == Value::Bool(true) {
+                return true;
+            }
+            if tokio::time::Instant::now() > deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The text content of the first element matched by `css`.
     pub async fn text(&self, css: &str) -> String {
         let script = format!(

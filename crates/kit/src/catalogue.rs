@@ -5,8 +5,6 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use crate::site::Hosts;
-
 /// Where a template's or static file's text comes from. Debug builds read the file from the source
 /// tree, so editing a template needs no rebuild; release builds embed it in the binary.
 #[derive(Debug, Clone, Copy)]
@@ -72,6 +70,15 @@ macro_rules! module_files {
         }),*];
         FILES
     }};
+}
+
+/// On which hosts a route or menu entry exists (a route elsewhere is 404); see
+/// [`Hosts::admits`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hosts {
+    Portal,
+    Gmina,
+    Both,
 }
 
 /// One entry of a site's main menu.

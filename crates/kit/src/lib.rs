@@ -15,6 +15,7 @@ pub mod forms;
 pub mod input;
 pub mod kit;
 pub mod letters;
+pub mod membership;
 pub mod metrics;
 pub mod module;
 pub mod ops;

@@ -8,17 +8,10 @@ use minijinja::{Environment, Value};
 use pestor_core::{Branding, load_branding_file};
 use pestor_db::Tenant;
 
-use crate::catalogue::Catalogue;
-
-/// On which hosts a route exists; elsewhere it is 404.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hosts {
-    Portal,
-    Gmina,
-    Both,
-}
+use crate::catalogue::{Catalogue, Hosts};
 
 impl Hosts {
+    /// Whether a route or menu entry for these hosts exists on `site`.
     pub fn admits(self, site: &Site) -> bool {
         matches!(
             (self, site),

@@ -262,12 +262,27 @@ fn routes(r: Routes) -> Routes {
     )
 }
 
-/// The verified organisations of this gmina the viewer is a member of (asked of Baza PES).
+/// The verified organisations of this gmina the viewer is a member of: (id, name), by name.
 pub(crate) async fn my_organisations(
     state: &AppState,
     page: &Page,
 ) -> AppResult<Vec<(i64, String)>> {
-    pestor_organisations::verified_organisations_of(state, page).await
+    let ids = pestor_kit::membership::organisations_of(state, page).await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let t = page.gmina()?;
+    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    // Baza PES' published view, not its table.
+    let orgs: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, name FROM organisation_summaries WHERE id = ANY($1) AND status = 'verified'
+         ORDER BY public.polish_key(name)",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(orgs)
 }
 
 /// The offer `id` of this gmina, if the viewer may manage it (a member of its organisation):

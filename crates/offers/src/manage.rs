@@ -17,10 +17,10 @@ use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::forms::{Fields, field};
 use pestor_kit::forms::{path_id, required_reason};
 use pestor_kit::letters::Letter;
+use pestor_kit::membership::{Visibility, record_visibility};
 use pestor_kit::page::Page;
 use pestor_kit::photos::{self, SaveFailure};
 use pestor_kit::state::AppState;
-use pestor_organisations::{Visibility, record_visibility};
 
 /// The offer form's single-value fields, all present in `values`.
 const FIELDS: &[&str] = &[

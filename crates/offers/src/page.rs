@@ -11,10 +11,10 @@ use serde_json::json;
 use super::store;
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::forms::path_id;
+use pestor_kit::membership::is_member;
 use pestor_kit::page::Notice;
 use pestor_kit::page::{Page, polish_date};
 use pestor_kit::state::AppState;
-use pestor_organisations::is_member;
 
 pub async fn show(
     State(state): State<AppState>,

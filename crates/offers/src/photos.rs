@@ -16,10 +16,10 @@ use super::{managed, store};
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::forms::path_id;
 use pestor_kit::forms::{Fields, field};
+use pestor_kit::membership::is_member;
 use pestor_kit::page::Page;
 use pestor_kit::photos::{self, SaveFailure};
 use pestor_kit::state::AppState;
-use pestor_organisations::is_member;
 
 pub async fn add(
     State(state): State<AppState>,

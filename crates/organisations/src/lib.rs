@@ -16,20 +16,18 @@ pub mod store;
 mod verify;
 
 use axum::routing::{get, post};
-use sqlx::PgConnection;
 
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::{Asset, NavEntry};
-use pestor_kit::error::AppResult;
 use pestor_kit::forms::{path_id, required_reason};
-use pestor_kit::letters::{Letter, send_to};
+use pestor_kit::letters::send_to;
+use pestor_kit::membership::{Visibility, is_member, member_emails, record_visibility};
 use pestor_kit::module::{Figure, GminaData, Module};
-use pestor_kit::page::Page;
-use pestor_kit::state::AppState;
 use pestor_kit::{static_files, templates};
 
-/// Baza PES as a module of the app. Other modules reach its data only through the functions below
-/// and the view `organisation_summaries` (id, name, status) of the gmina schema.
+/// Baza PES as a module of the app. Other modules read its organisations only through the view
+/// `organisation_summaries` (id, name, status) of the gmina schema, which it owns; membership is
+/// the kit's ([`pestor_kit::membership`]).
 pub struct Organisations;
 
 impl Module for Organisations {
@@ -249,103 +247,4 @@ fn routes(r: Routes) -> Routes {
         Access::Staff,
         post(verify::remind),
     )
-}
-
-/// Whether the viewer is a member of organisation `id` of this gmina.
-pub async fn is_member(state: &AppState, page: &Page, id: i64) -> AppResult<bool> {
-    let Some(a) = &page.viewer.0 else {
-        return Ok(false);
-    };
-    let t = page.gmina()?;
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM gmina_roles WHERE account_id = $1 AND teryt = $2
-                         AND role = 'pes_member' AND organisation_id = $3)",
-    )
-    .bind(a.id)
-    .bind(t.tenant.gmina.teryt.as_str())
-    .bind(id)
-    .fetch_one(&state.db.pool)
-    .await?)
-}
-
-/// E-mail addresses of organisation `id`'s members.
-pub async fn member_emails(
-    conn: &mut PgConnection,
-    teryt: &str,
-    id: i64,
-) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "SELECT a.email FROM public.gmina_roles r JOIN public.accounts a ON a.id = r.account_id
-         WHERE r.teryt = $1 AND r.role = 'pes_member' AND r.organisation_id = $2 ORDER BY 1",
-    )
-    .bind(teryt)
-    .bind(id)
-    .fetch_all(conn)
-    .await
-}
-
-/// What staff hid or showed again: `kind` names it in the audit log (`organisation`, `offer`),
-/// `organisation` owns it and its members read the reason.
-pub struct Visibility<'a> {
-    pub kind: &'a str,
-    pub id: i64,
-    pub name: &'a str,
-    pub organisation: i64,
-    pub hidden: bool,
-    pub reason: &'a str,
-}
-
-/// The rest of a staff hide/show decision, in its transaction: the audit entry and, for a hide,
-/// `letter` (which states the reason) to the organisation's members.
-pub async fn record_visibility(
-    conn: &mut PgConnection,
-    state: &AppState,
-    page: &Page,
-    teryt: &str,
-    v: &Visibility<'_>,
-    letter: Letter,
-) -> AppResult<()> {
-    let me = page.account()?;
-    let action = format!("{}.{}", v.kind, if v.hidden { "hidden" } else { "shown" });
-    pestor_kit::audit::record(
-        &mut *conn,
-        me,
-        Some(teryt),
-        &action,
-        serde_json::json!({ "id": v.id, "name": v.name, "reason": v.reason }),
-    )
-    .await?;
-    if v.hidden {
-        let members = member_emails(&mut *conn, teryt, v.organisation).await?;
-        send_to(conn, state, page, &members, &letter).await?;
-    }
-    Ok(())
-}
-
-/// The verified organisations of this gmina the viewer is a member of: (id, name), by name.
-pub async fn verified_organisations_of(
-    state: &AppState,
-    page: &Page,
-) -> AppResult<Vec<(i64, String)>> {
-    let Some(a) = &page.viewer.0 else {
-        return Ok(Vec::new());
-    };
-    let t = page.gmina()?;
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT organisation_id FROM gmina_roles
-         WHERE account_id = $1 AND teryt = $2 AND role = 'pes_member' AND organisation_id IS NOT NULL",
-    )
-    .bind(a.id)
-    .bind(t.tenant.gmina.teryt.as_str())
-    .fetch_all(&state.db.pool)
-    .await?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
-    let orgs: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, name FROM organisation_summaries WHERE id = ANY($1) AND status = 'verified' ORDER BY public.polish_key(name)",
-    )
-    .bind(&ids)
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(orgs)
 }

@@ -7,8 +7,8 @@ use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::MethodRouter;
 
+pub use crate::catalogue::Hosts;
 use crate::error::AppError;
-pub use crate::site::Hosts;
 use crate::site::Site;
 use crate::state::AppState;
 
