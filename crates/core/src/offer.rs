@@ -147,6 +147,38 @@ impl OfferDraft<'_> {
     }
 }
 
+/// A category name as typed: trimmed, inner whitespace collapsed, 2–100 characters.
+pub fn category_name(raw: &str) -> Result<String, &'static str> {
+    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    match name.chars().count() {
+        0 => Err("Podaj nazwę kategorii."),
+        1 => Err("Nazwa kategorii musi mieć co najmniej 2 znaki."),
+        n if n > 100 => Err("Nazwa kategorii może mieć najwyżej 100 znaków."),
+        _ => Ok(name),
+    }
+}
+
+/// The code for a new category: its name folded to `a-z`, `0-9` and dashes, at most 40
+/// characters (the database checks the same shape).
+pub fn category_code(name: &str) -> String {
+    let mut code = String::new();
+    for c in crate::fold(name).chars() {
+        if c.is_ascii_alphanumeric() {
+            code.push(c);
+        } else if !code.is_empty() && !code.ends_with('-') {
+            code.push('-');
+        }
+    }
+    let mut code: String = code.chars().take(36).collect();
+    while code.ends_with('-') {
+        code.pop();
+    }
+    if code.len() < 2 {
+        code = "kategoria".into();
+    }
+    code
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,5 +242,28 @@ mod tests {
         assert_eq!(offer.name, "Obiady domowe");
         assert_eq!(offer.price_grosze, Some(1890));
         assert_eq!(offer.target_groups, ["urzad", "pes"]);
+    }
+
+    #[test]
+    fn codes_are_folded_names_within_the_databases_shape() {
+        assert_eq!(category_code("Usługi transportowe"), "uslugi-transportowe");
+        assert_eq!(
+            category_code("  Żłobki & przedszkola!! "),
+            "zlobki-przedszkola"
+        );
+        assert_eq!(category_code("Ś"), "kategoria");
+        let long = category_code(&"Bardzo długa nazwa kategorii ".repeat(5));
+        assert!(long.len() <= 36 && !long.ends_with('-'), "{long}");
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(
+            category_name("  Druk   i  poligrafia "),
+            Ok("Druk i poligrafia".into())
+        );
+        assert!(category_name("  ").is_err());
+        assert!(category_name("A").is_err());
+        assert!(category_name(&"x".repeat(101)).is_err());
     }
 }

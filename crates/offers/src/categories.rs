@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use pestor_core::fold;
+use pestor_core::offer::{category_code, category_name};
 use pestor_kit::input::Query;
 use serde_json::json;
 
@@ -92,38 +93,6 @@ async fn render(
         .into_response())
 }
 
-/// A category name as typed: trimmed, inner whitespace collapsed, 2–100 characters.
-fn clean_name(raw: &str) -> Result<String, &'static str> {
-    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    match name.chars().count() {
-        0 => Err("Podaj nazwę kategorii."),
-        1 => Err("Nazwa kategorii musi mieć co najmniej 2 znaki."),
-        n if n > 100 => Err("Nazwa kategorii może mieć najwyżej 100 znaków."),
-        _ => Ok(name),
-    }
-}
-
-/// The code for a new category: its name folded to `a-z`, `0-9` and dashes, at most 40
-/// characters (the database checks the same shape).
-fn code_for(name: &str) -> String {
-    let mut code = String::new();
-    for c in fold(name).chars() {
-        if c.is_ascii_alphanumeric() {
-            code.push(c);
-        } else if !code.is_empty() && !code.ends_with('-') {
-            code.push('-');
-        }
-    }
-    let mut code: String = code.chars().take(36).collect();
-    while code.ends_with('-') {
-        code.pop();
-    }
-    if code.len() < 2 {
-        code = "kategoria".into();
-    }
-    code
-}
-
 /// Whether one of `categories` already has this name, compared without case and diacritics —
 /// two categories told apart only by a capital letter would confuse everyone.
 fn name_taken(categories: &[Category], name: &str) -> bool {
@@ -169,7 +138,7 @@ pub async fn add(
         )
         .await
     };
-    let name = match clean_name(typed) {
+    let name = match category_name(typed) {
         Ok(name) => name,
         Err(error) => return refuse(error).await,
     };
@@ -185,7 +154,7 @@ pub async fn add(
     if name_taken(&categories, &name) {
         return refuse(&format!("Kategoria „{name}” już istnieje.")).await;
     }
-    let base = code_for(&name);
+    let base = category_code(&name);
     let code = (1..)
         .map(|n| {
             if n == 1 {
@@ -247,7 +216,7 @@ pub async fn rename(
         )
         .await
     };
-    let name = match clean_name(typed) {
+    let name = match category_name(typed) {
         Ok(name) => name,
         Err(error) => {
             return refuse(&format!(
@@ -433,29 +402,4 @@ pub async fn delete(
     .await?;
     tx.commit().await?;
     Ok(Redirect::to("/oferty/kategorie?komunikat=usunieto").into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_are_folded_names_within_the_databases_shape() {
-        assert_eq!(code_for("Usługi transportowe"), "uslugi-transportowe");
-        assert_eq!(code_for("  Żłobki & przedszkola!! "), "zlobki-przedszkola");
-        assert_eq!(code_for("Ś"), "kategoria");
-        let long = code_for(&"Bardzo długa nazwa kategorii ".repeat(5));
-        assert!(long.len() <= 36 && !long.ends_with('-'), "{long}");
-    }
-
-    #[test]
-    fn names_are_trimmed_and_bounded() {
-        assert_eq!(
-            clean_name("  Druk   i  poligrafia "),
-            Ok("Druk i poligrafia".into())
-        );
-        assert!(clean_name("  ").is_err());
-        assert!(clean_name("A").is_err());
-        assert!(clean_name(&"x".repeat(101)).is_err());
-    }
 }
