@@ -111,7 +111,7 @@ async fn build_template(pg: &EmbeddedPostgres) {
     for slug in PROVISIONED {
         store.provision(slug).await.expect("provision");
     }
-    db.pool.close().await;
+    db.platform().close().await;
 }
 
 /// Options of a fresh database copied from the template.
@@ -572,7 +572,7 @@ pub async fn create_account(app: &TestApp, email: &str, name: &str, password: &s
     .bind(email)
     .bind(name)
     .bind(hash)
-    .fetch_one(&app.db.pool)
+    .fetch_one(app.db.platform())
     .await
     .expect("create account")
 }
@@ -586,7 +586,7 @@ pub async fn grant(app: &TestApp, account: i64, slug: &str, role: &str) {
     .bind(account)
     .bind(slug)
     .bind(role)
-    .execute(&app.db.pool)
+    .execute(app.db.platform())
     .await
     .expect("grant role");
 }
@@ -677,13 +677,12 @@ pub async fn add_card(
     .validate(&app.state.registry, 2026)
     .unwrap_or_else(|e| panic!("test card is invalid: {e:?}"));
     let tenant = app.store().find(slug).await.expect("tenant");
-    let teryt = tenant.gmina.teryt.as_str();
-    let mut tx = tenant.db(&app.db.pool).begin().await.expect("begin");
-    let id = store::insert(&mut tx, teryt, &card, None)
+    let mut tx = app.db.tenant(&tenant).begin().await.expect("begin");
+    let id = store::insert(&mut tx, &card, None)
         .await
         .expect("insert card");
     if status != "pending" {
-        store::set_status(&mut tx, teryt, id, status, "powód testowy")
+        store::set_status(&mut tx, id, status, "powód testowy")
             .await
             .expect("set status");
     }

@@ -55,9 +55,11 @@ impl Module for Accounts {
             rule: "konta bez potwierdzonego adresu (po auth.unverified_account_hours), zużyte i wygasłe linki i kody, logowania zakończone ponad dobę temu, nieaktywne sesje, stare liczniki prób",
             purge: |state| {
                 Box::pin(async move {
-                    let p =
-                        pestor_kit::auth::retention::purge(&state.db.pool, &state.settings.auth)
-                            .await?;
+                    let p = pestor_kit::auth::retention::purge(
+                        state.db.platform(),
+                        &state.settings.auth,
+                    )
+                    .await?;
                     Ok(p.unverified_accounts + p.tokens + p.logins)
                 })
             },
@@ -196,7 +198,7 @@ async fn password_ok(state: &AppState, account: i64, typed: &str) -> AppResult<b
     let stored: Option<String> =
         sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = $1")
             .bind(account)
-            .fetch_one(&state.db.pool)
+            .fetch_one(state.db.platform())
             .await?;
     Ok(match stored {
         Some(h) => password::verify(typed.to_owned(), h).await,

@@ -97,7 +97,7 @@ fn render_form(
     error: Option<&str>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let providers: Vec<_> = super::oidc::providers_for(state, target.map(|t| &t.tenant.gmina))
+    let providers: Vec<_> = super::oidc::providers_for(state, target.map(|t| t.tenant.gmina()))
         .into_iter()
         .map(|p| {
             json!({
@@ -163,7 +163,14 @@ pub async fn submit(
         (&account_key, auth.max_failed_logins),
     ];
     for (key, limit) in limits {
-        if throttle::exhausted(&state.db.pool, key, limit, auth.throttle_window_minutes).await? {
+        if throttle::exhausted(
+            state.db.platform(),
+            key,
+            limit,
+            auth.throttle_window_minutes,
+        )
+        .await?
+        {
             return render_form(
                 &state,
                 &page,
@@ -181,7 +188,7 @@ pub async fn submit(
         "SELECT id, password_hash, email_verified_at IS NOT NULL FROM accounts WHERE lower(email) = lower($1)",
     )
     .bind(&email)
-    .fetch_optional(&state.db.pool)
+    .fetch_optional(state.db.platform())
     .await?;
     // An unknown address costs the same hashing time as a known one.
     let stored = found
@@ -191,7 +198,13 @@ pub async fn submit(
     let ok = password::verify(field(&f, "password").to_owned(), stored).await && found.is_some();
     let Some((account, _, verified)) = found.filter(|_| ok) else {
         for (key, limit) in limits {
-            throttle::hit(&state.db.pool, key, limit, auth.throttle_window_minutes).await?;
+            throttle::hit(
+                state.db.platform(),
+                key,
+                limit,
+                auth.throttle_window_minutes,
+            )
+            .await?;
         }
         return render_form(
             &state,
@@ -211,7 +224,7 @@ pub async fn submit(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    throttle::clear(&state.db.pool, &account_key).await?;
+    throttle::clear(state.db.platform(), &account_key).await?;
     let target = target.map(|t| t.0).unwrap_or_default();
     finish_sign_in(&state, &headers, &host, account, &target, &q.powrot).await
 }
@@ -251,7 +264,7 @@ pub async fn receive(
     RequestHost(host): RequestHost,
     Query(q): Query<ReceiveQuery>,
 ) -> AppResult<Response> {
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
+    let mut tx = pestor_db::begin(state.db.platform()).await?;
     let Some(login_id) = session::redeem_handover(&mut tx, &q.kod, &host).await? else {
         tx.commit().await?; // the code is spent even when refused
         return Err(AppError::BadRequest(
@@ -270,7 +283,7 @@ pub async fn receive(
 /// Ends this sign-in on every host (the portal and every gmina it reached).
 pub async fn sign_out(State(state): State<AppState>, page: Page) -> AppResult<Response> {
     if let Some(a) = &page.viewer.0 {
-        let mut conn = state.db.pool.acquire().await?;
+        let mut conn = state.db.platform().acquire().await?;
         session::end_login(&mut conn, a.login_id).await?;
     }
     Ok(clear_session_cookie(

@@ -121,7 +121,7 @@ pub async fn start(
             AppError::BadRequest("Nie ma aktywnego serwisu gminy pod tym adresem.".into())
         })?)
     };
-    if !providers_for(&state, gmina.as_ref().map(|t| &t.tenant.gmina))
+    if !providers_for(&state, gmina.as_ref().map(|t| t.tenant.gmina()))
         .iter()
         .any(|o| o.id == p.id)
     {
@@ -153,7 +153,7 @@ pub async fn start(
     .bind(&target)
     .bind(safe_return_path(Some(&q.powrot)))
     .bind(REQUEST_MINUTES)
-    .execute(&state.db.pool)
+    .execute(state.db.platform())
     .await?;
     // The state is also bound to this browser, so a callback URL replayed elsewhere is refused.
     Ok(with_cookie(
@@ -184,7 +184,7 @@ pub async fn callback(
     headers: HeaderMap,
     Query(cb): Query<Callback>,
 ) -> AppResult<Response> {
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
+    let mut tx = pestor_db::begin(state.db.platform()).await?;
     // Used once, whatever happens next.
     let pending: Option<(String, String, String, String, String)> = sqlx::query_as(
         "DELETE FROM oidc_requests WHERE state_hash = $1 AND expires_at > now()
@@ -253,7 +253,7 @@ async fn link_or_create(
     email_verified: bool,
     name: &str,
 ) -> AppResult<i64> {
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
+    let mut tx = pestor_db::begin(state.db.platform()).await?;
     let linked: Option<i64> = sqlx::query_scalar(
         "SELECT account_id FROM account_identities WHERE provider = $1 AND subject = $2",
     )

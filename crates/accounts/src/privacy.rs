@@ -38,7 +38,7 @@ pub async fn export(State(state): State<AppState>, page: Page) -> AppResult<Resp
                                    FROM outbox WHERE lower(to_address) = lower((SELECT email FROM accounts WHERE id = $1))), '[]'))",
     )
     .bind(a.id)
-    .fetch_one(&state.db.pool)
+    .fetch_one(state.db.platform())
     .await?;
     let body = serde_json::to_string_pretty(&doc).unwrap_or_default();
     Ok((
@@ -76,7 +76,7 @@ pub async fn delete(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
+    let mut tx = pestor_db::begin(state.db.platform()).await?;
     let pseudonym = format!("konto usunięte #{}", a.id);
     // The log keeps what was done, not who it was.
     sqlx::query("UPDATE audit_log SET actor = $2 WHERE account_id = $1")
@@ -133,7 +133,7 @@ pub async fn change_email(
             "{p} Adres nie został zmieniony."
         )));
     }
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
+    let mut tx = pestor_db::begin(state.db.platform()).await?;
     let token = tokens::random_token();
     insert_token(
         &mut tx,
@@ -182,7 +182,7 @@ pub async fn confirm_email(
     page: Page,
     Query(q): Query<TokenQuery>,
 ) -> AppResult<Response> {
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
+    let mut tx = pestor_db::begin(state.db.platform()).await?;
     let Some((account, Some(new))) = consume_token(&mut tx, "change_email", &q.token).await? else {
         return Err(AppError::BadRequest(
             "Link jest nieprawidłowy, wygasł albo został już użyty. Adres nie został zmieniony."

@@ -51,7 +51,7 @@ async fn render_account(
          WHERE r.account_id = $1 ORDER BY t.name, r.role",
     )
     .bind(a.id)
-    .fetch_all(&state.db.pool)
+    .fetch_all(state.db.platform())
     .await?;
     let roles: Vec<_> = roles
         .into_iter()
@@ -99,7 +99,7 @@ pub async fn change_name(
     sqlx::query("UPDATE accounts SET display_name = $2 WHERE id = $1")
         .bind(a.id)
         .bind(name)
-        .execute(&state.db.pool)
+        .execute(state.db.platform())
         .await?;
     Ok(Redirect::to("/konto?zmieniono=nazwa").into_response())
 }
@@ -125,7 +125,7 @@ pub async fn change_password(
         return render_account(&state, &page, "", &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let hash = password::hash(new.to_owned()).await;
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
+    let mut tx = pestor_db::begin(state.db.platform()).await?;
     sqlx::query("UPDATE accounts SET password_hash = $2 WHERE id = $1")
         .bind(a.id)
         .bind(&hash)
@@ -147,7 +147,7 @@ pub async fn change_password(
 
 pub async fn sign_out_everywhere(State(state): State<AppState>, page: Page) -> AppResult<Response> {
     let a = page.account()?;
-    let mut conn = state.db.pool.acquire().await?;
+    let mut conn = state.db.platform().acquire().await?;
     session::end_all_logins(&mut conn, a.id).await?;
     Ok(clear_session_cookie(
         &state,
@@ -181,7 +181,7 @@ pub async fn forgot_submit(
         );
     }
     super::limit_per_ip(&state, "reset", &ip).await?;
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
+    let mut tx = pestor_db::begin(state.db.platform()).await?;
     let found: Option<(i64, String)> =
         sqlx::query_as("SELECT id, email FROM accounts WHERE lower(email) = lower($1)")
             .bind(&email)
@@ -219,7 +219,7 @@ async fn token_is_live(state: &AppState, token: &str) -> sqlx::Result<bool> {
                         AND used_at IS NULL AND expires_at > now())",
     )
     .bind(tokens::hash(token))
-    .fetch_one(&state.db.pool)
+    .fetch_one(state.db.platform())
     .await
 }
 
@@ -267,7 +267,7 @@ pub async fn reset_submit(
         );
     }
     let hash = password::hash(new.to_owned()).await;
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
+    let mut tx = pestor_db::begin(state.db.platform()).await?;
     let Some((account, _)) = consume_token(&mut tx, "reset_password", token).await? else {
         return Err(dead_link());
     };

@@ -74,7 +74,7 @@ pub async fn submit(
     }
     super::limit_per_ip(&state, "register", &ip).await?;
     let hash = password::hash(pass.to_owned()).await;
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
+    let mut tx = pestor_db::begin(state.db.platform()).await?;
     let created: Option<i64> = sqlx::query_scalar(
         "INSERT INTO accounts (email, display_name, password_hash) VALUES ($1, $2, $3)
          ON CONFLICT ((lower(email))) DO NOTHING RETURNING id",
@@ -169,7 +169,7 @@ pub async fn verify(
     page: Page,
     Query(q): Query<TokenQuery>,
 ) -> AppResult<Response> {
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
+    let mut tx = pestor_db::begin(state.db.platform()).await?;
     let Some((account, _)) = consume_token(&mut tx, "verify_email", &q.token).await? else {
         return Err(AppError::BadRequest(
             "Link potwierdzający jest nieprawidłowy, wygasł albo został już użyty. Zaloguj się — jeśli adres nie jest potwierdzony, wyślemy nowy link.".into(),
@@ -204,7 +204,7 @@ pub async fn resend(
 ) -> AppResult<Response> {
     let email = field(&f, "email").trim().to_owned();
     super::limit_per_ip(&state, "register", &ip).await?;
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
+    let mut tx = pestor_db::begin(state.db.platform()).await?;
     let unverified: Option<(i64, String)> = sqlx::query_as(
         "SELECT id, email FROM accounts WHERE lower(email) = lower($1) AND email_verified_at IS NULL",
     )

@@ -56,7 +56,7 @@ pub(crate) async fn hand_over(
     target: &str,
     back: &str,
 ) -> AppResult<Response> {
-    let mut conn = state.db.pool.acquire().await?;
+    let mut conn = state.db.platform().acquire().await?;
     let code = session::handover_code(&mut conn, login_id, target).await?;
     let url = format!(
         "{}/logowanie/przekaz?kod={code}&powrot={}",
@@ -77,7 +77,7 @@ pub(crate) async fn finish_sign_in(
     back: &str,
 ) -> AppResult<Response> {
     let old = read_cookie(headers, &cookie_name(state, SESSION_COOKIE));
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
+    let mut tx = pestor_db::begin(state.db.platform()).await?;
     let (token, login_id) = session::sign_in(&mut tx, state, account, host, old.as_deref()).await?;
     tx.commit().await?;
     let back = safe_return_path(Some(back));

@@ -2,6 +2,7 @@
 //! the public schema and the tenant handle — the only way to reach a gmina's tables.
 
 pub mod embedded;
+pub mod guarantees;
 pub mod handle;
 pub mod migrate;
 pub mod pool;
@@ -12,7 +13,7 @@ use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 pub use embedded::{EmbeddedError, EmbeddedOptions, EmbeddedPostgres};
-pub use handle::{TenantDb, TenantTx};
+pub use handle::{GminaScoped, TenantDb, TenantTx};
 pub use migrate::{MigrationReport, TenantMigration};
 pub use pool::{PoolLimits, begin};
 pub use tenants::{Tenant, TenantStore};
@@ -47,9 +48,12 @@ pub enum DbError {
 pub type Result<T, E = DbError> = std::result::Result<T, E>;
 
 /// The shared pool and the options it was built from (migrations open their own connections).
+///
+/// The pool itself stays inside this crate: its sessions see only the `public` schema, and the one
+/// way to a gmina's tables is [`Database::tenant`], which needs a [`Tenant`] from the registry.
 #[derive(Clone)]
 pub struct Database {
-    pub pool: PgPool,
+    pool: PgPool,
     connect: PgConnectOptions,
 }
 
@@ -61,6 +65,19 @@ impl Database {
         let connect = pool::session_options(options, &limits);
         let pool = pool::connect(connect.clone(), &limits).await?;
         Ok(Self { pool, connect })
+    }
+
+    /// The handle to a resolved gmina's schema and its rows in the gmina-scoped public tables.
+    pub fn tenant(&self, tenant: &Tenant) -> TenantDb {
+        TenantDb::new(self.pool.clone(), tenant.teryt().clone())
+    }
+
+    /// The platform-wide tables of the `public` schema (accounts, sessions, the tenant registry, the
+    /// outbox…) and statements that span gminas (an account's roles everywhere, its data export).
+    /// Its sessions have `public` as their only search path; a gmina's own rows go through
+    /// [`Database::tenant`].
+    pub fn platform(&self) -> &PgPool {
+        &self.pool
     }
 
     pub fn connect_options(&self) -> &PgConnectOptions {

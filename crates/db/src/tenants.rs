@@ -4,25 +4,38 @@
 use pestor_core::{BrandingOverrides, Gmina, GminaKind, Registry, Slug, TenantStatus, Teryt};
 use sqlx::{PgConnection, PgPool};
 
-use crate::handle::TenantDb;
 use crate::migrate::{self, MigrationReport, TenantMigration};
 use crate::{Database, DbError, Result, TENANT_CHANNEL};
 
-/// A gmina as the running platform sees it.
+/// A gmina as the running platform sees it. Only the registry makes one (its fields are private and
+/// it has no public constructor), so holding a `Tenant` proves the gmina was resolved from the
+/// `tenants` table; [`crate::Database::tenant`] turns it into the handle to the gmina's schema.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Tenant {
-    /// Registry facts as synced into the public schema.
-    pub gmina: Gmina,
-    pub status: TenantStatus,
-    pub schema_version: Option<i64>,
-    /// Branding edits made in the admin panel (layered over the files in `tenants/`).
-    pub branding: BrandingOverrides,
+    gmina: Gmina,
+    status: TenantStatus,
+    schema_version: Option<i64>,
+    branding: BrandingOverrides,
 }
 
 impl Tenant {
-    /// The handle to this gmina's schema.
-    pub fn db(&self, pool: &PgPool) -> TenantDb {
-        TenantDb::new(pool.clone(), self.gmina.teryt.schema())
+    /// Registry facts as synced into the public schema.
+    pub fn gmina(&self) -> &Gmina {
+        &self.gmina
+    }
+
+    pub fn status(&self) -> TenantStatus {
+        self.status
+    }
+
+    /// The last tenant migration applied to the gmina's schema.
+    pub fn schema_version(&self) -> Option<i64> {
+        self.schema_version
+    }
+
+    /// Branding edits made in the admin panel (layered over the files in `tenants/`).
+    pub fn branding(&self) -> &BrandingOverrides {
+        &self.branding
     }
 
     pub fn teryt(&self) -> &Teryt {
@@ -278,7 +291,7 @@ impl TenantStore {
         }
         let version = migrate::migrate_tenant_schema(&self.db, &teryt.schema()).await?;
         let tenant = self.find(teryt.as_str()).await?;
-        let mut data = tenant.db(self.pool()).begin().await?;
+        let mut data = self.db.tenant(&tenant).begin().await?;
         sqlx::query(
             "INSERT INTO tenant_info (teryt) VALUES ($1) ON CONFLICT (singleton) DO NOTHING",
         )

@@ -173,14 +173,14 @@ fn server_error() -> axum::response::Response {
 pub async fn start_cache_invalidation(
     state: AppState,
 ) -> Result<tokio::task::JoinHandle<()>, sqlx::Error> {
-    let mut listener = pestor_db::listener(&state.db.pool, pestor_db::TENANT_CHANNEL).await?;
+    let mut listener = pestor_db::listener(state.db.platform(), pestor_db::TENANT_CHANNEL).await?;
     Ok(tokio::spawn(async move {
         loop {
             match listener.try_recv().await {
                 Ok(Some(_)) => state.invalidate_tenants(),
                 // The connection dropped and sqlx reconnects: changes may have been missed, so forget everything.
                 Ok(None) => state.invalidate_tenants(),
-                Err(_) if state.db.pool.is_closed() => break,
+                Err(_) if state.db.platform().is_closed() => break,
                 Err(e) => {
                     tracing::warn!(error = %e, "tenant change listener failed; retrying");
                     state.invalidate_tenants();
@@ -206,7 +206,7 @@ impl Drop for Workers {
 /// retention rules (hourly) and every module's workers, each on its own schedule.
 pub async fn start_workers(state: &AppState, modules: &Modules) -> Result<Workers, AppError> {
     let invalidation = start_cache_invalidation(state.clone()).await?;
-    let sender = pestor_mail::Sender::new(state.db.pool.clone(), &state.settings.mail)?;
+    let sender = pestor_mail::Sender::new(state.db.platform().clone(), &state.settings.mail)?;
     let mut tasks = vec![
         invalidation,
         tokio::spawn(sender.run(std::future::pending())),

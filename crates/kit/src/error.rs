@@ -46,6 +46,34 @@ pub enum AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// Turns the violation of one named constraint into the error the user should read, leaving every
+/// other database error as it was: `.on_constraint("gmina_roles_key", |_| AppError::BadRequest(…))`.
+pub trait OnConstraint<T> {
+    fn on_constraint<E>(
+        self,
+        name: &str,
+        map: impl FnOnce(&dyn sqlx::error::DatabaseError) -> E,
+    ) -> Result<T, E>
+    where
+        E: From<sqlx::Error>;
+}
+
+impl<T> OnConstraint<T> for Result<T, sqlx::Error> {
+    fn on_constraint<E>(
+        self,
+        name: &str,
+        map: impl FnOnce(&dyn sqlx::error::DatabaseError) -> E,
+    ) -> Result<T, E>
+    where
+        E: From<sqlx::Error>,
+    {
+        self.map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.constraint() == Some(name) => map(d.as_ref()),
+            _ => E::from(e),
+        })
+    }
+}
+
 /// What the error page says; attached to the response and rendered by the site layer.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ErrorPage {

@@ -38,7 +38,7 @@ where
         .list()
         .await?
         .into_iter()
-        .filter(|t| t.schema_version.is_some())
+        .filter(|t| t.schema_version().is_some())
         .map(|t| {
             Arc::new(TenantSite::build(
                 t,
@@ -49,7 +49,7 @@ where
         .collect();
     let results: Vec<(String, AppResult<T>)> = futures::stream::iter(gminas)
         .map(|site| {
-            let teryt = site.tenant.gmina.teryt.as_str().to_owned();
+            let teryt = site.tenant.gmina().teryt.as_str().to_owned();
             let run = work(site);
             async move { (teryt, run.await) }
         })

@@ -4,6 +4,10 @@
 
 use std::collections::HashMap;
 
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
 use crate::error::{AppError, AppResult};
 
 /// A submitted form as text fields; missing fields read as empty, so bad input gets our message
@@ -43,6 +47,46 @@ pub type RawForm = axum::Form<Vec<(String, String)>>;
 /// An id from the path; anything but a number is a page that does not exist.
 pub fn path_id(id: &str) -> AppResult<i64> {
     id.parse().map_err(|_| AppError::NotFound)
+}
+
+/// The `{id}` of the route's path as a number; anything else (letters, overflow, nothing) is a
+/// page that does not exist, never axum's plain-text rejection.
+pub struct PathId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        params
+            .get("id")
+            .ok_or(AppError::NotFound)
+            .and_then(|id| path_id(id))
+            .map(PathId)
+    }
+}
+
+/// A form read into a `serde` struct. Give its fields `#[serde(default)]` so a missing one reads as
+/// empty and reaches the handler's own Polish message; a body that is not a form at all is refused
+/// with one, never axum's English rejection.
+pub struct Form<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        axum::Form::<T>::from_request(req, state)
+            .await
+            .map(|axum::Form(t)| Form(t))
+            .map_err(|_| {
+                AppError::BadRequest(
+                    "Nie udało się odczytać formularza. Wróć, odśwież stronę i wyślij go ponownie. Nic nie zostało zmienione."
+                        .into(),
+                )
+            })
+    }
 }
 
 /// The reason given with a staff decision that `reader` will receive: at least 10 characters,

@@ -28,7 +28,7 @@ pub fn compose(state: &AppState, site: &Site, to: &str, letter: &Letter) -> AppR
         ),
         Site::Tenant(t) => (
             t.branding.display_name.clone(),
-            Some(t.tenant.gmina.teryt.as_str().to_owned()),
+            Some(t.tenant.gmina().teryt.as_str().to_owned()),
         ),
     };
     let mut text = String::from("Dzień dobry,\n\n");

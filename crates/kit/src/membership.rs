@@ -2,7 +2,7 @@
 //! organisation id), and the staff decisions whose letters go to an organisation's members. Shared by
 //! Baza PES, Giełda and every module where an organisation acts.
 
-use sqlx::PgConnection;
+use pestor_db::{GminaScoped, TenantTx};
 
 use crate::error::AppResult;
 use crate::letters::{Letter, send_to};
@@ -15,15 +15,15 @@ pub async fn organisations_of(state: &AppState, page: &Page) -> AppResult<Vec<i6
     let Some(a) = &page.viewer.0 else {
         return Ok(Vec::new());
     };
-    let t = page.gmina()?;
-    Ok(sqlx::query_scalar(
-        "SELECT organisation_id FROM gmina_roles
-         WHERE account_id = $1 AND teryt = $2 AND role = 'pes_member' AND organisation_id IS NOT NULL",
-    )
-    .bind(a.id)
-    .bind(t.tenant.gmina.teryt.as_str())
-    .fetch_all(&state.db.pool)
-    .await?)
+    let db = state.db.tenant(&page.gmina()?.tenant);
+    Ok(db
+        .scoped_scalar(
+            "SELECT organisation_id FROM gmina_roles
+             WHERE teryt = $1 AND account_id = $2 AND role = 'pes_member' AND organisation_id IS NOT NULL",
+        )
+        .bind(a.id)
+        .fetch_all(db.platform())
+        .await?)
 }
 
 /// Whether the viewer is a member of organisation `id` of this gmina.
@@ -31,31 +31,26 @@ pub async fn is_member(state: &AppState, page: &Page, id: i64) -> AppResult<bool
     let Some(a) = &page.viewer.0 else {
         return Ok(false);
     };
-    let t = page.gmina()?;
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM gmina_roles WHERE account_id = $1 AND teryt = $2
-                         AND role = 'pes_member' AND organisation_id = $3)",
-    )
-    .bind(a.id)
-    .bind(t.tenant.gmina.teryt.as_str())
-    .bind(id)
-    .fetch_one(&state.db.pool)
-    .await?)
+    let db = state.db.tenant(&page.gmina()?.tenant);
+    Ok(db
+        .scoped_scalar(
+            "SELECT EXISTS (SELECT 1 FROM gmina_roles WHERE teryt = $1 AND account_id = $2
+                             AND role = 'pes_member' AND organisation_id = $3)",
+        )
+        .bind(a.id)
+        .bind(id)
+        .fetch_one(db.platform())
+        .await?)
 }
 
 /// E-mail addresses of organisation `id`'s members.
-pub async fn member_emails(
-    conn: &mut PgConnection,
-    teryt: &str,
-    id: i64,
-) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
+pub async fn member_emails(tx: &mut TenantTx, id: i64) -> sqlx::Result<Vec<String>> {
+    tx.scoped_scalar(
         "SELECT a.email FROM public.gmina_roles r JOIN public.accounts a ON a.id = r.account_id
          WHERE r.teryt = $1 AND r.role = 'pes_member' AND r.organisation_id = $2 ORDER BY 1",
     )
-    .bind(teryt)
     .bind(id)
-    .fetch_all(conn)
+    .fetch_all(&mut **tx)
     .await
 }
 
@@ -73,26 +68,24 @@ pub struct Visibility<'a> {
 /// The rest of a staff hide/show decision, in its transaction: the audit entry and, for a hide,
 /// `letter` (which states the reason) to the organisation's members.
 pub async fn record_visibility(
-    conn: &mut PgConnection,
+    tx: &mut TenantTx,
     state: &AppState,
     page: &Page,
-    teryt: &str,
     v: &Visibility<'_>,
     letter: Letter,
 ) -> AppResult<()> {
     let me = page.account()?;
     let action = format!("{}.{}", v.kind, if v.hidden { "hidden" } else { "shown" });
     crate::audit::record(
-        &mut *conn,
+        tx,
         me,
-        Some(teryt),
         &action,
         serde_json::json!({ "id": v.id, "name": v.name, "reason": v.reason }),
     )
     .await?;
     if v.hidden {
-        let members = member_emails(&mut *conn, teryt, v.organisation).await?;
-        send_to(conn, state, page, &members, &letter).await?;
+        let members = member_emails(tx, v.organisation).await?;
+        send_to(tx, state, page, &members, &letter).await?;
     }
     Ok(())
 }

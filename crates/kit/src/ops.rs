@@ -19,7 +19,7 @@ pub async fn healthz() -> &'static str {
 
 /// Ready when the database answers within two seconds.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    let ping = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.db.pool);
+    let ping = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(state.db.platform());
     match tokio::time::timeout(Duration::from_secs(2), ping).await {
         Ok(Ok(1)) => (StatusCode::OK, "ready"),
         _ => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
@@ -47,7 +47,7 @@ pub async fn count_requests(State(state): State<AppState>, req: Request, next: N
 pub async fn metrics(State(state): State<AppState>) -> AppResult<Response> {
     let mut out = String::new();
     state.metrics.write_counters(&mut out);
-    let pool = &state.db.pool;
+    let pool = state.db.platform();
     out.push_str("# HELP pestor_db_pool_connections Connections of the database pool by state.\n");
     out.push_str("# TYPE pestor_db_pool_connections gauge\n");
     let idle = pool.num_idle() as u32;

@@ -171,11 +171,11 @@ fn render(
             ctx["logo_alt"] = json!("Województwo kujawsko-pomorskie");
         }
         Site::Tenant(t) => {
-            ctx["tenant"] = json!(t.tenant.gmina.slug);
+            ctx["tenant"] = json!(t.tenant.gmina().slug);
             ctx["site_name"] = json!(t.branding.display_name);
             ctx["logo_alt"] = json!(t.branding.logo_alt);
             ctx["branding"] = json!(t.branding);
-            ctx["gmina"] = json!(t.tenant.gmina);
+            ctx["gmina"] = json!(t.tenant.gmina());
         }
     }
     if let (Some(ctx), serde_json::Value::Object(extra)) = (ctx.as_object_mut(), extra) {
@@ -214,6 +214,39 @@ pub fn polish_date(d: time::Date) -> String {
         MONTHS[usize::from(u8::from(d.month())) - 1],
         d.year()
     )
+}
+
+/// The gmina a request is for and the handle to its data, for handlers that work on one gmina
+/// (a request to the portal is 404). It opens no connection itself: [`Gmina::begin`] does, when
+/// the handler has read and checked its input, so a slow upload never holds a pooled connection.
+pub struct Gmina {
+    pub site: std::sync::Arc<TenantSite>,
+    pub db: pestor_db::TenantDb,
+}
+
+impl Gmina {
+    /// A transaction on this gmina's schema (and its rows of the gmina-scoped public tables).
+    pub async fn begin(&self) -> sqlx::Result<pestor_db::TenantTx> {
+        self.db.begin().await
+    }
+
+    pub fn teryt(&self) -> &str {
+        self.site.tenant.teryt().as_str()
+    }
+}
+
+impl FromRequestParts<AppState> for Gmina {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        match parts.extensions.get::<Site>() {
+            Some(Site::Tenant(site)) => Ok(Gmina {
+                db: state.db.tenant(&site.tenant),
+                site: site.clone(),
+            }),
+            _ => Err(AppError::NotFound),
+        }
+    }
 }
 
 #[cfg(test)]

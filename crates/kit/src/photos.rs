@@ -149,7 +149,7 @@ async fn discard_key(state: &AppState, key: &str) {
         let queued =
             sqlx::query("INSERT INTO object_deletions (key) VALUES ($1) ON CONFLICT DO NOTHING")
                 .bind(key)
-                .execute(&state.db.pool)
+                .execute(state.db.platform())
                 .await;
         if let Err(e) = queued {
             tracing::error!(key, error = %e, "orphan photo object left in the store");
@@ -175,7 +175,7 @@ pub async fn queue_deletion(
 /// Removes queued objects from the store (a worker runs this every minute, and handlers right
 /// after a deletion commits). Returns how many were removed.
 pub async fn purge_deleted(state: &AppState) -> sqlx::Result<usize> {
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
+    let mut tx = pestor_db::begin(state.db.platform()).await?;
     let keys: Vec<String> = sqlx::query_scalar(
         "SELECT key FROM object_deletions ORDER BY queued_at LIMIT 500 FOR UPDATE SKIP LOCKED",
     )

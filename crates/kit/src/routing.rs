@@ -105,7 +105,7 @@ async fn lookup(state: &AppState, host: &str) -> Result<Resolution, AppError> {
             None => return Ok(Resolution::Unknown),
         },
     };
-    Ok(match tenant.status {
+    Ok(match tenant.status() {
         TenantStatus::Active => Resolution::Site(Site::Tenant(Arc::new(TenantSite::build(
             tenant,
             &state.settings.tenants.dir,
@@ -117,7 +117,7 @@ async fn lookup(state: &AppState, host: &str) -> Result<Resolution, AppError> {
             &state.catalogue,
         ))),
         TenantStatus::Registered | TenantStatus::Archived => {
-            Resolution::NotProvisioned(tenant.gmina.default_display_name())
+            Resolution::NotProvisioned(tenant.gmina().default_display_name())
         }
     })
 }
@@ -180,7 +180,7 @@ pub async fn route_by_host(
     };
     let label = match &site {
         Site::Portal => "portal".to_owned(),
-        Site::Tenant(t) => t.tenant.gmina.slug.to_string(),
+        Site::Tenant(t) => t.tenant.gmina().slug.to_string(),
     };
     tracing::Span::current().record("tenant", label.as_str());
     req.extensions_mut().insert(site.clone());

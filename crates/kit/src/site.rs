@@ -66,19 +66,19 @@ impl TenantSite {
     /// Effective branding: registry defaults, then `branding.toml`, then edits stored in the database.
     /// Invalid overrides are logged and skipped so a typo cannot take a gmina offline.
     pub fn build(tenant: Tenant, tenants_dir: &Path, catalogue: &Arc<Catalogue>) -> Self {
-        let from_files = load_branding_file(tenants_dir, &tenant.gmina).unwrap_or_else(|errors| {
+        let from_files = load_branding_file(tenants_dir, tenant.gmina()).unwrap_or_else(|errors| {
             for e in &errors {
-                tracing::warn!(tenant = %tenant.gmina.slug, error = %e, "branding file ignored");
+                tracing::warn!(tenant = %tenant.gmina().slug, error = %e, "branding file ignored");
             }
-            Branding::defaults_for(&tenant.gmina)
+            Branding::defaults_for(tenant.gmina())
         });
-        let branding = from_files.with_overrides(&tenant.branding).unwrap_or_else(|errors| {
+        let branding = from_files.with_overrides(tenant.branding()).unwrap_or_else(|errors| {
             for e in &errors {
-                tracing::warn!(tenant = %tenant.gmina.slug, error = %e, "stored branding edit ignored");
+                tracing::warn!(tenant = %tenant.gmina().slug, error = %e, "stored branding edit ignored");
             }
             from_files.clone()
         });
-        let files = tenants_dir.join(tenant.gmina.teryt.as_str());
+        let files = tenants_dir.join(tenant.gmina().teryt.as_str());
         let env = environment(catalogue.clone(), Some(files.join("templates")));
         Self {
             tenant,

@@ -40,7 +40,7 @@ impl AppState {
         settings: Settings,
         catalogue: Arc<Catalogue>,
     ) -> Result<Self, crate::AppError> {
-        let secret = crate::auth::secret::load_or_create(&db.pool).await?;
+        let secret = crate::auth::secret::load_or_create(db.platform()).await?;
         let registry = Registry::load(&settings.tenants.dir).map_err(pestor_db::DbError::from)?;
         let photos = pestor_photos::Store::from_settings(&settings.storage)?;
         Ok(Self::new(db, settings, secret, registry, photos, catalogue))

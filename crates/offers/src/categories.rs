@@ -65,7 +65,7 @@ async fn render(
     status: StatusCode,
 ) -> AppResult<Response> {
     let t = page.gmina()?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let categories = all(&mut tx).await?;
     tx.commit().await?;
     let last = categories.len().saturating_sub(1);
@@ -107,8 +107,7 @@ async fn record(
     action: &str,
     details: serde_json::Value,
 ) -> AppResult<()> {
-    let teryt = page.gmina()?.tenant.gmina.teryt.as_str();
-    audit::record(tx, page.account()?, Some(teryt), action, details).await?;
+    audit::record(tx, page.account()?, action, details).await?;
     Ok(())
 }
 
@@ -142,7 +141,7 @@ pub async fn add(
         Ok(name) => name,
         Err(error) => return refuse(error).await,
     };
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     lock(&mut tx).await?;
     let categories = all(&mut tx).await?;
     if categories.len() as i64 >= MAX_CATEGORIES {
@@ -202,7 +201,7 @@ pub async fn rename(
 ) -> AppResult<Response> {
     let t = page.gmina()?;
     let typed = field(&f, "name");
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     lock(&mut tx).await?;
     let (category, others) = find(&mut tx, &code).await?;
     let refuse = async |error: &str| {
@@ -267,7 +266,7 @@ pub async fn reorder(
             ));
         }
     };
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     lock(&mut tx).await?;
     let mut categories = all(&mut tx).await?;
     let at = categories
@@ -304,7 +303,7 @@ pub async fn delete_form(
     Path(code): Path<String>,
 ) -> AppResult<Response> {
     let t = page.gmina()?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let (category, others) = find(&mut tx, &code).await?;
     tx.commit().await?;
     confirm(&state, &page, &category, &others, None, StatusCode::OK)
@@ -342,7 +341,7 @@ pub async fn delete(
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
     let t = page.gmina()?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     lock(&mut tx).await?;
     let (category, others) = find(&mut tx, &code).await?;
     let refuse = |error: &str| {

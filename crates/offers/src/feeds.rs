@@ -47,7 +47,7 @@ pub async fn api(
             })?,
     };
     let number = page_number(&q.filters);
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let found = find(&mut tx, &q.filters, per_page, (number - 1) * per_page).await?;
     let ids: Vec<i64> = found.items.iter().map(|i| i.id).collect();
     let mut photos = super::store::photos_of(&mut tx, &ids).await?;
@@ -57,7 +57,9 @@ pub async fn api(
             "Niepoprawny parametr: cena_od / cena_do (kwota w złotych, np. 19,90).".into(),
         ));
     }
-    let base = state.settings.host_url(Some(t.tenant.gmina.slug.as_str()));
+    let base = state
+        .settings
+        .host_url(Some(t.tenant.gmina().slug.as_str()));
     let pages = ((found.total + per_page - 1) / per_page).max(1);
     let link = |n: i64| {
         format!(
@@ -86,7 +88,7 @@ pub async fn api(
         })
         .collect();
     let body = json!({
-        "gmina": { "teryt": t.tenant.gmina.teryt.as_str(), "name": t.branding.display_name },
+        "gmina": { "teryt": t.tenant.gmina().teryt.as_str(), "name": t.branding.display_name },
         "total": found.total, "text_match": if found.near { "near" } else { "exact" }, "page": number, "per_page": per_page, "pages": pages,
         "next": (number < pages).then(|| link(number + 1)), "prev": (number > 1).then(|| link(number - 1)),
         "items": items,
@@ -119,10 +121,12 @@ pub async fn atom(
     // A feed is the newest offers, whatever sort was asked for.
     f.sort = "najnowsze".into();
     f.strona = String::new();
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let found = find(&mut tx, &f, FEED_ENTRIES, 0).await?;
     tx.commit().await?;
-    let base = state.settings.host_url(Some(t.tenant.gmina.slug.as_str()));
+    let base = state
+        .settings
+        .host_url(Some(t.tenant.gmina().slug.as_str()));
     let query = query_string(&f, "");
     let self_url = if query.is_empty() {
         format!("{base}/oferty.atom")

@@ -272,7 +272,7 @@ pub(crate) async fn my_organisations(
         return Ok(Vec::new());
     }
     let t = page.gmina()?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     // Baza PES' published view, not its table.
     let orgs: Vec<(i64, String)> = sqlx::query_as(
         "SELECT id, name FROM organisation_summaries WHERE id = ANY($1) AND status = 'verified'
@@ -294,7 +294,7 @@ pub(crate) async fn managed(
 ) -> AppResult<store::StoredOffer> {
     let id = pestor_kit::forms::path_id(id)?;
     let t = page.gmina()?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let offer = store::load(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     let mine = my_organisations(state, page).await?;

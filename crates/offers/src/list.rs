@@ -269,7 +269,7 @@ pub async fn list(
 ) -> AppResult<Response> {
     let t = page.gmina()?;
     let number = page_number(&f);
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let found = find(&mut tx, &f, PAGE_SIZE, (number - 1) * PAGE_SIZE).await?;
     let (sort, q) = (found.sort, f.q.trim());
     let categories = categories(&mut tx).await?;

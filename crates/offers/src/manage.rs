@@ -101,7 +101,7 @@ async fn render(
     status: StatusCode,
 ) -> AppResult<Response> {
     let t = page.gmina()?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let categories = categories(&mut tx).await?;
     tx.commit().await?;
     let values: serde_json::Map<_, _> = FIELDS
@@ -139,7 +139,7 @@ async fn validate(
     typed: &Typed,
 ) -> AppResult<Result<pestor_core::offer::Offer, FieldErrors>> {
     let t = page.gmina()?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let codes: Vec<String> = categories(&mut tx)
         .await?
         .into_iter()
@@ -236,7 +236,7 @@ pub async fn create(
         return invalid(errors).await;
     };
     let organisation = organisation.unwrap_or_default();
-    let teryt = t.tenant.gmina.teryt.as_str();
+    let teryt = t.tenant.gmina().teryt.as_str();
     // The photo goes to the store first: if it cannot, no offer is made.
     let stored = match upload.file {
         None => None,
@@ -261,7 +261,7 @@ pub async fn create(
         },
     };
     let saved = async {
-        let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+        let mut tx = state.db.tenant(&t.tenant).begin().await?;
         let id = store::insert(&mut tx, organisation, &offer, Some(me.id)).await?;
         if let Some(s) = &stored {
             store::add_photo(&mut tx, id, s.object, &alt, s.width, s.height).await?;
@@ -334,7 +334,7 @@ pub async fn edit(
         }
     };
     let t = page.gmina()?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     store::update(&mut tx, stored.id, &offer).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/oferty/{}?komunikat=zapisano", stored.id)).into_response())
@@ -363,7 +363,7 @@ pub async fn set_status(
         ));
     }
     let t = page.gmina()?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     sqlx::query("UPDATE offers SET status = $2, updated_at = now() WHERE id = $1")
         .bind(stored.id)
         .bind(to)
@@ -400,8 +400,8 @@ pub async fn delete(
 ) -> AppResult<Response> {
     let stored = managed(&state, &page, &id).await?;
     let t = page.gmina()?;
-    let teryt = t.tenant.gmina.teryt.as_str();
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let teryt = t.tenant.gmina().teryt.as_str();
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     for p in &stored.photos {
         photos::queue_deletion(&mut tx, teryt, p.object).await?;
     }
@@ -437,8 +437,7 @@ pub async fn visibility(
 ) -> AppResult<Response> {
     let t = page.gmina()?;
     let id = path_id(&id)?;
-    let teryt = t.tenant.gmina.teryt.as_str();
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let stored = store::load(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let (to, reason, notice) = match field(&f, "decision") {
         "hide" if stored.status != "hidden" => (
@@ -485,7 +484,7 @@ pub async fn visibility(
         hidden: to == "hidden",
         reason: &reason,
     };
-    record_visibility(&mut tx, &state, &page, teryt, &decision, letter).await?;
+    record_visibility(&mut tx, &state, &page, &decision, letter).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/oferty/{id}?komunikat={notice}")).into_response())
 }

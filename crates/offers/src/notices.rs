@@ -37,7 +37,7 @@ async fn render(
     status: StatusCode,
 ) -> AppResult<Response> {
     let t = page.gmina()?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let categories = categories(&mut tx).await?;
     let organisations: Vec<(i64, String)> = sqlx::query_as(
         "SELECT id, name FROM organisation_summaries WHERE status = 'verified' ORDER BY public.polish_key(name)",
@@ -81,7 +81,7 @@ pub(crate) async fn subscribe(
     let frequency = one("frequency");
     let (cats, groups, orgs) = (pick("categories"), pick("groups"), pick("organisations"));
     let values = json!({ "email": email, "frequency": frequency, "categories": cats, "groups": groups, "organisations": orgs });
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let known: Vec<String> = categories(&mut tx)
         .await?
         .into_iter()
@@ -122,7 +122,7 @@ pub(crate) async fn subscribe(
     }
     limit_per_ip(&state, "subscribe", &ip).await?;
     let token = tokens::random_token();
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     sqlx::query(
         "INSERT INTO offer_subscriptions (email, categories, target_groups, organisations, frequency, token_hash)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -135,7 +135,9 @@ pub(crate) async fn subscribe(
     .bind(tokens::hash(&token))
     .execute(&mut *tx)
     .await?;
-    let base = state.settings.host_url(Some(t.tenant.gmina.slug.as_str()));
+    let base = state
+        .settings
+        .host_url(Some(t.tenant.gmina().slug.as_str()));
     let letter = Letter {
         subject: format!("Potwierdź powiadomienia o nowych ofertach — {}", t.branding.display_name),
         paragraphs: vec![
@@ -216,7 +218,7 @@ pub(crate) async fn confirm(
     Query(q): Query<TokenQuery>,
 ) -> AppResult<Response> {
     let t = page.gmina()?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let done = sqlx::query(
         "UPDATE offer_subscriptions SET confirmed_at = coalesce(confirmed_at, now()),
                 digest_from = CASE WHEN confirmed_at IS NULL THEN now() ELSE digest_from END
@@ -266,7 +268,7 @@ pub(crate) async fn unsubscribe(
     Query(q): Query<TokenQuery>,
 ) -> AppResult<Response> {
     let t = page.gmina()?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     sqlx::query("DELETE FROM offer_subscriptions WHERE token_hash = $1")
         .bind(tokens::hash(&q.token))
         .execute(&mut *tx)
@@ -343,7 +345,9 @@ pub async fn notify_new_offer(
 fn offer_url(state: &AppState, t: &TenantSite, id: i64) -> String {
     format!(
         "{}/oferty/{id}",
-        state.settings.host_url(Some(t.tenant.gmina.slug.as_str()))
+        state
+            .settings
+            .host_url(Some(t.tenant.gmina().slug.as_str()))
     )
 }
 
@@ -368,7 +372,9 @@ async fn send(
         .await?;
     let unsubscribe = format!(
         "{}{UNSUBSCRIBE_PATH}?token={token}",
-        state.settings.host_url(Some(t.tenant.gmina.slug.as_str()))
+        state
+            .settings
+            .host_url(Some(t.tenant.gmina().slug.as_str()))
     );
     let mut letter = Letter {
         subject: letter.subject.clone(),
@@ -435,7 +441,7 @@ async fn send_gmina_digests(state: &AppState, t: Arc<TenantSite>) -> AppResult<u
     let mut sent = 0;
     let site = Site::Tenant(t.clone());
     let t: &TenantSite = &t;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     // Retention: an address never confirmed is forgotten after the same time as an
     // unverified account.
     sqlx::query(

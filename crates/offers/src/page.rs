@@ -24,7 +24,7 @@ pub async fn show(
 ) -> AppResult<Response> {
     let t = page.gmina()?;
     let id = path_id(&id)?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let offer = store::load(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     let staff = page.is_staff();

@@ -29,7 +29,7 @@ pub async fn add(
 ) -> AppResult<Response> {
     let offer = managed(&state, &page, &id).await?;
     let t = page.gmina()?;
-    let teryt = t.tenant.gmina.teryt.as_str();
+    let teryt = t.tenant.gmina().teryt.as_str();
     let form = form.map_err(|_| AppError::BadRequest("Wyślij formularz zdjęcia.".into()))?;
     let (upload, failure) =
         photos::read_upload(form, "photo", state.settings.storage.max_upload_bytes).await;
@@ -89,7 +89,7 @@ pub async fn add(
         }
     };
     let saved = async {
-        let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+        let mut tx = state.db.tenant(&t.tenant).begin().await?;
         let added = store::add_photo(
             &mut tx,
             offer.id,
@@ -168,7 +168,7 @@ pub async fn reorder(
     };
     if let Some(other) = other {
         let t = page.gmina()?;
-        let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+        let mut tx = state.db.tenant(&t.tenant).begin().await?;
         // Positions are swapped; they need not be consecutive, only ordered.
         sqlx::query(
             "UPDATE offer_photos SET position = CASE id WHEN $1 THEN $4 ELSE $3 END
@@ -214,8 +214,8 @@ pub async fn delete(
 ) -> AppResult<Response> {
     let (offer, photo) = managed_photo(&state, &page, &id, &photo).await?;
     let t = page.gmina()?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
-    photos::queue_deletion(&mut tx, t.tenant.gmina.teryt.as_str(), photo.object).await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    photos::queue_deletion(&mut tx, t.tenant.gmina().teryt.as_str(), photo.object).await?;
     sqlx::query("DELETE FROM offer_photos WHERE id = $1")
         .bind(photo.id)
         .execute(&mut *tx)
@@ -241,7 +241,7 @@ pub async fn serve(
     let t = page.gmina()?;
     let object: Uuid = object.parse().map_err(|_| AppError::NotFound)?;
     let variant = Variant::parse(&variant).ok_or(AppError::NotFound)?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let owner: Option<(String, String, i64)> = sqlx::query_as(
         "SELECT f.status, o.status, o.id FROM offer_photos p JOIN offers f ON f.id = p.offer_id
               JOIN organisation_summaries o ON o.id = f.organisation_id
@@ -258,7 +258,7 @@ pub async fn serve(
     }
     photos::serve(
         &state,
-        t.tenant.gmina.teryt.as_str(),
+        t.tenant.gmina().teryt.as_str(),
         object,
         variant,
         &headers,

@@ -22,7 +22,7 @@ pub async fn show(
 ) -> AppResult<Response> {
     let t = page.gmina()?;
     let id = path_id(&id)?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let stored = store::load(&mut tx, id, false)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -5,6 +5,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use pestor_db::GminaScoped;
 use serde_json::json;
 
 use super::store::{self, StoredCard};
@@ -20,7 +21,7 @@ use pestor_kit::state::AppState;
 async fn claimable(state: &AppState, page: &Page, id: &str) -> AppResult<StoredCard> {
     let t = page.gmina()?;
     let id = path_id(id)?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let card = store::load(&mut tx, id, false).await?;
     tx.commit().await?;
     let card = card
@@ -87,7 +88,7 @@ pub async fn submit(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let done = sqlx::query(
         "INSERT INTO organisation_claims (organisation_id, account_id, message) VALUES ($1, $2, $3)
          ON CONFLICT DO NOTHING",
@@ -135,8 +136,7 @@ pub async fn decide(
             ));
         }
     };
-    let teryt = t.tenant.gmina.teryt.as_str();
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let claim: Option<(i64, i64, String, String, String)> = sqlx::query_as(
         "SELECT c.organisation_id, c.account_id, c.status, o.name, a.email
          FROM organisation_claims c JOIN organisations o ON o.id = c.organisation_id
@@ -163,12 +163,11 @@ pub async fn decide(
     .execute(&mut *tx)
     .await?;
     if approve {
-        sqlx::query(
-            "INSERT INTO public.gmina_roles (account_id, teryt, role, organisation_id)
+        tx.scoped(
+            "INSERT INTO public.gmina_roles (teryt, account_id, role, organisation_id)
              VALUES ($1, $2, 'pes_member', $3) ON CONFLICT DO NOTHING",
         )
         .bind(account)
-        .bind(teryt)
         .bind(organisation)
         .execute(&mut *tx)
         .await?;
@@ -176,7 +175,6 @@ pub async fn decide(
     audit::record(
         &mut tx,
         me,
-        Some(teryt),
         if approve {
             "organisation.claim_approved"
         } else {
@@ -196,7 +194,9 @@ pub async fn decide(
                 "Otwórz kartę".into(),
                 format!(
                     "{}/podmioty/{organisation}",
-                    state.settings.host_url(Some(t.tenant.gmina.slug.as_str()))
+                    state
+                        .settings
+                        .host_url(Some(t.tenant.gmina().slug.as_str()))
                 ),
             )),
         }

@@ -167,8 +167,8 @@ pub async fn submit(
             ),
         );
     }
-    let teryt = t.tenant.gmina.teryt.as_str();
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let teryt = t.tenant.gmina().teryt.as_str();
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let checked = match check(&state, &mut tx, teryt, text).await? {
         Ok(c) => c,
         Err(message) => return refuse(&state, &page, &message),
@@ -189,10 +189,10 @@ pub async fn submit(
     }
     for plan in &checked.plans {
         let saved = match plan {
-            Plan::Insert(card) => store::insert_by_staff(&mut tx, teryt, card, Some(me.id))
+            Plan::Insert(card) => store::insert_by_staff(&mut tx, card, Some(me.id))
                 .await
                 .map(|_| ()),
-            Plan::Update(id, card) => store::update(&mut tx, teryt, *id, card).await.map(|_| ()),
+            Plan::Update(id, card) => store::update(&mut tx, *id, card).await.map(|_| ()),
             Plan::Unchanged => Ok(()),
         };
         match saved {
@@ -211,7 +211,6 @@ pub async fn submit(
     audit::record(
         &mut tx,
         me,
-        Some(teryt),
         "organisation.imported",
         json!({ "rows": checked.plans.len(), "new": new, "updated": updated, "unchanged": unchanged }),
     )

@@ -21,10 +21,10 @@ pub async fn list(
     Query(f): Query<Filters>,
 ) -> AppResult<Response> {
     let t = page.gmina()?;
-    let here = t.tenant.gmina.teryt.as_str();
+    let here = t.tenant.gmina().teryt.as_str();
     let number = f.page();
     let found = directory::search(
-        &state.db.pool,
+        state.db.platform(),
         here,
         &f,
         Window::Page {

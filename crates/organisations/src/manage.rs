@@ -31,7 +31,7 @@ fn mode(id: i64) -> Mode<'static> {
 async fn editable(state: &AppState, page: &Page, id: &str) -> AppResult<StoredCard> {
     let t = page.gmina()?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let card = store::load(&mut tx, id, false)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -83,9 +83,8 @@ pub async fn edit(
         Ok(card) => card,
         Err(errors) => return invalid(&errors),
     };
-    let teryt = t.tenant.gmina.teryt.as_str();
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
-    match store::update(&mut tx, teryt, stored.id, &card).await {
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    match store::update(&mut tx, stored.id, &card).await {
         Ok(true) => {}
         Ok(false) => return Err(AppError::NotFound),
         Err(SaveError::Duplicate(errors)) => return invalid(&errors),
@@ -94,12 +93,11 @@ pub async fn edit(
     // A corrected rejected registration goes back to the queue.
     let resubmitted = stored.status == "rejected";
     if resubmitted {
-        store::set_status(&mut tx, teryt, stored.id, "pending", "").await?;
+        store::set_status(&mut tx, stored.id, "pending", "").await?;
     }
     audit::record(
         &mut tx,
         me,
-        Some(teryt),
         "organisation.edited",
         json!({ "id": stored.id, "name": card.name }),
     )
@@ -118,7 +116,7 @@ pub async fn confirm(
     let stored = editable(&state, &page, &id).await?;
     let t = page.gmina()?;
     let me = page.account()?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     sqlx::query("UPDATE organisations SET confirmed_at = now() WHERE id = $1")
         .bind(stored.id)
         .execute(&mut *tx)
@@ -126,7 +124,6 @@ pub async fn confirm(
     audit::record(
         &mut tx,
         me,
-        Some(t.tenant.gmina.teryt.as_str()),
         "organisation.confirmed",
         json!({ "id": stored.id, "name": stored.card.name }),
     )
@@ -159,8 +156,7 @@ pub async fn visibility(
             ));
         }
     };
-    let teryt = t.tenant.gmina.teryt.as_str();
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let stored = store::load(&mut tx, id, true)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -169,7 +165,7 @@ pub async fn visibility(
             "Karta ma już inny status — odśwież stronę. Nic nie zostało zmienione.".into(),
         ));
     }
-    store::set_status(&mut tx, teryt, id, to, &reason).await?;
+    store::set_status(&mut tx, id, to, &reason).await?;
     let name = &stored.card.name;
     let letter = Letter {
         subject: format!("Karta organizacji ukryta: {name}"),
@@ -191,7 +187,7 @@ pub async fn visibility(
         hidden: to == "hidden",
         reason: &reason,
     };
-    record_visibility(&mut tx, &state, &page, teryt, &decision, letter).await?;
+    record_visibility(&mut tx, &state, &page, &decision, letter).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/podmioty/{id}?komunikat={notice}")).into_response())
 }

@@ -45,8 +45,8 @@ pub async fn show(
         ..Filters::default()
     };
     let located = directory::search(
-        &state.db.pool,
-        t.tenant.gmina.teryt.as_str(),
+        state.db.platform(),
+        t.tenant.gmina().teryt.as_str(),
         &f,
         Window::Page { n: 1, size: 1 },
         true,

@@ -35,12 +35,14 @@ fn headers(content_type: &'static str) -> [(header::HeaderName, &'static str); 3
 }
 
 fn card_url(state: &AppState, t: &TenantSite, e: &Entry) -> String {
-    let here = t.tenant.gmina.teryt.as_str();
+    let here = t.tenant.gmina().teryt.as_str();
     let href = e.href(here, |slug| state.settings.host_url(Some(slug)));
     if href.starts_with('/') {
         format!(
             "{}{href}",
-            state.settings.host_url(Some(t.tenant.gmina.slug.as_str()))
+            state
+                .settings
+                .host_url(Some(t.tenant.gmina().slug.as_str()))
         )
     } else {
         href
@@ -68,8 +70,8 @@ pub async fn list(
     };
     let number = q.filters.page();
     let found = directory::search(
-        &state.db.pool,
-        t.tenant.gmina.teryt.as_str(),
+        state.db.platform(),
+        t.tenant.gmina().teryt.as_str(),
         &q.filters,
         Window::Page {
             n: number,
@@ -84,7 +86,7 @@ pub async fn list(
         format!("/api/v1/podmioty?{filters}&strona={n}&na_strone={per_page}")
     };
     let body = json!({
-        "gmina": { "teryt": t.tenant.gmina.teryt.as_str(), "name": t.branding.display_name },
+        "gmina": { "teryt": t.tenant.gmina().teryt.as_str(), "name": t.branding.display_name },
         "total": found.total, "page": number, "per_page": per_page, "pages": pages,
         "next": (number < pages).then(|| link(number + 1)),
         "prev": (number > 1).then(|| link(number - 1)),
@@ -101,8 +103,8 @@ pub async fn geojson(
     let t = page.gmina()?;
     f.check()?;
     let found = directory::search(
-        &state.db.pool,
-        t.tenant.gmina.teryt.as_str(),
+        state.db.platform(),
+        t.tenant.gmina().teryt.as_str(),
         &f,
         Window::All,
         true,
@@ -217,8 +219,8 @@ pub async fn csv(
     let t = page.gmina()?;
     f.check()?;
     let found = directory::search(
-        &state.db.pool,
-        t.tenant.gmina.teryt.as_str(),
+        state.db.platform(),
+        t.tenant.gmina().teryt.as_str(),
         &f,
         Window::All,
         false,
@@ -239,7 +241,7 @@ pub async fn csv(
     }
     let disposition = format!(
         "attachment; filename=\"podmioty-{}.csv\"",
-        t.tenant.gmina.slug.as_str()
+        t.tenant.gmina().slug.as_str()
     );
     Ok((
         headers("text/csv; charset=utf-8"),
@@ -255,7 +257,9 @@ const PRICE_PATTERN: &str = "^[0-9]{1,9}([.,][0-9]{1,2})?$";
 /// The OpenAPI 3.0 description of this gmina's open-data endpoints.
 pub async fn openapi(State(state): State<AppState>, page: Page) -> AppResult<Response> {
     let t = page.gmina()?;
-    let server = state.settings.host_url(Some(t.tenant.gmina.slug.as_str()));
+    let server = state
+        .settings
+        .host_url(Some(t.tenant.gmina().slug.as_str()));
     // Each parameter says exactly what the server accepts (the fuzzer in the test suite holds the
     // two together): a pattern or an enum, never a bare string.
     let param = |name: &str, description: &str, schema: Value| json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema });

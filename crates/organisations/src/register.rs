@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use pestor_core::organisation::FieldErrors;
+use pestor_db::GminaScoped;
 use serde_json::json;
 
 use super::form::{self, Mode, RawForm, Submitted};
@@ -41,7 +42,7 @@ pub async fn form(State(state): State<AppState>, page: Page) -> AppResult<Respon
     let mut start = Submitted::default();
     start.fields.insert(
         "gmina_teryt".into(),
-        t.tenant.gmina.teryt.as_str().to_owned(),
+        t.tenant.gmina().teryt.as_str().to_owned(),
     );
     form::render(
         &state,
@@ -75,13 +76,12 @@ pub async fn submit(
         Ok(card) => card,
         Err(errors) => return invalid(&errors),
     };
-    let teryt = t.tenant.gmina.teryt.as_str();
     let by_staff = page.is_staff();
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let saved = if by_staff {
-        store::insert_by_staff(&mut tx, teryt, &card, Some(me.id)).await
+        store::insert_by_staff(&mut tx, &card, Some(me.id)).await
     } else {
-        store::insert(&mut tx, teryt, &card, Some(me.id)).await
+        store::insert(&mut tx, &card, Some(me.id)).await
     };
     let id = match saved {
         Ok(id) => id,
@@ -92,7 +92,6 @@ pub async fn submit(
         audit::record(
             &mut tx,
             me,
-            Some(teryt),
             "organisation.added",
             json!({ "id": id, "name": card.name }),
         )
@@ -100,23 +99,24 @@ pub async fn submit(
         tx.commit().await?;
         return Ok(Redirect::to(&format!("/podmioty/{id}?komunikat=dodano")).into_response());
     }
-    sqlx::query(
-        "INSERT INTO public.gmina_roles (account_id, teryt, role, organisation_id) VALUES ($1, $2, 'pes_member', $3)
+    tx.scoped(
+        "INSERT INTO public.gmina_roles (teryt, account_id, role, organisation_id) VALUES ($1, $2, 'pes_member', $3)
          ON CONFLICT DO NOTHING",
     )
     .bind(me.id)
-    .bind(teryt)
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    let staff: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT a.email FROM public.gmina_roles r JOIN public.accounts a ON a.id = r.account_id
-         WHERE r.teryt = $1 AND r.role IN ('staff', 'admin') ORDER BY 1",
-    )
-    .bind(teryt)
-    .fetch_all(&mut *tx)
+    let staff: Vec<String> = tx
+        .scoped_scalar(
+            "SELECT DISTINCT a.email FROM public.gmina_roles r JOIN public.accounts a ON a.id = r.account_id
+             WHERE r.teryt = $1 AND r.role IN ('staff', 'admin') ORDER BY 1",
+        )
+        .fetch_all(&mut *tx)
     .await?;
-    let gmina_url = state.settings.host_url(Some(t.tenant.gmina.slug.as_str()));
+    let gmina_url = state
+        .settings
+        .host_url(Some(t.tenant.gmina().slug.as_str()));
     let letter = Letter {
         subject: format!("Nowa organizacja czeka na weryfikację: {}", card.name),
         paragraphs: vec![format!(

@@ -2,6 +2,7 @@
 //! regional projection (`public.pes_directory`) in the same transaction.
 
 use pestor_core::organisation::{FieldErrors, Organisation};
+use pestor_db::GminaScoped;
 use pestor_db::TenantTx;
 use sqlx::Row;
 
@@ -22,27 +23,24 @@ const COLUMNS: &str = "name, legal_form, krs, nip, regon, year_founded, areas, d
 /// Inserts a card registered by `author` (status `pending`); returns its id.
 pub async fn insert(
     tx: &mut TenantTx,
-    teryt: &str,
     o: &Organisation,
     author: Option<i64>,
 ) -> Result<i64, SaveError> {
-    insert_as(tx, teryt, o, author, false).await
+    insert_as(tx, o, author, false).await
 }
 
 /// Inserts a card added by the gmina's staff (by hand or by import): published at once, and
 /// claimable by the organisation.
 pub async fn insert_by_staff(
     tx: &mut TenantTx,
-    teryt: &str,
     o: &Organisation,
     author: Option<i64>,
 ) -> Result<i64, SaveError> {
-    insert_as(tx, teryt, o, author, true).await
+    insert_as(tx, o, author, true).await
 }
 
 async fn insert_as(
     tx: &mut TenantTx,
-    teryt: &str,
     o: &Organisation,
     author: Option<i64>,
     by_staff: bool,
@@ -60,17 +58,12 @@ async fn insert_as(
         .await
         .map_err(duplicate)?
         .try_get(0)?;
-    project(tx, teryt, id).await?;
+    project(tx, id).await?;
     Ok(id)
 }
 
 /// Replaces the fields of card `id`; `false` if this gmina has no such card.
-pub async fn update(
-    tx: &mut TenantTx,
-    teryt: &str,
-    id: i64,
-    o: &Organisation,
-) -> Result<bool, SaveError> {
+pub async fn update(tx: &mut TenantTx, id: i64, o: &Organisation) -> Result<bool, SaveError> {
     let sql = format!(
         "UPDATE organisations SET ({COLUMNS}, updated_at) =
            ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, now())
@@ -85,7 +78,7 @@ pub async fn update(
     if done == 0 {
         return Ok(false);
     }
-    project(tx, teryt, id).await?;
+    project(tx, id).await?;
     Ok(true)
 }
 
@@ -152,7 +145,6 @@ pub async fn load(tx: &mut TenantTx, id: i64, lock: bool) -> sqlx::Result<Option
 /// Sets the card's status (and the reason shown to its members) and updates the projection.
 pub async fn set_status(
     tx: &mut TenantTx,
-    teryt: &str,
     id: i64,
     status: &str,
     reason: &str,
@@ -168,7 +160,7 @@ pub async fn set_status(
     .bind(reason)
     .execute(&mut **tx)
     .await?;
-    project(tx, teryt, id).await
+    project(tx, id).await
 }
 
 /// Binds a card's fields in the order of [`COLUMNS`].
@@ -197,8 +189,8 @@ fn bind<'q>(q: PgQuery<'q>, o: &'q Organisation) -> PgQuery<'q> {
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
 /// Copies card `id` into the regional projection (every write to a card ends with this).
-pub(crate) async fn project(tx: &mut TenantTx, teryt: &str, id: i64) -> sqlx::Result<()> {
-    sqlx::query(
+pub(crate) async fn project(tx: &mut TenantTx, id: i64) -> sqlx::Result<()> {
+    tx.scoped(
         "INSERT INTO public.pes_directory
            (teryt, organisation_id, name, legal_form, krs, nip, regon, year_founded, status, areas, description,
             postal_code, locality, street, gmina_teryt, powiat_teryt, phone, email, website, also_in, lat, lon,
@@ -216,7 +208,6 @@ pub(crate) async fn project(tx: &mut TenantTx, teryt: &str, id: i64) -> sqlx::Re
            website = EXCLUDED.website, also_in = EXCLUDED.also_in, lat = EXCLUDED.lat, lon = EXCLUDED.lon,
            verified_at = EXCLUDED.verified_at, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at",
     )
-    .bind(teryt)
     .bind(id)
     .execute(&mut **tx)
     .await?;

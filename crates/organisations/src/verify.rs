@@ -52,7 +52,7 @@ pub async fn queue(
     Query(n): Query<Notice>,
 ) -> AppResult<Response> {
     let t = page.gmina()?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let rows: Vec<QueueRow> = sqlx::query_as(
         "SELECT o.id, o.name, o.legal_form, o.krs, a.email, o.created_at
          FROM organisations o LEFT JOIN public.accounts a ON a.id = o.created_by
@@ -156,8 +156,7 @@ pub async fn decide(
             ));
         }
     };
-    let teryt = t.tenant.gmina.teryt.as_str();
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let stored = store::load(&mut tx, id, true)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -167,7 +166,7 @@ pub async fn decide(
         ));
     }
     let name = stored.card.name;
-    store::set_status(&mut tx, teryt, id, status, &reason).await?;
+    store::set_status(&mut tx, id, status, &reason).await?;
     let action = if from == "verified" {
         "organisation.reverified".to_owned()
     } else {
@@ -176,7 +175,6 @@ pub async fn decide(
     audit::record(
         &mut tx,
         me,
-        Some(teryt),
         &action,
         json!({ "id": id, "name": name, "reason": reason }),
     )
@@ -205,7 +203,7 @@ pub async fn decide(
         }),
     };
     if let Some(letter) = letter {
-        let members = member_emails(&mut tx, teryt, id).await?;
+        let members = member_emails(&mut tx, id).await?;
         send_to(&mut tx, &state, &page, &members, &letter).await?;
     }
     tx.commit().await?;
@@ -217,8 +215,7 @@ pub async fn decide(
 pub async fn remind(State(state): State<AppState>, page: Page) -> AppResult<Response> {
     let t = page.gmina()?;
     let me = page.account()?;
-    let teryt = t.tenant.gmina.teryt.as_str();
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let due: Vec<(i64, String, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE organisations SET reminded_at = now()
          WHERE status = 'verified' AND coalesce(verified_at, created_at) < now() - interval '{REVERIFY_AFTER}'
@@ -227,9 +224,11 @@ pub async fn remind(State(state): State<AppState>, page: Page) -> AppResult<Resp
     )))
     .fetch_all(&mut *tx)
     .await?;
-    let site = state.settings.host_url(Some(t.tenant.gmina.slug.as_str()));
+    let site = state
+        .settings
+        .host_url(Some(t.tenant.gmina().slug.as_str()));
     for (id, name, email) in &due {
-        let mut addresses = member_emails(&mut tx, teryt, *id).await?;
+        let mut addresses = member_emails(&mut tx, *id).await?;
         addresses.extend(email.iter().cloned());
         addresses.sort();
         addresses.dedup();
@@ -249,7 +248,6 @@ pub async fn remind(State(state): State<AppState>, page: Page) -> AppResult<Resp
     audit::record(
         &mut tx,
         me,
-        Some(teryt),
         "organisation.reminders",
         json!({ "count": due.len(), "ids": due.iter().map(|d| d.0).collect::<Vec<_>>() }),
     )

@@ -88,7 +88,7 @@ fn defaults(provisioned: Date, email: Option<&str>, phone: Option<&str>) -> Stat
 
 async fn load(state: &AppState, page: &Page) -> AppResult<(Statement, bool)> {
     let t = page.gmina()?;
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     type Row = (
         Date,
         Date,
@@ -110,7 +110,7 @@ async fn load(state: &AppState, page: &Page) -> AppResult<(Statement, bool)> {
     .await?;
     let provisioned: Option<Date> =
         sqlx::query_scalar("SELECT provisioned_at::date FROM public.tenants WHERE teryt = $1")
-            .bind(t.tenant.gmina.teryt.as_str())
+            .bind(t.tenant.gmina().teryt.as_str())
             .fetch_one(&mut *tx)
             .await?;
     tx.commit().await?;
@@ -159,7 +159,9 @@ fn compliance_label(code: &str) -> &'static str {
 pub async fn show(State(state): State<AppState>, page: Page) -> AppResult<Response> {
     let t = page.gmina()?;
     let (statement, _) = load(&state, &page).await?;
-    let site_url = state.settings.host_url(Some(t.tenant.gmina.slug.as_str()));
+    let site_url = state
+        .settings
+        .host_url(Some(t.tenant.gmina().slug.as_str()));
     page.respond(
         &state,
         "accessibility/statement.html",
@@ -273,8 +275,7 @@ pub async fn save(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    let teryt = t.tenant.gmina.teryt.as_str();
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     sqlx::query(
         "INSERT INTO accessibility_statement (published_on, updated_on, compliance, non_accessible, prepared_on,
                 prepared_how, contact_person, contact_email, contact_phone, architecture, updated_by)
@@ -298,7 +299,7 @@ pub async fn save(
     .bind(me.id)
     .execute(&mut *tx)
     .await?;
-    audit::record(&mut tx, me, Some(teryt), "accessibility.update", json!(s)).await?;
+    audit::record(&mut tx, me, "accessibility.update", json!(s)).await?;
     tx.commit().await?;
     Ok(Redirect::to("/deklaracja-dostepnosci").into_response())
 }

@@ -72,12 +72,12 @@ pub async fn save(
         map_tiles: opt("map_tiles").filter(|v| !v.is_empty()),
         map_attribution: opt("map_attribution").filter(|v| !v.is_empty()),
         // The uploaded logo is kept by this form; it changes only through its own.
-        logo_object: t.tenant.branding.logo_object.clone(),
+        logo_object: t.tenant.branding().logo_object.clone(),
         ..BrandingOverrides::default()
     };
     // Validate against what the gmina's files give, the same base the site layers edits on.
-    let base = load_branding_file(&state.settings.tenants.dir, &t.tenant.gmina)
-        .unwrap_or_else(|_| Branding::defaults_for(&t.tenant.gmina));
+    let base = load_branding_file(&state.settings.tenants.dir, t.tenant.gmina())
+        .unwrap_or_else(|_| Branding::defaults_for(t.tenant.gmina()));
     if let Err(errors) = base.with_overrides(&edits) {
         let values: serde_json::Map<_, _> = FIELDS
             .iter()
@@ -92,14 +92,13 @@ pub async fn save(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
-    TenantStore::set_branding(&mut tx, &t.tenant.gmina.teryt, &edits).await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    TenantStore::set_branding(&mut tx, &t.tenant.gmina().teryt, &edits).await?;
     audit::record(
         &mut tx,
         me,
-        Some(t.tenant.gmina.teryt.as_str()),
         "branding.update",
-        json!({ "before": t.tenant.branding, "after": edits }),
+        json!({ "before": t.tenant.branding(), "after": edits }),
     )
     .await?;
     tx.commit().await?;
@@ -145,16 +144,16 @@ pub async fn upload_logo(
         Ok(Err(e)) => return refuse(e.to_string()),
         Err(_) => return refuse(pestor_photos::PhotoError::Damaged.to_string()),
     };
-    let teryt = t.tenant.gmina.teryt.as_str();
+    let teryt = t.tenant.gmina().teryt.as_str();
     let key = pestor_photos::logo_key(teryt, uuid::Uuid::new_v4());
     if let Err(e) = state.photos.put(&key, png, "image/png").await {
         tracing::warn!(error = %e, "photo store unavailable while uploading a logo");
         return refuse("Nie udało się zapisać logo — magazyn zdjęć chwilowo nie odpowiada. Spróbuj ponownie za kilka minut.".into());
     }
-    let mut edits = t.tenant.branding.clone();
+    let mut edits = t.tenant.branding().clone();
     let previous = edits.logo_object.replace(key.clone());
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
-    TenantStore::set_branding(&mut tx, &t.tenant.gmina.teryt, &edits).await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    TenantStore::set_branding(&mut tx, &t.tenant.gmina().teryt, &edits).await?;
     if let Some(old) = &previous {
         sqlx::query("INSERT INTO object_deletions (key) VALUES ($1) ON CONFLICT DO NOTHING")
             .bind(old)
@@ -164,7 +163,6 @@ pub async fn upload_logo(
     audit::record(
         &mut tx,
         me,
-        Some(teryt),
         "branding.logo",
         json!({ "before": previous, "after": key }),
     )

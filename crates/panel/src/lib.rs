@@ -131,22 +131,24 @@ pub struct LogQuery {
 async fn audit_log(
     State(state): State<AppState>,
     page: Page,
+    gmina: pestor_kit::page::Gmina,
     Query(q): Query<LogQuery>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    use pestor_db::GminaScoped;
+    let db = &gmina.db;
     let number = pestor_kit::page::page_number(q.strona.as_deref().unwrap_or_default());
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE teryt = $1")
-        .bind(t.tenant.gmina.teryt.as_str())
-        .fetch_one(&state.db.pool)
+    let total: i64 = db
+        .scoped_scalar("SELECT count(*) FROM audit_log WHERE teryt = $1")
+        .fetch_one(db.platform())
         .await?;
-    let rows: Vec<(time::OffsetDateTime, String, String, serde_json::Value)> = sqlx::query_as(
-        "SELECT at, actor, action, details FROM audit_log WHERE teryt = $1 ORDER BY at DESC, id DESC LIMIT $2 OFFSET $3",
-    )
-    .bind(t.tenant.gmina.teryt.as_str())
-    .bind(LOG_PAGE)
-    .bind((number - 1) * LOG_PAGE)
-    .fetch_all(&state.db.pool)
-    .await?;
+    let rows: Vec<(time::OffsetDateTime, String, String, serde_json::Value)> = db
+        .scoped_as(
+            "SELECT at, actor, action, details FROM audit_log WHERE teryt = $1 ORDER BY at DESC, id DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(LOG_PAGE)
+        .bind((number - 1) * LOG_PAGE)
+        .fetch_all(db.platform())
+        .await?;
     let entries: Vec<_> = rows
         .into_iter()
         .map(|(at, actor, action, details)| {

@@ -1,47 +1,72 @@
 //! People with roles in the gmina, invitations by e-mail, role changes and revocation.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use pestor_kit::input::Query;
 use serde_json::json;
 
+use pestor_db::{GminaScoped, TenantDb};
 use pestor_kit::audit;
 use pestor_kit::auth::{GminaRole, tokens};
-use pestor_kit::error::{AppError, AppResult};
-use pestor_kit::forms::{Fields, TokenQuery, field, valid_email};
+use pestor_kit::error::{AppError, AppResult, OnConstraint};
+use pestor_kit::forms::{Form, PathId, TokenQuery, valid_email};
 use pestor_kit::letters::{self, Letter};
-use pestor_kit::page::Notice;
-use pestor_kit::page::Page;
+use pestor_kit::page::{Gmina, Notice, Page};
 use pestor_kit::state::AppState;
+
+/// The invitation form; missing fields read as empty and get the form's own message.
+#[derive(serde::Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+#[derive(serde::Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
 
 const INVITATION_DAYS: i32 = 14;
 
 pub async fn overview(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Query(n): Query<Notice>,
 ) -> AppResult<Response> {
-    render(&state, &page, &n.komunikat, None, "", StatusCode::OK).await
+    render(
+        &state,
+        &page,
+        &gmina,
+        &n.komunikat,
+        None,
+        "",
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn render(
     state: &AppState,
     page: &Page,
+    gmina: &Gmina,
     notice: &str,
     error: Option<&str>,
     invite_email: &str,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
-    let teryt = t.tenant.gmina.teryt.as_str();
-    let people: Vec<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT r.id, a.display_name, a.email, r.role FROM gmina_roles r JOIN accounts a ON a.id = r.account_id
-         WHERE r.teryt = $1 ORDER BY a.display_name, r.role",
-    )
-    .bind(teryt)
-    .fetch_all(&state.db.pool)
-    .await?;
+    let db = &gmina.db;
+    let people: Vec<(i64, String, String, String)> = db
+        .scoped_as(
+            "SELECT r.id, a.display_name, a.email, r.role FROM gmina_roles r JOIN accounts a ON a.id = r.account_id
+             WHERE r.teryt = $1 ORDER BY a.display_name, r.role",
+        )
+        .fetch_all(db.platform())
+        .await?;
     let people: Vec<_> = people
         .into_iter()
         .map(|(id, name, email, role)| {
@@ -49,13 +74,13 @@ async fn render(
                     "label": GminaRole::parse(&role).map_or("", GminaRole::label) })
         })
         .collect();
-    let pending: Vec<(String, String, time::OffsetDateTime)> = sqlx::query_as(
-        "SELECT email, role, expires_at FROM invitations WHERE teryt = $1 AND accepted_at IS NULL AND expires_at > now()
-         ORDER BY created_at DESC",
-    )
-    .bind(teryt)
-    .fetch_all(&state.db.pool)
-    .await?;
+    let pending: Vec<(String, String, time::OffsetDateTime)> = db
+        .scoped_as(
+            "SELECT email, role, expires_at FROM invitations WHERE teryt = $1 AND accepted_at IS NULL AND expires_at > now()
+             ORDER BY created_at DESC",
+        )
+        .fetch_all(db.platform())
+        .await?;
     let pending: Vec<_> = pending
         .into_iter()
         .map(|(email, role, until)| {
@@ -90,15 +115,17 @@ fn panel_role(s: &str) -> Option<GminaRole> {
 pub async fn invite(
     State(state): State<AppState>,
     page: Page,
-    axum::Form(f): Fields,
+    gmina: Gmina,
+    Form(f): Form<InviteForm>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &gmina.site;
     let me = page.account()?;
-    let email = field(&f, "email").trim().to_owned();
-    let Some(role) = panel_role(field(&f, "role")) else {
+    let email = f.email.trim().to_owned();
+    let Some(role) = panel_role(&f.role) else {
         return render(
             &state,
             &page,
+            &gmina,
             "",
             Some("Wybierz rolę: pracownik urzędu albo administrator gminy."),
             &email,
@@ -110,6 +137,7 @@ pub async fn invite(
         return render(
             &state,
             &page,
+            &gmina,
             "",
             Some("Podaj poprawny adres e-mail osoby zapraszanej."),
             &email,
@@ -117,9 +145,10 @@ pub async fn invite(
         )
         .await;
     }
-    let teryt = t.tenant.gmina.teryt.as_str();
-    let gmina_url = state.settings.host_url(Some(t.tenant.gmina.slug.as_str()));
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
+    let gmina_url = state
+        .settings
+        .host_url(Some(t.tenant.gmina().slug.as_str()));
+    let mut tx = gmina.begin().await?;
     let existing: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM accounts WHERE lower(email) = lower($1) AND email_verified_at IS NOT NULL",
     )
@@ -128,12 +157,11 @@ pub async fn invite(
     .await?;
     let (letter, notice, action) = match existing {
         Some(account) => {
-            sqlx::query(
-                "INSERT INTO gmina_roles (account_id, teryt, role, granted_by) VALUES ($1, $2, $3, $4)
+            tx.scoped(
+                "INSERT INTO gmina_roles (teryt, account_id, role, granted_by) VALUES ($1, $2, $3, $4)
                  ON CONFLICT DO NOTHING",
             )
             .bind(account)
-            .bind(teryt)
             .bind(role.as_str())
             .bind(me.id)
             .execute(&mut *tx)
@@ -152,11 +180,10 @@ pub async fn invite(
         }
         None => {
             let token = tokens::random_token();
-            sqlx::query(
+            tx.scoped(
                 "INSERT INTO invitations (teryt, email, role, token_hash, invited_by, expires_at)
                  VALUES ($1, $2, $3, $4, $5, now() + make_interval(days => $6))",
             )
-            .bind(teryt)
             .bind(&email)
             .bind(role.as_str())
             .bind(tokens::hash(&token))
@@ -181,7 +208,7 @@ pub async fn invite(
         }
     };
     let details = json!({ "email": email, "role": role.as_str() });
-    audit::record(&mut tx, me, Some(teryt), action, details).await?;
+    audit::record(&mut tx, me, action, details).await?;
     pestor_mail::enqueue(
         &mut tx,
         &letters::compose(&state, &page.site, &email, &letter)?,
@@ -192,19 +219,13 @@ pub async fn invite(
 }
 
 /// A role row of this gmina, by its id in the URL; anything else is 404.
-async fn role_row(
-    state: &AppState,
-    teryt: &str,
-    id: &str,
-) -> AppResult<(i64, i64, String, String, String)> {
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    sqlx::query_as(
+async fn role_row(db: &TenantDb, id: i64) -> AppResult<(i64, i64, String, String, String)> {
+    db.scoped_as(
         "SELECT r.id, r.account_id, r.role, a.display_name, a.email FROM gmina_roles r JOIN accounts a ON a.id = r.account_id
-         WHERE r.id = $1 AND r.teryt = $2",
+         WHERE r.teryt = $1 AND r.id = $2",
     )
     .bind(id)
-    .bind(teryt)
-    .fetch_optional(&state.db.pool)
+    .fetch_optional(db.platform())
     .await?
     .ok_or(AppError::NotFound)
 }
@@ -219,16 +240,14 @@ fn not_yourself(me: &pestor_kit::auth::Account, account: i64, role: &str) -> App
 }
 
 pub async fn change_role(
-    State(state): State<AppState>,
     page: Page,
-    Path(id): Path<String>,
-    axum::Form(f): Fields,
+    gmina: Gmina,
+    PathId(id): PathId,
+    Form(f): Form<RoleForm>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
     let me = page.account()?;
-    let teryt = t.tenant.gmina.teryt.as_str();
-    let (id, account, old, _, email) = role_row(&state, teryt, &id).await?;
-    let Some(new) = panel_role(field(&f, "role")) else {
+    let (id, account, old, _, email) = role_row(&gmina.db, id).await?;
+    let Some(new) = panel_role(&f.role) else {
         return Err(AppError::BadRequest(
             "Wybierz rolę: pracownik urzędu albo administrator gminy.".into(),
         ));
@@ -239,25 +258,21 @@ pub async fn change_role(
         ));
     }
     not_yourself(me, account, &old)?;
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
-    sqlx::query(
-        "UPDATE gmina_roles SET role = $2, granted_by = $3, granted_at = now() WHERE id = $1",
+    let mut tx = gmina.begin().await?;
+    tx.scoped(
+        "UPDATE gmina_roles SET role = $3, granted_by = $4, granted_at = now() WHERE teryt = $1 AND id = $2",
     )
     .bind(id)
     .bind(new.as_str())
     .bind(me.id)
     .execute(&mut *tx)
     .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(d) if d.constraint() == Some("gmina_roles_key") => {
-            AppError::BadRequest("Ta osoba ma już tę rolę.".into())
-        }
-        _ => e.into(),
+    .on_constraint("gmina_roles_key", |_| {
+        AppError::BadRequest("Ta osoba ma już tę rolę.".into())
     })?;
     audit::record(
         &mut tx,
         me,
-        Some(teryt),
         "role.change",
         json!({ "email": email, "from": old, "to": new.as_str() }),
     )
@@ -269,10 +284,10 @@ pub async fn change_role(
 pub async fn confirm_revoke(
     State(state): State<AppState>,
     page: Page,
-    Path(id): Path<String>,
+    gmina: Gmina,
+    PathId(id): PathId,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
-    let (id, _, role, name, email) = role_row(&state, t.tenant.gmina.teryt.as_str(), &id).await?;
+    let (id, _, role, name, email) = role_row(&gmina.db, id).await?;
     Ok(page
         .render(
             &state,
@@ -282,25 +297,18 @@ pub async fn confirm_revoke(
         .into_response())
 }
 
-pub async fn revoke(
-    State(state): State<AppState>,
-    page: Page,
-    Path(id): Path<String>,
-) -> AppResult<Response> {
-    let t = page.gmina()?;
+pub async fn revoke(page: Page, gmina: Gmina, PathId(id): PathId) -> AppResult<Response> {
     let me = page.account()?;
-    let teryt = t.tenant.gmina.teryt.as_str();
-    let (id, account, role, _, email) = role_row(&state, teryt, &id).await?;
+    let (id, account, role, _, email) = role_row(&gmina.db, id).await?;
     not_yourself(me, account, &role)?;
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
-    sqlx::query("DELETE FROM gmina_roles WHERE id = $1")
+    let mut tx = gmina.begin().await?;
+    tx.scoped("DELETE FROM gmina_roles WHERE teryt = $1 AND id = $2")
         .bind(id)
         .execute(&mut *tx)
         .await?;
     audit::record(
         &mut tx,
         me,
-        Some(teryt),
         "role.revoke",
         json!({ "email": email, "role": role }),
     )
@@ -311,14 +319,13 @@ pub async fn revoke(
 
 type Invitation = (i64, String, String);
 
-async fn live_invitation(state: &AppState, teryt: &str, token: &str) -> AppResult<Invitation> {
-    sqlx::query_as(
+async fn live_invitation(db: &TenantDb, token: &str) -> AppResult<Invitation> {
+    db.scoped_as(
         "SELECT id, email, role FROM invitations
-         WHERE token_hash = $1 AND teryt = $2 AND accepted_at IS NULL AND expires_at > now()",
+         WHERE teryt = $1 AND token_hash = $2 AND accepted_at IS NULL AND expires_at > now()",
     )
     .bind(tokens::hash(token))
-    .bind(teryt)
-    .fetch_optional(&state.db.pool)
+    .fetch_optional(db.platform())
     .await?
     .ok_or_else(|| {
         AppError::BadRequest("Zaproszenie jest nieprawidłowe, wygasło albo zostało już przyjęte. Poproś administratora gminy o nowe.".into())
@@ -328,10 +335,10 @@ async fn live_invitation(state: &AppState, teryt: &str, token: &str) -> AppResul
 pub async fn invitation(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Query(q): Query<TokenQuery>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
-    let (_, email, role) = live_invitation(&state, t.tenant.gmina.teryt.as_str(), &q.token).await?;
+    let (_, email, role) = live_invitation(&gmina.db, &q.token).await?;
     Ok(page
         .render(
             &state,
@@ -342,30 +349,26 @@ pub async fn invitation(
         .into_response())
 }
 
-pub async fn accept(
-    State(state): State<AppState>,
-    page: Page,
-    axum::Form(f): Fields,
-) -> AppResult<Response> {
-    let t = page.gmina()?;
+pub async fn accept(page: Page, gmina: Gmina, Form(f): Form<TokenQuery>) -> AppResult<Response> {
     let me = page.viewer.0.as_ref().ok_or(AppError::SignInRequired)?;
-    let teryt = t.tenant.gmina.teryt.as_str();
-    let (id, email, role) = live_invitation(&state, teryt, field(&f, "token")).await?;
+    let (id, email, role) = live_invitation(&gmina.db, &f.token).await?;
     if !email.eq_ignore_ascii_case(&me.email) {
         return Err(AppError::BadRequest(format!(
             "To zaproszenie jest dla adresu {email}, a jesteś zalogowany jako {}. Zaloguj się na konto z tym adresem.",
             me.email
         )));
     }
-    let mut tx = pestor_db::begin(&state.db.pool).await?;
-    sqlx::query("UPDATE invitations SET accepted_at = now(), accepted_by = $2 WHERE id = $1")
-        .bind(id)
-        .bind(me.id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO gmina_roles (account_id, teryt, role, granted_by)
-         SELECT $1, teryt, role, invited_by FROM invitations WHERE id = $2 ON CONFLICT DO NOTHING",
+    let mut tx = gmina.begin().await?;
+    tx.scoped(
+        "UPDATE invitations SET accepted_at = now(), accepted_by = $3 WHERE teryt = $1 AND id = $2",
+    )
+    .bind(id)
+    .bind(me.id)
+    .execute(&mut *tx)
+    .await?;
+    tx.scoped(
+        "INSERT INTO gmina_roles (teryt, account_id, role, granted_by)
+         SELECT teryt, $2, role, invited_by FROM invitations WHERE teryt = $1 AND id = $3 ON CONFLICT DO NOTHING",
     )
     .bind(me.id)
     .bind(id)
@@ -374,7 +377,6 @@ pub async fn accept(
     audit::record(
         &mut tx,
         me,
-        Some(teryt),
         "role.grant",
         json!({ "email": email, "role": role, "invitation": id }),
     )

@@ -104,7 +104,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     }
     let (db, embedded) = open_database(&settings).await?;
     let outcome = dispatch(command, &settings, &db).await;
-    db.pool.close().await;
+    db.platform().close().await;
     if let Some(pg) = embedded {
         pg.stop().await;
     }
@@ -164,10 +164,10 @@ async fn tenants(
             let t = store.provision(&g).await?;
             println!(
                 "{} ({}): {}, schemat {}",
-                t.gmina.slug,
-                t.gmina.teryt,
-                t.status,
-                t.gmina.teryt.schema()
+                t.gmina().slug,
+                t.gmina().teryt,
+                t.status(),
+                t.gmina().teryt.schema()
             );
         }
         TenantsCommand::Provision { all: true, .. } => {
@@ -184,11 +184,11 @@ async fn tenants(
         }
         TenantsCommand::Suspend { gmina, reason } => {
             let t = store.suspend(&gmina, &reason).await?;
-            println!("{}: {}", t.gmina.slug, t.status);
+            println!("{}: {}", t.gmina().slug, t.status());
         }
         TenantsCommand::Resume { gmina } => {
             let t = store.resume(&gmina).await?;
-            println!("{}: {}", t.gmina.slug, t.status);
+            println!("{}: {}", t.gmina().slug, t.status());
         }
         TenantsCommand::List => {
             let tenants = store.list().await?;
@@ -199,14 +199,18 @@ async fn tenants(
                 "TERYT", "adres", "status", "wersja"
             )?;
             for t in &tenants {
-                let version = t.schema_version.map_or("-".to_owned(), |v| v.to_string());
+                let version = t.schema_version().map_or("-".to_owned(), |v| v.to_string());
                 writeln!(
                     out,
                     "{:<8} {:<28} {:<11} {:>6}  {}",
-                    t.gmina.teryt, t.gmina.slug, t.status, version, t.gmina.name
+                    t.gmina().teryt,
+                    t.gmina().slug,
+                    t.status(),
+                    version,
+                    t.gmina().name
                 )?;
             }
-            let count = |s: TenantStatus| tenants.iter().filter(|t| t.status == s).count();
+            let count = |s: TenantStatus| tenants.iter().filter(|t| t.status() == s).count();
             writeln!(
                 out,
                 "razem {}: aktywne {}, zawieszone {}, zarejestrowane {}, zarchiwizowane {}",

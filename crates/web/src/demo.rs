@@ -52,7 +52,7 @@ pub async fn seed(
     registry: &Registry,
     settings: &pestor_config::Settings,
 ) -> Result<bool, pestor_kit::AppError> {
-    let created = seed_admin(&db.pool).await?;
+    let created = seed_admin(db.platform()).await?;
     seed_organisations(db, registry).await?;
     seed_offers(db, settings).await?;
     Ok(created)
@@ -88,7 +88,10 @@ async fn seed_organisations(
         let slug = fields.remove("slug").unwrap_or_default();
         let mut tenant_fields = fields;
         let tenant = store.find(&slug).await?;
-        tenant_fields.insert("gmina_teryt".into(), tenant.gmina.teryt.as_str().to_owned());
+        tenant_fields.insert(
+            "gmina_teryt".into(),
+            tenant.gmina().teryt.as_str().to_owned(),
+        );
         let card = OrganisationDraft {
             fields: &tenant_fields,
             areas: &areas,
@@ -96,15 +99,14 @@ async fn seed_organisations(
         }
         .validate(registry, 2026)
         .map_err(|e| demo_data(format!("{}: {e:?}", tenant_fields["name"])))?;
-        let teryt = tenant.gmina.teryt.as_str();
-        let mut tx = tenant.db(&db.pool).begin().await?;
+        let mut tx = db.tenant(&tenant).begin().await?;
         let exists: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM organisations WHERE name = $1)")
                 .bind(&card.name)
                 .fetch_one(&mut *tx)
                 .await?;
         if !exists {
-            store::insert_by_staff(&mut tx, teryt, &card, None)
+            store::insert_by_staff(&mut tx, &card, None)
                 .await
                 .map_err(|e| demo_data(e.to_string()))?;
         }
@@ -126,13 +128,13 @@ async fn seed_offers(
         max_pixels: settings.storage.max_image_pixels,
     };
     let torun = TenantStore::new(db.clone()).find("torun").await?;
-    let teryt = torun.gmina.teryt.as_str();
+    let teryt = torun.gmina().teryt.as_str();
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(b';')
         .from_reader(OFFERS.as_bytes());
     for record in reader.records() {
         let r = record.map_err(demo_data)?;
-        let mut tx = torun.db(&db.pool).begin().await?;
+        let mut tx = db.tenant(&torun).begin().await?;
         let org: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
             .bind(&r[0])
             .fetch_optional(&mut *tx)

@@ -94,10 +94,10 @@ async fn portal(state: &AppState, page: &Page) -> AppResult<Html<String>> {
     let mut powiats: BTreeMap<String, PortalPowiat> = BTreeMap::new();
     let active = tenants
         .iter()
-        .filter(|t| t.status == TenantStatus::Active)
+        .filter(|t| t.status() == TenantStatus::Active)
         .count();
     for t in &tenants {
-        let g = &t.gmina;
+        let g = &t.gmina();
         let entry = powiats
             .entry(g.powiat_teryt.clone())
             .or_insert_with(|| PortalPowiat {
@@ -113,9 +113,9 @@ async fn portal(state: &AppState, page: &Page) -> AppResult<Html<String>> {
         entry.gminas.push(PortalGmina {
             name: g.name.clone(),
             kind: g.kind.as_str(),
-            url: (t.status == TenantStatus::Active)
+            url: (t.status() == TenantStatus::Active)
                 .then(|| format!("{}/", state.settings.host_url(Some(g.slug.as_str())))),
-            note: match t.status {
+            note: match t.status() {
                 TenantStatus::Active => None,
                 TenantStatus::Suspended => Some("serwis zawieszony"),
                 TenantStatus::Registered | TenantStatus::Archived => Some("serwis nieaktywny"),
@@ -136,7 +136,7 @@ async fn portal(state: &AppState, page: &Page) -> AppResult<Html<String>> {
 
 async fn tenant_home(state: &AppState, page: &Page, t: &TenantSite) -> AppResult<Html<String>> {
     // Read through the tenant handle: this is the gmina's own schema.
-    let mut tx = t.tenant.db(&state.db.pool).begin().await?;
+    let mut tx = state.db.tenant(&t.tenant).begin().await?;
     let (teryt, since): (String, time::OffsetDateTime) =
         sqlx::query_as("SELECT teryt, provisioned_at FROM tenant_info")
             .fetch_one(&mut *tx)

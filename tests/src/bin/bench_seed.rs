@@ -83,8 +83,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .await?;
     let registry = Registry::load(&pestor_tests::tenants_dir())?;
     let tenant = TenantStore::new(db.clone()).find(slug).await?;
-    let teryt = tenant.gmina.teryt.as_str();
-    let mut tx = tenant.db(&db.pool).begin().await?;
+    let teryt = tenant.gmina().teryt.as_str();
+    let mut tx = db.tenant(&tenant).begin().await?;
     let mut ids = Vec::with_capacity(count);
     for i in 0..count {
         let (kind, form) = KINDS[i % KINDS.len()];
@@ -108,7 +108,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ("name", name.as_str()),
             ("legal_form", form),
             ("gmina_teryt", teryt),
-            ("locality", tenant.gmina.name.as_str()),
+            ("locality", tenant.gmina().name.as_str()),
             ("street", street.as_str()),
             ("description", description.as_str()),
             ("lat", lat.as_str()),
@@ -125,7 +125,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         .validate(&registry, 2026)
         .map_err(|e| format!("{name}: {e:?}"))?;
-        let id = store::insert_by_staff(&mut tx, teryt, &card, None)
+        let id = store::insert_by_staff(&mut tx, &card, None)
             .await
             .map_err(|e| format!("{name}: {e}"))?;
         ids.push(id);
@@ -180,15 +180,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tx.commit().await?;
     // What autovacuum does within a minute of a bulk import in production: without statistics
     // the planner would take 10,000 fresh rows for a handful and the first runs measure that.
-    let schema = tenant.gmina.teryt.schema();
+    let schema = tenant.gmina().teryt.schema();
     for table in ["organisations", "offers", "offer_photos"] {
         let vacuum = format!("VACUUM ANALYZE {}.{table}", schema.quoted());
         sqlx::query(sqlx::AssertSqlSafe(vacuum))
-            .execute(&db.pool)
+            .execute(db.platform())
             .await?;
     }
     sqlx::query("ANALYZE public.pes_directory")
-        .execute(&db.pool)
+        .execute(db.platform())
         .await?;
     println!("{count} organizacji i {offers} ofert w gminie {slug}");
     Ok(())

@@ -102,7 +102,7 @@ async fn every_gmina_publishes_a_statement_its_admin_keeps_current() {
     let audited: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_log WHERE action = 'accessibility.update' AND teryt = '0463011'",
     )
-    .fetch_one(&app.db.pool)
+    .fetch_one(app.db.platform())
     .await
     .unwrap();
     assert_eq!(audited, 1);

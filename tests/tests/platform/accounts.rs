@@ -9,7 +9,7 @@ const BYDGOSZCZ: &str = "bydgoszcz.localhost";
 
 async fn count(app: &pestor_tests::TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.platform())
         .await
         .unwrap()
 }
@@ -317,7 +317,7 @@ async fn one_sign_in_reaches_every_gmina_and_signing_out_anywhere_ends_it_everyw
     );
 
     // A code issued for Toruń does not open Bydgoszcz.
-    let mut conn = app.db.pool.acquire().await.unwrap();
+    let mut conn = app.db.platform().acquire().await.unwrap();
     let login: i64 = sqlx::query_scalar("SELECT id FROM logins")
         .fetch_one(&mut *conn)
         .await
@@ -397,7 +397,7 @@ async fn sessions_expire_when_idle_and_at_their_absolute_limit() {
     sign_in(&v, "idle@example.pl", "bardzo tajne hasło").await;
     assert_eq!(v.get(PORTAL, "/konto").await.status, 200);
     sqlx::query("UPDATE sessions SET last_seen_at = now() - interval '9 hours'")
-        .execute(&app.db.pool)
+        .execute(app.db.platform())
         .await
         .unwrap();
     assert_eq!(
@@ -409,7 +409,7 @@ async fn sessions_expire_when_idle_and_at_their_absolute_limit() {
     sign_in(&v, "idle@example.pl", "bardzo tajne hasło").await;
     assert_eq!(v.get(PORTAL, "/konto").await.status, 200);
     sqlx::query("UPDATE logins SET expires_at = now() - interval '1 second'")
-        .execute(&app.db.pool)
+        .execute(app.db.platform())
         .await
         .unwrap();
     assert_eq!(
@@ -703,7 +703,7 @@ async fn mail_waits_while_smtp_is_down_and_leaves_when_it_is_back() {
     let mut tries = 0;
     let (attempts, error): (i32, Option<String>) = loop {
         let row: (i32, Option<String>) = sqlx::query_as("SELECT attempts, last_error FROM outbox")
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.platform())
             .await
             .unwrap();
         if row.0 > 0 || tries > 200 {
@@ -726,7 +726,7 @@ async fn mail_waits_while_smtp_is_down_and_leaves_when_it_is_back() {
     app.mail.set_down(false);
     // Skip the 30-second backoff instead of waiting for it.
     sqlx::raw_sql("UPDATE outbox SET send_after = now(); SELECT pg_notify('pestor_outbox', '')")
-        .execute(&app.db.pool)
+        .execute(app.db.platform())
         .await
         .unwrap();
     let mail = app.mail.wait_for("adam@example.pl", 1).await;
@@ -763,20 +763,20 @@ async fn retention_removes_stale_unverified_accounts_and_spent_tokens() {
            ('swieze@example.pl', 'Świeże', 'x', now() - interval '1 hour');
          UPDATE accounts SET created_at = now() - interval '1 year' WHERE email = 'stary@example.pl'",
     )
-    .execute(&app.db.pool)
+    .execute(app.db.platform())
     .await
     .unwrap();
     sqlx::query("INSERT INTO account_tokens (token_hash, account_id, purpose, expires_at) VALUES ('\\x01', $1, 'reset_password', now() - interval '1 minute'), ('\\x02', $1, 'reset_password', now() + interval '1 hour')")
         .bind(kept)
-        .execute(&app.db.pool)
+        .execute(app.db.platform())
         .await
         .unwrap();
-    let purged = pestor_kit::auth::retention::purge(&app.db.pool, &app.state.settings.auth)
+    let purged = pestor_kit::auth::retention::purge(app.db.platform(), &app.state.settings.auth)
         .await
         .unwrap();
     assert_eq!((purged.unverified_accounts, purged.tokens), (1, 1));
     let left: Vec<String> = sqlx::query_scalar("SELECT email FROM accounts ORDER BY email")
-        .fetch_all(&app.db.pool)
+        .fetch_all(app.db.platform())
         .await
         .unwrap();
     assert_eq!(left, ["stary@example.pl", "swieze@example.pl"]);
@@ -1010,7 +1010,7 @@ async fn a_new_email_address_counts_only_once_its_link_is_opened() {
     sqlx::query(
         "UPDATE accounts SET email = 'trzeci@example.pl' WHERE email = 'zajety@example.pl'",
     )
-    .execute(&app.db.pool)
+    .execute(app.db.platform())
     .await
     .unwrap();
     let (r, _) = v.follow(&link).await;
@@ -1067,7 +1067,7 @@ async fn a_gmina_subdomain_opened_after_signing_in_on_the_portal_is_already_sign
 
     // Signed out on another device: the stale hint is dropped, no loop, just anonymous.
     sqlx::query("UPDATE logins SET ended_at = now()")
-        .execute(&app.db.pool)
+        .execute(app.db.platform())
         .await
         .unwrap();
     let (page, url) = v.open(TORUN, "/").await;

@@ -174,7 +174,7 @@ async fn personas(app: &TestApp) -> Vec<Option<i64>> {
     sqlx::query(
         "UPDATE accounts SET region_role = 'coordinator' WHERE email = 'koordynator@example.pl'",
     )
-    .execute(&app.db.pool)
+    .execute(app.db.platform())
     .await
     .unwrap();
     ids
@@ -193,7 +193,7 @@ async fn request(
     cookies.push_str(&csrf_cookie);
     let mut session_cookie = String::new();
     if let Some(id) = account {
-        let mut conn = app.db.pool.acquire().await.unwrap();
+        let mut conn = app.db.platform().acquire().await.unwrap();
         let (token, _) = session::sign_in(&mut conn, &app.state, id, host, None)
             .await
             .unwrap();
@@ -281,7 +281,7 @@ async fn every_form_refuses_a_post_without_a_valid_token_and_changes_nothing() {
     let accounts = personas(&app).await;
     let admin = accounts[4];
     let snapshot = |app: &TestApp| {
-        let pool = app.db.pool.clone();
+        let pool = app.db.platform().clone();
         async move {
             sqlx::query_scalar::<_, String>(
                 "SELECT concat_ws('|', (SELECT string_agg(email || display_name || coalesce(password_hash, ''), ',' ORDER BY id) FROM accounts),
@@ -314,7 +314,7 @@ async fn every_form_refuses_a_post_without_a_valid_token_and_changes_nothing() {
         } else {
             PORTAL
         };
-        let mut conn = app.db.pool.acquire().await.unwrap();
+        let mut conn = app.db.platform().acquire().await.unwrap();
         let (session_token, _) =
             session::sign_in(&mut conn, &app.state, admin.unwrap(), host, None)
                 .await

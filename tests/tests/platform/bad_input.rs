@@ -60,7 +60,7 @@ async fn a_nul_character_anywhere_is_refused_before_the_database() {
         .await;
     assert_eq!(r.status, 400);
     let saved: i64 = sqlx::query_scalar("SELECT count(*) FROM pes_directory")
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.platform())
         .await
         .unwrap();
     assert_eq!(saved, 0);
@@ -93,7 +93,7 @@ async fn a_nul_character_anywhere_is_refused_before_the_database() {
         assert!(r.body.contains("Wiersz 3 zawiera znak NUL"), "{}", r.body);
     }
     let saved: i64 = sqlx::query_scalar("SELECT count(*) FROM pes_directory")
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.platform())
         .await
         .unwrap();
     assert_eq!(saved, 0);

@@ -57,7 +57,7 @@ async fn branding_edits_stored_in_the_database_show_at_once_and_bad_colours_are_
     // branding. It is written before Toruń is ever requested, so no cached tenant can hide it.
     sqlx::query("UPDATE tenants SET branding = $1 WHERE slug = 'torun'")
         .bind(serde_json::json!({ "display_name": "Zły kontrast", "on_primary_colour": "#8c1b1b" }))
-        .execute(&app.db.pool)
+        .execute(app.db.platform())
         .await
         .unwrap();
     let (status, body) = app.page("torun.localhost", "/").await;
@@ -72,11 +72,11 @@ async fn branding_edits_stored_in_the_database_show_at_once_and_bad_colours_are_
     );
     sqlx::query("UPDATE tenants SET branding = $1 WHERE slug = 'bydgoszcz'; ")
         .bind(serde_json::json!({ "display_name": "Bydgoszcz — miasto nad Brdą", "primary_colour": "#0b5d1e" }))
-        .execute(&app.db.pool)
+        .execute(app.db.platform())
         .await
         .unwrap();
     sqlx::query("SELECT pg_notify('pestor_tenants', '0461011')")
-        .execute(&app.db.pool)
+        .execute(app.db.platform())
         .await
         .unwrap();
     let (_, body) = app

@@ -214,7 +214,7 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
     // a card due for re-verification), the edit form, the CSV import with its error report.
     let jadwiga: i64 =
         sqlx::query_scalar("SELECT id FROM accounts WHERE email = 'jadwiga@example.pl'")
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.platform())
             .await
             .unwrap();
     pestor_tests::grant(&app, jadwiga, "bydgoszcz", "staff").await;
@@ -248,7 +248,7 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
     )
     .await;
     let bydgoszcz = app.store().find("bydgoszcz").await.unwrap();
-    let mut tx = bydgoszcz.db(&app.db.pool).begin().await.unwrap();
+    let mut tx = app.db.tenant(&bydgoszcz).begin().await.unwrap();
     sqlx::query("UPDATE organisations SET verified_at = now() - interval '2 years' WHERE id = $1")
         .bind(old)
         .execute(&mut *tx)
@@ -511,7 +511,7 @@ async fn a_member_adds_an_offer_with_a_photo_and_finds_it_in_chromium() {
     sqlx::query("INSERT INTO gmina_roles (account_id, teryt, role, organisation_id) VALUES ($1, '0463011', 'pes_member', $2)")
         .bind(account)
         .bind(org)
-        .execute(&app.db.pool)
+        .execute(app.db.platform())
         .await
         .unwrap();
     let photo = pestor_tests::scratch_dir("browser-offer").join("zurek.png");

@@ -101,7 +101,7 @@ async fn the_csrf_token_is_bound_to_the_session_and_rotated_at_sign_in() {
     assert_eq!(r.status, 403);
     let name: String =
         sqlx::query_scalar("SELECT display_name FROM accounts WHERE email = 'ola@example.pl'")
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.platform())
             .await
             .unwrap();
     assert_eq!(name, "Ola", "nothing changed");

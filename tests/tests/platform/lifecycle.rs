@@ -17,7 +17,7 @@ async fn sync_is_idempotent() {
         "the template already holds the registry"
     );
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM tenants")
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.platform())
         .await
         .unwrap();
     assert_eq!(count, 144);
@@ -29,7 +29,7 @@ async fn provisioning_and_suspension_take_effect_in_the_running_server() {
     // Cache the "not provisioned" answer first, so only invalidation can change it.
     assert_eq!(app.page("wloclawek.localhost", "/").await.0, 404);
     let t = app.store().provision("wloclawek").await.unwrap();
-    assert_eq!(t.status, TenantStatus::Active);
+    assert_eq!(t.status(), TenantStatus::Active);
     let (status, body) = app
         .eventually("wloclawek.localhost", "/", |s, _| s == 200)
         .await;
@@ -54,12 +54,12 @@ async fn provisioning_and_suspension_take_effect_in_the_running_server() {
     // Provisioning again is a no-op; an impossible transition is refused with a clear message.
     let again = app.store().provision("0464011").await.unwrap();
     assert_eq!(
-        (again.status, again.schema_version),
-        (TenantStatus::Active, t.schema_version)
+        (again.status(), again.schema_version()),
+        (TenantStatus::Active, t.schema_version())
     );
     let same = app.store().resume("torun").await.unwrap();
     assert_eq!(
-        same.status,
+        same.status(),
         TenantStatus::Active,
         "resuming an active gmina is a no-op"
     );
@@ -78,7 +78,7 @@ async fn provisioning_and_suspension_take_effect_in_the_running_server() {
         .to_string();
     assert_eq!(err, "nie ma gminy „atlantyda” w rejestrze");
     let events: i64 = sqlx::query_scalar("SELECT count(*) FROM tenant_events WHERE teryt = '0464011' AND action IN ('provision','suspended','active')")
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.platform())
         .await
         .unwrap();
     assert_eq!(events, 3, "operator actions are logged");
@@ -141,7 +141,7 @@ async fn renaming_a_slug_keeps_the_data_and_the_old_host_redirects() {
 #[tokio::test]
 async fn bulk_migration_reports_a_failing_tenant_by_name_and_migrates_the_rest() {
     let app = spawn_app().await;
-    let pool = &app.db.pool;
+    let pool = app.db.platform();
     // Break Bydgoszcz: its record of migration 1 no longer matches the file.
     sqlx::query("UPDATE gmina_0461011._sqlx_migrations SET checksum = '\\x00'::bytea")
         .execute(pool)
@@ -213,7 +213,7 @@ async fn provisioning_all_gminas_makes_every_one_reachable() {
     assert_eq!(report.migrated, 144);
     let schemas: i64 =
         sqlx::query_scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'gmina\\_%'")
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.platform())
             .await
             .unwrap();
     assert_eq!(schemas, 144);

@@ -12,7 +12,7 @@ use pestor_tests::{PROVISIONED, add_card, spawn_app};
 async fn every_table_of_a_gmina_belongs_to_exactly_one_module() {
     let app = spawn_app().await;
     let torun = app.store().find("torun").await.unwrap();
-    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
     let in_schema: Vec<String> = sqlx::query_scalar(
         "SELECT table_name::text FROM information_schema.tables
          WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations' ORDER BY 1",
@@ -50,7 +50,7 @@ async fn every_table_of_a_gmina_belongs_to_exactly_one_module() {
             )
             .bind(table)
             .bind(column)
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.platform())
             .await
             .unwrap();
             assert!(exists, "{}: public.{table}.{column}", m.name());
@@ -87,7 +87,7 @@ async fn figures_count_the_records_of_one_gmina_only() {
         let app = &app;
         async move {
             let t = app.store().find(slug).await.unwrap();
-            let mut tx = t.db(&app.db.pool).begin().await.unwrap();
+            let mut tx = app.db.tenant(&t).begin().await.unwrap();
             let f = pestor_web::modules().gmina_figures(&mut tx).await.unwrap();
             tx.commit().await.unwrap();
             f.into_iter()
@@ -109,14 +109,14 @@ async fn figures_count_the_records_of_one_gmina_only() {
 async fn a_fleet_job_carries_on_past_a_failing_gmina_and_counts_the_failure() {
     let app = spawn_app().await;
     let torun = app.store().find("torun").await.unwrap();
-    let failing = torun.gmina.teryt.as_str().to_owned();
+    let failing = torun.gmina().teryt.as_str().to_owned();
     let report = fleet::for_each_gmina(&app.state, "test-job", |t| {
         let failing = failing.clone();
         async move {
-            if t.tenant.gmina.teryt.as_str() == failing {
+            if t.tenant.gmina().teryt.as_str() == failing {
                 Err(AppError::BadRequest("awaria testowa".into()))
             } else {
-                Ok(t.tenant.gmina.slug.as_str().to_owned())
+                Ok(t.tenant.gmina().slug.as_str().to_owned())
             }
         }
     })
@@ -159,7 +159,7 @@ async fn digests_of_other_gminas_go_out_when_one_gmina_fails() {
         )
         .await;
         let t = app.store().find(slug).await.unwrap();
-        let mut tx = t.db(&app.db.pool).begin().await.unwrap();
+        let mut tx = app.db.tenant(&t).begin().await.unwrap();
         sqlx::query(
             "INSERT INTO offers (organisation_id, name, description, category, target_groups)
              VALUES ($1, 'Obiady domowe', 'Opis obiadów', 'catering', '{urzad}')",
@@ -180,7 +180,7 @@ async fn digests_of_other_gminas_go_out_when_one_gmina_fails() {
     }
     // Toruń's digests fail: its subscriptions table is not there.
     let torun = app.store().find("torun").await.unwrap();
-    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
     sqlx::query("ALTER TABLE offer_subscriptions RENAME TO offer_subscriptions_broken")
         .execute(&mut *tx)
         .await
@@ -197,7 +197,7 @@ async fn digests_of_other_gminas_go_out_when_one_gmina_fails() {
     assert_eq!(
         app.state.metrics.fleet_failures(
             pestor_offers::notices::DIGEST_JOB,
-            torun.gmina.teryt.as_str()
+            torun.gmina().teryt.as_str()
         ),
         1
     );

@@ -39,7 +39,7 @@ where
     T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
 {
     let torun = app.store().find("torun").await.unwrap();
-    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
     let v: T = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
         .fetch_one(&mut *tx)
         .await
@@ -228,7 +228,7 @@ async fn staff_add_rename_reorder_and_delete_categories_and_bad_input_changes_no
         "INSERT INTO gmina_0463011.offer_subscriptions (email, categories, frequency, token_hash, confirmed_at)
          VALUES ('czytelnik@example.pl', '{catering,uslugi-transportowe}', 'daily', '\\x01', now())",
     )
-    .execute(&app.db.pool)
+    .execute(app.db.platform())
     .await
     .unwrap();
     let confirm = staff
@@ -318,7 +318,7 @@ async fn staff_add_rename_reorder_and_delete_categories_and_bad_input_changes_no
     let actions: Vec<String> = sqlx::query_scalar(
         "SELECT action FROM audit_log WHERE teryt = '0463011' AND action LIKE 'offer_category.%' ORDER BY id",
     )
-    .fetch_all(&app.db.pool)
+    .fetch_all(app.db.platform())
     .await
     .unwrap();
     assert_eq!(
@@ -374,7 +374,7 @@ async fn each_gmina_keeps_its_own_categories_and_never_loses_the_last_one() {
 
     // Down to one category, the last cannot be deleted.
     sqlx::query("DELETE FROM gmina_0461011.offer_categories WHERE code <> 'inne'")
-        .execute(&app.db.pool)
+        .execute(app.db.platform())
         .await
         .unwrap();
     let confirm = bydgoszcz_staff

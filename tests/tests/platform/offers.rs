@@ -31,7 +31,7 @@ pub(crate) async fn member(app: &TestApp, email: &str, name: &str) -> (i64, Visi
     )
     .bind(account)
     .bind(org)
-    .execute(&app.db.pool)
+    .execute(app.db.platform())
     .await
     .unwrap();
     (org, v)
@@ -112,7 +112,7 @@ async fn new_offer(
 
 async fn offer_count(app: &TestApp) -> i64 {
     let torun = app.store().find("torun").await.unwrap();
-    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
     let n: i64 = sqlx::query_scalar(
         "SELECT (SELECT count(*) FROM offers) + (SELECT count(*) FROM offer_photos)",
     )
@@ -341,7 +341,7 @@ async fn when_the_store_is_down_nothing_is_half_saved_and_deleted_photos_go_once
     assert_eq!(r.status, 303);
     assert_eq!(offer_count(&app).await, 0);
     let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM object_deletions")
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.platform())
         .await
         .unwrap();
     assert_eq!(queued, 2);
@@ -352,7 +352,7 @@ async fn when_the_store_is_down_nothing_is_half_saved_and_deleted_photos_go_once
     loop {
         pestor_kit::photos::purge_deleted(&app.state).await.unwrap();
         let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM object_deletions")
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.platform())
             .await
             .unwrap();
         if queued == 0 {
@@ -377,7 +377,7 @@ pub(crate) async fn offer(
     groups: &[&str],
 ) -> i64 {
     let torun = app.store().find("torun").await.unwrap();
-    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
     let o = pestor_core::offer::Offer {
         name: name.into(),
         description: format!("Opis: {name}"),
@@ -496,7 +496,7 @@ async fn the_list_searches_without_diacritics_forgives_typos_filters_and_sorts()
     )
     .await;
     let torun = app.store().find("torun").await.unwrap();
-    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
     sqlx::query("UPDATE offers SET status = 'archived' WHERE id = $1")
         .bind(archived)
         .execute(&mut *tx)
@@ -638,7 +638,7 @@ async fn exact_text_matches_are_not_mixed_with_near_ones() {
     // "Obiad dnia" is a near match of "obiady" (so mixing them would show it) …
     let similarity: f32 =
         sqlx::query_scalar("SELECT word_similarity('obiady', fold('Obiad dnia'))")
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.platform())
             .await
             .unwrap();
     assert!(similarity >= 0.5, "{similarity}");
@@ -944,7 +944,7 @@ async fn the_api_and_the_atom_feed_carry_the_public_offers_with_the_lists_filter
     .await;
     let archived = offer(&app, smaki, "Stara oferta", "inne", None, &["pes"]).await;
     let torun = app.store().find("torun").await.unwrap();
-    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
     sqlx::query("UPDATE offers SET status = 'archived' WHERE id = $1")
         .bind(archived)
         .execute(&mut *tx)
@@ -1191,7 +1191,7 @@ async fn subscribers_confirm_then_get_notices_or_digests_and_unsubscribe_in_one_
 
     // The daily digest: due a day after the last one, listing what matches, once.
     let torun = app.store().find("torun").await.unwrap();
-    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
     sqlx::query(
         "UPDATE offer_subscriptions SET digest_from = digest_from - interval '1 day 1 minute'",
     )
@@ -1223,16 +1223,15 @@ async fn subscribers_confirm_then_get_notices_or_digests_and_unsubscribe_in_one_
 
     // An address never confirmed is forgotten after 72 hours.
     let count = |sql: &'static str| {
-        let torun = torun.clone();
-        let pool = app.db.pool.clone();
+        let torun = app.db.tenant(&torun);
         async move {
-            let mut tx = torun.db(&pool).begin().await.unwrap();
+            let mut tx = torun.begin().await.unwrap();
             let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut *tx).await.unwrap();
             tx.commit().await.unwrap();
             n
         }
     };
-    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
     sqlx::query("UPDATE offer_subscriptions SET created_at = now() - interval '73 hours'")
         .execute(&mut *tx)
         .await

@@ -66,7 +66,7 @@ async fn to_callback(v: &Visitor) -> (String, String, String) {
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.platform())
         .await
         .unwrap()
 }
@@ -113,7 +113,7 @@ async fn a_verified_email_links_to_the_existing_account_but_never_to_an_unverifi
     assert!(home.body.contains("Jan Istniejący"), "{}", home.body);
     let linked: i64 =
         sqlx::query_scalar("SELECT account_id FROM account_identities WHERE subject = 'sub-jan'")
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.platform())
             .await
             .unwrap();
     assert_eq!(linked, existing);
@@ -126,7 +126,7 @@ async fn a_verified_email_links_to_the_existing_account_but_never_to_an_unverifi
 
     // A local account still waiting for verification is not taken over.
     sqlx::query("INSERT INTO accounts (email, display_name, password_hash) VALUES ('czeka@example.pl', 'Czeka', 'x')")
-        .execute(&app.db.pool)
+        .execute(app.db.platform())
         .await
         .unwrap();
     idp.sign_in_as(identity("sub-y", "czeka@example.pl", true));

@@ -13,7 +13,7 @@ async fn probes_answer_on_any_host_and_readiness_follows_the_database() {
         app.page("localhost", "/readyz").await,
         (200, "ready".into())
     );
-    app.db.pool.close().await;
+    app.db.platform().close().await;
     let (status, body) = app.page("localhost", "/readyz").await;
     assert_eq!((status, body.as_str()), (503, "database unavailable"));
     assert_eq!(
@@ -86,7 +86,7 @@ async fn the_mail_sender_can_be_stopped_while_its_database_is_gone() {
     .unwrap();
     let mut settings = pestor_config::Settings::default().mail;
     settings.poll_secs = 1;
-    let sender = pestor_mail::Sender::new(db.pool.clone(), &settings).unwrap();
+    let sender = pestor_mail::Sender::new(db.platform().clone(), &settings).unwrap();
     let task = tokio::spawn(sender.run(std::future::pending()));
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     pestor_tests::drop_database(&name).await;
@@ -113,7 +113,7 @@ async fn shutdown_lets_a_running_request_finish() {
         let _ = stopped.await;
     }));
     // Hold Toruń's table so the home page's query waits.
-    let mut lock = pestor_db::begin(&app.db.pool).await.unwrap();
+    let mut lock = pestor_db::begin(app.db.platform()).await.unwrap();
     sqlx::query("LOCK TABLE gmina_0463011.tenant_info IN ACCESS EXCLUSIVE MODE")
         .execute(&mut *lock)
         .await
@@ -130,7 +130,7 @@ async fn shutdown_lets_a_running_request_finish() {
     // Until the query is waiting on the lock, the request is surely in flight.
     loop {
         let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE NOT granted")
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.platform())
             .await
             .unwrap();
         if waiting > 0 {

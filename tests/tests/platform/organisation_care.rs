@@ -25,7 +25,7 @@ async fn register(app: &TestApp, v: &Visitor, name: &str, krs: &str, email: &str
     assert!(matches!(r.status, 200 | 303), "{}", r.body);
     sqlx::query_scalar("SELECT organisation_id FROM pes_directory WHERE name = $1")
         .bind(name)
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.platform())
         .await
         .unwrap()
 }
@@ -45,14 +45,14 @@ async fn status_of(app: &TestApp, id: i64) -> (String, String) {
         "SELECT status, name FROM pes_directory WHERE teryt = '0463011' AND organisation_id = $1",
     )
     .bind(id)
-    .fetch_one(&app.db.pool)
+    .fetch_one(app.db.platform())
     .await
     .unwrap()
 }
 
 async fn audit(app: &TestApp) -> Vec<String> {
     sqlx::query_scalar("SELECT action FROM audit_log WHERE teryt = '0463011' ORDER BY id")
-        .fetch_all(&app.db.pool)
+        .fetch_all(app.db.platform())
         .await
         .unwrap()
 }
@@ -60,7 +60,7 @@ async fn audit(app: &TestApp) -> Vec<String> {
 /// Runs `sql` (with `$1` = `arg`) in Toruń's schema; returns the first column of its one row.
 async fn in_torun(app: &TestApp, sql: &'static str, arg: i64) -> i64 {
     let torun = app.store().find("torun").await.unwrap();
-    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
     let q = sqlx::query_scalar(sql);
     let q = if sql.contains("$1") { q.bind(arg) } else { q };
     let v = q.fetch_one(&mut *tx).await.unwrap();
@@ -337,7 +337,7 @@ async fn staff_add_cards_directly_and_the_organisation_claims_them() {
         .await;
     let id: i64 =
         sqlx::query_scalar("SELECT organisation_id FROM pes_directory WHERE krs = '0000000700'")
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.platform())
             .await
             .unwrap();
     assert_eq!(
@@ -349,7 +349,7 @@ async fn staff_add_cards_directly_and_the_organisation_claims_them() {
         "SELECT EXISTS (SELECT 1 FROM gmina_roles WHERE account_id = $1 AND role = 'pes_member')",
     )
     .bind(staff_id)
-    .fetch_one(&app.db.pool)
+    .fetch_one(app.db.platform())
     .await
     .unwrap();
     assert!(
@@ -449,7 +449,7 @@ async fn staff_add_cards_directly_and_the_organisation_claims_them() {
     )
     .bind(resident_id)
     .bind(id)
-    .fetch_one(&app.db.pool)
+    .fetch_one(app.db.platform())
     .await
     .unwrap();
     assert!(member);

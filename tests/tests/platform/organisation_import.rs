@@ -23,7 +23,7 @@ async fn cards(app: &TestApp, teryt: &str) -> Vec<(String, String, String)> {
         "SELECT name, status, coalesce(krs, nip, '-') FROM pes_directory WHERE teryt = $1 ORDER BY name",
     )
     .bind(teryt)
-    .fetch_all(&app.db.pool)
+    .fetch_all(app.db.platform())
     .await
     .unwrap()
 }
@@ -130,7 +130,7 @@ async fn a_file_with_bad_rows_is_reported_line_by_line_and_nothing_is_saved() {
     assert!(r.body.contains("Plik jest za duży"), "{}", r.body);
     let count: i64 =
         sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'organisation.imported'")
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.platform())
             .await
             .unwrap();
     assert_eq!(count, 0);
@@ -196,14 +196,14 @@ async fn an_import_is_checked_first_then_saved_whole_and_a_second_run_changes_no
     let (street, also_in): (String, Vec<String>) = sqlx::query_as(
         "SELECT street, also_in FROM pes_directory WHERE name = 'Fundacja Bank Żywności'",
     )
-    .fetch_one(&app.db.pool)
+    .fetch_one(app.db.platform())
     .await
     .unwrap();
     assert_eq!((street.as_str(), also_in.len()), ("ul. Równinna 15", 0));
     let (areas, seat, also): (Vec<String>, String, Vec<String>) = sqlx::query_as(
         "SELECT areas, gmina_teryt, also_in FROM pes_directory WHERE name LIKE 'Koło Gospodyń%'",
     )
-    .fetch_one(&app.db.pool)
+    .fetch_one(app.db.platform())
     .await
     .unwrap();
     assert_eq!(
@@ -228,7 +228,7 @@ async fn an_import_is_checked_first_then_saved_whole_and_a_second_run_changes_no
     let log: Vec<serde_json::Value> = sqlx::query_scalar(
         "SELECT details FROM audit_log WHERE action = 'organisation.imported' ORDER BY id",
     )
-    .fetch_all(&app.db.pool)
+    .fetch_all(app.db.platform())
     .await
     .unwrap();
     assert_eq!(log.len(), 2);

@@ -38,10 +38,9 @@ async fn cards_are_stored_per_gmina_with_their_regional_projection() {
     let torun = app.store().find("torun").await.unwrap();
     let bydgoszcz = app.store().find("bydgoszcz").await.unwrap();
 
-    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
     let id = store::insert(
         &mut tx,
-        "0463011",
         &card("Stowarzyszenie „JESTEM”", "1111", "0463011"),
         None,
     )
@@ -52,7 +51,7 @@ async fn cards_are_stored_per_gmina_with_their_regional_projection() {
     let projected: (String, String, Vec<String>) =
         sqlx::query_as("SELECT name, status, also_in FROM pes_directory WHERE teryt = '0463011' AND organisation_id = $1")
             .bind(id)
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.platform())
             .await
             .unwrap();
     assert_eq!(
@@ -65,11 +64,10 @@ async fn cards_are_stored_per_gmina_with_their_regional_projection() {
     );
 
     // An update moves the projection with it.
-    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
     assert!(
         store::update(
             &mut tx,
-            "0463011",
             id,
             &card("Stowarzyszenie JESTEM", "1111", "0463011")
         )
@@ -80,21 +78,14 @@ async fn cards_are_stored_per_gmina_with_their_regional_projection() {
     let name: String =
         sqlx::query_scalar("SELECT name FROM pes_directory WHERE organisation_id = $1")
             .bind(id)
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.platform())
             .await
             .unwrap();
     assert_eq!(name, "Stowarzyszenie JESTEM");
 
     // The same KRS twice in one gmina is a field error and leaves nothing behind…
-    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
-    match store::insert(
-        &mut tx,
-        "0463011",
-        &card("Kopia", "0000001111", "0463011"),
-        None,
-    )
-    .await
-    {
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
+    match store::insert(&mut tx, &card("Kopia", "0000001111", "0463011"), None).await {
         Err(SaveError::Duplicate(errors)) => {
             assert!(errors["krs"].contains("numerem KRS jest już w bazie"))
         }
@@ -103,16 +94,15 @@ async fn cards_are_stored_per_gmina_with_their_regional_projection() {
     drop(tx);
     // …while another gmina keeps its own registry: the same KRS is fine there, and neither sees
     // the other's rows.
-    let mut tx = bydgoszcz.db(&app.db.pool).begin().await.unwrap();
+    let mut tx = app.db.tenant(&bydgoszcz).begin().await.unwrap();
     assert!(
-        !store::update(&mut tx, "0461011", id, &card("Obca", "2222", "0461011"))
+        !store::update(&mut tx, id, &card("Obca", "2222", "0461011"))
             .await
             .unwrap(),
         "Toruń's id is not Bydgoszcz's row"
     );
     store::insert(
         &mut tx,
-        "0461011",
         &card("Fundacja z Bydgoszczy", "1111", "0461011"),
         None,
     )
@@ -126,7 +116,7 @@ async fn cards_are_stored_per_gmina_with_their_regional_projection() {
     tx.commit().await.unwrap();
     let regional: Vec<(String, String)> =
         sqlx::query_as("SELECT teryt, name FROM pes_directory ORDER BY teryt")
-            .fetch_all(&app.db.pool)
+            .fetch_all(app.db.platform())
             .await
             .unwrap();
     assert_eq!(
@@ -142,13 +132,13 @@ async fn cards_are_stored_per_gmina_with_their_regional_projection() {
 async fn the_name_index_finds_cards_without_diacritics() {
     let app = spawn_app().await;
     let torun = app.store().find("torun").await.unwrap();
-    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
     for (name, krs) in [
         ("Fundacja Bank Żywności", "1"),
         ("Stowarzyszenie Inicjatyw Kulturalnych tARTak", "2"),
         ("Fundacja Dr Clown", "3"),
     ] {
-        store::insert(&mut tx, "0463011", &card(name, krs, "0463011"), None)
+        store::insert(&mut tx, &card(name, krs, "0463011"), None)
             .await
             .unwrap();
     }
@@ -208,7 +198,7 @@ async fn a_resident_registers_an_organisation_that_waits_for_staff() {
         "input kept"
     );
     let cards: i64 = sqlx::query_scalar("SELECT count(*) FROM pes_directory")
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.platform())
         .await
         .unwrap();
     assert_eq!(cards, 0);
@@ -233,7 +223,7 @@ async fn a_resident_registers_an_organisation_that_waits_for_staff() {
     assert!(ok.body.contains("Zgłoszenie przyjęte"));
     let (status, areas, also_in): (String, Vec<String>, Vec<String>) =
         sqlx::query_as("SELECT status, areas, also_in FROM gmina_0463011.organisations")
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.platform())
             .await
             .unwrap();
     assert_eq!(
@@ -247,7 +237,7 @@ async fn a_resident_registers_an_organisation_that_waits_for_staff() {
     let role: String = sqlx::query_scalar(
         "SELECT r.role FROM gmina_roles r JOIN accounts a ON a.id = r.account_id WHERE a.email = 'prezes@jestem.example'",
     )
-    .fetch_one(&app.db.pool)
+    .fetch_one(app.db.platform())
     .await
     .unwrap();
     assert_eq!(role, "pes_member");
@@ -302,7 +292,7 @@ async fn registered(app: &pestor_tests::TestApp, email: &str, name: &str, krs: &
     assert_eq!(r.status, 200, "{}", r.body);
     sqlx::query_scalar("SELECT organisation_id FROM pes_directory WHERE name = $1")
         .bind(name)
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.platform())
         .await
         .unwrap()
 }
@@ -346,7 +336,7 @@ async fn staff_verify_or_reject_with_a_reason_and_the_members_are_told() {
     let status: String =
         sqlx::query_scalar("SELECT status FROM pes_directory WHERE organisation_id = $1")
             .bind(dr_clown)
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.platform())
             .await
             .unwrap();
     assert_eq!(status, "verified", "the projection follows");
@@ -405,7 +395,7 @@ async fn staff_verify_or_reject_with_a_reason_and_the_members_are_told() {
 
     let log: Vec<String> =
         sqlx::query_scalar("SELECT action FROM audit_log WHERE teryt = '0463011' ORDER BY id")
-            .fetch_all(&app.db.pool)
+            .fetch_all(app.db.platform())
             .await
             .unwrap();
     assert_eq!(log, ["organisation.verified", "organisation.rejected"]);
@@ -594,10 +584,9 @@ async fn the_list_filters_searches_without_diacritics_sorts_in_polish_and_pages(
     }
     // A pending card and another gmina's card never show.
     let torun = app.store().find("torun").await.unwrap();
-    let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
     store::insert(
         &mut tx,
-        "0463011",
         &card("Czeka Na Weryfikację", "99", "0463011"),
         None,
     )

@@ -25,7 +25,7 @@ async fn roles(app: &TestApp) -> Vec<(String, String, String)> {
         "SELECT a.email, t.slug, r.role FROM gmina_roles r JOIN accounts a ON a.id = r.account_id
          JOIN tenants t ON t.teryt = r.teryt ORDER BY a.email, t.slug",
     )
-    .fetch_all(&app.db.pool)
+    .fetch_all(app.db.platform())
     .await
     .unwrap()
 }
@@ -181,11 +181,11 @@ async fn bad_invitations_are_refused_with_a_message_and_send_nothing() {
         assert!(r.body.contains(message), "{fields:?}");
     }
     let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.platform())
         .await
         .unwrap();
     let invitations: i64 = sqlx::query_scalar("SELECT count(*) FROM invitations")
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.platform())
         .await
         .unwrap();
     assert_eq!((queued, invitations), (0, 0));
@@ -212,7 +212,7 @@ async fn roles_change_and_are_revoked_after_confirmation_within_this_gmina_only(
     .await;
     grant(&app, elsewhere, "bydgoszcz", "staff").await;
     let id = |email: &'static str| {
-        let pool = app.db.pool.clone();
+        let pool = app.db.platform().clone();
         async move {
             sqlx::query_scalar::<_, i64>("SELECT r.id FROM gmina_roles r JOIN accounts a ON a.id = r.account_id WHERE a.email = $1")
                 .bind(email)
@@ -285,7 +285,7 @@ async fn roles_change_and_are_revoked_after_confirmation_within_this_gmina_only(
     // An admin cannot demote themselves (and so lock the gmina out).
     let own: i64 = sqlx::query_scalar("SELECT id FROM gmina_roles WHERE account_id = $1")
         .bind(admin_id)
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.platform())
         .await
         .unwrap();
     let r = admin
@@ -453,7 +453,7 @@ async fn the_demo_has_an_administrator_and_organisations_and_can_be_seeded_twice
         "SELECT t.slug, count(*) FROM pes_directory d JOIN tenants t USING (teryt)
          WHERE d.status = 'verified' GROUP BY t.slug ORDER BY t.slug",
     )
-    .fetch_all(&app.db.pool)
+    .fetch_all(app.db.platform())
     .await
     .unwrap();
     assert_eq!(

@@ -330,7 +330,7 @@ async fn forms_on_records_and_uploads_never_break() {
     )
     .bind(admin_id)
     .bind(card)
-    .execute(&app.db.pool)
+    .execute(app.db.platform())
     .await
     .unwrap();
     let offer = crate::offers::offer(
@@ -512,7 +512,7 @@ async fn actions_on_records_and_token_links_never_break() {
     )
     .bind(admin_id)
     .bind(card)
-    .execute(&app.db.pool)
+    .execute(app.db.platform())
     .await
     .unwrap();
     let offer =
@@ -530,10 +530,9 @@ async fn actions_on_records_and_token_links_never_break() {
     assert_eq!(added.status, 303, "{}", added.body);
     let torun = app.store().find("torun").await.unwrap();
     let in_torun = |sql: &'static str| {
-        let torun = torun.clone();
-        let pool = app.db.pool.clone();
+        let torun = app.db.tenant(&torun);
         async move {
-            let mut tx = torun.db(&pool).begin().await.unwrap();
+            let mut tx = torun.begin().await.unwrap();
             let v: i64 = sqlx::query_scalar(sql).fetch_one(&mut *tx).await.unwrap();
             tx.commit().await.unwrap();
             v
@@ -556,7 +555,7 @@ async fn actions_on_records_and_token_links_never_break() {
     .await;
     {
         // As if staff had added it (only such cards can be claimed).
-        let mut tx = torun.db(&app.db.pool).begin().await.unwrap();
+        let mut tx = app.db.tenant(&torun).begin().await.unwrap();
         sqlx::query("UPDATE organisations SET added_by_staff = true WHERE id = $1")
             .bind(unclaimed)
             .execute(&mut *tx)
@@ -578,7 +577,7 @@ async fn actions_on_records_and_token_links_never_break() {
     let staff_role: i64 = sqlx::query_scalar(
         "SELECT r.id FROM gmina_roles r JOIN accounts a ON a.id = r.account_id WHERE a.email = 'urzednik@torun.example'",
     )
-    .fetch_one(&app.db.pool)
+    .fetch_one(app.db.platform())
     .await
     .unwrap();
     let handle = tokio::runtime::Handle::current();
@@ -693,7 +692,7 @@ async fn actions_on_records_and_token_links_never_break() {
     // unnoticed otherwise): the revocation, last of all, went through.
     let role_left: i64 = sqlx::query_scalar("SELECT count(*) FROM gmina_roles WHERE id = $1")
         .bind(staff_role)
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.platform())
         .await
         .unwrap();
     assert_eq!(role_left, 0, "the staff role was revoked");

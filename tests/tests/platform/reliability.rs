@@ -63,7 +63,7 @@ async fn rows_of(app: &TestApp, name: &str) -> [i64; 3] {
     {
         counts[i] = sqlx::query_scalar(sql)
             .bind(name)
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.platform())
             .await
             .expect("count rows");
     }
@@ -162,7 +162,7 @@ async fn abandoned_requests_leave_no_connection_in_a_transaction_and_no_half_wri
              WHERE datname = current_database() AND pid <> pg_backend_pid()
                AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')",
         )
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.platform())
         .await
         .unwrap();
         if n == 0 || tokio::time::Instant::now() > deadline {
@@ -219,7 +219,7 @@ async fn abandoned_requests_leave_no_connection_in_a_transaction_and_no_half_wri
             GMINAS[a.gmina].schema
         )))
         .bind(&a.name)
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.platform())
         .await
         .unwrap();
         assert_eq!(here, rows[0], "{} stored in the wrong gmina", a.name);
@@ -248,7 +248,7 @@ async fn abandoned_requests_leave_no_connection_in_a_transaction_and_no_half_wri
 #[tokio::test]
 async fn the_pool_closes_a_connection_returned_inside_a_transaction() {
     let app = spawn_app_with(|s| s.database.max_connections = 1).await;
-    let mut conn = app.db.pool.acquire().await.unwrap();
+    let mut conn = app.db.platform().acquire().await.unwrap();
     // The check must never misfire on a clean session …
     for _ in 0..200 {
         assert!(
@@ -273,7 +273,7 @@ async fn the_pool_closes_a_connection_returned_inside_a_transaction() {
 
     // The one connection of the pool is now a fresh one: outside any transaction, and the write of
     // the abandoned block is gone.
-    let mut next = app.db.pool.acquire().await.unwrap();
+    let mut next = app.db.platform().acquire().await.unwrap();
     assert!(
         !pestor_db::pool::left_in_transaction(&mut next)
             .await

@@ -8,7 +8,7 @@ async fn folding_finds_polish_words_typed_without_diacritics() {
     let app = spawn_app().await;
     let folded: String =
         sqlx::query_scalar("SELECT public.fold('Fundacja Bank Żywności w Łodzi — ŚWIĘTA')")
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.platform())
             .await
             .unwrap();
     // unaccent also folds typographic dashes to "-".
@@ -16,7 +16,7 @@ async fn folding_finds_polish_words_typed_without_diacritics() {
     let hit: bool = sqlx::query_scalar(
         "SELECT public.fold('Bank Żywności') LIKE '%' || public.fold('zywnosc') || '%'",
     )
-    .fetch_one(&app.db.pool)
+    .fetch_one(app.db.platform())
     .await
     .unwrap();
     assert!(hit);
@@ -25,7 +25,7 @@ async fn folding_finds_polish_words_typed_without_diacritics() {
         "SELECT public.similarity(public.fold('Stowarzyszenie JESTEM'), public.fold('stowazyszenie')),
                 public.similarity(public.fold('Stowarzyszenie JESTEM'), public.fold('catering'))",
     )
-    .fetch_one(&app.db.pool)
+    .fetch_one(app.db.platform())
     .await
     .unwrap();
     assert!(typo > 0.3 && other < 0.1, "{typo} {other}");
@@ -57,7 +57,7 @@ async fn polish_collation_in_the_database_agrees_with_the_sort_key() {
     let sql = "SELECT n FROM unnest($1::text[]) AS n ORDER BY n COLLATE \"pl-x-icu\"";
     let by_database: Vec<String> = sqlx::query_scalar(sql)
         .bind(names.to_vec())
-        .fetch_all(&app.db.pool)
+        .fetch_all(app.db.platform())
         .await
         .unwrap();
     let mut by_rust: Vec<String> = names.iter().map(|s| s.to_string()).collect();
@@ -68,7 +68,7 @@ async fn polish_collation_in_the_database_agrees_with_the_sort_key() {
         "SELECT n FROM unnest($1::text[]) AS n ORDER BY polish_key(n) COLLATE \"C\", n",
     )
     .bind(names.to_vec())
-    .fetch_all(&app.db.pool)
+    .fetch_all(app.db.platform())
     .await
     .unwrap();
     assert_eq!(by_key, by_rust);

@@ -19,7 +19,7 @@ async fn hundreds_of_concurrent_requests_on_a_small_pool_never_see_another_tenan
     let app = spawn_app_with(|s| s.database.max_connections = 2).await;
     // Make the schemas differ in shape too: a cached statement must still work in both.
     let bydgoszcz = app.store().find("bydgoszcz").await.unwrap();
-    let mut tx = bydgoszcz.db(&app.db.pool).begin().await.unwrap();
+    let mut tx = app.db.tenant(&bydgoszcz).begin().await.unwrap();
     sqlx::query("ALTER TABLE tenant_info ADD COLUMN note text DEFAULT 'inny kształt'")
         .execute(&mut *tx)
         .await
@@ -61,13 +61,13 @@ async fn a_connection_back_in_the_pool_carries_no_tenant_search_path() {
 
     let show = || async {
         sqlx::query_scalar::<_, String>("SHOW search_path")
-            .fetch_one(&db.pool)
+            .fetch_one(db.platform())
             .await
             .unwrap()
     };
     assert_eq!(show().await, "public");
 
-    let mut tx = torun.db(&db.pool).begin().await.unwrap();
+    let mut tx = db.tenant(&torun).begin().await.unwrap();
     let inside: String = sqlx::query_scalar("SHOW search_path")
         .fetch_one(&mut *tx)
         .await
@@ -76,7 +76,7 @@ async fn a_connection_back_in_the_pool_carries_no_tenant_search_path() {
     tx.commit().await.unwrap();
     assert_eq!(show().await, "public", "after commit");
 
-    let tx = torun.db(&db.pool).begin().await.unwrap();
+    let tx = db.tenant(&torun).begin().await.unwrap();
     drop(tx); // rolled back, not committed
     assert_eq!(show().await, "public", "after a dropped transaction");
 }
@@ -88,7 +88,7 @@ async fn without_a_handle_tenant_tables_are_unreachable() {
         .await
         .unwrap();
     let err = sqlx::query_scalar::<_, String>("SELECT teryt FROM tenant_info")
-        .fetch_one(&db.pool)
+        .fetch_one(db.platform())
         .await
         .unwrap_err();
     assert!(
@@ -98,14 +98,8 @@ async fn without_a_handle_tenant_tables_are_unreachable() {
     );
 
     let store = pestor_db::TenantStore::new(db.clone());
-    let mut tx = store
-        .find("torun")
-        .await
-        .unwrap()
-        .db(&db.pool)
-        .begin()
-        .await
-        .unwrap();
+    let torun = store.find("torun").await.unwrap();
+    let mut tx = db.tenant(&torun).begin().await.unwrap();
     let teryt: String = sqlx::query_scalar("SELECT teryt FROM tenant_info")
         .fetch_one(&mut *tx)
         .await
@@ -123,7 +117,7 @@ async fn each_tenant_schema_tracks_its_own_migrations() {
         "SELECT 'torun', max(version) FROM gmina_0463011._sqlx_migrations UNION ALL \
          SELECT 'bydgoszcz', max(version) FROM gmina_0461011._sqlx_migrations",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(db.platform())
     .await
     .unwrap();
     let latest = pestor_db::migrate::latest_tenant_version();
@@ -135,7 +129,7 @@ async fn each_tenant_schema_tracks_its_own_migrations() {
     let exists: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'gmina_0464011')",
     )
-    .fetch_one(&db.pool)
+    .fetch_one(db.platform())
     .await
     .unwrap();
     assert!(!exists);

@@ -191,7 +191,7 @@ async fn find(state: &AppState, site: &Site, host: &str, token: &str) -> sqlx::R
     .bind(tokens::hash(token))
     .bind(host)
     .bind(auth.session_idle_minutes as i32)
-    .fetch_optional(&state.db.pool)
+    .fetch_optional(state.db.platform())
     .await?;
     let Some((id, login_id, email, display_name, region_role, stale)) = row else {
         return Ok(Viewer(None));
@@ -200,12 +200,12 @@ async fn find(state: &AppState, site: &Site, host: &str, token: &str) -> sqlx::R
         // Touch at most once a minute: idle expiry needs no write per request.
         sqlx::query("UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1")
             .bind(tokens::hash(token))
-            .execute(&state.db.pool)
+            .execute(state.db.platform())
             .await?;
     }
     let roles = match site {
         Site::Portal => Vec::new(),
-        Site::Tenant(t) => roles_in(&state.db.pool, id, t.tenant.gmina.teryt.as_str()).await?,
+        Site::Tenant(t) => roles_in(&state.db.tenant(&t.tenant), id).await?,
     };
     Ok(Viewer(Some(Account {
         id,
@@ -217,18 +217,13 @@ async fn find(state: &AppState, site: &Site, host: &str, token: &str) -> sqlx::R
     })))
 }
 
-pub async fn roles_in(
-    pool: &sqlx::PgPool,
-    account: i64,
-    teryt: &str,
-) -> sqlx::Result<Vec<GminaRole>> {
-    let names: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT role FROM gmina_roles WHERE account_id = $1 AND teryt = $2",
-    )
-    .bind(account)
-    .bind(teryt)
-    .fetch_all(pool)
-    .await?;
+pub async fn roles_in(db: &pestor_db::TenantDb, account: i64) -> sqlx::Result<Vec<GminaRole>> {
+    use pestor_db::GminaScoped;
+    let names: Vec<String> = db
+        .scoped_scalar("SELECT DISTINCT role FROM gmina_roles WHERE teryt = $1 AND account_id = $2")
+        .bind(account)
+        .fetch_all(db.platform())
+        .await?;
     Ok(names.iter().filter_map(|n| GminaRole::parse(n)).collect())
 }
 

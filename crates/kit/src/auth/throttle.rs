@@ -56,7 +56,7 @@ pub async fn limit_per_ip(state: &AppState, what: &str, ip: &str) -> AppResult<(
     let auth = &state.settings.auth;
     let key = format!("{what}:ip:{ip}");
     if hit(
-        &state.db.pool,
+        state.db.platform(),
         &key,
         auth.max_requests_per_ip,
         auth.throttle_window_minutes,
