@@ -65,7 +65,8 @@ impl Modules {
 
     /// Every module's routes in one table.
     pub fn routes(&self) -> Routes {
-        self.iter().fold(Routes::default(), |r, m| m.routes(r))
+        self.iter()
+            .fold(Routes::default(), |r, m| m.routes(r.module(m.name())))
     }
 
     /// Every module's figures about a gmina, in module order: (module, figure, value).

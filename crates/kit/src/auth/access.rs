@@ -133,6 +133,8 @@ impl Access {
 /// One row of the route table.
 #[derive(Debug, Clone)]
 pub struct RouteRule {
+    /// The module that registered the route ([`crate::module::Module::name`]).
+    pub module: &'static str,
     pub path: &'static str,
     pub methods: &'static [&'static str],
     pub hosts: Hosts,
@@ -143,6 +145,7 @@ pub struct RouteRule {
 pub struct Routes {
     router: Router<AppState>,
     rules: Vec<RouteRule>,
+    module: &'static str,
 }
 
 impl Default for Routes {
@@ -150,11 +153,18 @@ impl Default for Routes {
         Self {
             router: Router::new(),
             rules: Vec::new(),
+            module: "",
         }
     }
 }
 
 impl Routes {
+    /// Marks the routes added next as `name`'s (the app does this before each module's turn).
+    pub fn module(mut self, name: &'static str) -> Self {
+        self.module = name;
+        self
+    }
+
     pub fn add(
         mut self,
         path: &'static str,
@@ -164,6 +174,7 @@ impl Routes {
         handler: MethodRouter<AppState>,
     ) -> Self {
         let rule = RouteRule {
+            module: self.module,
             path,
             methods,
             hosts,
