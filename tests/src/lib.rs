@@ -300,7 +300,7 @@ pub async fn spawn_app_on(
     settings.tenants.dir = tenants_dir();
     settings.database.max_connections = 5;
     let mail = smtp::SmtpServer::start().await;
-    settings.mail.smtp_url = mail.url();
+    settings.mail.smtp_url = pestor_config::Secret::new(mail.url());
     settings.mail.poll_secs = 1;
     let s3 = s3::S3Server::start().await;
     s3.configure(&mut settings.storage);

@@ -97,7 +97,7 @@ impl S3Server {
         s.s3_region = "us-east-1".into();
         s.s3_path_style = true;
         s.s3_access_key = ACCESS_KEY.into();
-        s.s3_secret_key = SECRET_KEY.into();
+        s.s3_secret_key = pestor_config::Secret::new(SECRET_KEY);
     }
 
     /// Keys of every stored object, sorted.

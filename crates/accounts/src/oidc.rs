@@ -100,7 +100,7 @@ async fn client(
     Ok(CoreClient::from_provider_metadata(
         metadata,
         ClientId::new(p.client_id.clone()),
-        Some(ClientSecret::new(p.client_secret.clone())),
+        Some(ClientSecret::new(p.client_secret.expose().to_owned())),
     )
     .set_redirect_uri(RedirectUrl::new(callback_url(state)).map_err(failed)?))
 }

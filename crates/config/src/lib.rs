@@ -6,6 +6,62 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+/// A setting that must never be printed: its `Debug` and `Serialize` forms are `***` (a URL keeps
+/// everything but its password), so logs and `pestor config` show where it points, not what it
+/// holds. The value itself is read with [`Secret::expose`].
+#[derive(Clone, Default, PartialEq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// What may be shown: nothing for an empty value, the URL without its password, else `***`.
+    fn shown(&self) -> String {
+        if self.0.is_empty() {
+            String::new()
+        } else if self.0.contains("://") {
+            redact_url(&self.0)
+        } else {
+            "***".into()
+        }
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.shown())
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.shown())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("błąd konfiguracji: {0}")]
@@ -39,7 +95,7 @@ pub struct StorageSettings {
     /// Path-style URLs (`endpoint/bucket/key`), which most S3-compatible services need.
     pub s3_path_style: bool,
     pub s3_access_key: String,
-    pub s3_secret_key: String,
+    pub s3_secret_key: Secret,
     /// `when_required` (the default; many S3-compatible services reject the CRC checksums newer
     /// AWS SDKs add to every request) or `always`.
     pub s3_checksums: String,
@@ -79,7 +135,7 @@ pub struct ProviderSettings {
     /// Issuer URL; `<issuer>/.well-known/openid-configuration` must answer.
     pub issuer: String,
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// Slugs or TERYT codes of the gminas whose sign-in offers this provider; empty: every gmina
     /// and the portal.
     #[serde(default)]
@@ -90,7 +146,7 @@ pub struct ProviderSettings {
 pub struct MailSettings {
     /// `smtp://host:port` (plain), `smtp+starttls://…` or `smtps://…`, with optional `user:password@`.
     /// Empty: messages are written to the log instead of being sent.
-    pub smtp_url: String,
+    pub smtp_url: Secret,
     /// The `From` header of every message.
     pub from: String,
     /// How often the sender looks for due messages (it is also woken when one is queued).
@@ -125,7 +181,7 @@ pub struct ServerSettings {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DatabaseSettings {
     /// `postgres://…` of an external server. Empty: start the embedded cluster in `data_dir`.
-    pub url: String,
+    pub url: Secret,
     pub max_connections: u32,
     pub acquire_timeout_secs: u64,
     /// The server ends any statement of the app running longer than this (`0`: no limit).
@@ -171,7 +227,7 @@ impl Default for Settings {
                 hsts_max_age_secs: 31_536_000,
             },
             database: DatabaseSettings {
-                url: String::new(),
+                url: Secret::default(),
                 max_connections: 20,
                 acquire_timeout_secs: 5,
                 statement_timeout_secs: 30,
@@ -195,7 +251,7 @@ impl Default for Settings {
                 providers: Vec::new(),
             },
             mail: MailSettings {
-                smtp_url: String::new(),
+                smtp_url: Secret::default(),
                 from: "Platforma PES <no-reply@localhost>".into(),
                 poll_secs: 30,
             },
@@ -207,7 +263,7 @@ impl Default for Settings {
                 s3_bucket: String::new(),
                 s3_path_style: true,
                 s3_access_key: String::new(),
-                s3_secret_key: String::new(),
+                s3_secret_key: Secret::default(),
                 s3_checksums: "when_required".into(),
                 max_upload_bytes: 10 * 1024 * 1024,
                 max_image_pixels: 40_000_000,
@@ -318,18 +374,9 @@ impl Settings {
         Ok(())
     }
 
-    /// The effective configuration as TOML, with secrets replaced by `***`.
+    /// The effective configuration as TOML; every [`Secret`] shows itself as `***`.
     pub fn redacted_toml(&self) -> String {
-        let mut copy = self.clone();
-        copy.database.url = redact_url(&copy.database.url);
-        copy.mail.smtp_url = redact_url(&copy.mail.smtp_url);
-        if !copy.storage.s3_secret_key.is_empty() {
-            copy.storage.s3_secret_key = "***".into();
-        }
-        for p in &mut copy.auth.providers {
-            p.client_secret = "***".into();
-        }
-        let value = serde_json::to_value(&copy).expect("settings serialise");
+        let value = serde_json::to_value(self).expect("settings serialise");
         render_toml(&value)
     }
 
@@ -427,6 +474,18 @@ mod tests {
         );
         assert!(!shown.contains("tajne"));
         assert!(shown.contains("[tenants]"));
+        // Nothing prints a secret by accident: not Debug, not a log line of the whole settings.
+        let debugged = format!("{s:?}");
+        assert!(!debugged.contains("tajne"), "{debugged}");
+        assert!(
+            debugged.contains("postgres://app:***@db/pestor"),
+            "{debugged}"
+        );
+        assert_eq!(s.database.url.expose(), "postgres://app:tajne@db/pestor");
+        let key = Secret::new("klucz-s3");
+        assert_eq!(format!("{key:?}"), "\"***\"");
+        assert_eq!(serde_json::to_value(&key).unwrap(), "***");
+        assert_eq!(format!("{:?}", Secret::default()), "\"\"");
     }
 
     #[test]

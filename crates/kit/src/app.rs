@@ -49,10 +49,14 @@ impl Modules {
                 csrf_exempt: m.csrf_exempt(),
             })?;
         }
-        Ok(Self {
+        let mut modules = Self {
             list: all.into(),
-            catalogue: Arc::new(catalogue),
-        })
+            catalogue: Arc::new(Catalogue::default()),
+        };
+        let (_, rules) = modules.routes().into_parts();
+        catalogue.set_api_paths(&rules);
+        modules.catalogue = Arc::new(catalogue);
+        Ok(modules)
     }
 
     pub fn catalogue(&self) -> Arc<Catalogue> {
@@ -108,10 +112,10 @@ pub fn router(state: AppState, modules: &Modules) -> Router {
         .fallback(routing::not_found)
         .layer(from_fn_with_state(state.clone(), auth::session::load_viewer))
         .layer(from_fn_with_state(state.clone(), auth::csrf::protect))
-        .layer(axum::middleware::from_fn(input::refuse_unstorable_text))
+        .layer(from_fn_with_state(state.clone(), input::refuse_unstorable_text))
         .layer(from_fn_with_state(state.clone(), routing::route_by_host))
         .layer(from_fn_with_state(state.clone(), ops::count_requests))
-        .layer(axum::middleware::from_fn(routing::refuse_unknown_methods))
+        .layer(from_fn_with_state(state.clone(), routing::refuse_unknown_methods))
         .layer(axum::middleware::from_fn(run_to_completion))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(CatchPanicLayer::custom(|_| {

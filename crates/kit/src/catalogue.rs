@@ -97,6 +97,8 @@ pub struct Catalogue {
     nav: Vec<NavEntry>,
     audit_labels: HashMap<&'static str, &'static str>,
     csrf_exempt: Vec<&'static str>,
+    /// Paths of the routes that answer in JSON ([`crate::auth::Format::Json`]).
+    api_paths: Vec<&'static str>,
     /// (kind, name) → the module that claimed it.
     owners: HashMap<(&'static str, &'static str), &'static str>,
 }
@@ -175,6 +177,20 @@ impl Catalogue {
     /// The Polish name of an audit action, for the log page (an unknown one is shown as it is).
     pub fn audit_label<'a>(&self, action: &'a str) -> &'a str {
         self.audit_labels.get(action).copied().unwrap_or(action)
+    }
+
+    /// Records the JSON routes of the route table (the app does this once it has built it).
+    pub fn set_api_paths(&mut self, rules: &[crate::auth::RouteRule]) {
+        self.api_paths = rules
+            .iter()
+            .filter(|r| r.format == crate::auth::Format::Json)
+            .map(|r| r.path)
+            .collect();
+    }
+
+    /// Whether `path` is a route of the open-data API, whose errors are JSON, not pages.
+    pub fn is_api(&self, path: &str) -> bool {
+        self.api_paths.contains(&path)
     }
 
     /// Whether a POST to `path` skips the CSRF check (the module says why, next to its route).

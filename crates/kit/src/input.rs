@@ -5,12 +5,13 @@
 //! `organisations::import`).
 
 use axum::body::{Body, to_bytes};
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// Forms are small; uploads use multipart and are read by their handlers within their own limit.
 pub const MAX_FORM_BYTES: usize = 256 * 1024;
@@ -25,7 +26,11 @@ fn encodes_nul(raw: &[u8]) -> bool {
             .any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
 }
 
-pub async fn refuse_unstorable_text(req: Request, next: Next) -> Response {
+pub async fn refuse_unstorable_text(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let uri = req.uri();
     let address = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
     if encodes_nul(address.as_bytes()) {
@@ -33,7 +38,7 @@ pub async fn refuse_unstorable_text(req: Request, next: Next) -> Response {
     }
     // The API's parameters are given with a value or not at all (as its OpenAPI document says);
     // pages' GET forms, by contrast, send their empty fields.
-    if uri.path().starts_with("/api/")
+    if state.catalogue.is_api(uri.path())
         && let Some(empty) = uri
             .query()
             .unwrap_or_default()

@@ -186,7 +186,7 @@ pub async fn route_by_host(
     req.extensions_mut().insert(site.clone());
     req.extensions_mut()
         .insert(crate::auth::session::RequestHost(host));
-    let api = req.uri().path().starts_with("/api/");
+    let api = state.catalogue.is_api(req.uri().path());
     let response = next.run(req).await;
     let mut response = if api {
         finish_api(response)
@@ -237,11 +237,15 @@ fn finish_api(response: Response) -> Response {
 
 /// TRACE, CONNECT and methods no route knows answer 405 before any other layer looks at them
 /// (the CSRF layer would otherwise refuse them as unsafe with 403).
-pub async fn refuse_unknown_methods(req: Request, next: Next) -> Response {
+pub async fn refuse_unknown_methods(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     use axum::http::Method;
     let known = [Method::GET, Method::HEAD, Method::POST, Method::OPTIONS];
     // The open-data API only reads.
-    let api = req.uri().path().starts_with("/api/");
+    let api = state.catalogue.is_api(req.uri().path());
     if known.contains(req.method()) && !(api && req.method() == Method::POST) {
         return next.run(req).await;
     }

@@ -100,7 +100,7 @@ impl Sender {
         let transport = if settings.smtp_url.is_empty() {
             Transport::Log
         } else {
-            Transport::Smtp(smtp_transport(&settings.smtp_url)?)
+            Transport::Smtp(smtp_transport(settings.smtp_url.expose())?)
         };
         Ok(Self {
             pool,

@@ -155,9 +155,8 @@ fn routes(r: Routes) -> Routes {
         Access::Anyone,
         get(feeds::atom),
     )
-    .add(
+    .api(
         "/api/v1/oferty",
-        &["GET"],
         Hosts::Gmina,
         Access::Anyone,
         get(feeds::api),

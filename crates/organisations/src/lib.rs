@@ -212,30 +212,26 @@ fn routes(r: Routes) -> Routes {
         Access::Anyone,
         get(map::show),
     )
-    .add(
+    .api(
         "/api/v1/podmioty",
-        &["GET"],
         Hosts::Gmina,
         Access::Anyone,
         get(open_data::list),
     )
-    .add(
+    .api(
         "/api/v1/podmioty.geojson",
-        &["GET"],
         Hosts::Gmina,
         Access::Anyone,
         get(open_data::geojson),
     )
-    .add(
+    .api(
         "/api/v1/podmioty.csv",
-        &["GET"],
         Hosts::Gmina,
         Access::Anyone,
         get(open_data::csv),
     )
-    .add(
+    .api(
         "/api/v1/openapi.json",
-        &["GET"],
         Hosts::Gmina,
         Access::Anyone,
         get(open_data::openapi),

@@ -307,7 +307,7 @@ async fn open_database(
 ) -> anyhow::Result<(Database, Option<EmbeddedPostgres>)> {
     let db = &settings.database;
     if !db.url.is_empty() {
-        let opts = db.url.parse().context("database.url")?;
+        let opts = db.url.expose().parse().context("database.url")?;
         return Ok((Database::connect(opts, db.into()).await?, None));
     }
     let opts = EmbeddedOptions {

@@ -60,7 +60,7 @@ impl Store {
                     .region(Region::new(s.s3_region.clone()))
                     .credentials_provider(Credentials::new(
                         &s.s3_access_key,
-                        &s.s3_secret_key,
+                        s.s3_secret_key.expose(),
                         None,
                         None,
                         "pestor-config",

@@ -130,6 +130,14 @@ impl Access {
     }
 }
 
+/// What a route answers with, errors included: a page for people, or JSON for programs (the
+/// open-data API: `{"error": {"title", "message"}}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Page,
+    Json,
+}
+
 /// One row of the route table.
 #[derive(Debug, Clone)]
 pub struct RouteRule {
@@ -139,6 +147,7 @@ pub struct RouteRule {
     pub methods: &'static [&'static str],
     pub hosts: Hosts,
     pub access: Access,
+    pub format: Format,
 }
 
 /// A router that remembers the rule of every route it was given.
@@ -166,11 +175,36 @@ impl Routes {
     }
 
     pub fn add(
+        self,
+        path: &'static str,
+        methods: &'static [&'static str],
+        hosts: Hosts,
+        access: Access,
+        handler: MethodRouter<AppState>,
+    ) -> Self {
+        self.with_format(path, methods, hosts, access, Format::Page, handler)
+    }
+
+    /// A read-only route of the open-data API: GET only, answers and errors in JSON. Its path is
+    /// fixed (no `{…}` segments), so layers that run before routing can tell it by its path.
+    pub fn api(
+        self,
+        path: &'static str,
+        hosts: Hosts,
+        access: Access,
+        handler: MethodRouter<AppState>,
+    ) -> Self {
+        assert!(!path.contains('{'), "API paths are fixed: {path}");
+        self.with_format(path, &["GET"], hosts, access, Format::Json, handler)
+    }
+
+    fn with_format(
         mut self,
         path: &'static str,
         methods: &'static [&'static str],
         hosts: Hosts,
         access: Access,
+        format: Format,
         handler: MethodRouter<AppState>,
     ) -> Self {
         let rule = RouteRule {
@@ -179,6 +213,7 @@ impl Routes {
             methods,
             hosts,
             access,
+            format,
         };
         self.router = self.router.route(
             path,

@@ -10,5 +10,7 @@ pub mod session;
 pub mod throttle;
 pub mod tokens;
 
-pub use access::{Access, Account, GminaRole, Hosts, RegionRole, RouteRule, Routes, Viewer};
+pub use access::{
+    Access, Account, Format, GminaRole, Hosts, RegionRole, RouteRule, Routes, Viewer,
+};
 pub use csrf::CsrfToken;
