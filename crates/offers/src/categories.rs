@@ -14,6 +14,7 @@ use serde_json::json;
 use pestor_kit::audit;
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::forms::{Fields, field};
+use pestor_kit::page::Gmina;
 use pestor_kit::page::Notice;
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
@@ -122,9 +123,9 @@ async fn lock(tx: &mut pestor_db::TenantTx) -> sqlx::Result<()> {
 pub async fn add(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
     let typed = field(&f, "name");
     let refuse = async |error: &str| {
         render(
@@ -141,7 +142,7 @@ pub async fn add(
         Ok(name) => name,
         Err(error) => return refuse(error).await,
     };
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     lock(&mut tx).await?;
     let categories = all(&mut tx).await?;
     if categories.len() as i64 >= MAX_CATEGORIES {
@@ -196,12 +197,12 @@ async fn find(tx: &mut pestor_db::TenantTx, code: &str) -> AppResult<(Category, 
 pub async fn rename(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path(code): Path<String>,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
     let typed = field(&f, "name");
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     lock(&mut tx).await?;
     let (category, others) = find(&mut tx, &code).await?;
     let refuse = async |error: &str| {
@@ -251,12 +252,11 @@ pub async fn rename(
 }
 
 pub async fn reorder(
-    State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path(code): Path<String>,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
     let up = match field(&f, "kierunek") {
         "gora" => true,
         "dol" => false,
@@ -266,7 +266,7 @@ pub async fn reorder(
             ));
         }
     };
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     lock(&mut tx).await?;
     let mut categories = all(&mut tx).await?;
     let at = categories
@@ -300,10 +300,10 @@ pub async fn reorder(
 pub async fn delete_form(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path(code): Path<String>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     let (category, others) = find(&mut tx, &code).await?;
     tx.commit().await?;
     confirm(&state, &page, &category, &others, None, StatusCode::OK)
@@ -337,11 +337,11 @@ fn confirm(
 pub async fn delete(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path(code): Path<String>,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     lock(&mut tx).await?;
     let (category, others) = find(&mut tx, &code).await?;
     let refuse = |error: &str| {

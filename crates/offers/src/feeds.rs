@@ -12,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::list::{Filters, find, page_number, query_string};
 use pestor_kit::error::{AppError, AppResult};
-use pestor_kit::page::Page;
+use pestor_kit::page::Gmina;
 use pestor_kit::state::AppState;
 
 const MAX_PER_PAGE: i64 = 100;
@@ -29,10 +29,10 @@ pub struct ApiQuery {
 
 pub async fn api(
     State(state): State<AppState>,
-    page: Page,
+    gmina: Gmina,
     Query(q): Query<ApiQuery>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     q.filters.check()?;
     let per_page = match q.na_strone.as_str() {
         "" => 20,
@@ -47,7 +47,7 @@ pub async fn api(
             })?,
     };
     let number = page_number(&q.filters);
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     let found = find(&mut tx, &q.filters, per_page, (number - 1) * per_page).await?;
     let ids: Vec<i64> = found.items.iter().map(|i| i.id).collect();
     let mut photos = super::store::photos_of(&mut tx, &ids).await?;
@@ -114,14 +114,14 @@ fn xml(s: &str) -> String {
 
 pub async fn atom(
     State(state): State<AppState>,
-    page: Page,
+    gmina: Gmina,
     Query(mut f): Query<Filters>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     // A feed is the newest offers, whatever sort was asked for.
     f.sort = "najnowsze".into();
     f.strona = String::new();
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     let found = find(&mut tx, &f, FEED_ENTRIES, 0).await?;
     tx.commit().await?;
     let base = state

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::categories;
 use pestor_kit::auth::access::urlencode;
 use pestor_kit::error::AppResult;
+use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
 
@@ -265,11 +266,11 @@ pub(super) fn page_number(f: &Filters) -> i64 {
 pub async fn list(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Query(f): Query<Filters>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
     let number = page_number(&f);
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     let found = find(&mut tx, &f, PAGE_SIZE, (number - 1) * PAGE_SIZE).await?;
     let (sort, q) = (found.sort, f.q.trim());
     let categories = categories(&mut tx).await?;

@@ -18,6 +18,7 @@ use pestor_kit::forms::{Fields, field};
 use pestor_kit::forms::{path_id, required_reason};
 use pestor_kit::letters::Letter;
 use pestor_kit::membership::{Visibility, record_visibility};
+use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::photos::{self, SaveFailure};
 use pestor_kit::state::AppState;
@@ -176,9 +177,10 @@ pub async fn new_form(State(state): State<AppState>, page: Page) -> AppResult<Re
 pub async fn create(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     form: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     let me = page.account()?;
     let form = form.map_err(|_| AppError::BadRequest("Wyślij formularz oferty.".into()))?;
     let (upload, failure) =
@@ -261,7 +263,7 @@ pub async fn create(
         },
     };
     let saved = async {
-        let mut tx = state.db.tenant(&t.tenant).begin().await?;
+        let mut tx = gmina.begin().await?;
         let id = store::insert(&mut tx, organisation, &offer, Some(me.id)).await?;
         if let Some(s) = &stored {
             store::add_photo(&mut tx, id, s.object, &alt, s.width, s.height).await?;
@@ -314,6 +316,7 @@ pub(super) async fn render_edit(
 pub async fn edit(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path(id): Path<String>,
     axum::Form(raw): pestor_kit::forms::RawForm,
 ) -> AppResult<Response> {
@@ -333,8 +336,7 @@ pub async fn edit(
             .await;
         }
     };
-    let t = page.gmina()?;
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     store::update(&mut tx, stored.id, &offer).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/oferty/{}?komunikat=zapisano", stored.id)).into_response())
@@ -344,6 +346,7 @@ pub async fn edit(
 pub async fn set_status(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path(id): Path<String>,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
@@ -362,8 +365,7 @@ pub async fn set_status(
             "Oferta ma już inny status — odśwież stronę. Nic nie zostało zmienione.".into(),
         ));
     }
-    let t = page.gmina()?;
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     sqlx::query("UPDATE offers SET status = $2, updated_at = now() WHERE id = $1")
         .bind(stored.id)
         .bind(to)
@@ -396,12 +398,13 @@ pub async fn delete_form(
 pub async fn delete(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let stored = managed(&state, &page, &id).await?;
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     let teryt = t.tenant.gmina().teryt.as_str();
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     for p in &stored.photos {
         photos::queue_deletion(&mut tx, teryt, p.object).await?;
     }
@@ -432,12 +435,13 @@ pub(super) fn purge_soon(state: &AppState) {
 pub async fn visibility(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path(id): Path<String>,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     let id = path_id(&id)?;
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     let stored = store::load(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let (to, reason, notice) = match field(&f, "decision") {
         "hide" if stored.status != "hidden" => (

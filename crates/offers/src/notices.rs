@@ -21,6 +21,7 @@ use pestor_kit::fleet;
 use pestor_kit::forms::RawForm;
 use pestor_kit::forms::{TokenQuery, valid_email};
 use pestor_kit::letters::{self, Letter};
+use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::site::{Site, TenantSite};
 use pestor_kit::state::AppState;
@@ -66,10 +67,11 @@ pub(crate) async fn form(State(state): State<AppState>, page: Page) -> AppResult
 pub(crate) async fn subscribe(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     ClientIp(ip): ClientIp,
     axum::Form(raw): RawForm,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     let pick = |key: &str| -> Vec<String> {
         raw.iter()
             .filter(|(k, _)| k == key)
@@ -81,7 +83,7 @@ pub(crate) async fn subscribe(
     let frequency = one("frequency");
     let (cats, groups, orgs) = (pick("categories"), pick("groups"), pick("organisations"));
     let values = json!({ "email": email, "frequency": frequency, "categories": cats, "groups": groups, "organisations": orgs });
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     let known: Vec<String> = categories(&mut tx)
         .await?
         .into_iter()
@@ -122,7 +124,7 @@ pub(crate) async fn subscribe(
     }
     limit_per_ip(&state, "subscribe", &ip).await?;
     let token = tokens::random_token();
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     sqlx::query(
         "INSERT INTO offer_subscriptions (email, categories, target_groups, organisations, frequency, token_hash)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -215,10 +217,10 @@ pub(crate) async fn confirm_form(
 pub(crate) async fn confirm(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Query(q): Query<TokenQuery>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     let done = sqlx::query(
         "UPDATE offer_subscriptions SET confirmed_at = coalesce(confirmed_at, now()),
                 digest_from = CASE WHEN confirmed_at IS NULL THEN now() ELSE digest_from END
@@ -265,10 +267,10 @@ pub(crate) async fn unsubscribe_form(
 pub(crate) async fn unsubscribe(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Query(q): Query<TokenQuery>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     sqlx::query("DELETE FROM offer_subscriptions WHERE token_hash = $1")
         .bind(tokens::hash(&q.token))
         .execute(&mut *tx)

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use pestor_core::offer::{format_price, target_group_label};
 use pestor_kit::input::Query;
+use pestor_kit::page::Gmina;
 use pestor_photos::Variant;
 use serde_json::json;
 
@@ -19,12 +20,12 @@ use pestor_kit::state::AppState;
 pub async fn show(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path(id): Path<String>,
     Query(n): Query<Notice>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
     let id = path_id(&id)?;
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     let offer = store::load(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     let staff = page.is_staff();

@@ -17,6 +17,7 @@ use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::forms::path_id;
 use pestor_kit::forms::{Fields, field};
 use pestor_kit::membership::is_member;
+use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::photos::{self, SaveFailure};
 use pestor_kit::state::AppState;
@@ -24,11 +25,12 @@ use pestor_kit::state::AppState;
 pub async fn add(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path(id): Path<String>,
     form: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Response> {
     let offer = managed(&state, &page, &id).await?;
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     let teryt = t.tenant.gmina().teryt.as_str();
     let form = form.map_err(|_| AppError::BadRequest("Wyślij formularz zdjęcia.".into()))?;
     let (upload, failure) =
@@ -89,7 +91,7 @@ pub async fn add(
         }
     };
     let saved = async {
-        let mut tx = state.db.tenant(&t.tenant).begin().await?;
+        let mut tx = gmina.begin().await?;
         let added = store::add_photo(
             &mut tx,
             offer.id,
@@ -147,6 +149,7 @@ async fn managed_photo(
 pub async fn reorder(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path((id, photo)): Path<(String, String)>,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
@@ -167,8 +170,7 @@ pub async fn reorder(
         }
     };
     if let Some(other) = other {
-        let t = page.gmina()?;
-        let mut tx = state.db.tenant(&t.tenant).begin().await?;
+        let mut tx = gmina.begin().await?;
         // Positions are swapped; they need not be consecutive, only ordered.
         sqlx::query(
             "UPDATE offer_photos SET position = CASE id WHEN $1 THEN $4 ELSE $3 END
@@ -210,11 +212,12 @@ pub async fn delete_form(
 pub async fn delete(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path((id, photo)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let (offer, photo) = managed_photo(&state, &page, &id, &photo).await?;
-    let t = page.gmina()?;
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let t = &*gmina.site;
+    let mut tx = gmina.begin().await?;
     photos::queue_deletion(&mut tx, t.tenant.gmina().teryt.as_str(), photo.object).await?;
     sqlx::query("DELETE FROM offer_photos WHERE id = $1")
         .bind(photo.id)
@@ -235,13 +238,14 @@ pub async fn delete(
 pub async fn serve(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path((object, variant)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     let object: Uuid = object.parse().map_err(|_| AppError::NotFound)?;
     let variant = Variant::parse(&variant).ok_or(AppError::NotFound)?;
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     let owner: Option<(String, String, i64)> = sqlx::query_as(
         "SELECT f.status, o.status, o.id FROM offer_photos p JOIN offers f ON f.id = p.offer_id
               JOIN organisation_summaries o ON o.id = f.organisation_id

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::{is_member, path_id, store};
 use pestor_kit::error::{AppError, AppResult};
+use pestor_kit::page::Gmina;
 use pestor_kit::page::Notice;
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
@@ -17,12 +18,13 @@ use pestor_kit::state::AppState;
 pub async fn show(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path(id): Path<String>,
     Query(n): Query<Notice>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     let id = path_id(&id)?;
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     let stored = store::load(&mut tx, id, false)
         .await?
         .ok_or(AppError::NotFound)?;

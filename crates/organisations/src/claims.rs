@@ -14,6 +14,7 @@ use pestor_kit::audit;
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::forms::{Fields, field};
 use pestor_kit::letters::Letter;
+use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
 
@@ -68,11 +69,11 @@ pub async fn form(
 pub async fn submit(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path(id): Path<String>,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
     let card = claimable(&state, &page, &id).await?;
-    let t = page.gmina()?;
     let me = page.account()?;
     let message = field(&f, "message").trim();
     let length = message.chars().count();
@@ -88,7 +89,7 @@ pub async fn submit(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     let done = sqlx::query(
         "INSERT INTO organisation_claims (organisation_id, account_id, message) VALUES ($1, $2, $3)
          ON CONFLICT DO NOTHING",
@@ -117,10 +118,11 @@ pub async fn submit(
 pub async fn decide(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path(id): Path<String>,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     let me = page.account()?;
     let id = path_id(&id)?;
     let mut reason = String::new();
@@ -136,7 +138,7 @@ pub async fn decide(
             ));
         }
     };
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     let claim: Option<(i64, i64, String, String, String)> = sqlx::query_as(
         "SELECT c.organisation_id, c.account_id, c.status, o.name, a.email
          FROM organisation_claims c JOIN organisations o ON o.id = c.organisation_id

@@ -18,6 +18,7 @@ use serde_json::json;
 use super::store::{self, SaveError};
 use pestor_kit::audit;
 use pestor_kit::error::{AppError, AppResult};
+use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
 
@@ -125,9 +126,10 @@ fn upload_failed(e: MultipartError) -> AppError {
 pub async fn submit(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     upload: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     let me = page.account()?;
     let mut upload =
         upload.map_err(|_| AppError::BadRequest("Wyślij plik CSV formularzem importu.".into()))?;
@@ -168,7 +170,7 @@ pub async fn submit(
         );
     }
     let teryt = t.tenant.gmina().teryt.as_str();
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     let checked = match check(&state, &mut tx, teryt, text).await? {
         Ok(c) => c,
         Err(message) => return refuse(&state, &page, &message),

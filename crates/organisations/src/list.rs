@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::directory::{self, Filters, SORTS, Window};
 use pestor_kit::error::AppResult;
+use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
 
@@ -18,9 +19,10 @@ pub const PAGE_SIZE: i64 = 20;
 pub async fn list(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Query(f): Query<Filters>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     let here = t.tenant.gmina().teryt.as_str();
     let number = f.page();
     let found = directory::search(

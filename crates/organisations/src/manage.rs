@@ -14,6 +14,7 @@ use pestor_kit::audit;
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::forms::{Fields, field};
 use pestor_kit::letters::Letter;
+use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
 
@@ -62,11 +63,11 @@ pub async fn edit_form(
 pub async fn edit(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path(id): Path<String>,
     axum::Form(raw): RawForm,
 ) -> AppResult<Response> {
     let stored = editable(&state, &page, &id).await?;
-    let t = page.gmina()?;
     let me = page.account()?;
     let submitted = Submitted::from_pairs(raw);
     let invalid = |errors: &FieldErrors| {
@@ -83,7 +84,7 @@ pub async fn edit(
         Ok(card) => card,
         Err(errors) => return invalid(&errors),
     };
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     match store::update(&mut tx, stored.id, &card).await {
         Ok(true) => {}
         Ok(false) => return Err(AppError::NotFound),
@@ -111,12 +112,12 @@ pub async fn edit(
 pub async fn confirm(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let stored = editable(&state, &page, &id).await?;
-    let t = page.gmina()?;
     let me = page.account()?;
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     sqlx::query("UPDATE organisations SET confirmed_at = now() WHERE id = $1")
         .bind(stored.id)
         .execute(&mut *tx)
@@ -136,10 +137,11 @@ pub async fn confirm(
 pub async fn visibility(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path(id): Path<String>,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let reason = field(&f, "reason").trim().to_owned();
     let (from, to, notice) = match field(&f, "decision") {
@@ -156,7 +158,7 @@ pub async fn visibility(
             ));
         }
     };
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     let stored = store::load(&mut tx, id, true)
         .await?
         .ok_or(AppError::NotFound)?;

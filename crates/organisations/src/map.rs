@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::directory::{self, Filters, Window};
 use pestor_kit::error::AppResult;
+use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
 
@@ -36,9 +37,10 @@ pub(crate) fn with_map_csp(b: &Branding, response: Response) -> Response {
 pub async fn show(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Query(f): Query<Filters>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     // Only the area filter applies here; other choices are the list's.
     let f = Filters {
         sfera: f.sfera,

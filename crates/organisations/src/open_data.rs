@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::directory::{self, Entry, Filters, SORTS, Window};
 use pestor_kit::error::{AppError, AppResult};
+use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::site::TenantSite;
 use pestor_kit::state::AppState;
@@ -51,10 +52,10 @@ fn card_url(state: &AppState, t: &TenantSite, e: &Entry) -> String {
 
 pub async fn list(
     State(state): State<AppState>,
-    page: Page,
+    gmina: Gmina,
     Query(q): Query<ApiQuery>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     q.filters.check()?;
     let per_page = match q.na_strone.as_str() {
         "" => DEFAULT_PER_PAGE,
@@ -97,10 +98,10 @@ pub async fn list(
 
 pub async fn geojson(
     State(state): State<AppState>,
-    page: Page,
+    gmina: Gmina,
     Query(f): Query<Filters>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     f.check()?;
     let found = directory::search(
         state.db.platform(),
@@ -213,10 +214,10 @@ fn csv_field(v: &str) -> String {
 
 pub async fn csv(
     State(state): State<AppState>,
-    page: Page,
+    gmina: Gmina,
     Query(f): Query<Filters>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     f.check()?;
     let found = directory::search(
         state.db.platform(),

@@ -16,6 +16,7 @@ use super::store::{self, SaveError};
 use pestor_kit::audit;
 use pestor_kit::error::AppResult;
 use pestor_kit::letters::Letter;
+use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
 
@@ -57,9 +58,10 @@ pub async fn form(State(state): State<AppState>, page: Page) -> AppResult<Respon
 pub async fn submit(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     axum::Form(raw): RawForm,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     let me = page.account()?;
     let submitted = Submitted::from_pairs(raw);
     let invalid = |errors: &FieldErrors| {
@@ -77,7 +79,7 @@ pub async fn submit(
         Err(errors) => return invalid(&errors),
     };
     let by_staff = page.is_staff();
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     let saved = if by_staff {
         store::insert_by_staff(&mut tx, &card, Some(me.id)).await
     } else {

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use pestor_core::pes::legal_form;
 use pestor_kit::input::Query;
+use pestor_kit::page::Gmina;
 use serde_json::json;
 
 use super::{member_emails, path_id, required_reason, send_to, store};
@@ -49,10 +50,10 @@ fn date(d: Option<time::OffsetDateTime>) -> Option<String> {
 pub async fn queue(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Query(n): Query<Notice>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     let rows: Vec<QueueRow> = sqlx::query_as(
         "SELECT o.id, o.name, o.legal_form, o.krs, a.email, o.created_at
          FROM organisations o LEFT JOIN public.accounts a ON a.id = o.created_by
@@ -132,10 +133,11 @@ pub async fn queue(
 pub async fn decide(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     Path(id): Path<String>,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     let me = page.account()?;
     let id = path_id(&id)?;
     let mut reason = String::new();
@@ -156,7 +158,7 @@ pub async fn decide(
             ));
         }
     };
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     let stored = store::load(&mut tx, id, true)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -18,6 +18,7 @@ use pestor_kit::audit;
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::error::AppResult;
 use pestor_kit::forms::{Fields, field, valid_email};
+use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
 
@@ -202,9 +203,9 @@ fn render_form(
 pub async fn save(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
     let me = page.account()?;
     let text = |name: &str| field(&f, name).trim().to_owned();
     let s = Statement {
@@ -275,7 +276,7 @@ pub async fn save(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     sqlx::query(
         "INSERT INTO accessibility_statement (published_on, updated_on, compliance, non_accessible, prepared_on,
                 prepared_how, contact_person, contact_email, contact_phone, architecture, updated_by)

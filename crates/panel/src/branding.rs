@@ -11,6 +11,7 @@ use serde_json::json;
 use pestor_kit::audit;
 use pestor_kit::error::AppResult;
 use pestor_kit::forms::{Fields, field};
+use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
 
@@ -53,9 +54,10 @@ fn render(
 pub async fn save(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     let me = page.account()?;
     let opt = |name: &str| Some(field(&f, name).trim().to_owned());
     let edits = BrandingOverrides {
@@ -92,7 +94,7 @@ pub async fn save(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     TenantStore::set_branding(&mut tx, &t.tenant.gmina().teryt, &edits).await?;
     audit::record(
         &mut tx,
@@ -113,9 +115,10 @@ pub async fn save(
 pub async fn upload_logo(
     State(state): State<AppState>,
     page: Page,
+    gmina: Gmina,
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> AppResult<Response> {
-    let t = page.gmina()?;
+    let t = &*gmina.site;
     let me = page.account()?;
     let form = form.map_err(|_| pestor_kit::AppError::BadRequest("Wyślij plik logo.".into()))?;
     let limits = pestor_photos::Limits {
@@ -152,7 +155,7 @@ pub async fn upload_logo(
     }
     let mut edits = t.tenant.branding().clone();
     let previous = edits.logo_object.replace(key.clone());
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     TenantStore::set_branding(&mut tx, &t.tenant.gmina().teryt, &edits).await?;
     if let Some(old) = &previous {
         sqlx::query("INSERT INTO object_deletions (key) VALUES ($1) ON CONFLICT DO NOTHING")
