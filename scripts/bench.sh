@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh bench
-cargo build --locked --release -p pestor -p pestor-tests --bin pestor --bin bench_seed --bin bench_photos
+cargo build --locked --release -p pestor -p pestor-tests --features pestor-tests/bench --bin pestor --bin bench_seed --bin bench_photos
 bin=target/release/pestor
 data="$PWD/target/bench-data"
 port="${BENCH_PORT:-18080}"

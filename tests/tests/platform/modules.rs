@@ -3,6 +3,8 @@
 //! gminas carries on past a gmina that fails.
 
 use std::collections::BTreeMap;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use pestor_kit::AppError;
 use pestor_kit::fleet;
@@ -201,4 +203,107 @@ async fn digests_of_other_gminas_go_out_when_one_gmina_fails() {
         ),
         1
     );
+}
+
+// The catalogue against the source tree: what each module registers is what is on disk.
+/// Files under `dir` (recursively), as absolute paths.
+fn files(dir: &Path, out: &mut BTreeSet<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            files(&path, out);
+        } else {
+            out.insert(path.canonicalize().unwrap_or(path));
+        }
+    }
+}
+
+/// Every crate's `<folder>/` files that pass `keep`.
+fn on_disk(folder: &str, keep: impl Fn(&Path) -> bool) -> BTreeSet<PathBuf> {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates");
+    let mut all = BTreeSet::new();
+    for krate in std::fs::read_dir(&crates).unwrap().flatten() {
+        files(&krate.path().join(folder), &mut all);
+    }
+    all.into_iter().filter(|p| keep(p)).collect()
+}
+
+fn registered<'a>(
+    assets: impl Iterator<Item = &'a pestor_kit::catalogue::Asset>,
+) -> BTreeSet<PathBuf> {
+    // Test builds are debug builds: every asset names its file in the source tree.
+    assets
+        .map(|a| {
+            let path = PathBuf::from(a.source.path().expect("debug builds read files"));
+            path.canonicalize().unwrap_or(path)
+        })
+        .collect()
+}
+
+#[test]
+fn every_template_file_is_registered_by_a_module_and_every_registered_one_exists() {
+    let catalogue = pestor_web::modules().catalogue();
+    let registered = registered(catalogue.templates());
+    let on_disk = on_disk("templates", |_| true);
+    let unregistered: Vec<_> = on_disk.difference(&registered).collect();
+    let missing: Vec<_> = registered.difference(&on_disk).collect();
+    assert!(
+        unregistered.is_empty(),
+        "no module registers {unregistered:?}"
+    );
+    assert!(missing.is_empty(), "registered but missing: {missing:?}");
+    assert!(registered.len() > 30, "{}", registered.len());
+    // Names are what pages render and gminas override: the path under `templates/`.
+    for t in catalogue.templates() {
+        assert!(
+            t.source
+                .path()
+                .unwrap()
+                .ends_with(&format!("/templates/{}", t.name)),
+            "{}",
+            t.name
+        );
+    }
+}
+
+#[test]
+fn every_servable_static_file_is_registered_and_every_registered_one_exists() {
+    let catalogue = pestor_web::modules().catalogue();
+    let registered = registered(catalogue.static_files());
+    let servable = |p: &Path| pestor_kit::assets::content_type(&p.to_string_lossy()).is_some();
+    let on_disk = on_disk("static", servable);
+    let unregistered: Vec<_> = on_disk.difference(&registered).collect();
+    let missing: Vec<_> = registered.difference(&on_disk).collect();
+    assert!(
+        unregistered.is_empty(),
+        "no module registers {unregistered:?}"
+    );
+    assert!(missing.is_empty(), "registered but missing: {missing:?}");
+}
+
+#[test]
+fn the_menu_and_the_audit_labels_come_from_the_modules() {
+    let catalogue = pestor_web::modules().catalogue();
+    let menu: Vec<_> = catalogue.nav().iter().map(|e| e.label).collect();
+    assert_eq!(
+        menu,
+        [
+            "Gminy regionu",
+            "Strona główna",
+            "Baza PES",
+            "Mapa PES",
+            "Giełda ofert"
+        ]
+    );
+    assert_eq!(catalogue.audit_label("offer.hidden"), "ukrycie oferty");
+    assert_eq!(catalogue.audit_label("role.grant"), "nadanie roli");
+    assert_eq!(
+        catalogue.audit_label("nieznana.czynnosc"),
+        "nieznana.czynnosc"
+    );
+    assert!(catalogue.csrf_exempt(pestor_offers::notices::UNSUBSCRIBE_PATH));
+    assert!(!catalogue.csrf_exempt("/oferty/nowa"));
 }
