@@ -1,6 +1,7 @@
 //! Members of a verified organisation add, edit, archive and delete its offers; staff hide an
 //! offer with a reason (the members are told) and show it again.
 
+use pestor_kit::forms::PathId;
 use std::collections::HashMap;
 
 use axum::extract::multipart::{Multipart, MultipartRejection};
@@ -14,8 +15,8 @@ use serde_json::json;
 use super::store::{self, StoredOffer};
 use super::{categories, managed, my_organisations};
 use pestor_kit::error::{AppError, AppResult};
+use pestor_kit::forms::required_reason;
 use pestor_kit::forms::{Fields, field};
-use pestor_kit::forms::{path_id, required_reason};
 use pestor_kit::letters::Letter;
 use pestor_kit::membership::{Visibility, record_visibility};
 use pestor_kit::page::Gmina;
@@ -436,11 +437,10 @@ pub async fn visibility(
     State(state): State<AppState>,
     page: Page,
     gmina: Gmina,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
     let t = &*gmina.site;
-    let id = path_id(&id)?;
     let mut tx = gmina.begin().await?;
     let stored = store::load(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let (to, reason, notice) = match field(&f, "decision") {

@@ -1,9 +1,10 @@
 //! `/oferty/{id}`: one offer with its photos. Public when active and its organisation verified;
 //! otherwise only its organisation's members and the gmina's staff see it.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use pestor_core::offer::{format_price, target_group_label};
+use pestor_kit::forms::PathId;
 use pestor_kit::input::Query;
 use pestor_kit::page::Gmina;
 use pestor_photos::Variant;
@@ -11,7 +12,6 @@ use serde_json::json;
 
 use super::store;
 use pestor_kit::error::{AppError, AppResult};
-use pestor_kit::forms::path_id;
 use pestor_kit::membership::is_member;
 use pestor_kit::page::Notice;
 use pestor_kit::page::{Page, polish_date};
@@ -21,10 +21,9 @@ pub async fn show(
     State(state): State<AppState>,
     page: Page,
     gmina: Gmina,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(n): Query<Notice>,
 ) -> AppResult<Response> {
-    let id = path_id(&id)?;
     let mut tx = gmina.begin().await?;
     let offer = store::load(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;

@@ -2,13 +2,14 @@
 //! rejected or hidden is shown only to its members and the gmina's staff — to anyone else it does
 //! not exist (404), as a card of another gmina does not.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use pestor_core::pes::{legal_form, public_benefit_area};
+use pestor_kit::forms::PathId;
 use pestor_kit::input::Query;
 use serde_json::json;
 
-use super::{is_member, path_id, store};
+use super::{is_member, store};
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::page::Gmina;
 use pestor_kit::page::Notice;
@@ -19,11 +20,10 @@ pub async fn show(
     State(state): State<AppState>,
     page: Page,
     gmina: Gmina,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(n): Query<Notice>,
 ) -> AppResult<Response> {
     let t = &*gmina.site;
-    let id = path_id(&id)?;
     let mut tx = gmina.begin().await?;
     let stored = store::load(&mut tx, id, false)
         .await?

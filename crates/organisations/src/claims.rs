@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use pestor_db::GminaScoped;
+use pestor_kit::forms::PathId;
 use serde_json::json;
 
 use super::store::{self, StoredCard};
@@ -119,12 +120,11 @@ pub async fn decide(
     State(state): State<AppState>,
     page: Page,
     gmina: Gmina,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
     let t = &*gmina.site;
     let me = page.account()?;
-    let id = path_id(&id)?;
     let mut reason = String::new();
     let approve = match field(&f, "decision") {
         "approve" => true,

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use pestor_core::organisation::FieldErrors;
+use pestor_kit::forms::PathId;
 use serde_json::json;
 
 use super::form::{self, Mode, RawForm, Submitted};
@@ -138,11 +139,10 @@ pub async fn visibility(
     State(state): State<AppState>,
     page: Page,
     gmina: Gmina,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
     let t = &*gmina.site;
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let reason = field(&f, "reason").trim().to_owned();
     let (from, to, notice) = match field(&f, "decision") {
         "hide" if reason.chars().count() >= 10 => ("verified", "hidden", "ukryto"),

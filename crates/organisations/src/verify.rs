@@ -2,14 +2,15 @@
 //! receive by e-mail), claims of staff-made cards, and cards not verified for 12 months — which
 //! staff re-verify, after asking the organisations to confirm their data.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use pestor_core::pes::legal_form;
+use pestor_kit::forms::PathId;
 use pestor_kit::input::Query;
 use pestor_kit::page::Gmina;
 use serde_json::json;
 
-use super::{member_emails, path_id, required_reason, send_to, store};
+use super::{member_emails, required_reason, send_to, store};
 use pestor_kit::audit;
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::forms::{Fields, field};
@@ -134,12 +135,11 @@ pub async fn decide(
     State(state): State<AppState>,
     page: Page,
     gmina: Gmina,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
     let t = &*gmina.site;
     let me = page.account()?;
-    let id = path_id(&id)?;
     let mut reason = String::new();
     let (from, status, notice) = match field(&f, "decision") {
         "verify" => ("pending", "verified", "zweryfikowano"),
