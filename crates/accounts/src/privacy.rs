@@ -11,7 +11,7 @@ use super::register::{consume_token, insert_token};
 use super::sign_in::clear_session_cookie;
 use super::{Fields, TokenQuery, field, password_ok, valid_email};
 use pestor_kit::auth::tokens;
-use pestor_kit::error::{AppError, AppResult};
+use pestor_kit::error::{AppError, AppResult, OnConstraint};
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
 
@@ -194,14 +194,10 @@ pub async fn confirm_email(
         .bind(&new)
         .execute(&mut *tx)
         .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.constraint() == Some("accounts_email_key") => {
-                AppError::BadRequest(
-                    "Ten adres jest już używany przez inne konto. Adres nie został zmieniony."
-                        .into(),
-                )
-            }
-            _ => e.into(),
+        .on_constraint("accounts_email_key", |_| {
+            AppError::BadRequest(
+                "Ten adres jest już używany przez inne konto. Adres nie został zmieniony.".into(),
+            )
         })?;
     tx.commit().await?;
     Ok(page

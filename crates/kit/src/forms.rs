@@ -100,27 +100,3 @@ pub fn required_reason(reason: &str, what: &str, reader: &str) -> AppResult<Stri
     }
     Ok(reason.to_owned())
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn email_shapes() {
-        for ok in ["ala@torun.pl", "a.b+pes@fundacja.org.pl"] {
-            assert!(valid_email(ok), "{ok}");
-        }
-        for bad in [
-            "",
-            "ala",
-            "@torun.pl",
-            "ala@torun",
-            "ala @torun.pl",
-            "a@b.pl, c@d.pl",
-            "a@.pl",
-            "<a@b.pl>",
-        ] {
-            assert!(!valid_email(bad), "{bad}");
-        }
-    }
-}

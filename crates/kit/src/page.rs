@@ -248,28 +248,3 @@ impl FromRequestParts<AppState> for Gmina {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn page_numbers_are_bounded() {
-        use super::{MAX_PAGE, page_number, parse_page};
-        assert_eq!(page_number(""), 1);
-        assert_eq!(page_number("3"), 3);
-        assert_eq!(page_number("abc"), 1);
-        assert_eq!(page_number("-2"), 1);
-        assert_eq!(page_number("0"), 1);
-        assert_eq!(page_number("9223372036854775807"), MAX_PAGE);
-        assert_eq!(page_number("99999999999999999999999"), MAX_PAGE);
-        assert_eq!(parse_page("1e3"), None);
-        assert_eq!(parse_page(" 2"), None);
-    }
-
-    use super::*;
-
-    #[test]
-    fn dates_are_written_the_polish_way() {
-        let d = time::Date::from_calendar_date(2026, time::Month::November, 29).unwrap();
-        assert_eq!(polish_date(d), "29 listopada 2026");
-    }
-}

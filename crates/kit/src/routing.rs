@@ -269,38 +269,3 @@ pub async fn refuse_unknown_methods(
 pub async fn not_found() -> AppError {
     AppError::NotFound
 }
-
-#[cfg(test)]
-mod tests {
-    use super::normalise_host;
-
-    #[test]
-    fn hosts_are_lower_cased_and_lose_their_port() {
-        assert_eq!(
-            normalise_host("Torun.LOCALHOST:8080").as_deref(),
-            Some("torun.localhost")
-        );
-        assert_eq!(
-            normalise_host("torun.localhost.").as_deref(),
-            Some("torun.localhost")
-        );
-        assert_eq!(
-            normalise_host("pes.torun.pl").as_deref(),
-            Some("pes.torun.pl")
-        );
-        for bad in [
-            "",
-            ":80",
-            "a..b",
-            "-a.b",
-            "a_b.pl",
-            "torun.localhost:abc",
-            "zażółć.pl",
-            "a b",
-            "[::1]:80",
-            "x:",
-        ] {
-            assert_eq!(normalise_host(bad), None, "{bad:?}");
-        }
-    }
-}

@@ -133,7 +133,7 @@ pub fn environment(catalogue: Arc<Catalogue>, overrides: Option<PathBuf>) -> Env
 }
 
 /// Joins a template name onto `dir`, refusing anything that could leave it.
-fn safe_join(dir: &Path, name: &str) -> Option<PathBuf> {
+pub fn safe_join(dir: &Path, name: &str) -> Option<PathBuf> {
     let mut path = dir.to_owned();
     for segment in name.split('/') {
         if segment.is_empty() || segment.starts_with('.') || segment.contains('\\') {
@@ -155,83 +155,4 @@ pub fn plural(n: Value, one: String, few: String, many: String) -> String {
         many
     };
     form.to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn polish_plural_forms() {
-        let p = |n: i64| {
-            plural(
-                Value::from(n),
-                "oferta".into(),
-                "oferty".into(),
-                "ofert".into(),
-            )
-        };
-        let got: Vec<String> = [0, 1, 2, 4, 5, 11, 12, 14, 21, 22, 25, 102, 112]
-            .into_iter()
-            .map(p)
-            .collect();
-        assert_eq!(
-            got,
-            [
-                "ofert", "oferta", "oferty", "oferty", "ofert", "ofert", "ofert", "ofert", "ofert",
-                "oferty", "ofert", "oferty", "ofert"
-            ]
-        );
-    }
-
-    #[test]
-    fn template_names_cannot_escape_the_override_folder() {
-        let dir = Path::new("/srv/tenants/0463011/templates");
-        assert_eq!(safe_join(dir, "base.html"), Some(dir.join("base.html")));
-        for bad in ["../branding.toml", "a/../../x", ".hidden", "a//b", "a\\b"] {
-            assert_eq!(safe_join(dir, bad), None, "{bad}");
-        }
-    }
-
-    use crate::catalogue::{Asset, Source};
-
-    #[test]
-    fn an_override_file_wins_over_the_embedded_template() {
-        let dir = std::env::temp_dir().join(format!("pestor-override-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("error.html"), "własny: {{ error.title }}").unwrap();
-        let mut catalogue = Catalogue::default();
-        catalogue
-            .add(crate::catalogue::Contribution {
-                module: "test",
-                templates: &[
-                    Asset {
-                        name: "error.html",
-                        source: Source::Embedded(b"wbudowany: {{ error.title }}"),
-                    },
-                    Asset {
-                        name: "base.html",
-                        source: Source::Embedded(b"baza"),
-                    },
-                ],
-                static_files: &[],
-                nav: &[],
-                audit_labels: &[],
-                csrf_exempt: &[],
-            })
-            .unwrap();
-        let env = environment(Arc::new(catalogue), Some(dir.clone()));
-        let ctx = minijinja::context! { error => minijinja::context! { title => "T" } };
-        assert_eq!(
-            env.get_template("error.html").unwrap().render(ctx).unwrap(),
-            "własny: T"
-        );
-        // Other templates still come from the modules.
-        assert_eq!(
-            env.get_template("base.html").unwrap().render(()).unwrap(),
-            "baza"
-        );
-        assert!(env.get_template("missing.html").is_err());
-        std::fs::remove_dir_all(dir).unwrap();
-    }
 }

@@ -8,6 +8,7 @@ mod bad_input;
 mod branding;
 mod browser;
 mod hardening;
+mod kit;
 mod lifecycle;
 mod modules;
 mod offer_categories;
