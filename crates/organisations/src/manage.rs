@@ -159,14 +159,13 @@ pub async fn visibility(
         }
     };
     let mut tx = gmina.begin().await?;
-    let stored = store::load(&mut tx, id, true)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if stored.status != from {
-        return Err(AppError::BadRequest(
-            "Karta ma już inny status — odśwież stronę. Nic nie zostało zmienione.".into(),
-        ));
-    }
+    let stored = store::lock_in_status(
+        &mut tx,
+        id,
+        from,
+        "Karta ma już inny status — odśwież stronę. Nic nie zostało zmienione.",
+    )
+    .await?;
     store::set_status(&mut tx, id, to, &reason).await?;
     let name = &stored.card.name;
     let letter = Letter {

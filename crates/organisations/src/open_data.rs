@@ -96,21 +96,31 @@ pub async fn list(
     Ok((headers("application/json"), body.to_string()).into_response())
 }
 
+/// Every card that `f` selects (no pages), for the downloads; `located_only` keeps those on the map.
+async fn everything_matching(
+    state: &AppState,
+    gmina: &Gmina,
+    f: &Filters,
+    located_only: bool,
+) -> AppResult<directory::Found> {
+    f.check()?;
+    Ok(directory::search(
+        state.db.platform(),
+        gmina.teryt(),
+        f,
+        Window::All,
+        located_only,
+    )
+    .await?)
+}
+
 pub async fn geojson(
     State(state): State<AppState>,
     gmina: Gmina,
     Query(f): Query<Filters>,
 ) -> AppResult<Response> {
     let t = &*gmina.site;
-    f.check()?;
-    let found = directory::search(
-        state.db.platform(),
-        t.tenant.gmina().teryt.as_str(),
-        &f,
-        Window::All,
-        true,
-    )
-    .await?;
+    let found = everything_matching(&state, &gmina, &f, true).await?;
     let features: Vec<Value> = found
         .entries
         .iter()
@@ -218,15 +228,7 @@ pub async fn csv(
     Query(f): Query<Filters>,
 ) -> AppResult<Response> {
     let t = &*gmina.site;
-    f.check()?;
-    let found = directory::search(
-        state.db.platform(),
-        t.tenant.gmina().teryt.as_str(),
-        &f,
-        Window::All,
-        false,
-    )
-    .await?;
+    let found = everything_matching(&state, &gmina, &f, false).await?;
     let mut out = String::from("\u{feff}");
     let line = |cells: Vec<String>| {
         cells

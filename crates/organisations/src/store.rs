@@ -96,6 +96,22 @@ pub struct StoredCard {
 }
 
 /// Reads card `id` of this gmina (`FOR UPDATE` when `lock`), or `None`.
+/// Card `id`, locked for the staff decision that is about to change its status, if it still has
+/// status `from`; otherwise `stale` is the user's message (someone decided first) and nothing changes.
+pub(crate) async fn lock_in_status(
+    tx: &mut TenantTx,
+    id: i64,
+    from: &str,
+    stale: &str,
+) -> pestor_kit::error::AppResult<StoredCard> {
+    use pestor_kit::error::AppError;
+    let stored = load(tx, id, true).await?.ok_or(AppError::NotFound)?;
+    if stored.status != from {
+        return Err(AppError::BadRequest(stale.into()));
+    }
+    Ok(stored)
+}
+
 pub async fn load(tx: &mut TenantTx, id: i64, lock: bool) -> sqlx::Result<Option<StoredCard>> {
     let sql = format!(
         "SELECT id, {COLUMNS}, status, status_reason, added_by_staff, verified_at, confirmed_at, created_at

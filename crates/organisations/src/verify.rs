@@ -159,14 +159,8 @@ pub async fn decide(
         }
     };
     let mut tx = gmina.begin().await?;
-    let stored = store::load(&mut tx, id, true)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if stored.status != from {
-        return Err(AppError::BadRequest(
-            "Ta karta została już rozpatrzona.".into(),
-        ));
-    }
+    let stored =
+        store::lock_in_status(&mut tx, id, from, "Ta karta została już rozpatrzona.").await?;
     let name = stored.card.name;
     store::set_status(&mut tx, id, status, &reason).await?;
     let action = if from == "verified" {
