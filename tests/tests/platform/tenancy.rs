@@ -134,3 +134,86 @@ async fn each_tenant_schema_tracks_its_own_migrations() {
     .unwrap();
     assert!(!exists);
 }
+
+/// Statements on the gmina-scoped public tables go through the tenant handle (`GminaScoped`, which
+/// binds the gmina's own TERYT), except in the few places that span gminas by design. A new
+/// statement elsewhere that names one of these tables with a plain `sqlx::query` fails here.
+#[test]
+fn gmina_rows_in_public_tables_are_reached_through_the_handle() {
+    const TABLES: [&str; 4] = ["gmina_roles", "invitations", "audit_log", "pes_directory"];
+    // Files whose statements span gminas, and why.
+    const ACROSS_GMINAS: &[(&str, &str)] = &[
+        (
+            "accounts/src/privacy.rs",
+            "an account's data export and deletion, in every gmina",
+        ),
+        (
+            "accounts/src/profile.rs",
+            "an account's roles in every gmina, on /konto",
+        ),
+        (
+            "kit/src/auth/retention.rs",
+            "accounts with no role anywhere are purged",
+        ),
+        (
+            "organisations/src/directory.rs",
+            "cards of this gmina and those that work here",
+        ),
+        (
+            "web/src/demo.rs",
+            "the demo's first admin, before any request",
+        ),
+    ];
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates");
+    let mut stray = Vec::new();
+    let mut scoped = 0;
+    let mut stack = vec![crates.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let name = path
+                .strip_prefix(&crates)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if !name.ends_with(".rs")
+                || name.starts_with("db/")
+                || ACROSS_GMINAS.iter().any(|(f, _)| *f == name)
+            {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                // SQL text only: the tables' names in module declarations are not statements.
+                let sql = [
+                    "SELECT", "INSERT", "UPDATE", "DELETE", "FROM", "JOIN", "WHERE",
+                ]
+                .iter()
+                .any(|k| code.contains(k));
+                if !sql || !TABLES.iter().any(|t| code.contains(t)) {
+                    continue;
+                }
+                // The statement starts at most a few lines above the line naming the table.
+                let start = i.saturating_sub(4);
+                if lines[start..=i].iter().any(|l| l.contains("scoped")) {
+                    scoped += 1;
+                } else {
+                    stray.push(format!("{name}:{}: {}", i + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        stray.is_empty(),
+        "statements on gmina-scoped public tables outside the handle:\n{}",
+        stray.join("\n")
+    );
+    // The scan does see the statements it is about.
+    assert!(scoped >= 12, "only {scoped} scoped statements found");
+}
