@@ -243,18 +243,23 @@ fn registered<'a>(
         .collect()
 }
 
-#[test]
-fn every_template_file_is_registered_by_a_module_and_every_registered_one_exists() {
-    let catalogue = pestor_web::modules().catalogue();
-    let registered = registered(catalogue.templates());
-    let on_disk = on_disk("templates", |_| true);
-    let unregistered: Vec<_> = on_disk.difference(&registered).collect();
-    let missing: Vec<_> = registered.difference(&on_disk).collect();
+/// Every file on disk is registered, and every registered one is on disk.
+fn same_files(registered: &BTreeSet<PathBuf>, on_disk: &BTreeSet<PathBuf>) {
+    let unregistered: Vec<_> = on_disk.difference(registered).collect();
+    let missing: Vec<_> = registered.difference(on_disk).collect();
     assert!(
         unregistered.is_empty(),
         "no module registers {unregistered:?}"
     );
     assert!(missing.is_empty(), "registered but missing: {missing:?}");
+}
+
+#[test]
+fn every_template_file_is_registered_by_a_module_and_every_registered_one_exists() {
+    let catalogue = pestor_web::modules().catalogue();
+    let registered = registered(catalogue.templates());
+    let on_disk = on_disk("templates", |_| true);
+    same_files(&registered, &on_disk);
     assert!(registered.len() > 30, "{}", registered.len());
     // Names are what pages render and gminas override: the path under `templates/`.
     for t in catalogue.templates() {
@@ -275,13 +280,7 @@ fn every_servable_static_file_is_registered_and_every_registered_one_exists() {
     let registered = registered(catalogue.static_files());
     let servable = |p: &Path| pestor_kit::assets::content_type(&p.to_string_lossy()).is_some();
     let on_disk = on_disk("static", servable);
-    let unregistered: Vec<_> = on_disk.difference(&registered).collect();
-    let missing: Vec<_> = registered.difference(&on_disk).collect();
-    assert!(
-        unregistered.is_empty(),
-        "no module registers {unregistered:?}"
-    );
-    assert!(missing.is_empty(), "registered but missing: {missing:?}");
+    same_files(&registered, &on_disk);
 }
 
 #[test]
