@@ -42,7 +42,6 @@ impl Module for Accounts {
             "accounts/register.html",
             "accounts/login.html",
             "accounts/unverified.html",
-            "accounts/message.html",
             "accounts/forgot.html",
             "accounts/reset.html",
             "accounts/account.html",

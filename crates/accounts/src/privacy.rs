@@ -104,10 +104,11 @@ pub async fn delete(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    let html = page.render(
+    let html = page.message(
         &state,
-        "accounts/message.html",
-        json!({ "title": "Konto zostało usunięte", "paragraphs": ["Usunęliśmy Twoje konto i dane osobowe. Treści organizacji, które współtworzyłeś, pozostały przy nich."], "link": null }),
+        "Konto zostało usunięte",
+        &["Usunęliśmy Twoje konto i dane osobowe. Treści organizacji, które współtworzyłeś, pozostały przy nich."],
+        None,
     )?;
     Ok(clear_session_cookie(&state, html.into_response()))
 }
@@ -201,10 +202,11 @@ pub async fn confirm_email(
         })?;
     tx.commit().await?;
     Ok(page
-        .render(
+        .message(
             &state,
-            "accounts/message.html",
-            json!({ "title": "Adres e-mail zmieniony", "paragraphs": [format!("Od teraz logujesz się adresem {new}.")], "link": { "href": "/konto", "label": "Moje konto" } }),
+            "Adres e-mail zmieniony",
+            &[format!("Od teraz logujesz się adresem {new}.")],
+            Some(("/konto", "Moje konto")),
         )?
         .into_response())
 }

@@ -200,16 +200,11 @@ pub async fn forgot_submit(
         pestor_mail::enqueue(&mut tx, &mail).await?;
     }
     tx.commit().await?;
+    let sent = format!(
+        "Jeśli konto z adresem {email} istnieje, wysłaliśmy na nie link do ustawienia nowego hasła. Link jest ważny przez godzinę."
+    );
     Ok(page
-        .render(
-            &state,
-            "accounts/message.html",
-            json!({
-                "title": "Sprawdź skrzynkę e-mail",
-                "paragraphs": [format!("Jeśli konto z adresem {email} istnieje, wysłaliśmy na nie link do ustawienia nowego hasła. Link jest ważny przez godzinę.")],
-                "link": null,
-            }),
-        )?
+        .message(&state, "Sprawdź skrzynkę e-mail", &[sent], None)?
         .into_response())
 }
 
@@ -282,14 +277,11 @@ pub async fn reset_submit(
     session::end_all_logins(&mut tx, account).await?;
     tx.commit().await?;
     Ok(page
-        .render(
+        .message(
             &state,
-            "accounts/message.html",
-            json!({
-                "title": "Hasło zostało zmienione",
-                "paragraphs": ["Nowe hasło jest zapisane. Ze względów bezpieczeństwa wylogowaliśmy Cię ze wszystkich urządzeń."],
-                "link": { "href": "/logowanie", "label": "Zaloguj się" },
-            }),
+            "Hasło zostało zmienione",
+            &["Nowe hasło jest zapisane. Ze względów bezpieczeństwa wylogowaliśmy Cię ze wszystkich urządzeń."],
+            Some(("/logowanie", "Zaloguj się")),
         )?
         .into_response())
 }

@@ -111,18 +111,11 @@ fn check_your_mail(
     page: &Page,
     email: &str,
 ) -> AppResult<axum::response::Html<String>> {
-    page.render(
-        state,
-        "accounts/message.html",
-        json!({
-            "title": "Sprawdź skrzynkę e-mail",
-            "paragraphs": [
-                format!("Wysłaliśmy wiadomość na adres {email}. Otwórz link z wiadomości, aby dokończyć rejestrację."),
-                "Link jest ważny przez 24 godziny. Jeśli wiadomość nie dotrze w ciągu kilku minut, sprawdź folder spam."
-            ],
-            "link": null,
-        }),
-    )
+    let paragraphs = [
+        format!("Wysłaliśmy wiadomość na adres {email}. Otwórz link z wiadomości, aby dokończyć rejestrację."),
+        "Link jest ważny przez 24 godziny. Jeśli wiadomość nie dotrze w ciągu kilku minut, sprawdź folder spam.".into(),
+    ];
+    page.message(state, "Sprawdź skrzynkę e-mail", &paragraphs, None)
 }
 
 pub(crate) async fn insert_token(
@@ -183,14 +176,11 @@ pub async fn verify(
     .await?;
     tx.commit().await?;
     Ok(page
-        .render(
+        .message(
             &state,
-            "accounts/message.html",
-            json!({
-                "title": "Adres e-mail potwierdzony",
-                "paragraphs": ["Dziękujemy! Konto jest aktywne — możesz się zalogować."],
-                "link": { "href": "/logowanie", "label": "Zaloguj się" },
-            }),
+            "Adres e-mail potwierdzony",
+            &["Dziękujemy! Konto jest aktywne — możesz się zalogować."],
+            Some(("/logowanie", "Zaloguj się")),
         )?
         .into_response())
 }

@@ -177,6 +177,21 @@ pub fn public_benefit_area(point: &str) -> Option<&'static PublicBenefitArea> {
 mod tests {
     use super::*;
 
+    /// The first run of digits, one per weight, whose weighted sum is ≡ 10 (mod 11).
+    fn prefix_with_remainder_ten(weights: &[u32]) -> String {
+        (0u64..)
+            .map(|n| format!("{n:0width$}", width = weights.len()))
+            .find(|p| {
+                p.bytes()
+                    .zip(weights)
+                    .map(|(b, w)| u32::from(b - b'0') * w)
+                    .sum::<u32>()
+                    % 11
+                    == 10
+            })
+            .unwrap()
+    }
+
     #[test]
     fn nip_checksums() {
         // The worked example of shared/data: weighted sum 118, 118 mod 11 = 8.
@@ -189,18 +204,7 @@ mod tests {
         assert_eq!(parse_nip("12345A3218"), Err(NumberError::NipShape));
         assert_eq!(parse_nip(""), Err(NumberError::NipShape));
         // A prefix whose weighted sum is ≡ 10 (mod 11) makes no valid NIP, whatever the last digit.
-        let w = [6u32, 5, 7, 2, 3, 4, 5, 6, 7];
-        let prefix = (0..1_000_000_000u32)
-            .map(|n| format!("{n:09}"))
-            .find(|p| {
-                p.bytes()
-                    .zip(w)
-                    .map(|(b, w)| u32::from(b - b'0') * w)
-                    .sum::<u32>()
-                    % 11
-                    == 10
-            })
-            .unwrap();
+        let prefix = prefix_with_remainder_ten(&[6, 5, 7, 2, 3, 4, 5, 6, 7]);
         for last in 0..=9 {
             assert_eq!(
                 parse_nip(&format!("{prefix}{last}")),
@@ -228,18 +232,7 @@ mod tests {
     #[test]
     fn regon_remainder_ten_counts_as_zero() {
         // Find a 9-digit prefix whose weighted sum is ≡ 10 (mod 11): its check digit is 0.
-        let w = [8u32, 9, 2, 3, 4, 5, 6, 7];
-        let prefix = (0..100_000_000u32)
-            .map(|n| format!("{n:08}"))
-            .find(|p| {
-                p.bytes()
-                    .zip(w)
-                    .map(|(b, w)| u32::from(b - b'0') * w)
-                    .sum::<u32>()
-                    % 11
-                    == 10
-            })
-            .unwrap();
+        let prefix = prefix_with_remainder_ten(&[8, 9, 2, 3, 4, 5, 6, 7]);
         assert!(parse_regon(&format!("{prefix}0")).is_ok(), "{prefix}0");
         assert_eq!(
             parse_regon(&format!("{prefix}1")),

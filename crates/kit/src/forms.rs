@@ -89,6 +89,63 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
     }
 }
 
+/// A staff decision: the `decision` button pressed and the `reason` typed beside it.
+#[derive(serde::Deserialize)]
+pub struct Decision {
+    #[serde(default)]
+    pub decision: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// One button of a decision form and what it means to the handler.
+pub struct Choice<T> {
+    value: &'static str,
+    outcome: T,
+    /// For choices that need a reason: what it justifies and who will read it.
+    reason: Option<(&'static str, &'static str)>,
+}
+
+impl<T> Choice<T> {
+    pub const fn plain(value: &'static str, outcome: T) -> Self {
+        Choice {
+            value,
+            outcome,
+            reason: None,
+        }
+    }
+
+    /// A choice made only with a reason (see [`required_reason`]), e.g. a rejection.
+    pub const fn with_reason(
+        value: &'static str,
+        outcome: T,
+        what: &'static str,
+        reader: &'static str,
+    ) -> Self {
+        Choice {
+            value,
+            outcome,
+            reason: Some((what, reader)),
+        }
+    }
+}
+
+impl Decision {
+    /// The outcome of the button pressed and its reason (empty for a choice without one). A value
+    /// no choice offers gets `unknown`; a missing or short reason gets [`required_reason`]'s message.
+    pub fn choose<T: Copy>(&self, choices: &[Choice<T>], unknown: &str) -> AppResult<(T, String)> {
+        let choice = choices
+            .iter()
+            .find(|c| c.value == self.decision)
+            .ok_or_else(|| AppError::BadRequest(unknown.to_owned()))?;
+        let reason = match choice.reason {
+            Some((what, reader)) => required_reason(&self.reason, what, reader)?,
+            None => String::new(),
+        };
+        Ok((choice.outcome, reason))
+    }
+}
+
 /// The reason given with a staff decision that `reader` will receive: at least 10 characters,
 /// or nothing is changed.
 pub fn required_reason(reason: &str, what: &str, reader: &str) -> AppResult<String> {

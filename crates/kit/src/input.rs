@@ -96,6 +96,41 @@ pub fn check_sort_and_page(sort: &str, known_sort: bool, strona: &str) -> Result
     Ok(())
 }
 
+/// The query of a paginated API list: the list page's own filters, and `na_strone`.
+#[derive(serde::Deserialize, Default)]
+pub struct ApiQuery<F> {
+    #[serde(flatten)]
+    pub filters: F,
+    #[serde(default)]
+    na_strone: String,
+}
+
+impl<F> ApiQuery<F> {
+    /// Items per page asked for: `default` when not given, at most `max`.
+    pub fn per_page(&self, default: i64, max: i64) -> Result<i64, AppError> {
+        match self.na_strone.as_str() {
+            "" => Ok(default),
+            n => n
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| bad_parameter(&format!("na_strone (liczba od 1 do {max})"))),
+        }
+    }
+}
+
+/// Headers of open data: any site's scripts may read it, and it changes at most every minute.
+pub fn open_data_headers(
+    content_type: &'static str,
+) -> [(axum::http::header::HeaderName, &'static str); 3] {
+    use axum::http::header;
+    [
+        (header::CONTENT_TYPE, content_type),
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        (header::CACHE_CONTROL, "public, max-age=60"),
+    ]
+}
+
 /// The 1-based line of the first NUL in `text`, if any (for file imports).
 pub fn line_of_nul(text: &str) -> Option<usize> {
     let at = text.find('\0')?;

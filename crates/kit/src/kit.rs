@@ -24,7 +24,8 @@ impl Module for Kit {
             "base.html",
             "error.html",
             "mail/letter.html",
-            "map_assets.html"
+            "map_assets.html",
+            "message.html"
         ]
     }
 

@@ -63,16 +63,20 @@ pub struct Visibility<'a> {
     pub organisation: i64,
     pub hidden: bool,
     pub reason: &'a str,
+    /// The letter to the members when hidden: its subject (the name follows), its first paragraph
+    /// (the reason follows) and any advice after the reason.
+    pub subject: &'a str,
+    pub lead: String,
+    pub advice: Option<&'a str>,
 }
 
 /// The rest of a staff hide/show decision, in its transaction: the audit entry and, for a hide,
-/// `letter` (which states the reason) to the organisation's members.
+/// a letter stating the reason to the organisation's members.
 pub async fn record_visibility(
     tx: &mut TenantTx,
     state: &AppState,
     page: &Page,
     v: &Visibility<'_>,
-    letter: Letter,
 ) -> AppResult<()> {
     let me = page.account()?;
     let action = format!("{}.{}", v.kind, if v.hidden { "hidden" } else { "shown" });
@@ -84,6 +88,13 @@ pub async fn record_visibility(
     )
     .await?;
     if v.hidden {
+        let mut paragraphs = vec![v.lead.clone(), format!("Uzasadnienie: {}", v.reason)];
+        paragraphs.extend(v.advice.map(str::to_owned));
+        let letter = Letter {
+            subject: format!("{}: {}", v.subject, v.name),
+            paragraphs,
+            action: None,
+        };
         let members = member_emails(tx, v.organisation).await?;
         send_to(tx, state, page, &members, &letter).await?;
     }

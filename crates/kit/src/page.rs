@@ -120,6 +120,24 @@ impl Page {
         self.viewer.0.as_ref().ok_or(AppError::SignInRequired)
     }
 
+    /// A page that only tells the visitor something (`message.html`): a title, paragraphs and
+    /// an optional link `(href, label)` onwards.
+    pub fn message<P: AsRef<str>>(
+        &self,
+        state: &AppState,
+        title: &str,
+        paragraphs: &[P],
+        link: Option<(&str, &str)>,
+    ) -> AppResult<Html<String>> {
+        let paragraphs: Vec<&str> = paragraphs.iter().map(AsRef::as_ref).collect();
+        let link = link.map(|(href, label)| json!({ "href": href, "label": label }));
+        self.render(
+            state,
+            "message.html",
+            json!({ "title": title, "paragraphs": paragraphs, "link": link }),
+        )
+    }
+
     /// [`Page::render`] answered with `status` (a form re-shown with its errors, say).
     pub fn respond(
         &self,

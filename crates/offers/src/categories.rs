@@ -183,14 +183,17 @@ pub async fn add(
     Ok(Redirect::to("/oferty/kategorie?komunikat=dodano").into_response())
 }
 
+fn index_of(categories: &[Category], code: &str) -> AppResult<usize> {
+    categories
+        .iter()
+        .position(|c| c.code == code)
+        .ok_or(AppError::NotFound)
+}
+
 /// The category `code` of this gmina, and the rest of the list.
 async fn find(tx: &mut pestor_db::TenantTx, code: &str) -> AppResult<(Category, Vec<Category>)> {
     let mut categories = all(tx).await?;
-    let at = categories
-        .iter()
-        .position(|c| c.code == code)
-        .ok_or(AppError::NotFound)?;
-    let category = categories.remove(at);
+    let category = categories.remove(index_of(&categories, code)?);
     Ok((category, categories))
 }
 
@@ -269,10 +272,7 @@ pub async fn reorder(
     let mut tx = gmina.begin().await?;
     lock(&mut tx).await?;
     let mut categories = all(&mut tx).await?;
-    let at = categories
-        .iter()
-        .position(|c| c.code == code)
-        .ok_or(AppError::NotFound)?;
+    let at = index_of(&categories, &code)?;
     let other = if up { at.checked_sub(1) } else { Some(at + 1) };
     if let Some(other) = other.filter(|o| *o < categories.len()) {
         // Renumbered 1..n in the new order: positions of the defaults and of added ones may tie.

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use pestor_core::offer::format_price;
-use pestor_kit::input::Query;
+use pestor_kit::input::{ApiQuery, Query, open_data_headers};
 use pestor_photos::Variant;
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
@@ -19,33 +19,14 @@ const MAX_PER_PAGE: i64 = 100;
 /// The feed carries the newest offers only.
 const FEED_ENTRIES: i64 = 50;
 
-#[derive(serde::Deserialize, Default)]
-pub struct ApiQuery {
-    #[serde(flatten)]
-    filters: Filters,
-    #[serde(default)]
-    na_strone: String,
-}
-
 pub async fn api(
     State(state): State<AppState>,
     gmina: Gmina,
-    Query(q): Query<ApiQuery>,
+    Query(q): Query<ApiQuery<Filters>>,
 ) -> AppResult<Response> {
     let t = &*gmina.site;
     q.filters.check()?;
-    let per_page = match q.na_strone.as_str() {
-        "" => 20,
-        n => n
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=MAX_PER_PAGE).contains(n))
-            .ok_or_else(|| {
-                AppError::BadRequest(format!(
-                    "Niepoprawny parametr: na_strone (liczba od 1 do {MAX_PER_PAGE})."
-                ))
-            })?,
-    };
+    let per_page = q.per_page(20, MAX_PER_PAGE)?;
     let number = page_number(&q.filters);
     let mut tx = gmina.begin().await?;
     let found = find(&mut tx, &q.filters, per_page, (number - 1) * per_page).await?;
@@ -93,15 +74,7 @@ pub async fn api(
         "next": (number < pages).then(|| link(number + 1)), "prev": (number > 1).then(|| link(number - 1)),
         "items": items,
     });
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-            (header::CACHE_CONTROL, "public, max-age=60"),
-        ],
-        body.to_string(),
-    )
-        .into_response())
+    Ok((open_data_headers("application/json"), body.to_string()).into_response())
 }
 
 /// Text for XML character data and attribute values.

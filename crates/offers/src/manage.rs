@@ -15,14 +15,15 @@ use serde_json::json;
 use super::store::{self, StoredOffer};
 use super::{categories, managed, my_organisations};
 use pestor_kit::error::{AppError, AppResult};
-use pestor_kit::forms::required_reason;
-use pestor_kit::forms::{Fields, field};
-use pestor_kit::letters::Letter;
+use pestor_kit::forms::{self, Choice, Decision, Fields, field};
 use pestor_kit::membership::{Visibility, record_visibility};
 use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::photos::{self, SaveFailure};
 use pestor_kit::state::AppState;
+
+const STATUS_CHANGED: &str =
+    "Oferta ma już inny status — odśwież stronę. Nic nie zostało zmienione.";
 
 /// The offer form's single-value fields, all present in `values`.
 const FIELDS: &[&str] = &[
@@ -362,9 +363,7 @@ pub async fn set_status(
         }
     };
     if stored.status != from {
-        return Err(AppError::BadRequest(
-            "Oferta ma już inny status — odśwież stronę. Nic nie zostało zmienione.".into(),
-        ));
+        return Err(AppError::BadRequest(STATUS_CHANGED.into()));
     }
     let mut tx = gmina.begin().await?;
     sqlx::query("UPDATE offers SET status = $2, updated_at = now() WHERE id = $1")
@@ -438,28 +437,27 @@ pub async fn visibility(
     page: Page,
     gmina: Gmina,
     PathId(id): PathId,
-    axum::Form(f): Fields,
+    forms::Form(decision): forms::Form<Decision>,
 ) -> AppResult<Response> {
     let t = &*gmina.site;
     let mut tx = gmina.begin().await?;
     let stored = store::load(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let (to, reason, notice) = match field(&f, "decision") {
-        "hide" if stored.status != "hidden" => (
-            "hidden",
-            required_reason(
-                field(&f, "reason"),
+    let (to, reason) = decision.choose(
+        &[
+            Choice::with_reason(
+                "hide",
+                "hidden",
                 "ukrycia",
                 "otrzymają je członkowie organizacji",
-            )?,
-            "ukryto",
-        ),
-        "show" if stored.status == "hidden" => ("active", String::new(), "przywrocono"),
-        _ => {
-            return Err(AppError::BadRequest(
-                "Oferta ma już inny status — odśwież stronę. Nic nie zostało zmienione.".into(),
-            ));
-        }
-    };
+            ),
+            Choice::plain("show", "active"),
+        ],
+        STATUS_CHANGED,
+    )?;
+    // Hiding a hidden offer or showing a visible one means the page was out of date.
+    if (to == "hidden") == (stored.status == "hidden") {
+        return Err(AppError::BadRequest(STATUS_CHANGED.into()));
+    }
     sqlx::query(
         "UPDATE offers SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1",
     )
@@ -469,17 +467,6 @@ pub async fn visibility(
     .execute(&mut *tx)
     .await?;
     let name = &stored.offer.name;
-    let letter = Letter {
-        subject: format!("Oferta ukryta: {name}"),
-        paragraphs: vec![
-            format!(
-                "urząd ({}) ukrył ofertę „{name}” organizacji „{}” w giełdzie ofert.",
-                t.branding.display_name, stored.organisation_name
-            ),
-            format!("Uzasadnienie: {reason}"),
-        ],
-        action: None,
-    };
     let decision = Visibility {
         kind: "offer",
         id,
@@ -487,8 +474,19 @@ pub async fn visibility(
         organisation: stored.organisation_id,
         hidden: to == "hidden",
         reason: &reason,
+        subject: "Oferta ukryta",
+        lead: format!(
+            "urząd ({}) ukrył ofertę „{name}” organizacji „{}” w giełdzie ofert.",
+            t.branding.display_name, stored.organisation_name
+        ),
+        advice: None,
     };
-    record_visibility(&mut tx, &state, &page, &decision, letter).await?;
+    record_visibility(&mut tx, &state, &page, &decision).await?;
     tx.commit().await?;
+    let notice = if to == "hidden" {
+        "ukryto"
+    } else {
+        "przywrocono"
+    };
     Ok(Redirect::to(&format!("/oferty/{id}?komunikat={notice}")).into_response())
 }

@@ -169,24 +169,35 @@ pub(crate) async fn subscribe(
 
 fn message(state: &AppState, page: &Page, title: &str, text: &str) -> AppResult<Response> {
     Ok(page
-        .render(
+        .message(
             state,
-            "accounts/message.html",
-            json!({ "title": title, "paragraphs": [text], "link": { "href": "/oferty", "label": "Wróć do giełdy ofert" } }),
+            title,
+            &[text],
+            Some(("/oferty", "Wróć do giełdy ofert")),
         )?
         .into_response())
 }
 
 /// The confirmation (and unsubscribe) pages ask for a click: a mail scanner that opens links
-/// must not confirm or unsubscribe anyone.
-fn ask(
-    state: &AppState,
-    page: &Page,
-    title: &str,
-    text: &str,
-    action: &str,
-    button: &str,
-) -> AppResult<Response> {
+/// must not confirm or unsubscribe anyone. The button posts the link's `token` to `path`.
+struct Ask<'a> {
+    title: &'a str,
+    text: &'a str,
+    path: &'a str,
+    button: &'a str,
+}
+
+fn ask(state: &AppState, page: &Page, token: &str, a: Ask<'_>) -> AppResult<Response> {
+    let Ask {
+        title,
+        text,
+        path,
+        button,
+    } = a;
+    let action = format!(
+        "{path}?token={}",
+        pestor_kit::auth::access::urlencode(token)
+    );
     Ok(page
         .render(
             state,
@@ -201,17 +212,13 @@ pub(crate) async fn confirm_form(
     page: Page,
     Query(q): Query<TokenQuery>,
 ) -> AppResult<Response> {
-    ask(
-        &state,
-        &page,
-        "Potwierdź powiadomienia",
-        "Potwierdź, że chcesz dostawać e-mailem powiadomienia o nowych ofertach.",
-        &format!(
-            "/oferty/powiadomienia/potwierdz?token={}",
-            pestor_kit::auth::access::urlencode(&q.token)
-        ),
-        "Potwierdzam",
-    )
+    let ask_for = Ask {
+        title: "Potwierdź powiadomienia",
+        text: "Potwierdź, że chcesz dostawać e-mailem powiadomienia o nowych ofertach.",
+        path: "/oferty/powiadomienia/potwierdz",
+        button: "Potwierdzam",
+    };
+    ask(&state, &page, &q.token, ask_for)
 }
 
 pub(crate) async fn confirm(
@@ -250,17 +257,13 @@ pub(crate) async fn unsubscribe_form(
     page: Page,
     Query(q): Query<TokenQuery>,
 ) -> AppResult<Response> {
-    ask(
-        &state,
-        &page,
-        "Wypisz się z powiadomień",
-        "Po wypisaniu nie dostaniesz więcej powiadomień o nowych ofertach.",
-        &format!(
-            "{UNSUBSCRIBE_PATH}?token={}",
-            pestor_kit::auth::access::urlencode(&q.token)
-        ),
-        "Wypisz mnie",
-    )
+    let ask_for = Ask {
+        title: "Wypisz się z powiadomień",
+        text: "Po wypisaniu nie dostaniesz więcej powiadomień o nowych ofertach.",
+        path: UNSUBSCRIBE_PATH,
+        button: "Wypisz mnie",
+    };
+    ask(&state, &page, &q.token, ask_for)
 }
 
 /// Also the target of the one-click `List-Unsubscribe-Post` of mail programs.

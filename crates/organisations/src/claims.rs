@@ -10,10 +10,10 @@ use pestor_kit::forms::PathId;
 use serde_json::json;
 
 use super::store::{self, StoredCard};
-use super::{is_member, path_id, required_reason, send_to};
+use super::{is_member, path_id, send_to};
 use pestor_kit::audit;
 use pestor_kit::error::{AppError, AppResult};
-use pestor_kit::forms::{Fields, field};
+use pestor_kit::forms::{Choice, Decision, Fields, Form, field};
 use pestor_kit::letters::Letter;
 use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
@@ -121,23 +121,17 @@ pub async fn decide(
     page: Page,
     gmina: Gmina,
     PathId(id): PathId,
-    axum::Form(f): Fields,
+    Form(decision): Form<Decision>,
 ) -> AppResult<Response> {
     let t = &*gmina.site;
     let me = page.account()?;
-    let mut reason = String::new();
-    let approve = match field(&f, "decision") {
-        "approve" => true,
-        "reject" => {
-            reason = required_reason(field(&f, "reason"), "odrzucenia", "otrzyma je zgłaszający")?;
-            false
-        }
-        _ => {
-            return Err(AppError::BadRequest(
-                "Wybierz decyzję: zatwierdź albo odrzuć.".into(),
-            ));
-        }
-    };
+    let (approve, reason) = decision.choose(
+        &[
+            Choice::plain("approve", true),
+            Choice::with_reason("reject", false, "odrzucenia", "otrzyma je zgłaszający"),
+        ],
+        "Wybierz decyzję: zatwierdź albo odrzuć.",
+    )?;
     let mut tx = gmina.begin().await?;
     let claim: Option<(i64, i64, String, String, String)> = sqlx::query_as(
         "SELECT c.organisation_id, c.account_id, c.status, o.name, a.email

@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::{Asset, NavEntry};
-use pestor_kit::forms::{path_id, required_reason};
+use pestor_kit::forms::path_id;
 use pestor_kit::letters::send_to;
 use pestor_kit::membership::{Visibility, is_member, member_emails, record_visibility};
 use pestor_kit::module::{Figure, GminaData, Module};

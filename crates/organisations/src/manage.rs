@@ -13,8 +13,7 @@ use super::store::{self, SaveError, StoredCard};
 use super::{Visibility, is_member, record_visibility};
 use pestor_kit::audit;
 use pestor_kit::error::{AppError, AppResult};
-use pestor_kit::forms::{Fields, field};
-use pestor_kit::letters::Letter;
+use pestor_kit::forms::{Choice, Decision, Form};
 use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
@@ -140,24 +139,21 @@ pub async fn visibility(
     page: Page,
     gmina: Gmina,
     PathId(id): PathId,
-    axum::Form(f): Fields,
+    Form(decision): Form<Decision>,
 ) -> AppResult<Response> {
     let t = &*gmina.site;
-    let reason = field(&f, "reason").trim().to_owned();
-    let (from, to, notice) = match field(&f, "decision") {
-        "hide" if reason.chars().count() >= 10 => ("verified", "hidden", "ukryto"),
-        "hide" => {
-            return Err(AppError::BadRequest(
-                "Podaj uzasadnienie ukrycia (co najmniej 10 znaków) — otrzymają je członkowie organizacji. Nic nie zostało zmienione.".into(),
-            ));
-        }
-        "show" => ("hidden", "verified", "przywrocono"),
-        _ => {
-            return Err(AppError::BadRequest(
-                "Wybierz: ukryj albo przywróć kartę.".into(),
-            ));
-        }
-    };
+    let ((from, to, notice), reason) = decision.choose(
+        &[
+            Choice::with_reason(
+                "hide",
+                ("verified", "hidden", "ukryto"),
+                "ukrycia",
+                "otrzymają je członkowie organizacji",
+            ),
+            Choice::plain("show", ("hidden", "verified", "przywrocono")),
+        ],
+        "Wybierz: ukryj albo przywróć kartę.",
+    )?;
     let mut tx = gmina.begin().await?;
     let stored = store::lock_in_status(
         &mut tx,
@@ -168,18 +164,6 @@ pub async fn visibility(
     .await?;
     store::set_status(&mut tx, id, to, &reason).await?;
     let name = &stored.card.name;
-    let letter = Letter {
-        subject: format!("Karta organizacji ukryta: {name}"),
-        paragraphs: vec![
-            format!(
-                "urząd ({}) ukrył kartę organizacji „{name}” w bazie podmiotów ekonomii społecznej.",
-                t.branding.display_name
-            ),
-            format!("Uzasadnienie: {reason}"),
-            "Jeśli dane wymagają poprawy, popraw je i skontaktuj się z urzędem.".into(),
-        ],
-        action: None,
-    };
     let decision = Visibility {
         kind: "organisation",
         id,
@@ -187,8 +171,14 @@ pub async fn visibility(
         organisation: id,
         hidden: to == "hidden",
         reason: &reason,
+        subject: "Karta organizacji ukryta",
+        lead: format!(
+            "urząd ({}) ukrył kartę organizacji „{name}” w bazie podmiotów ekonomii społecznej.",
+            t.branding.display_name
+        ),
+        advice: Some("Jeśli dane wymagają poprawy, popraw je i skontaktuj się z urzędem."),
     };
-    record_visibility(&mut tx, &state, &page, &decision, letter).await?;
+    record_visibility(&mut tx, &state, &page, &decision).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/podmioty/{id}?komunikat={notice}")).into_response())
 }

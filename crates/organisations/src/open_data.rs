@@ -5,11 +5,11 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use pestor_kit::input::Query;
+use pestor_kit::input::{ApiQuery, Query, open_data_headers};
 use serde_json::{Value, json};
 
 use super::directory::{self, Entry, Filters, SORTS, Window};
-use pestor_kit::error::{AppError, AppResult};
+use pestor_kit::error::AppResult;
 use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::site::TenantSite;
@@ -17,23 +17,6 @@ use pestor_kit::state::AppState;
 
 const DEFAULT_PER_PAGE: i64 = 20;
 const MAX_PER_PAGE: i64 = 100;
-
-#[derive(serde::Deserialize, Default)]
-pub struct ApiQuery {
-    #[serde(flatten)]
-    filters: Filters,
-    #[serde(default)]
-    na_strone: String,
-}
-
-/// Open data may be read by any site's scripts; it changes at most every minute.
-fn headers(content_type: &'static str) -> [(header::HeaderName, &'static str); 3] {
-    [
-        (header::CONTENT_TYPE, content_type),
-        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-        (header::CACHE_CONTROL, "public, max-age=60"),
-    ]
-}
 
 fn card_url(state: &AppState, t: &TenantSite, e: &Entry) -> String {
     let here = t.tenant.gmina().teryt.as_str();
@@ -53,22 +36,11 @@ fn card_url(state: &AppState, t: &TenantSite, e: &Entry) -> String {
 pub async fn list(
     State(state): State<AppState>,
     gmina: Gmina,
-    Query(q): Query<ApiQuery>,
+    Query(q): Query<ApiQuery<Filters>>,
 ) -> AppResult<Response> {
     let t = &*gmina.site;
     q.filters.check()?;
-    let per_page = match q.na_strone.as_str() {
-        "" => DEFAULT_PER_PAGE,
-        n => n
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=MAX_PER_PAGE).contains(n))
-            .ok_or_else(|| {
-                AppError::BadRequest(format!(
-                    "Niepoprawny parametr: na_strone (liczba od 1 do {MAX_PER_PAGE})."
-                ))
-            })?,
-    };
+    let per_page = q.per_page(DEFAULT_PER_PAGE, MAX_PER_PAGE)?;
     let number = q.filters.page();
     let found = directory::search(
         state.db.platform(),
@@ -93,7 +65,7 @@ pub async fn list(
         "prev": (number > 1).then(|| link(number - 1)),
         "items": found.entries.iter().map(|e| e.to_json(&card_url(&state, t, e))).collect::<Vec<_>>(),
     });
-    Ok((headers("application/json"), body.to_string()).into_response())
+    Ok((open_data_headers("application/json"), body.to_string()).into_response())
 }
 
 /// Every card that `f` selects (no pages), for the downloads; `located_only` keeps those on the map.
@@ -141,7 +113,7 @@ pub async fn geojson(
         })
         .collect();
     let body = json!({ "type": "FeatureCollection", "features": features });
-    Ok((headers("application/geo+json"), body.to_string()).into_response())
+    Ok((open_data_headers("application/geo+json"), body.to_string()).into_response())
 }
 
 /// The CSV's columns: header, then how each is read from an entry.
@@ -247,7 +219,7 @@ pub async fn csv(
         t.tenant.gmina().slug.as_str()
     );
     Ok((
-        headers("text/csv; charset=utf-8"),
+        open_data_headers("text/csv; charset=utf-8"),
         [(header::CONTENT_DISPOSITION, disposition)],
         out,
     )
@@ -378,5 +350,5 @@ pub async fn openapi(State(state): State<AppState>, page: Page) -> AppResult<Res
             } },
         } },
     });
-    Ok((headers("application/json"), doc.to_string()).into_response())
+    Ok((open_data_headers("application/json"), doc.to_string()).into_response())
 }

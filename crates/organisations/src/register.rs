@@ -132,18 +132,20 @@ pub async fn submit(
     };
     send_to(&mut tx, &state, &page, &staff, &letter).await?;
     tx.commit().await?;
+    let paragraphs = [
+        format!(
+            "Organizacja „{}” została zgłoszona. Pracownicy urzędu sprawdzą kartę — do tego czasu nie jest widoczna publicznie.",
+            card.name
+        ),
+        "O decyzji powiadomimy Cię e-mailem.".into(),
+    ];
+    let card_page = format!("/podmioty/{id}");
     Ok(page
-        .render(
+        .message(
             &state,
-            "accounts/message.html",
-            json!({
-                "title": "Zgłoszenie przyjęte",
-                "paragraphs": [
-                    format!("Organizacja „{}” została zgłoszona. Pracownicy urzędu sprawdzą kartę — do tego czasu nie jest widoczna publicznie.", card.name),
-                    "O decyzji powiadomimy Cię e-mailem.",
-                ],
-                "link": { "href": format!("/podmioty/{id}"), "label": "Zobacz zgłoszoną kartę" },
-            }),
+            "Zgłoszenie przyjęte",
+            &paragraphs,
+            Some((&card_page, "Zobacz zgłoszoną kartę")),
         )?
         .into_response())
 }

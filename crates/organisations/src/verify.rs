@@ -10,10 +10,10 @@ use pestor_kit::input::Query;
 use pestor_kit::page::Gmina;
 use serde_json::json;
 
-use super::{member_emails, required_reason, send_to, store};
+use super::{member_emails, send_to, store};
 use pestor_kit::audit;
-use pestor_kit::error::{AppError, AppResult};
-use pestor_kit::forms::{Fields, field};
+use pestor_kit::error::AppResult;
+use pestor_kit::forms::{Choice, Decision, Form};
 use pestor_kit::letters::Letter;
 use pestor_kit::page::Notice;
 use pestor_kit::page::{Page, polish_date};
@@ -136,28 +136,23 @@ pub async fn decide(
     page: Page,
     gmina: Gmina,
     PathId(id): PathId,
-    axum::Form(f): Fields,
+    Form(decision): Form<Decision>,
 ) -> AppResult<Response> {
     let t = &*gmina.site;
     let me = page.account()?;
-    let mut reason = String::new();
-    let (from, status, notice) = match field(&f, "decision") {
-        "verify" => ("pending", "verified", "zweryfikowano"),
-        "reverify" => ("verified", "verified", "ponownie"),
-        "reject" => {
-            reason = required_reason(
-                field(&f, "reason"),
+    let ((from, status, notice), reason) = decision.choose(
+        &[
+            Choice::plain("verify", ("pending", "verified", "zweryfikowano")),
+            Choice::plain("reverify", ("verified", "verified", "ponownie")),
+            Choice::with_reason(
+                "reject",
+                ("pending", "rejected", "odrzucono"),
                 "odrzucenia",
                 "autor zgłoszenia je otrzyma",
-            )?;
-            ("pending", "rejected", "odrzucono")
-        }
-        _ => {
-            return Err(AppError::BadRequest(
-                "Wybierz decyzję: zweryfikuj albo odrzuć.".into(),
-            ));
-        }
-    };
+            ),
+        ],
+        "Wybierz decyzję: zweryfikuj albo odrzuć.",
+    )?;
     let mut tx = gmina.begin().await?;
     let stored =
         store::lock_in_status(&mut tx, id, from, "Ta karta została już rozpatrzona.").await?;
