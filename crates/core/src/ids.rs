@@ -14,6 +14,25 @@ pub enum IdError {
     ReservedSlug(String),
 }
 
+/// `Display` and `Deserialize` for a text type whose only way in is `$t::parse`: a value read from
+/// configuration or a form is checked exactly like one built in code.
+macro_rules! checked_text {
+    ($t:ident) => {
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.pad(&self.0)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                $t::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
 /// The 7-digit TERC code of a gmina (WWPPGGR): voivodeship, powiat, gmina, type digit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(transparent)]
@@ -46,18 +65,7 @@ impl Teryt {
     }
 }
 
-impl fmt::Display for Teryt {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(&self.0)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Teryt {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Teryt::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
+checked_text!(Teryt);
 
 /// A PostgreSQL schema name of the form `gmina_NNNNNNN`.
 ///
@@ -116,18 +124,7 @@ impl Slug {
     }
 }
 
-impl fmt::Display for Slug {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(&self.0)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Slug {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Slug::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
+checked_text!(Slug);
 
 #[cfg(test)]
 mod tests {

@@ -332,16 +332,12 @@ impl TenantStore {
         concurrency: usize,
         progress: impl FnMut(&TenantMigration),
     ) -> Result<MigrationReport> {
-        let targets = self
-            .tenants_with_status(&["registered", "active", "suspended"])
-            .await?;
-        Ok(migrate::for_each_tenant(
-            targets,
+        self.provision_each(
+            &["registered", "active", "suspended"],
             concurrency,
-            |t| async move { self.provision_teryt(&t).await },
             progress,
         )
-        .await)
+        .await
     }
 
     /// Applies pending tenant migrations to every provisioned gmina (active or suspended).
@@ -350,7 +346,18 @@ impl TenantStore {
         concurrency: usize,
         progress: impl FnMut(&TenantMigration),
     ) -> Result<MigrationReport> {
-        let targets = self.tenants_with_status(&["active", "suspended"]).await?;
+        self.provision_each(&["active", "suspended"], concurrency, progress)
+            .await
+    }
+
+    /// Provisions (creates if missing, then migrates) every gmina in one of `statuses`.
+    async fn provision_each(
+        &self,
+        statuses: &[&str],
+        concurrency: usize,
+        progress: impl FnMut(&TenantMigration),
+    ) -> Result<MigrationReport> {
+        let targets = self.tenants_with_status(statuses).await?;
         Ok(migrate::for_each_tenant(
             targets,
             concurrency,

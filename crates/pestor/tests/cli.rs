@@ -169,23 +169,16 @@ async fn serve_starts_everything_itself_and_stops_cleanly_on_ctrl_c() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(ready, "serve --demo did not come up");
-    let body = client
-        .get(url("torun.localhost"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(body.contains("Gmina Miasta Toruń"));
-    let portal = client
-        .get(url("localhost"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text_of = async |host: &str| {
+        let response = client.get(url(host)).send().await.unwrap();
+        response.text().await.unwrap()
+    };
+    assert!(
+        text_of("torun.localhost")
+            .await
+            .contains("Gmina Miasta Toruń")
+    );
+    let portal = text_of("localhost").await;
     assert!(
         portal.contains("Na platformie: <strong>144</strong> gminy z 144."),
         "all gminas provisioned"
