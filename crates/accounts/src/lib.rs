@@ -20,9 +20,32 @@ use pestor_kit::auth::throttle::{ClientIp, limit_per_ip};
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::Asset;
 use pestor_kit::error::AppResult;
-use pestor_kit::forms::{Fields, TokenQuery, field, valid_email};
+use pestor_kit::forms::{Form, TokenQuery, valid_email};
 use pestor_kit::module::{Module, Retention};
 use pestor_kit::templates;
+
+/// What the account forms (registration, password, e-mail, deletion) submit; each reads its own
+/// fields, and a missing one is empty so it gets the form's Polish message.
+#[derive(serde::Deserialize)]
+struct AccountForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password2: String,
+    /// The present password, confirming a change or the deletion.
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    current_email: String,
+    #[serde(default)]
+    consent: String,
+    #[serde(default)]
+    token: String,
+}
 
 /// Accounts as a module of the app. Accounts are regional: a gmina's data holds only its people's
 /// roles and invitations, which the panel keeps.

@@ -16,7 +16,7 @@ use serde_json::json;
 use super::sign_in::{
     LoginQuery, clear_session_cookie, finish_sign_in, gmina_at, hand_over, host_base, with_cookie,
 };
-use super::{ClientIp, Fields, field};
+use super::{ClientIp, Form};
 use pestor_kit::auth::access::{safe_return_path, urlencode};
 use pestor_kit::auth::session::{self, RequestHost, SESSION_COOKIE, set_cookie};
 use pestor_kit::auth::{password, throttle};
@@ -132,13 +132,24 @@ fn render_form(
     Ok(response)
 }
 
+/// The sign-in form: the address and password, and where to go next (as in the query).
+#[derive(serde::Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(flatten)]
+    then: LoginQuery,
+}
+
 pub async fn submit(
     State(state): State<AppState>,
     page: Page,
     RequestHost(host): RequestHost,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    axum::Form(f): Fields,
+    Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
     if !matches!(page.site, Site::Portal) {
         // Passwords are typed on the portal only.
@@ -146,13 +157,10 @@ pub async fn submit(
             Redirect::to(&format!("{}/logowanie", state.settings.host_url(None))).into_response(),
         );
     }
-    let q = LoginQuery {
-        target: field(&f, "do").to_owned(),
-        powrot: field(&f, "powrot").to_owned(),
-    };
+    let q = f.then;
     let target = checked_target(&state, &q.target).await?;
     let target_site = target.as_ref().map(|t| t.1.as_ref());
-    let email = field(&f, "email").trim().to_owned();
+    let email = f.email.trim().to_owned();
     let auth = &state.settings.auth;
     let (ip_key, account_key) = (
         format!("login:ip:{ip}"),
@@ -195,7 +203,7 @@ pub async fn submit(
         .as_ref()
         .and_then(|f| f.1.clone())
         .unwrap_or_else(|| password::decoy_hash().to_owned());
-    let ok = password::verify(field(&f, "password").to_owned(), stored).await && found.is_some();
+    let ok = password::verify(f.password, stored).await && found.is_some();
     let Some((account, _, verified)) = found.filter(|_| ok) else {
         for (key, limit) in limits {
             throttle::hit(

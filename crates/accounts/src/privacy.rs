@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::register::{consume_token, insert_token};
 use super::sign_in::clear_session_cookie;
-use super::{Fields, TokenQuery, field, password_ok, valid_email};
+use super::{AccountForm, Form, TokenQuery, password_ok, valid_email};
 use pestor_kit::auth::tokens;
 use pestor_kit::error::{AppError, AppResult, OnConstraint};
 use pestor_kit::page::Page;
@@ -65,10 +65,10 @@ pub async fn confirm_delete(State(state): State<AppState>, page: Page) -> AppRes
 pub async fn delete(
     State(state): State<AppState>,
     page: Page,
-    axum::Form(f): Fields,
+    Form(f): Form<AccountForm>,
 ) -> AppResult<Response> {
     let a = page.account()?;
-    if !password_ok(&state, a.id, field(&f, "current")).await? {
+    if !password_ok(&state, a.id, f.current.as_str()).await? {
         return page.respond(
             &state,
             "accounts/delete.html",
@@ -116,15 +116,15 @@ pub async fn delete(
 pub async fn change_email(
     State(state): State<AppState>,
     page: Page,
-    axum::Form(f): Fields,
+    Form(f): Form<AccountForm>,
 ) -> AppResult<Response> {
     let a = page.account()?;
-    let new = field(&f, "email").trim().to_owned();
+    let new = f.email.as_str().trim().to_owned();
     let problem = if !valid_email(&new) {
         Some("Podaj poprawny nowy adres e-mail.")
     } else if new.eq_ignore_ascii_case(&a.email) {
         Some("To jest Twój obecny adres.")
-    } else if !password_ok(&state, a.id, field(&f, "current_email")).await? {
+    } else if !password_ok(&state, a.id, f.current_email.as_str()).await? {
         Some("Hasło jest nieprawidłowe.")
     } else {
         None

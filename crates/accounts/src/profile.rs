@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::register::{consume_token, insert_token};
 use super::sign_in::{clear_session_cookie, session_cookie};
-use super::{ClientIp, Fields, TokenQuery, emails, field};
+use super::{AccountForm, ClientIp, Form, TokenQuery, emails};
 use pestor_kit::auth::session::{self, RequestHost};
 use pestor_kit::auth::{password, tokens};
 use pestor_kit::error::{AppError, AppResult};
@@ -80,10 +80,10 @@ async fn render_account(
 pub async fn change_name(
     State(state): State<AppState>,
     page: Page,
-    axum::Form(f): Fields,
+    Form(f): Form<AccountForm>,
 ) -> AppResult<Response> {
     let a = page.account()?;
-    let name = field(&f, "display_name").trim();
+    let name = f.display_name.as_str().trim();
     let problem = if name.is_empty() {
         Some("Nazwa nie może być pusta.")
     } else if name.chars().count() > 120 {
@@ -108,17 +108,17 @@ pub async fn change_password(
     State(state): State<AppState>,
     page: Page,
     RequestHost(host): RequestHost,
-    axum::Form(f): Fields,
+    Form(f): Form<AccountForm>,
 ) -> AppResult<Response> {
     let a = page.account()?;
-    let current_ok = super::password_ok(&state, a.id, field(&f, "current")).await?;
-    let new = field(&f, "password");
+    let current_ok = super::password_ok(&state, a.id, f.current.as_str()).await?;
+    let new = f.password.as_str();
     let mut errors = serde_json::Map::new();
     if !current_ok {
         errors.insert("current".into(), json!("Obecne hasło jest nieprawidłowe."));
     } else if let Some(p) = password::check_new(new, &a.email) {
         errors.insert("password".into(), json!(p));
-    } else if new != field(&f, "password2") {
+    } else if new != f.password2.as_str() {
         errors.insert("password2".into(), json!("Hasła nie są takie same."));
     }
     if !errors.is_empty() {
@@ -169,9 +169,9 @@ pub async fn forgot_submit(
     State(state): State<AppState>,
     page: Page,
     ClientIp(ip): ClientIp,
-    axum::Form(f): Fields,
+    Form(f): Form<AccountForm>,
 ) -> AppResult<Response> {
-    let email = field(&f, "email").trim().to_owned();
+    let email = f.email.as_str().trim().to_owned();
     if !super::valid_email(&email) {
         return page.respond(
             &state,
@@ -244,12 +244,12 @@ pub async fn reset_form(
 pub async fn reset_submit(
     State(state): State<AppState>,
     page: Page,
-    axum::Form(f): Fields,
+    Form(f): Form<AccountForm>,
 ) -> AppResult<Response> {
-    let token = field(&f, "token");
-    let new = field(&f, "password");
+    let token = f.token.as_str();
+    let new = f.password.as_str();
     let problem = password::check_new(new, "")
-        .or((new != field(&f, "password2")).then_some("Hasła nie są takie same."));
+        .or((new != f.password2.as_str()).then_some("Hasła nie są takie same."));
     if let Some(p) = problem {
         if !token_is_live(&state, token).await? {
             return Err(dead_link());

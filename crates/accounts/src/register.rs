@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use pestor_kit::input::Query;
 use serde_json::json;
 
-use super::{ClientIp, Fields, TokenQuery, emails, field, valid_email};
+use super::{AccountForm, ClientIp, Form, TokenQuery, emails, valid_email};
 use pestor_kit::auth::{password, tokens};
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::page::Page;
@@ -31,11 +31,11 @@ pub async fn submit(
     State(state): State<AppState>,
     page: Page,
     ClientIp(ip): ClientIp,
-    axum::Form(f): Fields,
+    Form(f): Form<AccountForm>,
 ) -> AppResult<Response> {
-    let email = field(&f, "email").trim().to_owned();
-    let name = field(&f, "display_name").trim().to_owned();
-    let pass = field(&f, "password");
+    let email = f.email.as_str().trim().to_owned();
+    let name = f.display_name.as_str().trim().to_owned();
+    let pass = f.password.as_str();
     let mut errors = BTreeMap::new();
     if !valid_email(&email) {
         errors.insert(
@@ -53,18 +53,17 @@ pub async fn submit(
     }
     if let Some(problem) = password::check_new(pass, &email) {
         errors.insert("password", problem);
-    } else if pass != field(&f, "password2") {
+    } else if pass != f.password2.as_str() {
         errors.insert("password2", "Hasła nie są takie same.");
     }
-    if field(&f, "consent") != "tak" {
+    if f.consent.as_str() != "tak" {
         errors.insert(
             "consent",
             "Zapoznaj się z informacją o przetwarzaniu danych i zaznacz zgodę.",
         );
     }
     if !errors.is_empty() {
-        let values =
-            json!({ "email": email, "display_name": name, "consent": field(&f, "consent") });
+        let values = json!({ "email": email, "display_name": name, "consent": f.consent.as_str() });
         return page.respond(
             &state,
             "accounts/register.html",
@@ -190,9 +189,9 @@ pub async fn resend(
     State(state): State<AppState>,
     page: Page,
     ClientIp(ip): ClientIp,
-    axum::Form(f): Fields,
+    Form(f): Form<AccountForm>,
 ) -> AppResult<Response> {
-    let email = field(&f, "email").trim().to_owned();
+    let email = f.email.as_str().trim().to_owned();
     super::limit_per_ip(&state, "register", &ip).await?;
     let mut tx = pestor_db::begin(state.db.platform()).await?;
     let unverified: Option<(i64, String)> = sqlx::query_as(

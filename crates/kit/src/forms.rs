@@ -89,6 +89,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
     }
 }
 
+/// A "move up / move down" button of an ordered list (`kierunek` = `gora` or `dol`).
+#[derive(serde::Deserialize)]
+pub struct Move {
+    #[serde(default)]
+    kierunek: String,
+}
+
+impl Move {
+    /// `true` for up, `false` for down; anything else is refused with a message.
+    pub fn up(&self) -> AppResult<bool> {
+        match self.kierunek.as_str() {
+            "gora" => Ok(true),
+            "dol" => Ok(false),
+            _ => Err(AppError::BadRequest(
+                "Wybierz kierunek: w górę albo w dół.".into(),
+            )),
+        }
+    }
+}
+
 /// A staff decision: the `decision` button pressed and the `reason` typed beside it.
 #[derive(serde::Deserialize)]
 pub struct Decision {

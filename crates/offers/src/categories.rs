@@ -13,7 +13,16 @@ use serde_json::json;
 
 use pestor_kit::audit;
 use pestor_kit::error::{AppError, AppResult};
-use pestor_kit::forms::{Fields, field};
+use pestor_kit::forms::{Form, Move};
+
+/// What the category forms submit: a name (add, rename), where a deleted one's offers go.
+#[derive(serde::Deserialize)]
+pub struct CategoryForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    target: String,
+}
 use pestor_kit::page::Gmina;
 use pestor_kit::page::Notice;
 use pestor_kit::page::Page;
@@ -124,9 +133,9 @@ pub async fn add(
     State(state): State<AppState>,
     page: Page,
     gmina: Gmina,
-    axum::Form(f): Fields,
+    Form(f): Form<CategoryForm>,
 ) -> AppResult<Response> {
-    let typed = field(&f, "name");
+    let typed = f.name.as_str();
     let refuse = async |error: &str| {
         render(
             &state,
@@ -202,9 +211,9 @@ pub async fn rename(
     page: Page,
     gmina: Gmina,
     Path(code): Path<String>,
-    axum::Form(f): Fields,
+    Form(f): Form<CategoryForm>,
 ) -> AppResult<Response> {
-    let typed = field(&f, "name");
+    let typed = f.name.as_str();
     let mut tx = gmina.begin().await?;
     lock(&mut tx).await?;
     let (category, others) = find(&mut tx, &code).await?;
@@ -258,17 +267,9 @@ pub async fn reorder(
     page: Page,
     gmina: Gmina,
     Path(code): Path<String>,
-    axum::Form(f): Fields,
+    Form(direction): Form<Move>,
 ) -> AppResult<Response> {
-    let up = match field(&f, "kierunek") {
-        "gora" => true,
-        "dol" => false,
-        _ => {
-            return Err(AppError::BadRequest(
-                "Wybierz kierunek: w górę albo w dół.".into(),
-            ));
-        }
-    };
+    let up = direction.up()?;
     let mut tx = gmina.begin().await?;
     lock(&mut tx).await?;
     let mut categories = all(&mut tx).await?;
@@ -339,7 +340,7 @@ pub async fn delete(
     page: Page,
     gmina: Gmina,
     Path(code): Path<String>,
-    axum::Form(f): Fields,
+    Form(f): Form<CategoryForm>,
 ) -> AppResult<Response> {
     let mut tx = gmina.begin().await?;
     lock(&mut tx).await?;
@@ -358,7 +359,7 @@ pub async fn delete(
         return refuse("To jedyna kategoria gminy — oferty muszą mieć jakąś. Dodaj najpierw inną.");
     }
     let needs_target = category.offers > 0 || category.subscriptions > 0;
-    let target = field(&f, "target");
+    let target = f.target.as_str();
     let target = match others.iter().find(|c| c.code == target) {
         Some(c) => Some(c),
         None if needs_target => {

@@ -15,7 +15,7 @@ use super::manage::{Typed, purge_soon, render_edit};
 use super::{managed, store};
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::forms::path_id;
-use pestor_kit::forms::{Fields, field};
+use pestor_kit::forms::{Form, Move};
 use pestor_kit::membership::is_member;
 use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
@@ -151,7 +151,7 @@ pub async fn reorder(
     page: Page,
     gmina: Gmina,
     Path((id, photo)): Path<(String, String)>,
-    axum::Form(f): Fields,
+    Form(direction): Form<Move>,
 ) -> AppResult<Response> {
     let (offer, photo) = managed_photo(&state, &page, &id, &photo).await?;
     let at = offer
@@ -159,15 +159,9 @@ pub async fn reorder(
         .iter()
         .position(|p| p.id == photo.id)
         .unwrap_or(0);
-    let other = match field(&f, "kierunek") {
-        "gora" if at > 0 => offer.photos.get(at - 1),
-        "dol" => offer.photos.get(at + 1),
-        "gora" => None,
-        _ => {
-            return Err(AppError::BadRequest(
-                "Wybierz kierunek: w górę albo w dół.".into(),
-            ));
-        }
+    let other = match direction.up()? {
+        true => at.checked_sub(1).and_then(|i| offer.photos.get(i)),
+        false => offer.photos.get(at + 1),
     };
     if let Some(other) = other {
         let mut tx = gmina.begin().await?;

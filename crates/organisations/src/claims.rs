@@ -13,7 +13,14 @@ use super::store::{self, StoredCard};
 use super::{is_member, path_id, send_to};
 use pestor_kit::audit;
 use pestor_kit::error::{AppError, AppResult};
-use pestor_kit::forms::{Choice, Decision, Fields, Form, field};
+use pestor_kit::forms::{Choice, Decision, Form};
+
+/// The claim form: who the person is in the organisation.
+#[derive(serde::Deserialize)]
+pub struct ClaimForm {
+    #[serde(default)]
+    message: String,
+}
 use pestor_kit::letters::Letter;
 use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
@@ -72,11 +79,11 @@ pub async fn submit(
     page: Page,
     gmina: Gmina,
     Path(id): Path<String>,
-    axum::Form(f): Fields,
+    Form(f): Form<ClaimForm>,
 ) -> AppResult<Response> {
     let card = claimable(&state, &page, &id).await?;
     let me = page.account()?;
-    let message = field(&f, "message").trim();
+    let message = f.message.trim();
     let length = message.chars().count();
     if !(10..=2000).contains(&length) {
         return show(
