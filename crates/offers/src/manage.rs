@@ -15,7 +15,7 @@ use serde_json::json;
 use super::store::{self, StoredOffer};
 use super::{categories, managed, my_organisations};
 use pestor_kit::error::{AppError, AppResult};
-use pestor_kit::forms::{self, Choice, Decision, Fields, field};
+use pestor_kit::forms::{self, Choice, Decision};
 use pestor_kit::membership::{Visibility, record_visibility};
 use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
@@ -344,16 +344,23 @@ pub async fn edit(
     Ok(Redirect::to(&format!("/oferty/{}?komunikat=zapisano", stored.id)).into_response())
 }
 
+/// The archive / restore buttons of an offer page.
+#[derive(serde::Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+}
+
 /// Members archive an offer (it leaves the list, stays for them) or make it active again.
 pub async fn set_status(
     State(state): State<AppState>,
     page: Page,
     gmina: Gmina,
     Path(id): Path<String>,
-    axum::Form(f): Fields,
+    forms::Form(f): forms::Form<StatusForm>,
 ) -> AppResult<Response> {
     let stored = managed(&state, &page, &id).await?;
-    let (from, to, notice) = match field(&f, "status") {
+    let (from, to, notice) = match f.status.as_str() {
         "archived" => ("active", "archived", "zarchiwizowano"),
         "active" => ("archived", "active", "przywrocono"),
         _ => {

@@ -17,7 +17,7 @@ use time::macros::format_description;
 use pestor_kit::audit;
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::error::AppResult;
-use pestor_kit::forms::{Fields, field, valid_email};
+use pestor_kit::forms::{Form, valid_email};
 use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
@@ -49,9 +49,10 @@ const COMPLIANCE: &[(&str, &str)] = &[
     ("niezgodna", "niezgodna"),
 ];
 
-/// The editable parts, in the order of the template.
-#[derive(serde::Serialize, Clone)]
-struct Statement {
+/// The editable parts, in the order of the template; the form submits them by these names.
+#[derive(serde::Serialize, serde::Deserialize, Clone, Default)]
+#[serde(default)]
+pub struct Statement {
     published_on: String,
     updated_on: String,
     compliance: String,
@@ -62,6 +63,24 @@ struct Statement {
     contact_email: String,
     contact_phone: String,
     architecture: String,
+}
+
+impl Statement {
+    fn trimmed(self) -> Statement {
+        let t = |v: String| v.trim().to_owned();
+        Statement {
+            published_on: t(self.published_on),
+            updated_on: t(self.updated_on),
+            compliance: t(self.compliance),
+            non_accessible: t(self.non_accessible),
+            prepared_on: t(self.prepared_on),
+            prepared_how: t(self.prepared_how),
+            contact_person: t(self.contact_person),
+            contact_email: t(self.contact_email),
+            contact_phone: t(self.contact_phone),
+            architecture: t(self.architecture),
+        }
+    }
 }
 
 const DATE: &[time::format_description::BorrowedFormatItem<'static>] =
@@ -204,22 +223,10 @@ pub async fn save(
     State(state): State<AppState>,
     page: Page,
     gmina: Gmina,
-    axum::Form(f): Fields,
+    Form(submitted): Form<Statement>,
 ) -> AppResult<Response> {
     let me = page.account()?;
-    let text = |name: &str| field(&f, name).trim().to_owned();
-    let s = Statement {
-        published_on: text("published_on"),
-        updated_on: text("updated_on"),
-        compliance: text("compliance"),
-        non_accessible: text("non_accessible"),
-        prepared_on: text("prepared_on"),
-        prepared_how: text("prepared_how"),
-        contact_person: text("contact_person"),
-        contact_email: text("contact_email"),
-        contact_phone: text("contact_phone"),
-        architecture: text("architecture"),
-    };
+    let s = submitted.trimmed();
     let date = |v: &str| Date::parse(v, DATE).ok();
     let mut errors = Vec::new();
     for (v, message) in [
