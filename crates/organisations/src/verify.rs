@@ -203,10 +203,14 @@ pub async fn decide(
 
 /// Asks every organisation due for re-verification (and not asked in the last month) to confirm
 /// its data: to the card's own address and to its members.
-pub async fn remind(State(state): State<AppState>, page: Page) -> AppResult<Response> {
-    let t = page.gmina()?;
+pub async fn remind(
+    State(state): State<AppState>,
+    page: Page,
+    gmina: Gmina,
+) -> AppResult<Response> {
+    let t = &*gmina.site;
     let me = page.account()?;
-    let mut tx = state.db.tenant(&t.tenant).begin().await?;
+    let mut tx = gmina.begin().await?;
     let due: Vec<(i64, String, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE organisations SET reminded_at = now()
          WHERE status = 'verified' AND coalesce(verified_at, created_at) < now() - interval '{REVERIFY_AFTER}'
