@@ -296,7 +296,7 @@ pub async fn spawn_app_on(
     let addr = listener.local_addr().expect("addr");
     let mut settings = Settings::default();
     settings.server.bind = addr;
-    settings.server.public_port = addr.port();
+    settings.server.public_port = Some(addr.port());
     settings.tenants.dir = tenants_dir();
     settings.database.max_connections = 5;
     let mail = smtp::SmtpServer::start().await;

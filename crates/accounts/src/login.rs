@@ -36,7 +36,7 @@ async fn checked_target(
     // `host:port` only with the port the platform's links use: any other would end up in the
     // hand-over URL and the page's CSP.
     if let Some((_, port)) = target.rsplit_once(':')
-        && port.parse::<u16>().ok() != Some(state.settings.server.public_port).filter(|p| *p != 0)
+        && port.parse::<u16>().ok() != state.settings.server.link_port()
     {
         return Err(AppError::BadRequest(
             "Nie ma aktywnego serwisu gminy pod tym adresem.".into(),

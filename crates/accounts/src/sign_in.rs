@@ -24,11 +24,7 @@ pub struct LoginQuery {
 
 /// The base URL of a host of this deployment, as links between hosts are written.
 pub(crate) fn host_base(state: &AppState, host: &str) -> String {
-    let s = &state.settings.server;
-    match s.public_port {
-        0 => format!("{}://{host}", s.public_scheme),
-        p => format!("{}://{host}:{p}", s.public_scheme),
-    }
+    state.settings.server.url_of(host)
 }
 
 /// The active gmina served on `host`, or `None` if the host is not one.

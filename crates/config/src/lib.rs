@@ -161,8 +161,10 @@ pub struct ServerSettings {
     pub base_domain: String,
     /// Scheme used in links between hosts (`https` in production).
     pub public_scheme: String,
-    /// Port appended to links between hosts; `0` means none (production behind 80/443).
-    pub public_port: u16,
+    /// Port appended to links between hosts; `0` means none (production behind 80/443). Not set:
+    /// the port of `bind`, so changing `bind` alone is enough on a developer's machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_port: Option<u16>,
     /// Peers whose `X-Forwarded-Host` is believed. Empty: the header is ignored.
     #[serde(default)]
     pub trusted_proxies: Vec<IpAddr>,
@@ -176,6 +178,24 @@ pub struct ServerSettings {
     pub idle_timeout_secs: u64,
     /// Sends `Strict-Transport-Security` (only when `public_scheme` is `https`).
     pub hsts_max_age_secs: u64,
+}
+
+impl ServerSettings {
+    /// The port links between hosts carry: `public_port` if set (`0`: none), else the bound one.
+    pub fn link_port(&self) -> Option<u16> {
+        match self.public_port.unwrap_or(self.bind.port()) {
+            0 => None,
+            p => Some(p),
+        }
+    }
+
+    /// `scheme://host[:port]` of a host of this deployment, as links between hosts are written.
+    pub fn url_of(&self, host: &str) -> String {
+        match self.link_port() {
+            None => format!("{}://{host}", self.public_scheme),
+            Some(p) => format!("{}://{host}:{p}", self.public_scheme),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -217,7 +237,7 @@ impl Default for Settings {
                 bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
                 base_domain: "localhost".into(),
                 public_scheme: "http".into(),
-                public_port: 8080,
+                public_port: None,
                 trusted_proxies: Vec::new(),
                 request_timeout_secs: 30,
                 shutdown_grace_secs: 20,
@@ -386,10 +406,7 @@ impl Settings {
             Some(s) => format!("{s}.{}", self.server.base_domain),
             None => self.server.base_domain.clone(),
         };
-        match self.server.public_port {
-            0 => format!("{}://{host}", self.server.public_scheme),
-            p => format!("{}://{host}:{p}", self.server.public_scheme),
-        }
+        self.server.url_of(&host)
     }
 }
 
@@ -444,6 +461,17 @@ mod tests {
         assert_eq!(s, Settings::default());
         assert_eq!(s.host_url(Some("torun")), "http://torun.localhost:8080");
         assert_eq!(s.host_url(None), "http://localhost:8080");
+    }
+
+    #[test]
+    fn links_follow_the_bound_port_unless_the_public_one_is_set() {
+        let mut s = Settings::default();
+        s.server.bind = "127.0.0.1:9090".parse().unwrap();
+        assert_eq!(s.host_url(Some("torun")), "http://torun.localhost:9090");
+        s.server.public_port = Some(0);
+        assert_eq!(s.host_url(None), "http://localhost");
+        s.server.public_port = Some(8443);
+        assert_eq!(s.host_url(None), "http://localhost:8443");
     }
 
     #[test]
