@@ -12,6 +12,9 @@ pub enum AppError {
     NotFound,
     #[error("nieznany adres serwisu")]
     UnknownHost,
+    /// The site was opened by IP address; gminas are told apart by host name. Holds the portal's URL.
+    #[error("serwis otwarty adresem IP zamiast nazwy")]
+    IpAddressHost(String),
     #[error("niepoprawny nagłówek Host")]
     BadHost,
     #[error("gmina {0} nie jest jeszcze na platformie")]
@@ -84,9 +87,10 @@ pub struct ErrorPage {
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::NotFound | AppError::UnknownHost | AppError::NotProvisioned(_) => {
-                StatusCode::NOT_FOUND
-            }
+            AppError::NotFound
+            | AppError::UnknownHost
+            | AppError::IpAddressHost(_)
+            | AppError::NotProvisioned(_) => StatusCode::NOT_FOUND,
             AppError::BadHost => StatusCode::BAD_REQUEST,
             AppError::Suspended(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::SignInRequired => StatusCode::UNAUTHORIZED,
@@ -131,6 +135,10 @@ impl AppError {
             AppError::UnknownHost => (
                 "Nie ma takiego serwisu gminy",
                 "Pod tym adresem nie działa serwis żadnej gminy. Listę gmin znajdziesz w portalu województwa.".to_owned(),
+            ),
+            AppError::IpAddressHost(portal) => (
+                "Otwórz platformę pod jej nazwą",
+                format!("Serwisy gmin rozpoznajemy po nazwie w adresie, a nie po adresie IP. Otwórz {portal} (portal województwa) albo serwis gminy, np. torun.{}.", portal.split_once("://").map_or(portal.as_str(), |(_, h)| h)),
             ),
             AppError::BadHost => ("Niepoprawne żądanie", "Adres serwisu w żądaniu jest niepoprawny.".to_owned()),
             AppError::NotProvisioned(name) => (

@@ -154,6 +154,14 @@ pub async fn route_by_host(
             )
                 .into_response();
         }
+        Resolution::Unknown if host.parse::<std::net::Ipv4Addr>().is_ok() => {
+            let portal = state.settings.host_url(None);
+            return finish(
+                &state,
+                &Site::Portal,
+                AppError::IpAddressHost(portal).into_response(),
+            );
+        }
         Resolution::Unknown => {
             return finish(&state, &Site::Portal, AppError::UnknownHost.into_response());
         }

@@ -78,6 +78,27 @@ async fn an_unknown_subdomain_gets_a_polish_404_linking_to_the_portal() {
 }
 
 #[tokio::test]
+async fn an_ip_address_gets_a_404_that_names_the_host_to_open() {
+    let app = spawn_app().await;
+    let portal = format!("http://localhost:{}", app.addr.port());
+    for host in ["127.0.0.1", "127.0.0.1:8080", "10.1.2.3"] {
+        let (status, body) = app.raw_get(Some(host), "").await;
+        assert_eq!(status, 404, "{host}");
+        assert!(
+            body.contains("Otwórz platformę pod jej nazwą"),
+            "{host}: {body}"
+        );
+        let named = |s: &str| s.replace('/', "&#x2f;");
+        assert!(body.contains(&named(&portal)), "{host}: {body}");
+        assert!(
+            body.contains(&named(&format!("torun.localhost:{}", app.addr.port()))),
+            "{host}: {body}"
+        );
+        assert!(!body.contains("Nie ma takiego serwisu gminy"), "{host}");
+    }
+}
+
+#[tokio::test]
 async fn reserved_subdomains_are_never_tenants() {
     let app = spawn_app().await;
     for host in [
