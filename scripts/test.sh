@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
+# The committed stylesheet must be what GOV.UK Frontend and our theme layer build.
+scripts/build-ui.sh --check
 cargo test --workspace --locked "$@"
 # Green: remove the clusters of finished test binaries (a failed run stops above and keeps them).
 for dir in target/test-scratch/*/; do

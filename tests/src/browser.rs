@@ -221,6 +221,76 @@ impl Browser {
         false
     }
 
+    /// Everything a page must pass, returned as problems (empty: it passes). At each of
+    /// [`WIDTHS`] the page must not scroll sideways (WCAG 1.4.10); at 390 and 1280 px a
+    /// full-page screenshot goes to `target/screenshots/<name>-<width>.png`, to be looked at;
+    /// at 1280 px axe and the HTML validator run (see
+    /// [`Browser::serious_accessibility_violations`]).
+    pub async fn check_page(&self, name: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        for width in WIDTHS {
+            self.viewport(width).await;
+            let overflow = self.eval(OVERFLOW).await;
+            if let Some(o) = overflow.as_object() {
+                problems.push(format!(
+                    "{name}: at {width} px the page is {} px wide; wider than the screen: {}",
+                    o["width"], o["culprits"]
+                ));
+            }
+            if width == 390 || width == 1280 {
+                self.screenshot(name, width).await;
+            }
+        }
+        let unfocused = self.eval(FOCUS).await;
+        for control in unfocused.as_array().into_iter().flatten() {
+            let control = control.as_str().unwrap_or_default();
+            problems.push(format!("{name}: no visible focus on {control}"));
+        }
+        problems.extend(self.serious_accessibility_violations().await);
+        problems
+    }
+
+    /// Lays the page out at `width` CSS px, as a screen of that width would.
+    async fn viewport(&self, width: u32) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": 900, "deviceScaleFactor": 1, "mobile": false }),
+        )
+        .await;
+    }
+
+    async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.command("goog/cdp/execute", json!({ "cmd": cmd, "params": params }))
+            .await
+    }
+
+    async fn screenshot(&self, name: &str, width: u32) {
+        let height = self
+            .eval("return document.documentElement.scrollHeight")
+            .await
+            .as_u64()
+            .unwrap_or(900)
+            .clamp(200, 6000);
+        let shot = self
+            .cdp(
+                "Page.captureScreenshot",
+                json!({ "format": "png", "captureBeyondViewport": true,
+                        "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 } }),
+            )
+            .await;
+        use base64::Engine;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().unwrap_or_default())
+            .expect("screenshot is base64");
+        let dir = crate::repo_root().join("target/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        let file: String = name
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '-' })
+            .collect();
+        std::fs::write(dir.join(format!("{file}-{width}.png")), png).expect("write screenshot");
+    }
+
     /// Runs axe-core (WCAG 2.0/2.1 A and AA rules) on the current page and returns the violations
     /// whose impact is serious or critical, as "rule: target" strings, followed by what the HTML
     /// validator finds in the page (WCAG 2.1 success criterion 4.1.1, parsing) as "html: …".
@@ -263,11 +333,14 @@ impl Browser {
         let axe = std::fs::read_to_string(crate::repo_root().join("tests/browser/node_modules/axe-core/axe.min.js"))
             .expect("axe-core missing: run scripts/test.sh (it installs the npm package into tests/browser)");
         self.eval(&axe).await;
-        let script = "const done = arguments[arguments.length - 1];\
-            axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })\
+        let script = format!(
+            "const done = arguments[arguments.length - 1];{CONTRAST}\
+            axe.run(document, {{ runOnly: {{ type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }} }})\
               .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')\
-                .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))))\
-              .catch(e => done(['axe failed: ' + e]));";
+                .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))\
+                .concat(unresolvedContrast(r))))\
+              .catch(e => done(['axe failed: ' + e]));"
+        );
         let result = self
             .command("execute/async", json!({ "script": script, "args": [] }))
             .await;
@@ -280,6 +353,45 @@ impl Browser {
         violations
     }
 }
+
+/// The widths, in CSS px, every checked page is laid out at: WCAG 1.4.10's 320, a phone, a
+/// tablet, a desktop.
+pub const WIDTHS: [u32; 4] = [320, 390, 768, 1280];
+
+/// `null` when the page fits the screen; else its width and the widest elements that stick out.
+const OVERFLOW: &str = "const w = window.innerWidth, d = document.documentElement;\
+    if (d.scrollWidth <= w) return null;\
+    const culprits = [...document.querySelectorAll('body *')]\
+      .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.pestor-table-scroll'))\
+      .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && e.className.baseVal === undefined ? '.' + String(e.className).trim().split(/\\s+/).join('.') : ''));\
+    return { width: d.scrollWidth, culprits: culprits.join(', ') };";
+
+/// The controls whose look does not change when they get keyboard focus (WCAG 2.4.7): each is
+/// focused in turn and its outline, shadow, colours and border compared with before.
+const FOCUS: &str = "const look = e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.backgroundColor, s.color, s.borderColor, s.textDecorationLine].join('|'); };\
+    const found = [];\
+    for (const e of [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, [tabindex]:not([tabindex=\"-1\"])')].slice(0, 300)) {\
+      if (e.offsetParent === null && getComputedStyle(e).position !== 'fixed') continue;\
+      document.activeElement && document.activeElement.blur(); const before = look(e); e.focus({ preventScroll: true });\
+      if (document.activeElement === e && look(e) === before) found.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ' ' + (e.textContent || e.name || '').trim().slice(0, 40));\
+      e.blur(); }\
+    return found;";
+
+/// axe reports as "incomplete" the colour-contrast checks it cannot decide (a background it
+/// cannot see through, text over another element). Those are not a pass: each is measured here
+/// from the computed text colour and the first opaque background behind it, and is a problem
+/// unless it reaches WCAG AA (4.5:1; 3:1 for large text) or nothing can be measured.
+const CONTRAST: &str = "function lum(c) { const [r, g, b] = c.map(v => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; }\
+    function rgb(s) { const m = s.match(/rgba?\\(([^)]+)\\)/); if (!m) return null; const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return { c: p.slice(0, 3), a: p.length > 3 ? p[3] : 1 }; }\
+    function background(el) { for (let e = el; e; e = e.parentElement) { const st = getComputedStyle(e); if (st.backgroundImage !== 'none') return null; const b = rgb(st.backgroundColor); if (b && b.a >= 0.99) return b.c; } return [255, 255, 255]; }\
+    function unresolvedContrast(r) { const out = []; for (const item of r.incomplete.filter(i => i.id === 'color-contrast')) for (const n of item.nodes) {\
+      const el = document.querySelector(n.target[0]); if (!el) { out.push('color-contrast (nierozstrzygnięty, brak elementu): ' + n.target.join(' ')); continue; }\
+      const st = getComputedStyle(el), fg = rgb(st.color), bg = background(el);\
+      if (!fg || !bg) { out.push('color-contrast (nierozstrzygnięty, tło bez jednolitego koloru): ' + n.target.join(' ')); continue; }\
+      const [a, b] = [lum(fg.c), lum(bg)].sort((x, y) => y - x), ratio = (a + 0.05) / (b + 0.05);\
+      const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight, 10) >= 700, large = size >= 24 || (bold && size >= 18.66);\
+      if (ratio < (large ? 3 : 4.5)) out.push('color-contrast (zmierzony ' + ratio.toFixed(2) + ':1): ' + n.target.join(' ')); }\
+      return out; }";
 
 impl Drop for Browser {
     fn drop(&mut self) {

@@ -1,23 +1,27 @@
 //! Per-gmina branding: defaults derived from the registry, overrides from `tenants/<teryt>/branding.toml`
-//! and (later) from edits in the admin panel. Colour pairs must keep WCAG 2.1 AA text contrast (4.5:1).
+//! and from edits in the admin panel. The branding's colours become the design system's tokens
+//! ([`Theme`]); every text/background pair the components draw must keep WCAG 2.1 AA contrast.
 
 use crate::registry::Gmina;
 
-/// WCAG 2.1 AA minimum contrast ratio for normal text.
+/// WCAG 2.1 AA minimum contrast ratio for normal text (1.4.3).
 pub const MIN_TEXT_CONTRAST: f64 = 4.5;
+/// WCAG 2.1 AA minimum contrast of a focus ring, border or other non-text part (1.4.11).
+pub const MIN_NON_TEXT_CONTRAST: f64 = 3.0;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum BrandingError {
     #[error("pole „{field}”: „{value}” nie jest kolorem w zapisie #RRGGBB")]
     BadColour { field: &'static str, value: String },
     #[error(
-        "kontrast tekstu {fg} na tle {bg} wynosi {ratio:.2}:1, a WCAG 2.1 AA wymaga co najmniej 4,5:1 ({what})"
+        "{what}: kontrast {fg} na tle {bg} wynosi {ratio:.2}:1, a WCAG 2.1 AA wymaga co najmniej {required}"
     )]
     LowContrast {
         what: &'static str,
         fg: String,
         bg: String,
         ratio: f64,
+        required: &'static str,
     },
     #[error("pole „{field}” jest zbyt długie (najwyżej {max} znaków)")]
     TooLong { field: &'static str, max: usize },
@@ -68,6 +72,20 @@ impl Colour {
         let (a, b) = (self.luminance(), other.luminance());
         let (hi, lo) = if a > b { (a, b) } else { (b, a) };
         (hi + 0.05) / (lo + 0.05)
+    }
+}
+
+impl Colour {
+    /// `self` moved towards `other` by `share` (0 = self, 1 = other), channel by channel in sRGB,
+    /// as Sass' `mix` does: the design system's tints (towards white) and shades (towards black).
+    pub fn mix(self, other: Colour, share: f64) -> Colour {
+        let channel = |a: u8, b: u8| {
+            (f64::from(a) + (f64::from(b) - f64::from(a)) * share)
+                .round()
+                .clamp(0.0, 255.0) as u8
+        };
+        let ([r, g, b], [r2, g2, b2]) = (self.0, other.0);
+        Colour([channel(r, r2), channel(g, g2), channel(b, b2)])
     }
 }
 
@@ -133,7 +151,229 @@ impl BrandingOverrides {
     }
 }
 
+/// The region's neutral blue, for the portal and any gmina that has not chosen its colours.
+pub const DEFAULT_PRIMARY: &str = "#1d4f91";
+pub const DEFAULT_ON_PRIMARY: &str = "#ffffff";
+
 const WHITE: Colour = Colour([255, 255, 255]);
+const BLACK: Colour = Colour([0, 0, 0]);
+
+/// The design system's colours that no branding changes (GOV.UK Frontend's palette, as built
+/// into `crates/kit/static/pestor.css`; a test keeps the two equal).
+pub mod fixed {
+    use super::Colour;
+    pub const TEXT: Colour = Colour([0x0b, 0x0c, 0x0c]);
+    pub const SECONDARY_TEXT: Colour = Colour([0x48, 0x49, 0x49]);
+    pub const LINK_VISITED: Colour = Colour([0x54, 0x31, 0x9f]);
+    pub const FOCUS: Colour = Colour([0xff, 0xdd, 0x00]);
+    pub const FOCUS_TEXT: Colour = Colour([0x0b, 0x0c, 0x0c]);
+    pub const ERROR: Colour = Colour([0xca, 0x35, 0x35]);
+    pub const SUCCESS: Colour = Colour([0x0f, 0x7a, 0x52]);
+    pub const BUTTON: Colour = Colour([0x0f, 0x7a, 0x52]);
+    pub const BUTTON_HOVER: Colour = Colour([0x0b, 0x5c, 0x3e]);
+    pub const BUTTON_SECONDARY: Colour = Colour([0xf3, 0xf3, 0xf3]);
+    pub const BUTTON_WARNING: Colour = Colour([0xca, 0x35, 0x35]);
+    /// `govuk-tag` and its colour modifiers we use: (class, text, background).
+    pub const TAGS: [(&str, Colour, Colour); 6] = [
+        (
+            "govuk-tag",
+            Colour([0x0f, 0x38, 0x5c]),
+            Colour([0xd2, 0xe2, 0xf1]),
+        ),
+        (
+            "govuk-tag--green",
+            Colour([0x08, 0x3d, 0x29]),
+            Colour([0xcf, 0xe4, 0xdc]),
+        ),
+        (
+            "govuk-tag--red",
+            Colour([0x65, 0x1b, 0x1b]),
+            Colour([0xf4, 0xd7, 0xd7]),
+        ),
+        (
+            "govuk-tag--yellow",
+            Colour([0x7a, 0x3c, 0x1c]),
+            Colour([0xff, 0xee, 0x80]),
+        ),
+        (
+            "govuk-tag--grey",
+            Colour([0x0b, 0x0c, 0x0c]),
+            Colour([0xce, 0xce, 0xce]),
+        ),
+        (
+            "govuk-tag--orange",
+            Colour([0x7a, 0x3c, 0x1c]),
+            Colour([0xfd, 0xe4, 0xd7]),
+        ),
+    ];
+}
+
+/// One text (or focus ring, or border) colour drawn on one background, and the contrast WCAG
+/// asks of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ColourPair {
+    pub what: &'static str,
+    pub fg: Colour,
+    pub bg: Colour,
+    pub non_text: bool,
+}
+
+impl ColourPair {
+    pub fn required(&self) -> f64 {
+        if self.non_text {
+            MIN_NON_TEXT_CONTRAST
+        } else {
+            MIN_TEXT_CONTRAST
+        }
+    }
+
+    pub fn ratio(&self) -> f64 {
+        self.fg.contrast(self.bg)
+    }
+
+    pub fn passes(&self) -> bool {
+        self.ratio() >= self.required()
+    }
+}
+
+/// A gmina's design tokens: the custom properties `/branding/theme.css` sets for GOV.UK
+/// Frontend's components, derived from the branding's three colours.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Theme {
+    /// Header, banner titles, card and filter-panel top borders.
+    pub brand: Colour,
+    /// Text and links on the brand colour.
+    pub on_brand: Colour,
+    pub link: Colour,
+    pub link_hover: Colour,
+    /// Background of the menu bar, the filter panel and the footer: the brand colour at 5 %.
+    pub surface: Colour,
+    pub surface_border: Colour,
+}
+
+impl Theme {
+    pub fn derive(primary: Colour, on_primary: Colour, accent: Colour) -> Self {
+        Self {
+            brand: primary,
+            on_brand: on_primary,
+            link: accent,
+            link_hover: accent.mix(BLACK, 0.5),
+            surface: primary.mix(WHITE, 0.95),
+            surface_border: primary.mix(WHITE, 0.5),
+        }
+    }
+
+    /// The theme of the portal and of a gmina without its own colours.
+    pub fn region() -> Self {
+        let blue = Colour::parse(DEFAULT_PRIMARY).unwrap_or(BLACK);
+        Self::derive(blue, WHITE, blue)
+    }
+
+    /// Every pair of colours the pages draw, with what it is in words a gmina's staff understand.
+    pub fn pairs(&self) -> Vec<ColourPair> {
+        let text = |what, fg, bg| ColourPair {
+            what,
+            fg,
+            bg,
+            non_text: false,
+        };
+        let non_text = |what, fg, bg| ColourPair {
+            what,
+            fg,
+            bg,
+            non_text: true,
+        };
+        let mut pairs = vec![
+            text(
+                "tekst i linki nagłówka oraz tytuł banera komunikatu",
+                self.on_brand,
+                self.brand,
+            ),
+            non_text("obwódka fokusu w nagłówku", fixed::FOCUS, self.brand),
+            non_text(
+                "kolor główny jako ramka banera i kart na białym tle",
+                self.brand,
+                WHITE,
+            ),
+            text("linki na białym tle", self.link, WHITE),
+            text(
+                "linki w menu, panelu filtrów i stopce",
+                self.link,
+                self.surface,
+            ),
+            text("linki po najechaniu na białym tle", self.link_hover, WHITE),
+            text(
+                "linki po najechaniu w menu i stopce",
+                self.link_hover,
+                self.surface,
+            ),
+            text("odwiedzone linki na białym tle", fixed::LINK_VISITED, WHITE),
+            text(
+                "odwiedzone linki w stopce",
+                fixed::LINK_VISITED,
+                self.surface,
+            ),
+            text(
+                "tekst w menu, panelu filtrów i stopce",
+                fixed::TEXT,
+                self.surface,
+            ),
+            text(
+                "tekst pomocniczy w stopce",
+                fixed::SECONDARY_TEXT,
+                self.surface,
+            ),
+            text("tekst na białym tle", fixed::TEXT, WHITE),
+            text(
+                "tekst pomocniczy i podpowiedzi",
+                fixed::SECONDARY_TEXT,
+                WHITE,
+            ),
+            text("tekst pola z fokusem", fixed::FOCUS_TEXT, fixed::FOCUS),
+            text("przycisk", WHITE, fixed::BUTTON),
+            text("przycisk po najechaniu", WHITE, fixed::BUTTON_HOVER),
+            text("przycisk drugorzędny", fixed::TEXT, fixed::BUTTON_SECONDARY),
+            text("przycisk ostrzegawczy", WHITE, fixed::BUTTON_WARNING),
+            text("komunikat o błędzie", fixed::ERROR, WHITE),
+            text("tytuł banera potwierdzenia", WHITE, fixed::SUCCESS),
+            text("link w banerze potwierdzenia", fixed::SUCCESS, WHITE),
+        ];
+        pairs.extend(
+            fixed::TAGS
+                .iter()
+                .map(|&(class, fg, bg)| text(tag_label(class), fg, bg)),
+        );
+        pairs
+    }
+
+    /// The stylesheet that turns these tokens into GOV.UK Frontend's custom properties.
+    pub fn css(&self) -> String {
+        format!(
+            ":root {{\n  --govuk-brand-colour: {};\n  --govuk-inverse-text-colour: {};\n  \
+             --govuk-link-colour: {};\n  --govuk-link-hover-colour: {};\n  \
+             --govuk-template-background-colour: {};\n  --govuk-surface-background-colour: {};\n  \
+             --govuk-surface-border-colour: {};\n}}\n",
+            self.brand,
+            self.on_brand,
+            self.link,
+            self.link_hover,
+            self.surface,
+            self.surface,
+            self.surface_border,
+        )
+    }
+}
+
+fn tag_label(class: &str) -> &'static str {
+    match class {
+        "govuk-tag" => "znacznik statusu (niebieski)",
+        "govuk-tag--green" => "znacznik statusu (zielony)",
+        "govuk-tag--red" => "znacznik statusu (czerwony)",
+        "govuk-tag--yellow" => "znacznik statusu (żółty)",
+        "govuk-tag--grey" => "znacznik statusu (szary)",
+        _ => "znacznik statusu (pomarańczowy)",
+    }
+}
 
 /// OpenStreetMap's own tile server; fine for a gmina's traffic under its usage policy, but a
 /// production deployment should name its own tile provider.
@@ -152,6 +392,16 @@ fn valid_tile_template(t: &str) -> bool {
 }
 
 impl Branding {
+    /// The design tokens of this branding (its colours are valid: [`Branding::validate`] passed).
+    pub fn theme(&self) -> Theme {
+        let c = |s: &str| Colour::parse(s).unwrap_or(BLACK);
+        Theme::derive(
+            c(&self.primary_colour),
+            c(&self.on_primary_colour),
+            c(&self.accent_colour),
+        )
+    }
+
     /// The origin of the tile server (`https://tile.openstreetmap.org`), for the map page's CSP.
     pub fn map_tiles_origin(&self) -> String {
         let rest = &self.map_tiles["https://".len()..];
@@ -172,11 +422,21 @@ impl Branding {
             welcome_text: format!(
                 "Witamy na platformie współpracy samorządu i podmiotów ekonomii społecznej — {display_name}."
             ),
-            contact_address: format!("Urząd, {}", g.seat),
+            // The registry has no street addresses: name the seat and where it lies until the
+            // gmina's staff enter the office's address in the panel.
+            contact_address: format!(
+                "Siedziba urzędu: {}, {}, województwo kujawsko-pomorskie",
+                g.seat,
+                if g.powiat_name.starts_with("powiat") {
+                    g.powiat_name.as_str()
+                } else {
+                    "miasto na prawach powiatu"
+                }
+            ),
             display_name,
-            primary_colour: "#1d4f91".into(),
-            on_primary_colour: "#ffffff".into(),
-            accent_colour: "#1d4f91".into(),
+            primary_colour: DEFAULT_PRIMARY.into(),
+            on_primary_colour: DEFAULT_ON_PRIMARY.into(),
+            accent_colour: DEFAULT_PRIMARY.into(),
             logo: None,
             logo_object: None,
             contact_phone: None,
@@ -246,21 +506,19 @@ impl Branding {
         let primary = colour("primary_colour", &self.primary_colour);
         let on_primary = colour("on_primary_colour", &self.on_primary_colour);
         let accent = colour("accent_colour", &self.accent_colour);
-        let mut check = |what: &'static str, fg: Option<Colour>, bg: Option<Colour>| {
-            if let (Some(fg), Some(bg)) = (fg, bg) {
-                let ratio = fg.contrast(bg);
-                if ratio < MIN_TEXT_CONTRAST {
+        if let (Some(primary), Some(on_primary), Some(accent)) = (primary, on_primary, accent) {
+            for pair in Theme::derive(primary, on_primary, accent).pairs() {
+                if !pair.passes() {
                     errors.push(BrandingError::LowContrast {
-                        what,
-                        fg: fg.to_string(),
-                        bg: bg.to_string(),
-                        ratio,
+                        what: pair.what,
+                        fg: pair.fg.to_string(),
+                        bg: pair.bg.to_string(),
+                        ratio: pair.ratio(),
+                        required: if pair.non_text { "3:1" } else { "4,5:1" },
                     });
                 }
             }
-        };
-        check("tekst nagłówka na kolorze głównym", on_primary, primary);
-        check("linki na białym tle strony", accent, Some(WHITE));
+        }
         for (field, value, max) in [
             ("display_name", &self.display_name, 120),
             ("logo_alt", &self.logo_alt, 200),
@@ -406,6 +664,10 @@ mod tests {
     fn defaults_are_valid_and_named_after_the_gmina() {
         let b = Branding::defaults_for(&torun());
         assert_eq!(b.display_name, "Miasto Toruń");
+        assert_eq!(
+            b.contact_address,
+            "Siedziba urzędu: Toruń, miasto na prawach powiatu, województwo kujawsko-pomorskie"
+        );
         assert!(b.validate().is_empty());
     }
 
@@ -418,11 +680,40 @@ mod tests {
             ..Default::default()
         };
         let errors = base.with_overrides(&o).unwrap_err();
-        assert_eq!(errors.len(), 1);
         let msg = errors[0].to_string();
         assert!(
-            msg.contains("#ffffff na tle #ffff00") && msg.contains("4,5:1"),
+            msg.starts_with("tekst i linki nagłówka")
+                && msg.contains("#ffffff na tle #ffff00")
+                && msg.contains("4,5:1"),
             "{msg}"
+        );
+        // A yellow header also hides GOV.UK's yellow focus ring: that pair is named too.
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.to_string().starts_with("obwódka fokusu w nagłówku")
+                    && e.to_string().contains("3:1")),
+            "{errors:?}"
+        );
+        // Readable header text is not enough: a pale header still fails as a border on white.
+        let o = BrandingOverrides {
+            primary_colour: Some("#d8e4f0".into()),
+            on_primary_colour: Some("#0b0c0c".into()),
+            ..Default::default()
+        };
+        let errors = base.with_overrides(&o).unwrap_err();
+        let named: Vec<&str> = errors
+            .iter()
+            .map(|e| match e {
+                BrandingError::LowContrast { what, .. } => *what,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert!(
+            named.contains(&"obwódka fokusu w nagłówku")
+                && named.contains(&"kolor główny jako ramka banera i kart na białym tle")
+                && !named.contains(&"tekst i linki nagłówka oraz tytuł banera komunikatu"),
+            "{named:?}"
         );
 
         let o = BrandingOverrides {
@@ -517,6 +808,123 @@ mod tests {
             BrandingError::File { .. }
         ));
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn links_must_read_on_the_tinted_menu_too_not_only_on_white() {
+        // #6b6b6b passes on white (5.33:1) but not on Toruń's 5 % tint of a pale brand colour.
+        let base = Branding::defaults_for(&torun());
+        let o = BrandingOverrides {
+            primary_colour: Some("#5a5a00".into()),
+            accent_colour: Some("#747474".into()),
+            ..Default::default()
+        };
+        let errors = base.with_overrides(&o).unwrap_err();
+        let msgs: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert!(
+            msgs.iter()
+                .any(|m| m.starts_with("linki w menu, panelu filtrów i stopce")),
+            "{msgs:?}"
+        );
+        assert!(
+            !msgs.iter().any(|m| m.starts_with("linki na białym tle")),
+            "{msgs:?}"
+        );
+    }
+
+    #[test]
+    fn tints_and_shades_mix_like_sass() {
+        let c = |s| Colour::parse(s).unwrap();
+        assert_eq!(c("#1d4f91").mix(WHITE, 0.95).to_string(), "#f4f6fa");
+        assert_eq!(c("#1d4f91").mix(BLACK, 0.5).to_string(), "#0f2849");
+        assert_eq!(c("#8b1a1a").mix(WHITE, 0.5).to_string(), "#c58d8d");
+    }
+
+    /// The fixed colours the contrast check assumes are the ones the built stylesheet draws, and
+    /// its fallbacks are the region's default theme.
+    #[test]
+    fn the_checked_colours_are_the_stylesheets_colours() {
+        let css = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../kit/static/pestor.css"),
+        )
+        .unwrap();
+        let root_start = css
+            .find(":root{--govuk-brand-colour")
+            .expect(":root tokens");
+        let root = &css[root_start..root_start + css[root_start..].find('}').unwrap()];
+        let token = |name: &str| {
+            let key = format!("--govuk-{name}-colour: ");
+            let at = root.find(&key).unwrap_or_else(|| panic!("{name}")) + key.len();
+            Colour::parse(&root[at..at + 7]).unwrap_or_else(|| panic!("{name}"))
+        };
+        let region = Theme::region();
+        for (name, ours) in [
+            ("brand", region.brand),
+            ("inverse-text", region.on_brand),
+            ("link", region.link),
+            ("link-hover", region.link_hover),
+            ("template-background", region.surface),
+            ("surface-background", region.surface),
+            ("surface-border", region.surface_border),
+            ("text", fixed::TEXT),
+            ("secondary-text", fixed::SECONDARY_TEXT),
+            ("link-visited", fixed::LINK_VISITED),
+            ("focus", fixed::FOCUS),
+            ("focus-text", fixed::FOCUS_TEXT),
+            ("error", fixed::ERROR),
+            ("success", fixed::SUCCESS),
+        ] {
+            assert_eq!(token(name), ours, "--govuk-{name}-colour");
+        }
+        let rule = |selector: &str, colours: &str| {
+            assert!(
+                css.contains(&format!("{selector}{{{colours}")),
+                "{selector} {colours}"
+            );
+        };
+        for (class, fg, bg) in fixed::TAGS {
+            let selector = format!(".{class}");
+            rule(&selector, &format!("color:{fg};background-color:{bg}"));
+        }
+        assert!(css.contains(&format!("color:#fff;background-color:{}", fixed::BUTTON)));
+        rule(
+            ".govuk-button:hover",
+            &format!("background-color:{}", fixed::BUTTON_HOVER),
+        );
+        rule(
+            ".govuk-button--secondary",
+            &format!("background-color:{}", fixed::BUTTON_SECONDARY),
+        );
+        rule(
+            ".govuk-button--warning",
+            &format!("background-color:{}", fixed::BUTTON_WARNING),
+        );
+    }
+
+    #[test]
+    fn every_pair_passes_for_every_gmina_and_the_defaults() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants");
+        let registry = crate::Registry::load(&dir).unwrap();
+        let mut themes = vec![("region".to_owned(), Theme::region())];
+        for g in &registry.gminas {
+            let b = load_branding_file(&dir, g).unwrap();
+            themes.push((g.slug.to_string(), b.theme()));
+        }
+        assert_eq!(themes.len(), 145);
+        for (who, theme) in &themes {
+            let pairs = theme.pairs();
+            assert!(pairs.len() >= 25, "{who}: {}", pairs.len());
+            for p in pairs {
+                assert!(
+                    p.passes(),
+                    "{who}: {} {} on {} = {:.2}",
+                    p.what,
+                    p.fg,
+                    p.bg,
+                    p.ratio()
+                );
+            }
+        }
     }
 
     #[test]

@@ -25,7 +25,8 @@ impl Module for Kit {
             "error.html",
             "mail/letter.html",
             "map_assets.html",
-            "message.html"
+            "message.html",
+            "ui.html"
         ]
     }
 

@@ -83,6 +83,8 @@ pub(super) struct Item {
     pub created_at: time::OffsetDateTime,
     pub photo: Option<Uuid>,
     pub alt: Option<String>,
+    pub photo_width: Option<i32>,
+    pub photo_height: Option<i32>,
 }
 
 /// What a search found: one page of offers, how many match, whether the text matched only
@@ -152,14 +154,15 @@ pub(super) async fn find(
         let sql = format!(
             "SELECT f.id, f.name, f.description, f.category, c.name AS category_name, f.price_grosze, f.price_note,
                     f.target_groups, o.id AS organisation_id, o.name AS organisation_name, f.created_at,
-                    (SELECT p.object FROM offer_photos p WHERE p.offer_id = f.id ORDER BY p.position, p.id LIMIT 1) AS photo,
-                    (SELECT p.alt FROM offer_photos p WHERE p.offer_id = f.id ORDER BY p.position, p.id LIMIT 1) AS alt
+                    ph.object AS photo, ph.alt, ph.width AS photo_width, ph.height AS photo_height
              FROM (SELECT f.id FROM offers f JOIN organisation_summaries o ON o.id = f.organisation_id
                         JOIN offer_categories c ON c.code = f.category
                    WHERE {FILTERS} AND {}
                    ORDER BY {order} LIMIT $8 OFFSET $9) page
              JOIN offers f USING (id) JOIN organisation_summaries o ON o.id = f.organisation_id
                   JOIN offer_categories c ON c.code = f.category
+                  LEFT JOIN LATERAL (SELECT p.object, p.alt, p.width, p.height FROM offer_photos p
+                                     WHERE p.offer_id = f.id ORDER BY p.position, p.id LIMIT 1) ph ON true
              ORDER BY {order}",
             text(near)
         );
@@ -302,7 +305,9 @@ pub async fn list(
                 "id": i.id, "name": i.name, "price": i.price_grosze.map(format_price), "price_note": i.price_note,
                 "category": i.category_name,
                 "organisation": { "id": i.organisation_id, "name": i.organisation_name },
-                "photo": i.photo.map(|p| format!("/zdjecia/{p}/{}", Variant::Thumbnail.name())), "alt": i.alt,
+                "photo": i.photo.map(|p| pestor_photos::photo_url(p, Variant::Thumbnail)),
+                "srcset": i.photo.map(|p| pestor_photos::photo_srcset(p, i.photo_width.unwrap_or(0), i.photo_height.unwrap_or(0))),
+                "alt": i.alt,
             })
         })
         .collect();

@@ -43,10 +43,25 @@ fn render(
     errors: &[String],
     status: StatusCode,
 ) -> AppResult<Response> {
+    // The contrast of every pair the pages draw, for the branding in force now.
+    let pairs: Vec<_> = page
+        .gmina()?
+        .branding
+        .theme()
+        .pairs()
+        .iter()
+        .map(|p| {
+            json!({
+                "what": p.what, "fg": p.fg.to_string(), "bg": p.bg.to_string(),
+                "ratio": format!("{:.2}", p.ratio()).replace('.', ","),
+                "required": if p.non_text { "3:1" } else { "4,5:1" },
+            })
+        })
+        .collect();
     page.respond(
         state,
         "panel/branding.html",
-        json!({ "values": values, "errors": errors }),
+        json!({ "values": values, "errors": errors, "pairs": pairs }),
         status,
     )
 }

@@ -40,7 +40,8 @@ impl Variant {
         Self::ALL.into_iter().find(|v| v.name() == s)
     }
 
-    fn longest_side(self) -> u32 {
+    /// The limit of the longer side, in pixels.
+    pub fn longest_side(self) -> u32 {
         match self {
             Variant::Thumbnail => 400,
             Variant::Display => 1600,

@@ -159,7 +159,8 @@ async fn seed_offers(
             description: r[6].into(),
         };
         let id = pestor_offers::store::insert(&mut tx, org, &offer, None).await?;
-        let png = picture(r[8].parse().unwrap_or(200));
+        let hue = r[7].parse().unwrap_or(200);
+        let png = picture(hue);
         let variants = pestor_photos::process(&png, limits).map_err(demo_data)?;
         let object = uuid::Uuid::new_v4();
         for v in pestor_photos::Variant::ALL {
@@ -172,7 +173,7 @@ async fn seed_offers(
             &mut tx,
             id,
             object,
-            &r[7],
+            &picture_alt(hue),
             variants.width,
             variants.height,
         )
@@ -180,6 +181,22 @@ async fn seed_offers(
         tx.commit().await?;
     }
     Ok(())
+}
+
+/// What [`picture`] shows, in words: the demo has no photographs, so the alt text must not
+/// pretend it has.
+fn picture_alt(hue: u16) -> String {
+    let colour = match hue % 360 {
+        0..=14 | 345..=359 => "czerwone",
+        15..=44 => "pomarańczowe",
+        45..=69 => "żółte",
+        70..=159 => "zielone",
+        160..=199 => "turkusowe",
+        200..=254 => "niebieskie",
+        255..=289 => "fioletowe",
+        _ => "różowe",
+    };
+    format!("Ilustracja zastępcza (dane demonstracyjne): {colour} tło z jaśniejszą elipsą")
 }
 
 /// A calm generated picture in the given hue (the demo has no real photographs).

@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use pestor_core::branding::Theme;
 use pestor_core::{TenantStatus, polish_sort_key};
 use pestor_kit::assets;
 use pestor_kit::auth::{Access, Hosts, Routes};
@@ -34,7 +35,7 @@ impl Module for Home {
             .add(
                 "/branding/theme.css",
                 &["GET"],
-                Hosts::Gmina,
+                Hosts::Both,
                 Access::Anyone,
                 get(theme_css),
             )
@@ -149,12 +150,11 @@ async fn tenant_home(state: &AppState, page: &Page, t: &TenantSite) -> AppResult
 /// The gmina's colours as CSS custom properties (a stylesheet rather than inline styles, so the CSP
 /// can forbid inline styles).
 async fn theme_css(Extension(site): Extension<Site>) -> AppResult<Response> {
-    let t = site.tenant().ok_or(AppError::NotFound)?;
-    let b = &t.branding;
-    let css = format!(
-        ":root {{ --primary: {}; --on-primary: {}; --accent: {}; }}\n",
-        b.primary_colour, b.on_primary_colour, b.accent_colour
-    );
+    // The portal wears the region's neutral theme.
+    let css = site
+        .tenant()
+        .map_or_else(Theme::region, |t| t.branding.theme())
+        .css();
     Ok((
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),

@@ -19,7 +19,11 @@ async fn torun_shows_its_branding_and_another_gmina_its_registry_defaults() {
         .await
         .unwrap();
     assert!(
-        theme.contains("--primary: #8b1a1a") && theme.contains("--on-primary: #ffffff"),
+        theme.contains("--govuk-brand-colour: #8b1a1a;")
+            && theme.contains("--govuk-inverse-text-colour: #ffffff;")
+            && theme.contains("--govuk-link-colour: #8b1a1a;")
+            && theme.contains("--govuk-link-hover-colour: #460d0d;")
+            && theme.contains("--govuk-surface-background-colour: #f9f4f4;"),
         "{theme}"
     );
     let logo = app.get("torun.localhost", "/branding/logo").await;
@@ -27,7 +31,7 @@ async fn torun_shows_its_branding_and_another_gmina_its_registry_defaults() {
     assert!(logo.text().await.unwrap().contains("Herb Torunia"));
 
     let (_, bydgoszcz) = app.page("bydgoszcz.localhost", "/").await;
-    assert!(bydgoszcz.contains("<h1>Miasto Bydgoszcz</h1>"));
+    assert!(bydgoszcz.contains("<h1 class=\"govuk-heading-xl\">Miasto Bydgoszcz</h1>"));
     assert!(
         !bydgoszcz.contains("Toruń (gmina"),
         "no Toruń data on Bydgoszcz"
@@ -38,7 +42,15 @@ async fn torun_shows_its_branding_and_another_gmina_its_registry_defaults() {
         .text()
         .await
         .unwrap();
-    assert!(theme.contains("--primary: #1d4f91"));
+    assert!(theme.contains("--govuk-brand-colour: #1d4f91;"), "{theme}");
+    // The portal wears the region's neutral theme too.
+    let portal = app
+        .get("localhost", "/branding/theme.css")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(portal, theme);
     let logo = app
         .get("bydgoszcz.localhost", "/branding/logo")
         .await
@@ -47,7 +59,7 @@ async fn torun_shows_its_branding_and_another_gmina_its_registry_defaults() {
         .unwrap();
     assert!(!logo.contains("Herb Torunia"), "default emblem");
     let (_, rural) = app.page("gmina-chelmza.localhost", "/").await;
-    assert!(rural.contains("<h1>Gmina Chełmża</h1>"));
+    assert!(rural.contains("<h1 class=\"govuk-heading-xl\">Gmina Chełmża</h1>"));
 }
 
 #[tokio::test]
@@ -62,7 +74,10 @@ async fn branding_edits_stored_in_the_database_show_at_once_and_bad_colours_are_
         .unwrap();
     let (status, body) = app.page("torun.localhost", "/").await;
     assert_eq!(status, 200);
-    assert!(body.contains("<h1>Gmina Miasta Toruń</h1>") && !body.contains("Zły kontrast"));
+    assert!(
+        body.contains("<h1 class=\"govuk-heading-xl\">Gmina Miasta Toruń</h1>")
+            && !body.contains("Zły kontrast")
+    );
 
     assert!(
         app.page("bydgoszcz.localhost", "/")
@@ -84,7 +99,7 @@ async fn branding_edits_stored_in_the_database_show_at_once_and_bad_colours_are_
             b.contains("miasto nad Brdą")
         })
         .await;
-    assert!(body.contains("<h1>Bydgoszcz — miasto nad Brdą</h1>"));
+    assert!(body.contains("<h1 class=\"govuk-heading-xl\">Bydgoszcz — miasto nad Brdą</h1>"));
 }
 
 #[tokio::test]
@@ -122,18 +137,23 @@ async fn pages_have_the_accessible_polish_layout_and_a_menu_of_existing_modules_
     let app = spawn_app().await;
     for host in ["localhost", "torun.localhost"] {
         let (_, body) = app.page(host, "/").await;
-        assert!(body.contains("<html lang=\"pl\">"), "{host}");
-        assert!(body.contains("<a class=\"skip-link\" href=\"#tresc\">Przejdź do treści</a>"));
-        assert!(body.contains("<main id=\"tresc\""));
+        assert!(
+            body.contains("<html lang=\"pl\" class=\"govuk-template\">"),
+            "{host}"
+        );
+        assert!(
+            body.contains("<a class=\"govuk-skip-link\" href=\"#tresc\">Przejdź do treści</a>")
+        );
+        assert!(body.contains("<main class=\"govuk-main-wrapper\" id=\"tresc\""));
         for landmark in [
             "<header",
-            "<nav class=\"site-nav\" aria-label=\"Menu główne\">",
+            "<nav aria-label=\"Menu główne\" class=\"govuk-service-navigation__wrapper\">",
             "<footer",
         ] {
             assert!(body.contains(landmark), "{host}: {landmark}");
         }
         let menu = body
-            .split("<nav class=\"site-nav\"")
+            .split("<nav aria-label=\"Menu główne\"")
             .nth(1)
             .unwrap()
             .split("</nav>")

@@ -34,7 +34,7 @@ async fn provisioning_and_suspension_take_effect_in_the_running_server() {
         .eventually("wloclawek.localhost", "/", |s, _| s == 200)
         .await;
     assert_eq!(status, 200);
-    assert!(body.contains("<dd class=\"teryt\">0464011</dd>"));
+    assert!(body.contains("<dd class=\"govuk-summary-list__value teryt\">0464011</dd>"));
 
     app.store().suspend("wloclawek", "test").await.unwrap();
     assert_eq!(
@@ -118,7 +118,8 @@ async fn renaming_a_slug_keeps_the_data_and_the_old_host_redirects() {
     let (status, body) = app.page("miasto-torun.localhost", "/").await;
     assert_eq!(status, 200);
     assert!(
-        body.contains("<dd class=\"teryt\">0463011</dd>") && body.contains("Gmina Miasta Toruń"),
+        body.contains("<dd class=\"govuk-summary-list__value teryt\">0463011</dd>")
+            && body.contains("Gmina Miasta Toruń"),
         "same schema, same branding"
     );
 

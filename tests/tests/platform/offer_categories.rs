@@ -14,7 +14,7 @@ const LIST: &str = "/oferty/kategorie";
 async fn filter_names(app: &TestApp, host: &str) -> Vec<String> {
     let (_, body) = app.page(host, "/oferty").await;
     let select = body
-        .split("<select id=\"kategoria\"")
+        .split("id=\"kategoria\" name=\"kategoria\"")
         .nth(1)
         .and_then(|s| s.split("</select>").next())
         .expect("category filter");

@@ -422,7 +422,7 @@ async fn the_list_shows_pes_working_here_and_sorts_from_its_headers() {
     let app = spawn_app().await;
     let (_, wide) = registry(&app).await;
     let (_, body) = app.page(TORUN, "/podmioty?sfera=1").await;
-    assert!(body.contains("Lista organizacji (2)"), "{body}");
+    assert!(body.contains(">2 organizacje"), "{body}");
     let bydgoszcz_card = format!(
         "{}/podmioty/{wide}",
         app.state.settings.host_url(Some("bydgoszcz"))
@@ -435,17 +435,13 @@ async fn the_list_shows_pes_working_here_and_sorts_from_its_headers() {
     assert!(body.contains("karta w serwisie: Bydgoszcz (gmina miejska)"));
     assert!(!body.contains("Tylko Bydgoszcz"));
     // Headers link to their sort with the filters kept; the current column is marked.
-    assert!(body.contains("<th scope=\"col\" aria-sort=\"ascending\"><a href=\"&#x2f;podmioty?sfera=1&amp;sort=nazwa\">Nazwa</a></th>"), "{body}");
-    assert!(body.contains("href=\"&#x2f;podmioty?sfera=1&amp;sort=dodano\">Dodano<span class=\"visually-hidden\"> — sortuj według tej kolumny</span>"));
+    assert!(body.contains("<th scope=\"col\" class=\"govuk-table__header\" aria-sort=\"ascending\"><a class=\"govuk-link\" href=\"&#x2f;podmioty?sfera=1&amp;sort=nazwa\">Nazwa</a></th>"), "{body}");
+    assert!(body.contains("class=\"govuk-link\" href=\"&#x2f;podmioty?sfera=1&amp;sort=dodano\">Dodano<span class=\"govuk-visually-hidden\"> — sortuj według tej kolumny</span>"));
     let (_, by_date) = app.page(TORUN, "/podmioty?sfera=1&sort=dodano").await;
     assert!(by_date.contains("aria-sort=\"descending\""));
     // Bydgoszcz's list has none of Toruń's cards.
     let (_, b) = app.page(BYDGOSZCZ, "/podmioty").await;
-    assert!(
-        b.contains("Lista organizacji (2)")
-            && !b.contains("CISTOR")
-            && !b.contains("Bank Żywności")
-    );
+    assert!(b.contains(">2 organizacje") && !b.contains("CISTOR") && !b.contains("Bank Żywności"));
 }
 
 #[tokio::test]

@@ -147,7 +147,7 @@ async fn shutdown_lets_a_running_request_finish() {
     lock.commit().await.unwrap();
     let (status, body) = request.await.unwrap();
     assert_eq!(status, 200);
-    assert!(body.contains("<h1>Gmina Miasta Toruń</h1>"));
+    assert!(body.contains("<h1 class=\"govuk-heading-xl\">Gmina Miasta Toruń</h1>"));
     server.await.unwrap().unwrap();
     let refused = app
         .client

@@ -561,7 +561,9 @@ async fn cards_not_verified_for_a_year_are_listed_and_their_organisations_asked_
     let queue = staff.get(TORUN, "/podmioty/weryfikacja").await.body;
     let today = pestor_kit::page::polish_date(time::OffsetDateTime::now_utc().date());
     assert!(
-        queue.contains(&format!("<td>{today}</td><td>")),
+        queue.contains(&format!(
+            "<td class=\"govuk-table__cell\">{today}</td><td class=\"govuk-table__cell\">"
+        )),
         "confirmation shown: {queue}"
     );
     let r = decide(&staff, old, &[("decision", "reverify")]).await;
@@ -577,10 +579,9 @@ async fn cards_not_verified_for_a_year_are_listed_and_their_organisations_asked_
             .contains("bez weryfikacji od 12 miesięcy (0)")
     );
     assert!(
-        app.page(TORUN, &card)
-            .await
-            .1
-            .contains(&format!("<dd>{today}</dd>")),
+        app.page(TORUN, &card).await.1.contains(&format!(
+            "<dd class=\"govuk-summary-list__value\">{today}</dd>"
+        )),
         "last verification today"
     );
     // A pending card cannot be "re-verified".

@@ -30,20 +30,20 @@ async fn cards(app: &TestApp, teryt: &str) -> Vec<(String, String, String)> {
 
 /// The rows of the report's error table as "line|column|message".
 fn problems(body: &str) -> Vec<String> {
-    let Some(table) = body.split("<caption>Błędy w pliku").nth(1) else {
+    let Some(table) = body.split(">Błędy w pliku").nth(1) else {
         return Vec::new();
     };
     table
-        .split("<tbody>")
+        .split("<tbody class=\"govuk-table__body\">")
         .nth(1)
         .unwrap()
         .split("</tbody>")
         .next()
         .unwrap()
-        .split("<tr>")
+        .split("<tr class=\"govuk-table__row\">")
         .skip(1)
         .map(|row| {
-            row.split("<td>")
+            row.split("<td class=\"govuk-table__cell\">")
                 .skip(1)
                 .map(|c| c.split("</td>").next().unwrap())
                 .collect::<Vec<_>>()

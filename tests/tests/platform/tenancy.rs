@@ -6,7 +6,7 @@ use pestor_tests::{fresh_database, spawn_app_with};
 use std::time::Duration;
 
 fn teryt_on(body: &str) -> &str {
-    body.split("<dd class=\"teryt\">")
+    body.split("<dd class=\"govuk-summary-list__value teryt\">")
         .nth(1)
         .and_then(|s| s.split('<').next())
         .unwrap_or("")
