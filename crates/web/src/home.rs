@@ -119,7 +119,8 @@ async fn portal(state: &AppState, page: &Page) -> AppResult<Html<String>> {
             note: match t.status() {
                 TenantStatus::Active => None,
                 TenantStatus::Suspended => Some("serwis zawieszony"),
-                TenantStatus::Registered | TenantStatus::Archived => Some("serwis nieaktywny"),
+                TenantStatus::Registered => Some("jeszcze nie dołączyła"),
+                TenantStatus::Archived => Some("serwis zamknięty"),
             },
         });
     }

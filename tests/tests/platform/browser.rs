@@ -623,3 +623,77 @@ async fn a_member_adds_an_offer_with_a_photo_and_finds_it_in_chromium() {
     browser.wait_for_text("h1", "Edycja oferty").await;
     axe_clean("offer edit page with its photos").await;
 }
+
+/// The pages the journeys above do not pass through — the gmina panel, its log and its
+/// accessibility form, a confirmation page, the account page, the e-mail notices form, a
+/// message page and the "not found" page — meet the same checks (reflow, focus, axe, HTML).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_remaining_pages_pass_every_check_in_chromium() {
+    let app = spawn_app_with(|s| s.server.base_domain = "pes.test".into()).await;
+    let admin = pestor_tests::create_account(
+        &app,
+        "admin@torun.example",
+        "Anna Urzędowa",
+        "hasło admina 2026",
+    )
+    .await;
+    pestor_tests::grant(&app, admin, "torun", "admin").await;
+    let staff = pestor_tests::create_account(
+        &app,
+        "urzednik@torun.example",
+        "Jan Pracownik",
+        "hasło pracownika 1",
+    )
+    .await;
+    pestor_tests::grant(&app, staff, "torun", "staff").await;
+    let browser = Browser::start().await;
+    let clean = |what: &'static str| {
+        let b = &browser;
+        async move { assert_eq!(b.check_page(what).await, Vec::<String>::new(), "{what}") }
+    };
+
+    browser
+        .goto(&app.url("torun.pes.test", "/oferty/powiadomienia"))
+        .await;
+    assert_eq!(browser.text("h1").await, "Powiadomienia o nowych ofertach");
+    clean("offer notices form").await;
+    browser
+        .goto(&app.url("torun.pes.test", "/nie-ma-takiej-strony"))
+        .await;
+    clean("not found").await;
+    browser
+        .goto(&app.url("pes.test", "/haslo/nie-pamietam"))
+        .await;
+    browser.fill("#email", "ktos@example.pl").await;
+    browser.click("form.pestor-form button[type=submit]").await;
+    browser.wait_for_text("main", "").await;
+    clean("password reset requested").await;
+
+    browser.goto(&app.url("torun.pes.test", "/logowanie")).await;
+    browser.fill("#email", "admin@torun.example").await;
+    browser.fill("#password", "hasło admina 2026").await;
+    browser.click("form.pestor-form button[type=submit]").await;
+    browser
+        .wait_for_text(".pestor-account", "Panel gminy")
+        .await;
+    browser.goto(&app.url("torun.pes.test", "/panel")).await;
+    assert_eq!(browser.text("h1").await, "Panel gminy");
+    assert!(browser.text("main").await.contains("Jan Pracownik"));
+    clean("panel").await;
+    browser
+        .goto(&app.url("torun.pes.test", &format!("/panel/role/{staff}/usun")))
+        .await;
+    assert_eq!(browser.text("h1").await, "Odebrać rolę?");
+    clean("revoke confirmation").await;
+    browser
+        .goto(&app.url("torun.pes.test", "/panel/dziennik"))
+        .await;
+    clean("change log").await;
+    browser
+        .goto(&app.url("torun.pes.test", "/panel/deklaracja-dostepnosci"))
+        .await;
+    clean("accessibility statement form").await;
+    browser.goto(&app.url("pes.test", "/konto")).await;
+    assert_eq!(browser.text("h1").await, "Moje konto");
+    clean("account").await;
+}
