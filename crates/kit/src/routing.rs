@@ -26,6 +26,17 @@ fn is_host_independent(path: &str) -> bool {
 /// Lower-cases the host and strips the port; `None` if it is not a plausible DNS name.
 pub fn normalise_host(raw: &str) -> Option<String> {
     let raw = raw.trim();
+    // An IPv6 literal (`[::1]:8080`) is kept bracketed; it never names a site, but its visitor
+    // gets the page that says which name to open.
+    if let Some(rest) = raw.strip_prefix('[') {
+        let (addr, after) = rest.split_once(']')?;
+        let port_ok = after.is_empty()
+            || after
+                .strip_prefix(':')
+                .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        let addr: std::net::Ipv6Addr = addr.parse().ok()?;
+        return port_ok.then(|| format!("[{addr}]"));
+    }
     let host = match raw.rsplit_once(':') {
         Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
         Some(_) => return None,
@@ -42,6 +53,15 @@ pub fn normalise_host(raw: &str) -> Option<String> {
                 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
     valid.then_some(host)
+}
+
+/// `127.0.0.1`, `[::1]`: an address where a name was expected.
+fn is_ip_literal(host: &str) -> bool {
+    host.parse::<std::net::Ipv4Addr>().is_ok()
+        || host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .is_some_and(|h| h.parse::<std::net::Ipv6Addr>().is_ok())
 }
 
 fn request_host(headers: &HeaderMap, req: &Request, state: &AppState) -> Option<String> {
@@ -154,7 +174,7 @@ pub async fn route_by_host(
             )
                 .into_response();
         }
-        Resolution::Unknown if host.parse::<std::net::Ipv4Addr>().is_ok() => {
+        Resolution::Unknown if is_ip_literal(&host) => {
             let portal = state.settings.host_url(None);
             return finish(
                 &state,

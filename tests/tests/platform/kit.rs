@@ -195,11 +195,18 @@ mod routing {
             "torun.localhost:abc",
             "zażółć.pl",
             "a b",
-            "[::1]:80",
+            "[::1",
+            "[::g]:80",
             "x:",
         ] {
             assert_eq!(normalise_host(bad), None, "{bad:?}");
         }
+        // IPv6 literals keep their brackets (and are answered with the "open by name" page).
+        assert_eq!(normalise_host("[::1]:80").as_deref(), Some("[::1]"));
+        assert_eq!(
+            normalise_host("[2001:DB8::1]").as_deref(),
+            Some("[2001:db8::1]")
+        );
     }
 }
 

@@ -81,7 +81,14 @@ async fn an_unknown_subdomain_gets_a_polish_404_linking_to_the_portal() {
 async fn an_ip_address_gets_a_404_that_names_the_host_to_open() {
     let app = spawn_app().await;
     let portal = format!("http://localhost:{}", app.addr.port());
-    for host in ["127.0.0.1", "127.0.0.1:8080", "10.1.2.3"] {
+    for host in [
+        "127.0.0.1",
+        "127.0.0.1:8080",
+        "10.1.2.3",
+        "[::1]",
+        "[::1]:8080",
+        "[2001:DB8::1]",
+    ] {
         let (status, body) = app.raw_get(Some(host), "").await;
         assert_eq!(status, 404, "{host}");
         assert!(
@@ -95,6 +102,10 @@ async fn an_ip_address_gets_a_404_that_names_the_host_to_open() {
             "{host}: {body}"
         );
         assert!(!body.contains("Nie ma takiego serwisu gminy"), "{host}");
+    }
+    // Brackets that hold no address, or junk after them, stay a bad request.
+    for host in ["[::1", "[not-an-address]", "[::1]x", "[::1]:"] {
+        assert_eq!(app.raw_get(Some(host), "").await.0, 400, "{host}");
     }
 }
 
