@@ -250,6 +250,11 @@ impl Browser {
         problems
     }
 
+    /// Fails the test, naming every problem, unless the page passes [`Browser::check_page`].
+    pub async fn assert_passes(&self, name: &str) {
+        assert_eq!(self.check_page(name).await, Vec::<String>::new(), "{name}");
+    }
+
     /// Lays the page out at `width` CSS px, as a screen of that width would.
     async fn viewport(&self, width: u32) {
         self.cdp(

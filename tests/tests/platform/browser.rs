@@ -8,10 +8,6 @@ use pestor_tests::{spawn_app, spawn_app_with};
 async fn portal_and_gmina_pages_render_branded_and_pass_axe() {
     let app = spawn_app().await;
     let browser = Browser::start().await;
-    let clean = |what: &'static str| {
-        let b = &browser;
-        async move { assert_eq!(b.check_page(what).await, Vec::<String>::new(), "{what}") }
-    };
 
     browser.goto(&app.url("localhost", "/")).await;
     let title = browser
@@ -25,7 +21,7 @@ async fn portal_and_gmina_pages_render_branded_and_pass_axe() {
         .eval("return document.querySelectorAll('.pestor-powiat a').length")
         .await;
     assert_eq!(links, 3);
-    clean("portal").await;
+    browser.assert_passes("portal").await;
 
     browser.goto(&app.url("torun.localhost", "/")).await;
     let header = browser
@@ -44,7 +40,7 @@ async fn portal_and_gmina_pages_render_branded_and_pass_axe() {
         browser.image_loaded(".pestor-header__arms", None).await,
         "the logo loads"
     );
-    clean("Toruń home").await;
+    browser.assert_passes("Toruń home").await;
 
     browser.goto(&app.url("bydgoszcz.localhost", "/")).await;
     let header = browser
@@ -56,7 +52,7 @@ async fn portal_and_gmina_pages_render_branded_and_pass_axe() {
         contact.contains("Siedziba urzędu: Bydgoszcz, miasto na prawach powiatu"),
         "{contact}"
     );
-    clean("Bydgoszcz home").await;
+    browser.assert_passes("Bydgoszcz home").await;
 
     browser
         .goto(&app.url("torun.localhost", "/deklaracja-dostepnosci"))
@@ -66,7 +62,7 @@ async fn portal_and_gmina_pages_render_branded_and_pass_axe() {
         "Deklaracja dostępności",
         "the accessibility statement"
     );
-    clean("accessibility statement").await;
+    browser.assert_passes("accessibility statement").await;
 
     // Controls: each check catches what it is for. An image without alternative text (axe) …
     browser.eval("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/branding/logo\">')").await;
@@ -126,15 +122,9 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
     // the regional sign-in hint is tested the way production uses it.
     let app = spawn_app_with(|s| s.server.base_domain = "pes.test".into()).await;
     let browser = Browser::start().await;
-    let axe_clean = |what: &'static str| {
-        let b = &browser;
-        async move {
-            assert_eq!(b.check_page(what).await, Vec::<String>::new(), "{what}");
-        }
-    };
 
     browser.goto(&app.url("pes.test", "/rejestracja")).await;
-    axe_clean("registration form").await;
+    browser.assert_passes("registration form").await;
     browser.click("form.pestor-form button[type=submit]").await;
     assert!(
         browser
@@ -142,7 +132,7 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
             .await
             .contains("Podaj poprawny adres e-mail")
     );
-    axe_clean("registration form with errors").await;
+    browser.assert_passes("registration form with errors").await;
     browser.fill("#email", "jadwiga@example.pl").await;
     browser.fill("#display_name", "Jadwiga Wiśniewska").await;
     browser.fill("#password", "kwitnąca wiśnia 7").await;
@@ -153,7 +143,7 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
         browser.wait_for_text("h1", "Sprawdź skrzynkę").await,
         "Sprawdź skrzynkę e-mail"
     );
-    axe_clean("check your mail").await;
+    browser.assert_passes("check your mail").await;
 
     let link = app
         .mail
@@ -163,7 +153,7 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
         .unwrap();
     browser.goto(&link).await;
     assert_eq!(browser.text("h1").await, "Adres e-mail potwierdzony");
-    axe_clean("verified").await;
+    browser.assert_passes("verified").await;
 
     // Sign in from Toruń: the portal's form, then back to Toruń signed in.
     browser.goto(&app.url("torun.pes.test", "/")).await;
@@ -180,7 +170,7 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
             .await
             .contains("Logujesz się do serwisu: Gmina Miasta Toruń")
     );
-    axe_clean("sign-in form").await;
+    browser.assert_passes("sign-in form").await;
     browser.fill("#email", "jadwiga@example.pl").await;
     browser.fill("#password", "kwitnąca wiśnia 7").await;
     browser.click("form.pestor-form button[type=submit]").await;
@@ -198,7 +188,7 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
             .await
             .contains("Zalogowano: Jadwiga Wiśniewska")
     );
-    axe_clean("Toruń signed in").await;
+    browser.assert_passes("Toruń signed in").await;
 
     // Bydgoszcz: already signed in on opening, no click, no password.
     browser.goto(&app.url("bydgoszcz.pes.test", "/")).await;
@@ -212,7 +202,7 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
             .await
             .contains("Zalogowano: Jadwiga Wiśniewska")
     );
-    axe_clean("Bydgoszcz signed in").await;
+    browser.assert_passes("Bydgoszcz signed in").await;
 
     // The organisation list (empty state) and form, empty and with its errors.
     browser
@@ -224,11 +214,11 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
             .await
             .contains("Nie znaleziono organizacji")
     );
-    axe_clean("organisation list").await;
+    browser.assert_passes("organisation list").await;
     browser
         .goto(&app.url("bydgoszcz.pes.test", "/podmioty/nowy"))
         .await;
-    axe_clean("organisation form").await;
+    browser.assert_passes("organisation form").await;
     browser.click("form.pestor-form button[type=submit]").await;
     assert!(
         browser
@@ -236,7 +226,7 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
             .await
             .contains("Podaj nazwę organizacji.")
     );
-    axe_clean("organisation form with errors").await;
+    browser.assert_passes("organisation form with errors").await;
 
     // The staff side of Baza PES, once Jadwiga works for Bydgoszcz: the queue (a pending card and
     // a card due for re-verification), the edit form, the CSV import with its error report.
@@ -292,19 +282,21 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
             .await
             .contains("Stowarzyszenie Dawno Sprawdzone")
     );
-    axe_clean("verification queue").await;
+    browser.assert_passes("verification queue").await;
     browser
         .goto(&app.url("bydgoszcz.pes.test", &format!("/podmioty/{old}")))
         .await;
-    axe_clean("card as staff, with its map and actions").await;
+    browser
+        .assert_passes("card as staff, with its map and actions")
+        .await;
     browser
         .goto(&app.url("bydgoszcz.pes.test", &format!("/podmioty/{old}/edycja")))
         .await;
-    axe_clean("edit form").await;
+    browser.assert_passes("edit form").await;
     browser
         .goto(&app.url("bydgoszcz.pes.test", "/podmioty/import"))
         .await;
-    axe_clean("import form").await;
+    browser.assert_passes("import form").await;
     let csv = pestor_tests::scratch_dir("browser-import").join("organizacje.csv");
     std::fs::write(
         &csv,
@@ -319,11 +311,11 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
             .await
             .contains("Wybierz formę prawną z listy.")
     );
-    axe_clean("import report with errors").await;
+    browser.assert_passes("import report with errors").await;
     browser
         .goto(&app.url("bydgoszcz.pes.test", "/oferty/kategorie"))
         .await;
-    axe_clean("offer categories").await;
+    browser.assert_passes("offer categories").await;
     browser.fill("#name", "A").await;
     browser
         .click("form[action='/oferty/kategorie'] button")
@@ -334,18 +326,20 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
             .await
             .contains("Nazwa kategorii musi mieć co najmniej 2 znaki.")
     );
-    axe_clean("offer categories with an error").await;
+    browser
+        .assert_passes("offer categories with an error")
+        .await;
     browser
         .goto(&app.url("bydgoszcz.pes.test", "/oferty/kategorie/catering/usun"))
         .await;
-    axe_clean("category delete confirmation").await;
+    browser.assert_passes("category delete confirmation").await;
     // Made the gmina's admin as well: the branding form, map fields included.
     pestor_tests::grant(&app, jadwiga, "bydgoszcz", "admin").await;
     browser
         .goto(&app.url("bydgoszcz.pes.test", "/panel/wyglad"))
         .await;
     assert!(browser.text("main").await.contains("Adres kafelków mapy"));
-    axe_clean("branding form").await;
+    browser.assert_passes("branding form").await;
 
     browser.click(".pestor-account button").await;
     assert!(
@@ -362,7 +356,7 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
             .contains("Zaloguj się"),
         "signed out in Toruń too"
     );
-    axe_clean("signed out").await;
+    browser.assert_passes("signed out").await;
 }
 
 /// The list and the map of Baza PES in Chromium: header sort links, markers from the GeoJSON
@@ -410,21 +404,11 @@ async fn the_organisation_list_and_map_work_in_chromium_and_pass_axe() {
     )
     .await;
     let browser = Browser::start().await;
-    let axe_clean = |what: &'static str| {
-        let browser = &browser;
-        async move {
-            assert_eq!(
-                browser.check_page(what).await,
-                Vec::<String>::new(),
-                "{what}"
-            );
-        }
-    };
 
     browser.goto(&app.url("torun.localhost", "/podmioty")).await;
     assert_eq!(browser.text("h1").await, "Baza PES");
     assert!(browser.text("main").await.contains("25 organizacji"));
-    axe_clean("organisation list").await;
+    browser.assert_passes("organisation list").await;
     browser.click("th a[href*='sort=dodano']").await;
     browser.wait_for_text("th[aria-sort]", "Dodano").await;
     assert!(
@@ -459,7 +443,7 @@ async fn the_organisation_list_and_map_work_in_chromium_and_pass_axe() {
             .await,
         "the markers finish fading in"
     );
-    axe_clean("map").await;
+    browser.assert_passes("map").await;
     // Zoomed in to the last level the markers separate; a popup links to the card.
     browser
         .eval("document.querySelector('.marker-cluster').click()")
@@ -516,7 +500,7 @@ async fn the_organisation_list_and_map_work_in_chromium_and_pass_axe() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    axe_clean("card with its map").await;
+    browser.assert_passes("card with its map").await;
 }
 
 /// A member adds an offer with a photo in Chromium and finds it by a search without Polish
@@ -553,12 +537,6 @@ async fn a_member_adds_an_offer_with_a_photo_and_finds_it_in_chromium() {
     .save(&photo)
     .unwrap();
     let browser = Browser::start().await;
-    let axe_clean = |what: &'static str| {
-        let b = &browser;
-        async move {
-            assert_eq!(b.check_page(what).await, Vec::<String>::new(), "{what}");
-        }
-    };
 
     browser.goto(&app.url("torun.pes.test", "/")).await;
     browser.click(".pestor-account a[href^='/logowanie']").await;
@@ -570,7 +548,7 @@ async fn a_member_adds_an_offer_with_a_photo_and_finds_it_in_chromium() {
     browser
         .goto(&app.url("torun.pes.test", "/oferty/nowa"))
         .await;
-    axe_clean("new offer form").await;
+    browser.assert_passes("new offer form").await;
     browser.fill("#name", "Żurek na festyn").await;
     browser
         .eval("document.querySelector('#category').value = 'catering'")
@@ -596,7 +574,7 @@ async fn a_member_adds_an_offer_with_a_photo_and_finds_it_in_chromium() {
         .eval("return document.querySelector('figure.pestor-photo img').currentSrc")
         .await;
     assert!(source.as_str().unwrap().ends_with("/duze"), "{source}");
-    axe_clean("offer page").await;
+    browser.assert_passes("offer page").await;
 
     browser
         .goto(&app.url("torun.pes.test", "/oferty?q=zurek"))
@@ -615,13 +593,15 @@ async fn a_member_adds_an_offer_with_a_photo_and_finds_it_in_chromium() {
         srcset.as_str().unwrap().contains("/miniatura 400w, "),
         "the card offers the thumbnail (Chromium may still reuse the large one it has cached): {srcset}"
     );
-    axe_clean("offer list").await;
+    browser.assert_passes("offer list").await;
 
     browser.click("li.pestor-card h2 a").await;
     browser.wait_for_text("h1", "Żurek na festyn").await;
     browser.click("a[href$='/edycja']").await;
     browser.wait_for_text("h1", "Edycja oferty").await;
-    axe_clean("offer edit page with its photos").await;
+    browser
+        .assert_passes("offer edit page with its photos")
+        .await;
 }
 
 /// The pages the journeys above do not pass through — the gmina panel, its log and its
@@ -647,27 +627,23 @@ async fn the_remaining_pages_pass_every_check_in_chromium() {
     .await;
     pestor_tests::grant(&app, staff, "torun", "staff").await;
     let browser = Browser::start().await;
-    let clean = |what: &'static str| {
-        let b = &browser;
-        async move { assert_eq!(b.check_page(what).await, Vec::<String>::new(), "{what}") }
-    };
 
     browser
         .goto(&app.url("torun.pes.test", "/oferty/powiadomienia"))
         .await;
     assert_eq!(browser.text("h1").await, "Powiadomienia o nowych ofertach");
-    clean("offer notices form").await;
+    browser.assert_passes("offer notices form").await;
     browser
         .goto(&app.url("torun.pes.test", "/nie-ma-takiej-strony"))
         .await;
-    clean("not found").await;
+    browser.assert_passes("not found").await;
     browser
         .goto(&app.url("pes.test", "/haslo/nie-pamietam"))
         .await;
     browser.fill("#email", "ktos@example.pl").await;
     browser.click("form.pestor-form button[type=submit]").await;
     browser.wait_for_text("main", "").await;
-    clean("password reset requested").await;
+    browser.assert_passes("password reset requested").await;
 
     browser.goto(&app.url("torun.pes.test", "/logowanie")).await;
     browser.fill("#email", "admin@torun.example").await;
@@ -679,21 +655,21 @@ async fn the_remaining_pages_pass_every_check_in_chromium() {
     browser.goto(&app.url("torun.pes.test", "/panel")).await;
     assert_eq!(browser.text("h1").await, "Panel gminy");
     assert!(browser.text("main").await.contains("Jan Pracownik"));
-    clean("panel").await;
+    browser.assert_passes("panel").await;
     browser
         .goto(&app.url("torun.pes.test", &format!("/panel/role/{staff}/usun")))
         .await;
     assert_eq!(browser.text("h1").await, "Odebrać rolę?");
-    clean("revoke confirmation").await;
+    browser.assert_passes("revoke confirmation").await;
     browser
         .goto(&app.url("torun.pes.test", "/panel/dziennik"))
         .await;
-    clean("change log").await;
+    browser.assert_passes("change log").await;
     browser
         .goto(&app.url("torun.pes.test", "/panel/deklaracja-dostepnosci"))
         .await;
-    clean("accessibility statement form").await;
+    browser.assert_passes("accessibility statement form").await;
     browser.goto(&app.url("pes.test", "/konto")).await;
     assert_eq!(browser.text("h1").await, "Moje konto");
-    clean("account").await;
+    browser.assert_passes("account").await;
 }
