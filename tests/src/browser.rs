@@ -222,7 +222,8 @@ impl Browser {
     }
 
     /// Everything a page must pass, returned as problems (empty: it passes). At each of
-    /// [`WIDTHS`] the page must not scroll sideways (WCAG 1.4.10); at 390 and 1280 px a
+    /// [`WIDTHS`] the page must not scroll sideways (WCAG 1.4.10), nor at 1280 px with its text
+    /// at 200 % (1.4.4); every control must show its focus (2.4.7); at 390 and 1280 px a
     /// full-page screenshot goes to `target/screenshots/<name>-<width>.png`, to be looked at;
     /// at 1280 px axe and the HTML validator run (see
     /// [`Browser::serious_accessibility_violations`]).
@@ -240,6 +241,16 @@ impl Browser {
             if width == 390 || width == 1280 {
                 self.screenshot(name, width).await;
             }
+        }
+        // Text zoomed to 200 % (WCAG 1.4.4) on the desktop width must not push the page sideways.
+        self.eval("document.documentElement.style.fontSize = '200%'").await;
+        let zoomed = self.eval(OVERFLOW).await;
+        self.eval("document.documentElement.style.fontSize = ''").await;
+        if let Some(o) = zoomed.as_object() {
+            problems.push(format!(
+                "{name}: with text at 200 % the page is {} px wide at 1280 px; wider: {}",
+                o["width"], o["culprits"]
+            ));
         }
         let unfocused = self.eval(FOCUS).await;
         for control in unfocused.as_array().into_iter().flatten() {
