@@ -243,9 +243,11 @@ impl Browser {
             }
         }
         // Text zoomed to 200 % (WCAG 1.4.4) on the desktop width must not push the page sideways.
-        self.eval("document.documentElement.style.fontSize = '200%'").await;
+        self.eval("document.documentElement.style.fontSize = '200%'")
+            .await;
         let zoomed = self.eval(OVERFLOW).await;
-        self.eval("document.documentElement.style.fontSize = ''").await;
+        self.eval("document.documentElement.style.fontSize = ''")
+            .await;
         if let Some(o) = zoomed.as_object() {
             problems.push(format!(
                 "{name}: with text at 200 % the page is {} px wide at 1280 px; wider: {}",
