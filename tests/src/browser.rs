@@ -154,10 +154,11 @@ impl Browser {
         resp["value"].as_str().unwrap_or_default().to_owned()
     }
 
-    /// Waits (up to ten seconds) until the element matched by `css` contains `needle`, for pages
+    /// Waits (up to twenty seconds: a loaded CI machine is slow) until the element matched by
+    /// `css` contains `needle`, for pages
     /// reached through a form and a redirect; returns its text either way.
     pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
             let text = self.text(css).await;
             if text.contains(needle) || tokio::time::Instant::now() > deadline {
@@ -167,10 +168,10 @@ impl Browser {
         }
     }
 
-    /// Waits (up to ten seconds) until `condition` (a script expression) is true; false if it never
+    /// Waits (up to twenty seconds) until `condition` (a script expression) is true; false if it never
     /// became true.
     pub async fn wait_until(&self, condition: &str) -> bool {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         let script = format!("return Boolean({condition});");
         loop {
             if self.eval(&script).await == Value::Bool(true) {

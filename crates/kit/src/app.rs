@@ -21,7 +21,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::Routes;
 use crate::catalogue::{Catalogue, Clash, Contribution};
 use crate::error::AppError;
-use crate::module::{Figure, Module, Retention};
+use crate::module::{Module, Retention};
 use crate::state::AppState;
 use crate::{assets, auth, csp, input, ops, routing, server};
 
@@ -47,6 +47,7 @@ impl Modules {
                 nav: m.nav(),
                 audit_labels: m.audit_labels(),
                 csrf_exempt: m.csrf_exempt(),
+                figures: m.gmina_figures(),
             })?;
         }
         let mut modules = Self {
@@ -71,21 +72,6 @@ impl Modules {
     pub fn routes(&self) -> Routes {
         self.iter()
             .fold(Routes::default(), |r, m| m.routes(r.module(m.name())))
-    }
-
-    /// Every module's figures about a gmina, in module order: (module, figure, value).
-    pub async fn gmina_figures(
-        &self,
-        tx: &mut pestor_db::TenantTx,
-    ) -> sqlx::Result<Vec<(&'static str, Figure, i64)>> {
-        let mut out = Vec::new();
-        for m in self.iter() {
-            for f in m.gmina_figures() {
-                let value: i64 = sqlx::query_scalar(f.query).fetch_one(&mut **tx).await?;
-                out.push((m.name(), *f, value));
-            }
-        }
-        Ok(out)
     }
 }
 

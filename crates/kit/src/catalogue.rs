@@ -97,6 +97,7 @@ pub struct Catalogue {
     nav: Vec<NavEntry>,
     audit_labels: HashMap<&'static str, &'static str>,
     csrf_exempt: Vec<&'static str>,
+    figures: Vec<crate::module::Figure>,
     /// Paths of the routes that answer in JSON ([`crate::auth::Format::Json`]).
     api_paths: Vec<&'static str>,
     /// (kind, name) → the module that claimed it.
@@ -122,6 +123,7 @@ pub struct Contribution {
     pub nav: &'static [NavEntry],
     pub audit_labels: &'static [(&'static str, &'static str)],
     pub csrf_exempt: &'static [&'static str],
+    pub figures: &'static [crate::module::Figure],
 }
 
 impl Catalogue {
@@ -149,6 +151,10 @@ impl Catalogue {
             claim("czynność dziennika", action)?;
             self.audit_labels.insert(action, label);
         }
+        for f in c.figures {
+            claim("liczba na pulpicie", f.key)?;
+        }
+        self.figures.extend_from_slice(c.figures);
         self.nav.extend_from_slice(c.nav);
         self.csrf_exempt.extend_from_slice(c.csrf_exempt);
         Ok(())
@@ -168,6 +174,11 @@ impl Catalogue {
 
     pub fn static_files(&self) -> impl Iterator<Item = &Asset> {
         self.static_files.values()
+    }
+
+    /// Every module's figures about a gmina, in module order: the dashboard's columns.
+    pub fn figures(&self) -> &[crate::module::Figure] {
+        &self.figures
     }
 
     pub fn nav(&self) -> &[NavEntry] {

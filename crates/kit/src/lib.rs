@@ -24,6 +24,7 @@ pub mod photos;
 pub mod routing;
 pub mod server;
 pub mod site;
+pub mod spreadsheet;
 pub mod state;
 
 pub use error::{AppError, AppResult};

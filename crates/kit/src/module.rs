@@ -2,6 +2,7 @@
 //! everything else — routes, templates, static files, the menu, background work, audit labels,
 //! CSRF exemptions, retention, and what the regional layer asks of each area — is collected from it.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -55,8 +56,8 @@ pub trait Module: Sync {
         None
     }
 
-    /// Figures about one gmina for the regional dashboard, each one number counted in the gmina's
-    /// schema.
+    /// Figures about a gmina for the regional dashboard: one column each, counted in one
+    /// statement for all gminas (see [`Figure`]).
     fn gmina_figures(&self) -> &'static [Figure] {
         &[]
     }
@@ -83,13 +84,53 @@ pub struct Retention {
     pub purge: fn(AppState) -> BoxFuture<'static, AppResult<u64>>,
 }
 
-/// One number about a gmina: `query` is a `SELECT` of one `bigint`, run in the gmina's schema (its
-/// tenant transaction), reading only the module's own tables.
+/// One number about a gmina: `query` is a `SELECT` of one `bigint` reading only the module's own
+/// tables, written with `{schema}.` before each tenant table and `'{teryt}'` for the gmina's code
+/// in public tables. The dashboard puts every figure of every gmina into one statement, each
+/// placeholder replaced by a name from the registry (never by input).
 #[derive(Debug, Clone, Copy)]
 pub struct Figure {
     pub key: &'static str,
     pub label: &'static str,
     pub query: &'static str,
+}
+
+/// Every one of `figures` for every gmina in `tenants` (provisioned ones: their schemas exist),
+/// in one statement rather than one per gmina: a row per gmina's TERYT, its values in the order
+/// of `figures`.
+pub async fn count_figures(
+    db: &pestor_db::Database,
+    figures: &[Figure],
+    tenants: &[&pestor_db::Tenant],
+) -> sqlx::Result<BTreeMap<String, Vec<i64>>> {
+    if tenants.is_empty() || figures.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let rows: Vec<String> = tenants
+        .iter()
+        .map(|t| {
+            let (schema, teryt) = (t.teryt().schema().quoted(), t.teryt().as_str());
+            let values: Vec<String> = figures
+                .iter()
+                .map(|f| {
+                    let q = f
+                        .query
+                        .replace("{schema}", &schema)
+                        .replace("{teryt}", teryt);
+                    format!("({q})")
+                })
+                .collect();
+            format!(
+                "SELECT '{teryt}'::text, ARRAY[{}]::bigint[]",
+                values.join(", ")
+            )
+        })
+        .collect();
+    let found: Vec<(String, Vec<i64>)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(rows.join("\nUNION ALL ")))
+            .fetch_all(db.platform())
+            .await?;
+    Ok(found.into_iter().collect())
 }
 
 /// The parts of one gmina's data that belong to a module.

@@ -93,12 +93,12 @@ impl Module for Offers {
             Figure {
                 key: "offers_active",
                 label: "aktywne oferty",
-                query: "SELECT count(*) FROM offers WHERE status = 'active'",
+                query: "SELECT count(*) FROM {schema}.offers WHERE status = 'active'",
             },
             Figure {
                 key: "offers_new_30_days",
                 label: "oferty dodane w ostatnich 30 dniach",
-                query: "SELECT count(*) FROM offers WHERE created_at > now() - interval '30 days'",
+                query: "SELECT count(*) FROM {schema}.offers WHERE created_at > now() - interval '30 days'",
             },
         ]
     }

@@ -98,17 +98,17 @@ impl Module for Organisations {
             Figure {
                 key: "pes_verified",
                 label: "PES zweryfikowane",
-                query: "SELECT count(*) FROM organisations WHERE status = 'verified'",
+                query: "SELECT count(*) FROM {schema}.organisations WHERE status = 'verified'",
             },
             Figure {
                 key: "pes_pending",
                 label: "PES czekające na weryfikację",
-                query: "SELECT count(*) FROM organisations WHERE status = 'pending'",
+                query: "SELECT count(*) FROM {schema}.organisations WHERE status = 'pending'",
             },
             Figure {
                 key: "pes_not_reverified",
                 label: "PES bez potwierdzenia danych od 12 miesięcy",
-                query: "SELECT count(*) FROM organisations WHERE status = 'verified'
+                query: "SELECT count(*) FROM {schema}.organisations WHERE status = 'verified'
                           AND coalesce(confirmed_at, verified_at) < now() - interval '12 months'",
             },
         ]

@@ -179,21 +179,6 @@ fn csv_row(state: &AppState, e: &Entry, url: String) -> Vec<String> {
     ]
 }
 
-/// One CSV field: quoted when it must be; text that a spreadsheet would run as a formula gets a
-/// leading apostrophe (CSV injection).
-fn csv_field(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{v}")
-    } else {
-        v.to_owned()
-    };
-    if v.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
-    }
-}
-
 pub async fn csv(
     State(state): State<AppState>,
     gmina: Gmina,
@@ -201,19 +186,13 @@ pub async fn csv(
 ) -> AppResult<Response> {
     let t = &*gmina.site;
     let found = everything_matching(&state, &gmina, &f, false).await?;
-    let mut out = String::from("\u{feff}");
-    let line = |cells: Vec<String>| {
-        cells
+    let out = pestor_kit::spreadsheet::excel_csv(
+        CSV_COLUMNS,
+        found
+            .entries
             .iter()
-            .map(|c| csv_field(c))
-            .collect::<Vec<_>>()
-            .join(";")
-            + "\r\n"
-    };
-    out.push_str(&line(CSV_COLUMNS.iter().map(|s| s.to_string()).collect()));
-    for e in &found.entries {
-        out.push_str(&line(csv_row(&state, e, card_url(&state, t, e))));
-    }
+            .map(|e| csv_row(&state, e, card_url(&state, t, e))),
+    );
     let disposition = format!(
         "attachment; filename=\"podmioty-{}.csv\"",
         t.tenant.gmina().slug.as_str()

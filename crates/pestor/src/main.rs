@@ -39,6 +39,9 @@ enum Command {
     /// Manages gminas (tenants).
     #[command(subcommand)]
     Tenants(TenantsCommand),
+    /// Manages the region's coordinators (the first one; then they appoint each other in the UI).
+    #[command(subcommand)]
+    Coordinators(CoordinatorsCommand),
     /// Prints the effective configuration, secrets redacted.
     Config,
 }
@@ -66,6 +69,14 @@ enum TenantsCommand {
     List,
     /// Adds a custom domain to a gmina.
     AddDomain { gmina: String, domain: String },
+}
+
+#[derive(Subcommand)]
+enum CoordinatorsCommand {
+    /// Makes the account with this e-mail address a coordinator of the region.
+    Add { email: String },
+    /// Lists the coordinators and operators.
+    List,
 }
 
 #[tokio::main]
@@ -146,6 +157,30 @@ async fn dispatch(
             }
         }
         Command::Tenants(cmd) => return tenants(cmd, settings, &store).await,
+        Command::Coordinators(CoordinatorsCommand::Add { email }) => {
+            let actor = pestor_region::coordinators::Actor::command_line();
+            match pestor_region::coordinators::appoint(db, &email, &actor).await {
+                Ok(_) => println!("{email}: koordynator regionu"),
+                Err(pestor_region::coordinators::CoordinatorError::Database(e)) => {
+                    return Err(e.into());
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+        Command::Coordinators(CoordinatorsCommand::List) => {
+            let mut out = std::io::stdout().lock();
+            for (_, name, email, role) in pestor_region::coordinators::all(db).await? {
+                let role = if role == "operator" {
+                    "operator"
+                } else {
+                    "koordynator"
+                };
+                writeln!(out, "{email:<40} {role:<12} {name}")?;
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -198,3 +198,50 @@ async fn serve_starts_everything_itself_and_stops_cleanly_on_ctrl_c() {
         "PostgreSQL was stopped with the server"
     );
 }
+
+#[tokio::test]
+async fn the_operator_appoints_the_first_coordinator_and_a_typo_is_refused() {
+    let (name, opts) = fresh_database().await;
+    let pool = sqlx::PgPool::connect_with(opts).await.unwrap();
+    sqlx::query(
+        "INSERT INTO accounts (email, display_name, password_hash, email_verified_at)
+         VALUES ('koordynator@region.example', 'Pierwsza Koordynatorka', 'x', now())",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let url = database_url(&name);
+    let env = [("PESTOR__DATABASE__URL", url.as_str())];
+
+    let out = pestor(&["coordinators", "add", "koordynator@region.exampel"], &env);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("Nie ma konta o adresie koordynator@region.exampel"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = pestor(&["coordinators", "add", "Koordynator@Region.example"], &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = pestor(&["coordinators", "list"], &env);
+    let listed = text(&out.stdout);
+    assert!(
+        listed.contains("koordynator@region.example")
+            && listed.contains("koordynator ")
+            && listed.contains("Pierwsza Koordynatorka"),
+        "{listed}"
+    );
+    let logged: (String, String) = sqlx::query_as(
+        "SELECT actor, details->>'email' FROM audit_log WHERE action = 'region.coordinator_appointed' AND teryt IS NULL",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        logged,
+        (
+            "operator (wiersz poleceń)".to_owned(),
+            "koordynator@region.example".to_owned()
+        )
+    );
+}

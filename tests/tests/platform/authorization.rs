@@ -69,6 +69,9 @@ const MEMBERS_OR_STAFF: &[Persona] = &[PesMember, Staff, Admin];
 /// Toruń's own admin only: not its staff, not another gmina's admin, not the coordinator.
 const GMINA_ADMIN: &[Persona] = &[Admin];
 
+/// The region's coordinators only: no gmina's staff or admin.
+const COORDINATORS: &[Persona] = &[Coordinator];
+
 /// Method, path, and who may use it.
 type Row = (&'static str, &'static str, &'static [Persona]);
 
@@ -81,6 +84,19 @@ const MATRIX: &[(&str, &[Row])] = &[
     ("organisations", BAZA_PES),
     ("offers", GIELDA),
     ("panel", PANEL),
+    ("region", REGION),
+];
+
+/// The coordinators' dashboard and their own pages (portal only).
+const REGION: &[Row] = &[
+    ("GET", "/koordynator", COORDINATORS),
+    ("GET", "/koordynator/gminy.csv", COORDINATORS),
+    ("GET", "/koordynator/gminy/{slug}", COORDINATORS),
+    ("GET", "/koordynator/koordynatorzy", COORDINATORS),
+    ("POST", "/koordynator/koordynatorzy", COORDINATORS),
+    ("GET", "/koordynator/koordynatorzy/{id}/usun", COORDINATORS),
+    ("POST", "/koordynator/koordynatorzy/{id}/usun", COORDINATORS),
+    ("GET", "/koordynator/dziennik", COORDINATORS),
 ];
 
 /// The kit: gmina branding files and photos.

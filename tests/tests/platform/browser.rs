@@ -672,4 +672,53 @@ async fn the_remaining_pages_pass_every_check_in_chromium() {
     browser.goto(&app.url("pes.test", "/konto")).await;
     assert_eq!(browser.text("h1").await, "Moje konto");
     browser.assert_passes("account").await;
+
+    // The coordinator's pages (the admin is made a coordinator; the session sees it at once).
+    sqlx::query("UPDATE accounts SET region_role = 'coordinator' WHERE id = $1")
+        .bind(admin)
+        .execute(app.db.platform())
+        .await
+        .unwrap();
+    pestor_region_appoint(&app, "urzednik@torun.example").await;
+    browser.goto(&app.url("pes.test", "/")).await;
+    browser
+        .click(".pestor-account a[href='/koordynator']")
+        .await;
+    browser.wait_for_text("h1", "Pulpit koordynatora").await;
+    browser.assert_passes("coordinator dashboard").await;
+    browser
+        .goto(&app.url("pes.test", "/koordynator/gminy/torun"))
+        .await;
+    browser.assert_passes("coordinator gmina page").await;
+    browser
+        .goto(&app.url("pes.test", "/koordynator/koordynatorzy"))
+        .await;
+    browser.assert_passes("coordinators").await;
+    browser
+        .goto(&app.url(
+            "pes.test",
+            &format!("/koordynator/koordynatorzy/{staff}/usun"),
+        ))
+        .await;
+    browser
+        .assert_passes("coordinator removal confirmation")
+        .await;
+    browser
+        .goto(&app.url("pes.test", "/koordynator/dziennik"))
+        .await;
+    assert!(
+        browser
+            .text("main")
+            .await
+            .contains("powołanie koordynatora")
+    );
+    browser.assert_passes("coordinators' log").await;
+}
+
+/// Appoints a coordinator as the operator does at the command line.
+async fn pestor_region_appoint(app: &pestor_tests::TestApp, email: &str) {
+    let actor = pestor_region::coordinators::Actor::command_line();
+    pestor_region::coordinators::appoint(&app.db, email, &actor)
+        .await
+        .unwrap();
 }

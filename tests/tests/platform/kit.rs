@@ -275,6 +275,7 @@ mod site {
                 nav: &[],
                 audit_labels: &[],
                 csrf_exempt: &[],
+                figures: &[],
             })
             .unwrap();
         let env = environment(Arc::new(catalogue), Some(dir.clone()));

@@ -21,6 +21,7 @@ mod organisation_import;
 mod organisations;
 mod panel;
 mod properties;
+mod region;
 mod reliability;
 mod routing;
 mod search;

@@ -89,11 +89,15 @@ async fn figures_count_the_records_of_one_gmina_only() {
         let app = &app;
         async move {
             let t = app.store().find(slug).await.unwrap();
-            let mut tx = app.db.tenant(&t).begin().await.unwrap();
-            let f = pestor_web::modules().gmina_figures(&mut tx).await.unwrap();
-            tx.commit().await.unwrap();
-            f.into_iter()
-                .map(|(_, f, v)| (f.key, v))
+            let catalogue = pestor_web::modules().catalogue();
+            let found = pestor_kit::module::count_figures(&app.db, catalogue.figures(), &[&t])
+                .await
+                .unwrap();
+            catalogue
+                .figures()
+                .iter()
+                .map(|f| f.key)
+                .zip(found[t.teryt().as_str()].iter().copied())
                 .collect::<BTreeMap<_, _>>()
         }
     };
@@ -192,16 +196,18 @@ async fn digests_of_other_gminas_go_out_when_one_gmina_fails() {
     let sent = pestor_offers::notices::send_digests(&app.state)
         .await
         .unwrap();
-    assert_eq!(sent, 1, "Bydgoszcz's digest still went out");
+    // The app's own digest worker runs once at start-up; on a busy machine that run can come
+    // after the rows above, and send Bydgoszcz's digest itself. Either way it goes out once.
+    assert!(sent <= 1, "{sent}");
     let digest = app.mail.wait_for("bydgoszcz-digest@example.pl", 1).await;
+    assert_eq!(app.mail.to("bydgoszcz-digest@example.pl").len(), 1);
     assert!(digest.text.contains("Obiady domowe"), "{}", digest.text);
     assert!(app.mail.to("torun-digest@example.pl").is_empty());
-    assert_eq!(
+    assert!(
         app.state.metrics.fleet_failures(
             pestor_offers::notices::DIGEST_JOB,
             torun.gmina().teryt.as_str()
-        ),
-        1
+        ) >= 1
     );
 }
 

@@ -1,0 +1,86 @@
+//! `/koordynator`: the regional layer for the region's coordinators — a dashboard of every gmina
+//! with one column per figure a module contributes ([`pestor_kit::module::Figure`]), a read-only
+//! page per gmina, the list of coordinators (who appoint and remove each other), and the log of
+//! what coordinators did. Everything here is on the portal's host and needs the coordinator role.
+
+pub mod coordinators;
+mod dashboard;
+
+use axum::routing::get;
+use pestor_kit::auth::{Access, Hosts, Routes};
+use pestor_kit::catalogue::Asset;
+use pestor_kit::module::Module;
+use pestor_kit::templates;
+
+/// The regional layer as a module of the app.
+pub struct Region;
+
+impl Module for Region {
+    fn name(&self) -> &'static str {
+        "region"
+    }
+
+    fn routes(&self, r: Routes) -> Routes {
+        use Access::Coordinator;
+        use Hosts::Portal;
+        r.add(
+            "/koordynator",
+            &["GET"],
+            Portal,
+            Coordinator,
+            get(dashboard::page),
+        )
+        .add(
+            "/koordynator/gminy.csv",
+            &["GET"],
+            Portal,
+            Coordinator,
+            get(dashboard::csv),
+        )
+        .add(
+            "/koordynator/gminy/{slug}",
+            &["GET"],
+            Portal,
+            Coordinator,
+            get(dashboard::gmina),
+        )
+        .add(
+            "/koordynator/koordynatorzy",
+            &["GET", "POST"],
+            Portal,
+            Coordinator,
+            get(coordinators::list).post(coordinators::appoint_form),
+        )
+        .add(
+            "/koordynator/koordynatorzy/{id}/usun",
+            &["GET", "POST"],
+            Portal,
+            Coordinator,
+            get(coordinators::confirm_removal).post(coordinators::remove_form),
+        )
+        .add(
+            "/koordynator/dziennik",
+            &["GET"],
+            Portal,
+            Coordinator,
+            get(coordinators::log),
+        )
+    }
+
+    fn templates(&self) -> &'static [Asset] {
+        templates![
+            "region/dashboard.html",
+            "region/gmina.html",
+            "region/coordinators.html",
+            "region/remove.html",
+            "region/log.html",
+        ]
+    }
+
+    fn audit_labels(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("region.coordinator_appointed", "powołanie koordynatora"),
+            ("region.coordinator_removed", "odwołanie koordynatora"),
+        ]
+    }
+}

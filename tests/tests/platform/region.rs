@@ -1,0 +1,335 @@
+//! The coordinators' dashboard counts every gmina's records exactly, filters, sorts and exports
+//! them; coordinators appoint and remove each other, and every such act is in the region's log.
+
+use std::collections::BTreeMap;
+
+use pestor_tests::{TestApp, Visitor, add_card, create_account, grant, spawn_app};
+
+const PORTAL: &str = "localhost";
+
+/// A coordinator signed in on the portal.
+async fn coordinator(app: &TestApp, email: &str) -> (i64, Visitor) {
+    let id = create_account(app, email, "Koordynatorka Regionu", "hasło testowe 123").await;
+    sqlx::query("UPDATE accounts SET region_role = 'coordinator' WHERE id = $1")
+        .bind(id)
+        .execute(app.db.platform())
+        .await
+        .unwrap();
+    let v = app.visitor();
+    v.sign_in(email, "hasło testowe 123").await;
+    (id, v)
+}
+
+/// The dashboard's CSV as TERYT → its cells.
+async fn table(v: &Visitor, query: &str) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
+    let r = v
+        .get(PORTAL, &format!("/koordynator/gminy.csv{query}"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let body = r.body.strip_prefix('\u{feff}').expect("BOM for Excel");
+    let mut lines = body.split("\r\n").filter(|l| !l.is_empty());
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(';')
+        .map(str::to_owned)
+        .collect();
+    let rows = lines
+        .map(|l| {
+            let cells: Vec<String> = l.split(';').map(str::to_owned).collect();
+            (cells[0].clone(), cells)
+        })
+        .collect();
+    (header, rows)
+}
+
+async fn seed(app: &TestApp) {
+    let card = async |name: &str, slug: &str, teryt: &str, status: &str| {
+        add_card(
+            app,
+            slug,
+            &[
+                ("name", name),
+                ("legal_form", "fundacja"),
+                ("gmina_teryt", teryt),
+            ],
+            &["1"],
+            &[],
+            status,
+        )
+        .await
+    };
+    let first = card("Fundacja Pierwsza", "torun", "0463011", "verified").await;
+    card("Fundacja Druga", "torun", "0463011", "verified").await;
+    card("Fundacja Trzecia", "torun", "0463011", "pending").await;
+    card("Fundacja z Bydgoszczy", "bydgoszcz", "0461011", "verified").await;
+    let torun = app.store().find("torun").await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
+    let offer = pestor_core::offer::Offer {
+        name: "Obiady domowe".into(),
+        category: "catering".into(),
+        price_grosze: Some(1890),
+        price_note: String::new(),
+        target_groups: vec!["mieszkancy".into()],
+        description: String::new(),
+    };
+    pestor_offers::store::insert(&mut tx, first, &offer, None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let staff = create_account(
+        app,
+        "urzednik@torun.example",
+        "Jan Urzędnik",
+        "hasło testowe 123",
+    )
+    .await;
+    grant(app, staff, "torun", "staff").await;
+    app.store()
+        .suspend("gmina-chelmza", "przegląd")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_every_gmina_exactly_filters_sorts_and_exports() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let (_, v) = coordinator(&app, "koordynator@example.pl").await;
+
+    let (header, rows) = table(&v, "").await;
+    assert_eq!(
+        header,
+        [
+            "TERYT",
+            "Gmina",
+            "Powiat",
+            "Status",
+            "konta z rolą w gminie",
+            "PES zweryfikowane",
+            "PES czekające na weryfikację",
+            "PES bez potwierdzenia danych od 12 miesięcy",
+            "aktywne oferty",
+            "oferty dodane w ostatnich 30 dniach",
+            "Ostatnia aktywność",
+        ]
+    );
+    assert_eq!(rows.len(), 144, "every gmina of the region");
+    assert_eq!(
+        rows["0463011"][1..10],
+        [
+            "Toruń",
+            "Toruń (miasto na prawach powiatu)",
+            "aktywna",
+            "1",
+            "2",
+            "1",
+            "0",
+            "1",
+            "1"
+        ]
+    );
+    assert_eq!(
+        rows["0461011"][3..10],
+        ["aktywna", "0", "1", "0", "0", "0", "0"]
+    );
+    assert_eq!(
+        rows["0415022"][3..10],
+        ["zawieszona", "0", "0", "0", "0", "0", "0"],
+        "a suspended gmina keeps its schema and figures"
+    );
+    // A gmina that has not joined has no schema: no figures rather than zeros.
+    let brodnica = &rows["0402011"];
+    assert_eq!(brodnica[3], "nie dołączyła");
+    assert!(brodnica[4..10].iter().all(String::is_empty), "{brodnica:?}");
+
+    let page = v.get(PORTAL, "/koordynator").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("href=\"/koordynator/gminy/torun\">Toruń</a>")
+    );
+    let region_total: Vec<&str> = page
+        .body
+        .split("pestor-total")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap()
+        .split("govuk-table__cell--numeric\">")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap())
+        .collect();
+    assert_eq!(region_total, ["144", "1", "3", "1", "0", "1", "1"]);
+    assert!(page.body.contains(">144 gminy</p>"));
+
+    // Filters, with the count and the CSV following them.
+    let (_, torun_only) = table(&v, "?powiat=0463").await;
+    assert_eq!(torun_only.keys().collect::<Vec<_>>(), ["0463011"]);
+    let (_, suspended) = table(&v, "?status=suspended").await;
+    assert_eq!(suspended.keys().collect::<Vec<_>>(), ["0415022"]);
+    let filtered = v.get(PORTAL, "/koordynator?powiat=0463").await.body;
+    assert!(
+        filtered.contains(">1 gmina</p>")
+            && filtered.contains("href=\"/koordynator/gminy.csv?powiat=0463\"")
+    );
+    // Sorting by a figure, largest first; then by name in Polish order.
+    let sorted = v
+        .get(
+            PORTAL,
+            "/koordynator/gminy.csv?sort=pes_verified&kierunek=malejaco",
+        )
+        .await
+        .body;
+    let order: Vec<&str> = sorted
+        .split("\r\n")
+        .skip(1)
+        .take(2)
+        .map(|l| l.split(';').nth(1).unwrap())
+        .collect();
+    assert_eq!(order, ["Toruń", "Bydgoszcz"]);
+    let by_name = v.get(PORTAL, "/koordynator/gminy.csv").await.body;
+    let names: Vec<&str> = by_name
+        .split("\r\n")
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split(';').nth(1).unwrap())
+        .collect();
+    let l = names.iter().position(|n| *n == "Lubicz").unwrap();
+    let ł = names.iter().position(|n| *n == "Łabiszyn").unwrap();
+    assert!(l < ł, "L before Ł");
+
+    // Bad input: a clear message, not an empty table.
+    for (query, message) in [
+        (
+            "?powiat=9999",
+            "Nie ma w województwie powiatu o kodzie „9999”.",
+        ),
+        ("?status=kasowana", "Nieznany status gminy „kasowana”."),
+        ("?sort=haslo", "Nie można sortować według „haslo”."),
+    ] {
+        let r = v.get(PORTAL, &format!("/koordynator{query}")).await;
+        assert_eq!(r.status, 400, "{query}");
+        assert!(r.body.contains(message), "{query}: {}", r.body);
+    }
+
+    // The page of one gmina: every figure by name, and what its staff did.
+    let torun = v.get(PORTAL, "/koordynator/gminy/torun").await;
+    assert_eq!(torun.status, 200);
+    for (label, value) in [
+        ("PES zweryfikowane", "2"),
+        ("aktywne oferty", "1"),
+        ("konta z rolą w gminie", "1"),
+    ] {
+        assert!(
+            torun.body.contains(&format!("<dt class=\"govuk-summary-list__key\">{label}</dt><dd class=\"govuk-summary-list__value\">{value}</dd>")),
+            "{label}"
+        );
+    }
+    let brodnica = v.get(PORTAL, "/koordynator/gminy/brodnica").await;
+    assert!(
+        brodnica
+            .body
+            .contains("Gmina nie ma jeszcze serwisu na platformie")
+    );
+    assert_eq!(
+        v.get(PORTAL, "/koordynator/gminy/nie-ma-takiej")
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn coordinators_appoint_and_remove_each_other_and_the_log_says_who_did_it() {
+    let app = spawn_app().await;
+    let (anna, v) = coordinator(&app, "anna@region.example").await;
+    let bartek = create_account(
+        &app,
+        "bartek@region.example",
+        "Bartek Nowy",
+        "hasło testowe 123",
+    )
+    .await;
+    let role = async |id: i64| -> Option<String> {
+        sqlx::query_scalar("SELECT region_role FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_one(app.db.platform())
+            .await
+            .unwrap()
+    };
+    let log_rows = async || -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE teryt IS NULL")
+            .fetch_one(app.db.platform())
+            .await
+            .unwrap()
+    };
+    const LIST: &str = "/koordynator/koordynatorzy";
+
+    // Refused appointments change nothing and say why.
+    for (email, message) in [
+        ("", "Podaj adres e-mail konta."),
+        ("nikt@example.pl", "Nie ma konta o adresie nikt@example.pl."),
+        (
+            "anna@region.example",
+            "anna@region.example jest już koordynatorem.",
+        ),
+    ] {
+        let r = v.submit(PORTAL, LIST, LIST, &[("email", email)]).await;
+        assert_eq!(r.status, 422, "{email}");
+        assert!(r.body.contains(message), "{email}: {}", r.body);
+    }
+    assert_eq!(log_rows().await, 0);
+
+    let r = v
+        .submit(PORTAL, LIST, LIST, &[("email", "  Bartek@Region.example ")])
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/koordynator/koordynatorzy?komunikat=powolano")
+    );
+    assert_eq!(role(bartek).await.as_deref(), Some("coordinator"));
+    let list = v.get(PORTAL, LIST).await.body;
+    assert!(
+        list.contains("Bartek Nowy")
+            && list.contains(&format!("/koordynator/koordynatorzy/{bartek}/usun"))
+    );
+    assert!(
+        !list.contains(&format!("/koordynator/koordynatorzy/{anna}/usun")),
+        "no link to remove oneself"
+    );
+
+    // No one removes themselves: the region keeps someone who can appoint.
+    let own = format!("/koordynator/koordynatorzy/{anna}/usun");
+    let r = v.submit(PORTAL, LIST, &own, &[]).await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("Nie możesz odwołać samego siebie"));
+    assert_eq!(role(anna).await.as_deref(), Some("coordinator"));
+
+    let removal = format!("/koordynator/koordynatorzy/{bartek}/usun");
+    let confirm = v.get(PORTAL, &removal).await;
+    assert!(
+        confirm.body.contains("Odwołać koordynatora?")
+            && confirm.body.contains("bartek@region.example")
+    );
+    let r = v.submit(PORTAL, &removal, &removal, &[]).await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/koordynator/koordynatorzy?komunikat=odwolano")
+    );
+    assert_eq!(role(bartek).await, None);
+    // Removing someone who is no longer a coordinator is "not found", and logs nothing.
+    assert_eq!(v.submit(PORTAL, LIST, &removal, &[]).await.status, 404);
+
+    let log = v.get(PORTAL, "/koordynator/dziennik").await.body;
+    assert_eq!(log_rows().await, 2);
+    assert!(log.contains(">2 wpisy"));
+    for action in ["powołanie koordynatora", "odwołanie koordynatora"] {
+        assert!(log.contains(action), "{action}");
+    }
+    assert!(
+        log.contains("Koordynatorka Regionu &lt;anna@region.example&gt;")
+            && log.contains("bartek@region.example")
+    );
+}
