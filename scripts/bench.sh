@@ -2,7 +2,9 @@
 # Load benchmarks on loopback; results go to docs/benchmarks.md by hand (quote medians and the machine).
 #   scripts/bench.sh            provisioning of 144 gminas, a no-op migrate, and wrk against pages
 #                               (Baza PES with 2,000 generated organisations in Toruń and 10,000
-#                               offers of theirs), and photo processing throughput
+#                               offers of theirs), photo processing throughput, and the
+#                               coordinators' dashboard with every gmina holding data
+#   BENCH_ONLY=gielda | region  only that part (after seeding)
 # Uses a throw-away embedded cluster in target/bench-data, a release build, and wrk with 32 connections.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +20,7 @@ export PESTOR__SERVER__BIND="127.0.0.1:$port"
 export PESTOR__LOG__FILTER="warn"
 
 echo "== maszyna: $(nproc) rdzenie, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-# BENCH_ONLY=gielda: only the Giełda pages and photo processing (after seeding).
+# BENCH_ONLY=gielda: only the Giełda pages and photo processing; =region: only the dashboard.
 only="${BENCH_ONLY:-}"
 ms() { date +%s%3N; }
 rm -rf "$data" && mkdir -p "$data"
@@ -42,7 +44,7 @@ done
 bench_page() { # name host path [status other than 2xx expected]
   for i in $(seq "$runs"); do
     echo "-- $1 [przebieg $i]"
-    out=$(wrk -t2 -c32 -d"$duration" --latency -H "Host: $2" "http://127.0.0.1:$port$3")
+    out=$(wrk -t2 -c32 -d"$duration" --latency -H "Host: $2" ${cookie:+-H "Cookie: $cookie"} "http://127.0.0.1:$port$3")
     grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" <<<"$out"
     # Fast errors are no result: stop rather than record them.
     if [ -z "${4:-}" ] && grep -q "Non-2xx" <<<"$out"; then
@@ -67,6 +69,7 @@ bench_page "API JSON, 100 na stronę" "torun.localhost:$port" "/api/v1/podmioty?
 bench_page "GeoJSON mapy (wszystkie położenia)" "torun.localhost:$port" /api/v1/podmioty.geojson
 fi
 
+if [ "$only" != region ]; then
 # Giełda under load: 10,000 offers in one gmina.
 bench_page "giełda: 10 000 ofert, strona 1 wg nazwy" "torun.localhost:$port" /oferty
 bench_page "giełda: strona 300 (przesunięcie 5980), wg nazwy" "torun.localhost:$port" "/oferty?strona=300"
@@ -81,3 +84,24 @@ for i in $(seq "$runs"); do
   echo "-- zdjęcia [przebieg $i]"
   target/release/bench_photos 20 4000 3000
 done
+fi
+
+# The coordinators' dashboard: every one of the 144 gminas holds 40 organisations and 80 offers
+# (Toruń also the 2,000 and 10,000 above); the demo's admin is made a coordinator and signs in.
+if [ -z "$only" ] || [ "$only" = region ]; then
+  target/release/bench_seed "$data/postgres/run" wszystkie 40 80
+  PESTOR__DATABASE__URL="postgres://pestor@/pestor?host=$data/postgres/run" \
+    "$bin" coordinators add admin@torun.example >/dev/null
+  jar="$data/cookies"
+  portal="http://localhost:$port"
+  token=$(curl -fsS -c "$jar" -b "$jar" --resolve "localhost:$port:127.0.0.1" "$portal/logowanie" \
+    | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
+  curl -fsS -o /dev/null -c "$jar" -b "$jar" --resolve "localhost:$port:127.0.0.1" \
+    --data-urlencode "csrf=$token" --data-urlencode "email=admin@torun.example" \
+    --data-urlencode "password=demo-pestor-2026" "$portal/logowanie"
+  cookie="pestor_session=$(awk '$6 == "pestor_session" { print $7 }' "$jar")"
+  bench_page "pulpit koordynatora: 144 gminy, 6 liczb każdej" "localhost:$port" /koordynator
+  bench_page "pulpit: CSV wszystkich gmin" "localhost:$port" /koordynator/gminy.csv
+  bench_page "pulpit: powiat toruński, wg aktywnych ofert" "localhost:$port" "/koordynator?powiat=0415&sort=offers_active&kierunek=malejaco"
+  unset cookie
+fi

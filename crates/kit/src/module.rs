@@ -93,6 +93,9 @@ pub struct Figure {
     pub key: &'static str,
     pub label: &'static str,
     pub query: &'static str,
+    /// Shown to everyone on the regional portal (per gmina and summed for the region), not only
+    /// on the coordinators' dashboard.
+    pub public: bool,
 }
 
 /// Every one of `figures` for every gmina in `tenants` (provisioned ones: their schemas exist),

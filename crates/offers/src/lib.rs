@@ -94,11 +94,13 @@ impl Module for Offers {
                 key: "offers_active",
                 label: "aktywne oferty",
                 query: "SELECT count(*) FROM {schema}.offers WHERE status = 'active'",
+                public: true,
             },
             Figure {
                 key: "offers_new_30_days",
                 label: "oferty dodane w ostatnich 30 dniach",
                 query: "SELECT count(*) FROM {schema}.offers WHERE created_at > now() - interval '30 days'",
+                public: true,
             },
         ]
     }

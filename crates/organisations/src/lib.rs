@@ -99,17 +99,20 @@ impl Module for Organisations {
                 key: "pes_verified",
                 label: "PES zweryfikowane",
                 query: "SELECT count(*) FROM {schema}.organisations WHERE status = 'verified'",
+                public: true,
             },
             Figure {
                 key: "pes_pending",
                 label: "PES czekające na weryfikację",
                 query: "SELECT count(*) FROM {schema}.organisations WHERE status = 'pending'",
+                public: false,
             },
             Figure {
                 key: "pes_not_reverified",
                 label: "PES bez potwierdzenia danych od 12 miesięcy",
                 query: "SELECT count(*) FROM {schema}.organisations WHERE status = 'verified'
                           AND coalesce(confirmed_at, verified_at) < now() - interval '12 months'",
+                public: false,
             },
         ]
     }

@@ -48,6 +48,7 @@ impl Module for Panel {
             key: "accounts_with_role",
             label: "konta z rolą w gminie",
             query: "SELECT count(DISTINCT account_id) FROM public.gmina_roles WHERE teryt = '{teryt}'",
+            public: false,
         }]
     }
 

@@ -8,13 +8,13 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use pestor_core::branding::Theme;
+use pestor_core::branding::{DEFAULT_ATTRIBUTION, DEFAULT_TILES, Theme};
 use pestor_core::{TenantStatus, polish_sort_key};
 use pestor_kit::assets;
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::{Asset, NavEntry};
 use pestor_kit::error::{AppError, AppResult};
-use pestor_kit::module::Module;
+use pestor_kit::module::{Figure, Module, count_figures};
 use pestor_kit::page::{Page, polish_date};
 use pestor_kit::site::{Site, TenantSite};
 use pestor_kit::state::AppState;
@@ -38,6 +38,12 @@ impl Module for Home {
                 Hosts::Both,
                 Access::Anyone,
                 get(theme_css),
+            )
+            .api(
+                "/api/v1/gminy.geojson",
+                Hosts::Portal,
+                Access::Anyone,
+                get(gminas_geojson),
             )
             .add(
                 "/branding/logo",
@@ -68,19 +74,53 @@ impl Module for Home {
     }
 }
 
-async fn home(State(state): State<AppState>, page: Page) -> AppResult<Html<String>> {
+async fn home(State(state): State<AppState>, page: Page) -> AppResult<Response> {
     match &page.site {
         Site::Portal => portal(&state, &page).await,
-        Site::Tenant(t) => tenant_home(&state, &page, t).await,
+        Site::Tenant(t) => Ok(tenant_home(&state, &page, t).await?.into_response()),
     }
 }
 
 #[derive(Serialize)]
 struct PortalGmina {
+    teryt: String,
     name: String,
     kind: &'static str,
     url: Option<String>,
     note: Option<&'static str>,
+    /// The modules' public figures of an active gmina: (label, value).
+    counts: Vec<(&'static str, i64)>,
+}
+
+/// The figures the modules make public, and each active gmina's values of them: one statement
+/// for the whole region.
+async fn public_figures(
+    state: &AppState,
+    tenants: &[pestor_db::Tenant],
+) -> AppResult<(Vec<Figure>, BTreeMap<String, Vec<i64>>)> {
+    let figures: Vec<Figure> = state
+        .catalogue
+        .figures()
+        .iter()
+        .filter(|f| f.public)
+        .copied()
+        .collect();
+    let active: Vec<&pestor_db::Tenant> = tenants
+        .iter()
+        .filter(|t| t.status() == TenantStatus::Active)
+        .collect();
+    let values = count_figures(&state.db, &figures, &active).await?;
+    Ok((figures, values))
+}
+
+/// What the portal says of a gmina's status (in words: the map's markers look alike).
+fn status_note(s: TenantStatus) -> Option<&'static str> {
+    match s {
+        TenantStatus::Active => None,
+        TenantStatus::Suspended => Some("serwis zawieszony"),
+        TenantStatus::Registered => Some("jeszcze nie dołączyła"),
+        TenantStatus::Archived => Some("serwis zamknięty"),
+    }
 }
 
 #[derive(Serialize)]
@@ -90,8 +130,9 @@ struct PortalPowiat {
     gminas: Vec<PortalGmina>,
 }
 
-async fn portal(state: &AppState, page: &Page) -> AppResult<Html<String>> {
+async fn portal(state: &AppState, page: &Page) -> AppResult<Response> {
     let tenants = state.tenants.list().await?;
+    let (figures, values) = public_figures(state, &tenants).await?;
     let mut powiats: BTreeMap<String, PortalPowiat> = BTreeMap::new();
     let active = tenants
         .iter()
@@ -111,17 +152,24 @@ async fn portal(state: &AppState, page: &Page) -> AppResult<Html<String>> {
                 },
                 gminas: Vec::new(),
             });
+        let counts = values
+            .get(g.teryt.as_str())
+            .map(|v| {
+                figures
+                    .iter()
+                    .map(|f| f.label)
+                    .zip(v.iter().copied())
+                    .collect()
+            })
+            .unwrap_or_default();
         entry.gminas.push(PortalGmina {
+            teryt: g.teryt.to_string(),
             name: g.name.clone(),
             kind: g.kind.as_str(),
             url: (t.status() == TenantStatus::Active)
                 .then(|| format!("{}/", state.settings.host_url(Some(g.slug.as_str())))),
-            note: match t.status() {
-                TenantStatus::Active => None,
-                TenantStatus::Suspended => Some("serwis zawieszony"),
-                TenantStatus::Registered => Some("jeszcze nie dołączyła"),
-                TenantStatus::Archived => Some("serwis zamknięty"),
-            },
+            note: status_note(t.status()),
+            counts,
         });
     }
     let mut powiats: Vec<PortalPowiat> = powiats.into_values().collect();
@@ -129,11 +177,73 @@ async fn portal(state: &AppState, page: &Page) -> AppResult<Html<String>> {
     for p in &mut powiats {
         p.gminas.sort_by_cached_key(|g| polish_sort_key(&g.name));
     }
-    page.render(
+    let totals: Vec<_> = figures
+        .iter()
+        .enumerate()
+        .map(|(i, f)| json!({ "label": f.label, "value": values.values().map(|v| v[i]).sum::<i64>() }))
+        .collect();
+    let map = json!({
+        "tiles": DEFAULT_TILES, "attribution": DEFAULT_ATTRIBUTION,
+        "centre": "53.05,18.45", "zoom": 8,
+    });
+    let html = page.render(
         state,
         "portal.html",
-        json!({ "powiats": powiats, "active_count": active, "total_count": tenants.len() }),
+        json!({ "powiats": powiats, "active_count": active, "total_count": tenants.len(),
+                "totals": totals, "map": map }),
+    )?;
+    // The map's tiles come from the default tile server: its images are allowed on this page.
+    let mut response = html.into_response();
+    let origin = DEFAULT_TILES.split("/{z}").next().unwrap_or_default();
+    if let Ok(v) = pestor_kit::csp::csp_with_tiles(origin).parse() {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    Ok(response)
+}
+
+/// The region's gminas at their seats, for the portal's map: status and public figures in words.
+async fn gminas_geojson(State(state): State<AppState>) -> AppResult<Response> {
+    let tenants = state.tenants.list().await?;
+    let (figures, values) = public_figures(&state, &tenants).await?;
+    let features: Vec<_> = tenants
+        .iter()
+        .filter_map(|t| {
+            let g = t.gmina();
+            let (lat, lon) = g.location?;
+            let status = status_note(t.status()).unwrap_or("serwis działa");
+            let mut about = vec![format!("gmina {}, {}", g.kind.as_str(), status)];
+            if let Some(v) = values.get(g.teryt.as_str()) {
+                about.extend(
+                    figures
+                        .iter()
+                        .zip(v)
+                        .map(|(f, n)| format!("{}: {n}", f.label)),
+                );
+            }
+            let url = match t.status() {
+                TenantStatus::Active => {
+                    format!("{}/", state.settings.host_url(Some(g.slug.as_str())))
+                }
+                _ => format!("/#gmina-{}", g.teryt),
+            };
+            Some(json!({
+                "type": "Feature",
+                "geometry": { "type": "Point", "coordinates": [lon, lat] },
+                "properties": {
+                    "teryt": g.teryt, "name": format!("{} ({})", g.name, status),
+                    "status": t.status().as_str(), "url": url, "address_text": about.join("; "),
+                },
+            }))
+        })
+        .collect();
+    let body = json!({ "type": "FeatureCollection", "features": features });
+    Ok((
+        pestor_kit::input::open_data_headers("application/geo+json"),
+        body.to_string(),
     )
+        .into_response())
 }
 
 async fn tenant_home(state: &AppState, page: &Page, t: &TenantSite) -> AppResult<Html<String>> {

@@ -82,7 +82,40 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )
     .await?;
     let registry = Registry::load(&pestor_tests::tenants_dir())?;
-    let tenant = TenantStore::new(db.clone()).find(slug).await?;
+    // "wszystkie": every active gmina, for the regional dashboard with 144 gminas holding data.
+    let store = TenantStore::new(db.clone());
+    let tenants = if slug == "wszystkie" {
+        store
+            .list()
+            .await?
+            .into_iter()
+            .filter(|t| t.status() == pestor_core::TenantStatus::Active)
+            .collect()
+    } else {
+        vec![store.find(slug).await?]
+    };
+    for tenant in &tenants {
+        seed(&db, &registry, tenant, count, offers).await?;
+    }
+    println!(
+        "{count} organizacji i {offers} ofert w {} {}",
+        tenants.len(),
+        if tenants.len() == 1 {
+            "gminie"
+        } else {
+            "gminach"
+        }
+    );
+    Ok(())
+}
+
+async fn seed(
+    db: &Database,
+    registry: &Registry,
+    tenant: &pestor_db::Tenant,
+    count: usize,
+    offers: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
     let teryt = tenant.gmina().teryt.as_str();
     let mut tx = db.tenant(&tenant).begin().await?;
     let mut ids = Vec::with_capacity(count);
@@ -123,7 +156,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             areas: &areas,
             also_in: &[],
         }
-        .validate(&registry, 2026)
+        .validate(registry, 2026)
         .map_err(|e| format!("{name}: {e:?}"))?;
         let id = store::insert_by_staff(&mut tx, &card, None)
             .await
@@ -190,6 +223,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     sqlx::query("ANALYZE public.pes_directory")
         .execute(db.platform())
         .await?;
-    println!("{count} organizacji i {offers} ofert w gminie {slug}");
     Ok(())
 }

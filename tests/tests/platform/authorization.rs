@@ -105,6 +105,7 @@ const KIT: &[Row] = &[];
 /// The home pages of the portal and of each gmina.
 const HOME: &[Row] = &[
     ("GET", "/", EVERYONE),
+    ("GET", "/api/v1/gminy.geojson", EVERYONE),
     ("GET", "/branding/theme.css", EVERYONE),
     ("GET", "/branding/logo", EVERYONE),
 ];

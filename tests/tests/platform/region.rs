@@ -333,3 +333,92 @@ async fn coordinators_appoint_and_remove_each_other_and_the_log_says_who_did_it(
             && log.contains("bartek@region.example")
     );
 }
+
+#[tokio::test]
+async fn the_portal_shows_each_active_gminas_public_figures_their_sum_and_a_map() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let (status, body) = app.page(PORTAL, "/").await;
+    assert_eq!(status, 200);
+    // Only the figures the modules make public, and only of active gminas (Chełmża is suspended).
+    let torun = body
+        .split("<li id=\"gmina-0463011\">")
+        .nth(1)
+        .unwrap()
+        .split("</li>")
+        .next()
+        .unwrap();
+    assert!(
+        torun.contains(
+            "PES zweryfikowane: 2 · aktywne oferty: 1 · oferty dodane w ostatnich 30 dniach: 1"
+        ),
+        "{torun}"
+    );
+    assert!(!body.contains("konta z rolą w gminie") && !body.contains("czekające na weryfikację"));
+    let chelmza = body
+        .split("<li id=\"gmina-0415022\">")
+        .nth(1)
+        .unwrap()
+        .split("</li>")
+        .next()
+        .unwrap();
+    assert!(
+        chelmza.contains("serwis zawieszony") && !chelmza.contains("PES zweryfikowane"),
+        "{chelmza}"
+    );
+    let totals: Vec<&str> = body
+        .split("<span class=\"pestor-figure\">")
+        .skip(1)
+        .map(|s| s.split("</div>").next().unwrap())
+        .collect();
+    assert_eq!(
+        totals,
+        [
+            "3</span> PES zweryfikowane",
+            "1</span> aktywne oferty",
+            "1</span> oferty dodane w ostatnich 30 dniach"
+        ]
+    );
+
+    // The map's data: every gmina with known seat coordinates, its status in words.
+    let geo: serde_json::Value = app
+        .get(PORTAL, "/api/v1/gminy.geojson")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let features = geo["features"].as_array().unwrap();
+    assert!(features.len() >= 140, "{}", features.len());
+    let find = |teryt: &str| {
+        features
+            .iter()
+            .find(|f| f["properties"]["teryt"] == teryt)
+            .unwrap()
+            .clone()
+    };
+    let t = find("0463011");
+    assert_eq!(t["properties"]["name"], "Toruń (serwis działa)");
+    assert!(
+        t["properties"]["address_text"]
+            .as_str()
+            .unwrap()
+            .contains("PES zweryfikowane: 2")
+    );
+    assert_eq!(
+        t["geometry"]["coordinates"][1].as_f64().unwrap().round(),
+        53.0
+    );
+    let c = find("0415022");
+    assert_eq!(c["properties"]["name"], "Chełmża (serwis zawieszony)");
+    assert!(
+        !c["properties"]["address_text"]
+            .as_str()
+            .unwrap()
+            .contains("PES")
+    );
+    assert_eq!(c["properties"]["url"], "/#gmina-0415022");
+    assert_eq!(
+        find("0402011")["properties"]["name"],
+        "Brodnica (jeszcze nie dołączyła)"
+    );
+}
