@@ -44,8 +44,8 @@ done
 bench_page() { # name host path [status other than 2xx expected]
   for i in $(seq "$runs"); do
     echo "-- $1 [przebieg $i]"
-    out=$(wrk -t2 -c32 -d"$duration" --latency -H "Host: $2" ${cookie:+-H "Cookie: $cookie"} "http://127.0.0.1:$port$3")
-    grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" <<<"$out"
+    out=$(wrk -t2 -c32 -d"$duration" --latency -s scripts/wrk-p95.lua -H "Host: $2" ${cookie:+-H "Cookie: $cookie"} "http://127.0.0.1:$port$3")
+    grep -E "Requests/sec|50%|p95|99%|Non-2xx|Socket errors" <<<"$out"
     # Fast errors are no result: stop rather than record them.
     if [ -z "${4:-}" ] && grep -q "Non-2xx" <<<"$out"; then
       echo "BŁĄD: $3 odpowiada błędem — zobacz $data/serve.log" >&2
@@ -90,7 +90,7 @@ fi
 # (Toruń also the 2,000 and 10,000 above); the demo's admin is made a coordinator and signs in.
 if [ -z "$only" ] || [ "$only" = region ]; then
   target/release/bench_seed "$data/postgres/run" wszystkie 40 80
-  PESTOR__DATABASE__URL="postgres://pestor@/pestor?host=$data/postgres/run" \
+  PESTOR__DATABASE__URL="postgres://pestor@localhost/pestor?host=$data/postgres/run" \
     "$bin" coordinators add admin@torun.example >/dev/null
   jar="$data/cookies"
   portal="http://localhost:$port"

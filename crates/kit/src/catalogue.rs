@@ -97,7 +97,7 @@ pub struct Catalogue {
     nav: Vec<NavEntry>,
     audit_labels: HashMap<&'static str, &'static str>,
     csrf_exempt: Vec<&'static str>,
-    figures: Vec<crate::module::Figure>,
+    figures: Vec<Figure>,
     /// Paths of the routes that answer in JSON ([`crate::auth::Format::Json`]).
     api_paths: Vec<&'static str>,
     /// (kind, name) → the module that claimed it.
@@ -115,6 +115,20 @@ pub struct Clash {
     pub second: &'static str,
 }
 
+/// One number about a gmina: `query` is a `SELECT` of one `bigint` reading only the module's own
+/// tables, written with `{schema}.` before each tenant table and `'{teryt}'` for the gmina's code
+/// in public tables. The dashboard puts every figure of every gmina into one statement, each
+/// placeholder replaced by a name from the registry (never by input).
+#[derive(Debug, Clone, Copy)]
+pub struct Figure {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub query: &'static str,
+    /// Shown to everyone on the regional portal (per gmina and summed for the region), not only
+    /// on the coordinators' dashboard.
+    pub public: bool,
+}
+
 /// What one module contributes, as [`Catalogue::add`] takes it.
 pub struct Contribution {
     pub module: &'static str,
@@ -123,7 +137,7 @@ pub struct Contribution {
     pub nav: &'static [NavEntry],
     pub audit_labels: &'static [(&'static str, &'static str)],
     pub csrf_exempt: &'static [&'static str],
-    pub figures: &'static [crate::module::Figure],
+    pub figures: &'static [Figure],
 }
 
 impl Catalogue {
@@ -177,7 +191,7 @@ impl Catalogue {
     }
 
     /// Every module's figures about a gmina, in module order: the dashboard's columns.
-    pub fn figures(&self) -> &[crate::module::Figure] {
+    pub fn figures(&self) -> &[Figure] {
         &self.figures
     }
 

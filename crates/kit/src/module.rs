@@ -8,6 +8,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 use crate::auth::Routes;
+pub use crate::catalogue::Figure;
 use crate::catalogue::{Asset, NavEntry};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -82,20 +83,6 @@ pub struct Retention {
     pub rule: &'static str,
     /// Deletes what the rule allows; returns how many rows went.
     pub purge: fn(AppState) -> BoxFuture<'static, AppResult<u64>>,
-}
-
-/// One number about a gmina: `query` is a `SELECT` of one `bigint` reading only the module's own
-/// tables, written with `{schema}.` before each tenant table and `'{teryt}'` for the gmina's code
-/// in public tables. The dashboard puts every figure of every gmina into one statement, each
-/// placeholder replaced by a name from the registry (never by input).
-#[derive(Debug, Clone, Copy)]
-pub struct Figure {
-    pub key: &'static str,
-    pub label: &'static str,
-    pub query: &'static str,
-    /// Shown to everyone on the regional portal (per gmina and summed for the region), not only
-    /// on the coordinators' dashboard.
-    pub public: bool,
 }
 
 /// Every one of `figures` for every gmina in `tenants` (provisioned ones: their schemas exist),

@@ -224,6 +224,22 @@ const MONTHS: [&str; 12] = [
     "grudnia",
 ];
 
+/// The number of pages a list of `total` items has at `per_page` a page (at least one, so an
+/// empty list still has its page).
+pub fn page_count(total: i64, per_page: i64) -> i64 {
+    ((total + per_page - 1) / per_page).max(1)
+}
+
+/// A moment as the logs show it: "3 grudnia 2026 14:05".
+pub fn polish_datetime(at: time::OffsetDateTime) -> String {
+    format!(
+        "{} {:02}:{:02}",
+        polish_date(at.date()),
+        at.hour(),
+        at.minute()
+    )
+}
+
 /// "29 listopada 2026".
 pub fn polish_date(d: time::Date) -> String {
     format!(

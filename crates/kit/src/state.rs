@@ -30,7 +30,18 @@ pub struct AppState {
     pub photos: pestor_photos::Store,
     /// The templates, static files, menu and labels the modules registered.
     pub catalogue: Arc<Catalogue>,
+    /// Recent results of [`crate::module::count_figures`] (the regional pages), see
+    /// [`AppState::figures`].
+    pub figures: Cache<String, Arc<FigureValues>>,
 }
+
+/// Each gmina's figure values, by TERYT.
+pub type FigureValues = std::collections::BTreeMap<String, Vec<i64>>;
+
+/// How long the regional pages reuse a computation of every gmina's figures. Counting 144
+/// schemas in one statement costs about a third of a second (most of it planning), so it runs at
+/// most once a minute and concurrent requests wait for the one computation.
+pub const FIGURES_MAX_AGE: Duration = Duration::from_secs(60);
 
 impl AppState {
     /// Builds the state, loading (or creating, on first start) the platform's signing secret.
@@ -69,7 +80,42 @@ impl AppState {
             registry: Arc::new(registry),
             photos,
             catalogue,
+            figures: Cache::builder()
+                .max_capacity(64)
+                .time_to_live(FIGURES_MAX_AGE)
+                .build(),
         }
+    }
+
+    /// [`crate::module::count_figures`] for these figures and gminas, reused for up to
+    /// [`FIGURES_MAX_AGE`]; concurrent callers share one computation.
+    pub async fn figures(
+        &self,
+        figures: &[crate::module::Figure],
+        tenants: &[&pestor_db::Tenant],
+    ) -> Result<Arc<FigureValues>, crate::AppError> {
+        let key = format!(
+            "{}|{}",
+            figures.iter().map(|f| f.key).collect::<Vec<_>>().join(","),
+            tenants
+                .iter()
+                .map(|t| t.teryt().as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        self.figures
+            .try_get_with(key, async {
+                crate::module::count_figures(&self.db, figures, tenants)
+                    .await
+                    .map(Arc::new)
+            })
+            .await
+            .map_err(|e: Arc<sqlx::Error>| {
+                // The one caller that ran the computation owns its error; others get its text.
+                Arc::try_unwrap(e)
+                    .unwrap_or_else(|e| sqlx::Error::Protocol(e.to_string()))
+                    .into()
+            })
     }
 
     /// Forgets every cached host, so the next request reads the tenant table again.

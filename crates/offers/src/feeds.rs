@@ -41,7 +41,7 @@ pub async fn api(
     let base = state
         .settings
         .host_url(Some(t.tenant.gmina().slug.as_str()));
-    let pages = ((found.total + per_page - 1) / per_page).max(1);
+    let pages = pestor_kit::page::page_count(found.total, per_page);
     let link = |n: i64| {
         format!(
             "/api/v1/oferty?{}&strona={n}&na_strone={per_page}",

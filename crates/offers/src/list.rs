@@ -296,7 +296,7 @@ pub async fn list(
     organisations.sort_by_cached_key(|(_, name)| polish_sort_key(name));
     tx.commit().await?;
     let total = found.total;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let pages = pestor_kit::page::page_count(total, PAGE_SIZE);
     let items: Vec<_> = found
         .items
         .iter()

@@ -36,7 +36,7 @@ pub async fn list(
         false,
     )
     .await?;
-    let pages = ((found.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let pages = pestor_kit::page::page_count(found.total, PAGE_SIZE);
     let items: Vec<_> = found
         .entries
         .iter()

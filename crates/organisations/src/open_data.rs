@@ -53,7 +53,7 @@ pub async fn list(
         false,
     )
     .await?;
-    let pages = ((found.total + per_page - 1) / per_page).max(1);
+    let pages = pestor_kit::page::page_count(found.total, per_page);
     let link = |n: i64| {
         let filters = q.filters.query(Some(q.filters.sort_key()));
         format!("/api/v1/podmioty?{filters}&strona={n}&na_strone={per_page}")

@@ -162,14 +162,14 @@ async fn audit_log(
         .into_iter()
         .map(|(at, actor, action, details)| {
             json!({
-                "at": format!("{} {:02}:{:02}", pestor_kit::page::polish_date(at.date()), at.hour(), at.minute()),
+                "at": pestor_kit::page::polish_datetime(at),
                 "actor": actor,
                 "action": state.catalogue.audit_label(&action),
                 "details": details.to_string(),
             })
         })
         .collect();
-    let pages = ((total + LOG_PAGE - 1) / LOG_PAGE).max(1);
+    let pages = pestor_kit::page::page_count(total, LOG_PAGE);
     Ok(page
         .render(
             &state,

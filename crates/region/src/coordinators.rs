@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use pestor_db::Database;
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::input::Query;
-use pestor_kit::page::{Notice, Page, page_number, polish_date};
+use pestor_kit::page::{Notice, Page, page_number, polish_datetime};
 use pestor_kit::state::AppState;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -279,13 +279,13 @@ pub async fn log(
         .into_iter()
         .map(|(at, actor, action, details)| {
             json!({
-                "at": format!("{} {:02}:{:02}", polish_date(at.date()), at.hour(), at.minute()),
+                "at": polish_datetime(at),
                 "actor": actor, "action": state.catalogue.audit_label(&action),
                 "details": details.get("email").and_then(|e| e.as_str()).unwrap_or_default(),
             })
         })
         .collect();
-    let pages = ((total + LOG_PAGE - 1) / LOG_PAGE).max(1);
+    let pages = pestor_kit::page::page_count(total, LOG_PAGE);
     Ok(page
         .render(
             &state,

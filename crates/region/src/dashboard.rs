@@ -11,8 +11,7 @@ use pestor_core::{TenantStatus, polish_sort_key};
 use pestor_db::Tenant;
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::input::Query;
-use pestor_kit::module::count_figures;
-use pestor_kit::page::{Page, polish_date};
+use pestor_kit::page::{Page, polish_date, polish_datetime};
 use pestor_kit::state::AppState;
 use serde::Serialize;
 use serde_json::json;
@@ -92,13 +91,19 @@ fn has_schema(t: &Tenant) -> bool {
     matches!(t.status(), TenantStatus::Active | TenantStatus::Suspended)
 }
 
-/// Every gmina's figures and last activity: two statements whatever the number of gminas.
+/// Every gmina's figures (reused for up to a minute, see `AppState::figures`) and last activity:
+/// two statements whatever the number of gminas.
 async fn figures_of(
     state: &AppState,
     tenants: &[&Tenant],
-) -> AppResult<(BTreeMap<String, Vec<i64>>, HashMap<String, OffsetDateTime>)> {
+) -> AppResult<(
+    std::sync::Arc<BTreeMap<String, Vec<i64>>>,
+    HashMap<String, OffsetDateTime>,
+)> {
     let provisioned: Vec<&Tenant> = tenants.iter().copied().filter(|t| has_schema(t)).collect();
-    let figures = count_figures(&state.db, state.catalogue.figures(), &provisioned).await?;
+    let figures = state
+        .figures(state.catalogue.figures(), &provisioned)
+        .await?;
     let activity: Vec<(String, OffsetDateTime)> = sqlx::query_as(
         "SELECT teryt, max(at) FROM audit_log WHERE teryt IS NOT NULL GROUP BY teryt",
     )
@@ -380,7 +385,7 @@ pub async fn gmina(
         .into_iter()
         .map(|(at, actor, action)| {
             json!({
-                "at": format!("{} {:02}:{:02}", polish_date(at.date()), at.hour(), at.minute()),
+                "at": polish_datetime(at),
                 "actor": actor, "action": state.catalogue.audit_label(&action),
             })
         })

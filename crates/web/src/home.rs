@@ -14,7 +14,7 @@ use pestor_kit::assets;
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::{Asset, NavEntry};
 use pestor_kit::error::{AppError, AppResult};
-use pestor_kit::module::{Figure, Module, count_figures};
+use pestor_kit::module::{Figure, Module};
 use pestor_kit::page::{Page, polish_date};
 use pestor_kit::site::{Site, TenantSite};
 use pestor_kit::state::AppState;
@@ -97,7 +97,7 @@ struct PortalGmina {
 async fn public_figures(
     state: &AppState,
     tenants: &[pestor_db::Tenant],
-) -> AppResult<(Vec<Figure>, BTreeMap<String, Vec<i64>>)> {
+) -> AppResult<(Vec<Figure>, std::sync::Arc<BTreeMap<String, Vec<i64>>>)> {
     let figures: Vec<Figure> = state
         .catalogue
         .figures()
@@ -109,7 +109,7 @@ async fn public_figures(
         .iter()
         .filter(|t| t.status() == TenantStatus::Active)
         .collect();
-    let values = count_figures(&state.db, &figures, &active).await?;
+    let values = state.figures(&figures, &active).await?;
     Ok((figures, values))
 }
 
