@@ -10,6 +10,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod csp;
 pub mod error;
+pub mod figures;
 pub mod fleet;
 pub mod forms;
 pub mod input;

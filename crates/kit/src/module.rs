@@ -2,7 +2,6 @@
 //! everything else — routes, templates, static files, the menu, background work, audit labels,
 //! CSRF exemptions, retention, and what the regional layer asks of each area — is collected from it.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -11,6 +10,7 @@ use crate::auth::Routes;
 pub use crate::catalogue::Figure;
 use crate::catalogue::{Asset, NavEntry};
 use crate::error::AppResult;
+pub use crate::figures::count_figures;
 use crate::state::AppState;
 
 /// A product area (Baza PES, Giełda, accounts, the panel…) as the app sees it. Only `name` and
@@ -83,44 +83,6 @@ pub struct Retention {
     pub rule: &'static str,
     /// Deletes what the rule allows; returns how many rows went.
     pub purge: fn(AppState) -> BoxFuture<'static, AppResult<u64>>,
-}
-
-/// Every one of `figures` for every gmina in `tenants` (provisioned ones: their schemas exist),
-/// in one statement rather than one per gmina: a row per gmina's TERYT, its values in the order
-/// of `figures`.
-pub async fn count_figures(
-    db: &pestor_db::Database,
-    figures: &[Figure],
-    tenants: &[&pestor_db::Tenant],
-) -> sqlx::Result<BTreeMap<String, Vec<i64>>> {
-    if tenants.is_empty() || figures.is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    let rows: Vec<String> = tenants
-        .iter()
-        .map(|t| {
-            let (schema, teryt) = (t.teryt().schema().quoted(), t.teryt().as_str());
-            let values: Vec<String> = figures
-                .iter()
-                .map(|f| {
-                    let q = f
-                        .query
-                        .replace("{schema}", &schema)
-                        .replace("{teryt}", teryt);
-                    format!("({q})")
-                })
-                .collect();
-            format!(
-                "SELECT '{teryt}'::text, ARRAY[{}]::bigint[]",
-                values.join(", ")
-            )
-        })
-        .collect();
-    let found: Vec<(String, Vec<i64>)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(rows.join("\nUNION ALL ")))
-            .fetch_all(db.platform())
-            .await?;
-    Ok(found.into_iter().collect())
 }
 
 /// The parts of one gmina's data that belong to a module.

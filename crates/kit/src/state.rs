@@ -30,7 +30,7 @@ pub struct AppState {
     pub photos: pestor_photos::Store,
     /// The templates, static files, menu and labels the modules registered.
     pub catalogue: Arc<Catalogue>,
-    /// Recent results of [`crate::module::count_figures`] (the regional pages), see
+    /// Recent results of [`crate::figures::count_figures`] (the regional pages), see
     /// [`AppState::figures`].
     pub figures: Cache<String, Arc<FigureValues>>,
 }
@@ -87,11 +87,11 @@ impl AppState {
         }
     }
 
-    /// [`crate::module::count_figures`] for these figures and gminas, reused for up to
+    /// [`crate::figures::count_figures`] for these figures and gminas, reused for up to
     /// [`FIGURES_MAX_AGE`]; concurrent callers share one computation.
     pub async fn figures(
         &self,
-        figures: &[crate::module::Figure],
+        figures: &[crate::catalogue::Figure],
         tenants: &[&pestor_db::Tenant],
     ) -> Result<Arc<FigureValues>, crate::AppError> {
         let key = format!(
@@ -105,7 +105,7 @@ impl AppState {
         );
         self.figures
             .try_get_with(key, async {
-                crate::module::count_figures(&self.db, figures, tenants)
+                crate::figures::count_figures(&self.db, figures, tenants)
                     .await
                     .map(Arc::new)
             })

@@ -1,0 +1,43 @@
+//! Counting the modules' figures ([`Figure`]) for many gminas at once, for the regional pages.
+
+use std::collections::BTreeMap;
+
+use crate::catalogue::Figure;
+
+/// Every one of `figures` for every gmina in `tenants` (provisioned ones: their schemas exist),
+/// in one statement rather than one per gmina: a row per gmina's TERYT, its values in the order
+/// of `figures`.
+pub async fn count_figures(
+    db: &pestor_db::Database,
+    figures: &[Figure],
+    tenants: &[&pestor_db::Tenant],
+) -> sqlx::Result<BTreeMap<String, Vec<i64>>> {
+    if tenants.is_empty() || figures.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let rows: Vec<String> = tenants
+        .iter()
+        .map(|t| {
+            let (schema, teryt) = (t.teryt().schema().quoted(), t.teryt().as_str());
+            let values: Vec<String> = figures
+                .iter()
+                .map(|f| {
+                    let q = f
+                        .query
+                        .replace("{schema}", &schema)
+                        .replace("{teryt}", teryt);
+                    format!("({q})")
+                })
+                .collect();
+            format!(
+                "SELECT '{teryt}'::text, ARRAY[{}]::bigint[]",
+                values.join(", ")
+            )
+        })
+        .collect();
+    let found: Vec<(String, Vec<i64>)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(rows.join("\nUNION ALL ")))
+            .fetch_all(db.platform())
+            .await?;
+    Ok(found.into_iter().collect())
+}
