@@ -46,7 +46,9 @@ pub async fn migrate_tenant_schema(db: &Database, schema: &SchemaName) -> Result
     migrator.set_locking(false);
     migrator.dangerous_set_table_name(format!("{}._sqlx_migrations", schema.quoted()));
     migrator.create_schema(schema.quoted());
-    let outcome = migrator.run(&mut conn).await;
+    // `run_direct`, not `run`: `run` goes through `Acquire`, whose future is not provably `Send`
+    // (so onboarding could not run it in a spawned task).
+    let outcome = migrator.run_direct(None, &mut conn, false).await;
     sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
         .bind(&lock_key)
         .execute(&mut conn)

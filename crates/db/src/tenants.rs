@@ -14,6 +14,7 @@ use crate::{Database, DbError, Result, TENANT_CHANNEL};
 pub struct Tenant {
     gmina: Gmina,
     status: TenantStatus,
+    status_reason: String,
     schema_version: Option<i64>,
     branding: BrandingOverrides,
 }
@@ -29,6 +30,11 @@ impl Tenant {
     }
 
     /// The last tenant migration applied to the gmina's schema.
+    /// Why the gmina is suspended (empty otherwise, or when no reason was given).
+    pub fn status_reason(&self) -> &str {
+        &self.status_reason
+    }
+
     pub fn schema_version(&self) -> Option<i64> {
         self.schema_version
     }
@@ -42,13 +48,20 @@ impl Tenant {
         &self.gmina.teryt
     }
 
+    /// The same gmina with `overrides` as its branding edits, for a letter or page made inside
+    /// the transaction that stores them (before [`TenantStore::find`] could read them back).
+    pub fn with_branding(mut self, overrides: BrandingOverrides) -> Self {
+        self.branding = overrides;
+        self
+    }
+
     pub fn slug(&self) -> &Slug {
         &self.gmina.slug
     }
 }
 
 const TENANT_COLUMNS: &str = "t.teryt, t.slug, t.name, t.kind, t.powiat_teryt, p.name AS powiat_name, t.seat, \
-     t.lat, t.lon, t.status, t.schema_version, t.branding";
+     t.lat, t.lon, t.status, t.status_reason, t.schema_version, t.branding";
 
 #[derive(sqlx::FromRow)]
 struct TenantRow {
@@ -62,6 +75,7 @@ struct TenantRow {
     lat: Option<f64>,
     lon: Option<f64>,
     status: String,
+    status_reason: String,
     schema_version: Option<i64>,
     branding: sqlx::types::Json<serde_json::Value>,
 }
@@ -79,6 +93,7 @@ impl TryFrom<TenantRow> for Tenant {
             // A malformed edit must not take the gmina down: fall back to the files' branding.
             branding: serde_json::from_value(r.branding.0.clone()).unwrap_or_default(),
             schema_version: r.schema_version,
+            status_reason: r.status_reason,
             gmina: Gmina {
                 teryt: Teryt::parse(&r.teryt)?,
                 slug: Slug::parse(&r.slug)?,
@@ -278,20 +293,54 @@ impl TenantStore {
     }
 
     async fn provision_teryt(&self, teryt: &Teryt) -> Result<()> {
+        let (status, version) = self.build_schema(teryt).await?;
+        let mut tx = crate::begin(self.pool()).await?;
+        Self::record_provisioned(&mut tx, teryt, status, version).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates (or brings up to date) the gmina's schema, without changing its status; returns
+    /// the status it had and the schema's version. When a gmina that has not joined fails here,
+    /// its schema is dropped again, so a retry starts from nothing.
+    pub async fn build_schema(&self, teryt: &Teryt) -> Result<(TenantStatus, i64)> {
         let status: String = sqlx::query_scalar("SELECT status FROM tenants WHERE teryt = $1")
             .bind(teryt.as_str())
             .fetch_one(self.pool())
             .await?;
-        if status == TenantStatus::Archived.as_str() {
+        let status = TenantStatus::parse(&status).unwrap_or(TenantStatus::Archived);
+        if status == TenantStatus::Archived {
             return Err(DbError::WrongStatus {
                 slug: teryt.to_string(),
                 status: TenantStatus::Archived,
                 action: "udostępnienie",
             });
         }
+        match self.migrate_schema(teryt).await {
+            Ok(version) => Ok((status, version)),
+            Err(e) => {
+                if status == TenantStatus::Registered {
+                    // Nothing of a gmina that has not joined can be lost: only what this run made.
+                    let drop = format!("DROP SCHEMA IF EXISTS {} CASCADE", teryt.schema().quoted());
+                    if let Err(cleanup) = sqlx::query(sqlx::AssertSqlSafe(drop))
+                        .execute(self.pool())
+                        .await
+                    {
+                        tracing::error!(%teryt, error = %cleanup, "could not drop a half-made schema");
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn migrate_schema(&self, teryt: &Teryt) -> Result<i64> {
         let version = migrate::migrate_tenant_schema(&self.db, &teryt.schema()).await?;
-        let tenant = self.find(teryt.as_str()).await?;
-        let mut data = self.db.tenant(&tenant).begin().await?;
+        let mut data = crate::begin(self.pool()).await?;
+        sqlx::query("SELECT set_config('search_path', $1, true)")
+            .bind(format!("{}, public", teryt.schema().quoted()))
+            .execute(&mut *data)
+            .await?;
         sqlx::query(
             "INSERT INTO tenant_info (teryt) VALUES ($1) ON CONFLICT (singleton) DO NOTHING",
         )
@@ -299,8 +348,17 @@ impl TenantStore {
         .execute(&mut *data)
         .await?;
         data.commit().await?;
+        Ok(version)
+    }
 
-        let mut tx = crate::begin(self.pool()).await?;
+    /// Records a built schema in `conn`'s transaction: its version and, for a gmina that had not
+    /// joined (`was`), the status active — its subdomain answers on every server at commit.
+    pub async fn record_provisioned(
+        conn: &mut PgConnection,
+        teryt: &Teryt,
+        was: TenantStatus,
+        version: i64,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE tenants SET schema_version = $2, provisioned_at = coalesce(provisioned_at, now()), \
              status = CASE WHEN status = 'registered' THEN 'active' ELSE status END, \
@@ -310,20 +368,18 @@ impl TenantStore {
         )
         .bind(teryt.as_str())
         .bind(version)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-        if status == TenantStatus::Registered.as_str() {
+        if was == TenantStatus::Registered {
             log_event(
-                &mut tx,
+                &mut *conn,
                 teryt,
                 "provision",
                 &format!("wersja schematu {version}"),
             )
             .await?;
         }
-        notify(&mut tx, teryt.as_str()).await?;
-        tx.commit().await?;
-        Ok(())
+        notify(conn, teryt.as_str()).await
     }
 
     /// Provisions every registered gmina and migrates every provisioned one, `concurrency` at a time.
@@ -380,56 +436,64 @@ impl TenantStore {
     }
 
     pub async fn suspend(&self, key: &str, reason: &str) -> Result<Tenant> {
-        self.transition(
-            key,
-            TenantStatus::Active,
-            TenantStatus::Suspended,
-            "zawieszenie",
-            reason,
-        )
-        .await
+        let tenant = self.find(key).await?;
+        let mut tx = crate::begin(self.pool()).await?;
+        Self::change_status(&mut tx, &tenant, TenantStatus::Suspended, reason).await?;
+        tx.commit().await?;
+        self.find(key).await
     }
 
     pub async fn resume(&self, key: &str) -> Result<Tenant> {
-        self.transition(
-            key,
-            TenantStatus::Suspended,
-            TenantStatus::Active,
-            "wznowienie",
-            "",
-        )
-        .await
+        let tenant = self.find(key).await?;
+        let mut tx = crate::begin(self.pool()).await?;
+        Self::change_status(&mut tx, &tenant, TenantStatus::Active, "").await?;
+        tx.commit().await?;
+        self.find(key).await
     }
 
-    async fn transition(
-        &self,
-        key: &str,
-        from: TenantStatus,
+    /// Suspends an active gmina (`to` suspended, with `reason` shown on its site) or resumes a
+    /// suspended one (`to` active), in `conn`'s transaction; announced at commit. Returns whether
+    /// anything changed (the gmina may be there already). The update names the status it expects,
+    /// so of two coordinators acting at once one changes it and the other is told.
+    pub async fn change_status(
+        conn: &mut PgConnection,
+        tenant: &Tenant,
         to: TenantStatus,
-        action: &'static str,
-        detail: &str,
-    ) -> Result<Tenant> {
-        let tenant = self.find(key).await?;
-        if tenant.status == to {
-            return Ok(tenant);
+        reason: &str,
+    ) -> Result<bool> {
+        let (from, action) = match to {
+            TenantStatus::Suspended => (TenantStatus::Active, "zawieszenie"),
+            TenantStatus::Active => (TenantStatus::Suspended, "wznowienie"),
+            _ => unreachable!("only suspension and resumption change a status here"),
+        };
+        let current: String =
+            sqlx::query_scalar("SELECT status FROM tenants WHERE teryt = $1 FOR UPDATE")
+                .bind(tenant.teryt().as_str())
+                .fetch_one(&mut *conn)
+                .await?;
+        let current = TenantStatus::parse(&current).unwrap_or(TenantStatus::Archived);
+        if current == to {
+            return Ok(false);
         }
-        if tenant.status != from {
+        if current != from {
             return Err(DbError::WrongStatus {
                 slug: tenant.slug().to_string(),
-                status: tenant.status,
+                status: current,
                 action,
             });
         }
-        let mut tx = crate::begin(self.pool()).await?;
-        sqlx::query("UPDATE tenants SET status = $2, status_changed_at = now(), updated_at = now() WHERE teryt = $1")
-            .bind(tenant.teryt().as_str())
-            .bind(to.as_str())
-            .execute(&mut *tx)
-            .await?;
-        log_event(&mut tx, tenant.teryt(), to.as_str(), detail).await?;
-        notify(&mut tx, tenant.teryt().as_str()).await?;
-        tx.commit().await?;
-        self.find(tenant.teryt().as_str()).await
+        sqlx::query(
+            "UPDATE tenants SET status = $2, status_reason = $3, status_changed_at = now(), updated_at = now() \
+             WHERE teryt = $1",
+        )
+        .bind(tenant.teryt().as_str())
+        .bind(to.as_str())
+        .bind(reason)
+        .execute(&mut *conn)
+        .await?;
+        log_event(&mut *conn, tenant.teryt(), to.as_str(), reason).await?;
+        notify(conn, tenant.teryt().as_str()).await?;
+        Ok(true)
     }
 
     /// Adds a custom domain. `base_domain` hosts are refused: they route by slug already.

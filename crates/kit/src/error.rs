@@ -19,8 +19,9 @@ pub enum AppError {
     BadHost,
     #[error("gmina {0} nie jest jeszcze na platformie")]
     NotProvisioned(String),
+    /// The gmina's name and the reason a coordinator gave (may be empty).
     #[error("serwis gminy {0} jest zawieszony")]
-    Suspended(String),
+    Suspended(String, String),
     #[error("wymagane zalogowanie")]
     SignInRequired,
     #[error("brak uprawnień")]
@@ -92,7 +93,7 @@ impl AppError {
             | AppError::IpAddressHost(_)
             | AppError::NotProvisioned(_) => StatusCode::NOT_FOUND,
             AppError::BadHost => StatusCode::BAD_REQUEST,
-            AppError::Suspended(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Suspended(..) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::SignInRequired => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -145,9 +146,13 @@ impl AppError {
                 "Serwis gminy nie jest jeszcze dostępny",
                 format!("{name} nie prowadzi jeszcze serwisu na platformie. Listę gmin znajdziesz w portalu województwa."),
             ),
-            AppError::Suspended(name) => (
+            AppError::Suspended(name, reason) => (
                 "Serwis gminy jest czasowo niedostępny",
-                format!("Serwis {name} został czasowo zawieszony. Spróbuj ponownie później lub skorzystaj z portalu województwa."),
+                if reason.is_empty() {
+                    format!("Serwis {name} został czasowo zawieszony. Spróbuj ponownie później lub skorzystaj z portalu województwa.")
+                } else {
+                    format!("Serwis {name} został czasowo zawieszony. Powód podany przez koordynatora: „{reason}”. Spróbuj ponownie później lub skorzystaj z portalu województwa.")
+                },
             ),
             AppError::SignInRequired => (
                 "Zaloguj się",

@@ -194,10 +194,11 @@ pub async fn route_by_host(
         }
         Resolution::Suspended(t) => {
             let name = t.branding.display_name.clone();
+            let reason = t.tenant.status_reason().trim().to_owned();
             let mut response = finish(
                 &state,
                 &Site::Tenant(t),
-                AppError::Suspended(name).into_response(),
+                AppError::Suspended(name, reason).into_response(),
             );
             response.headers_mut().insert(
                 header::RETRY_AFTER,

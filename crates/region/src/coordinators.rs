@@ -57,7 +57,7 @@ impl Actor {
         }
     }
 
-    fn of(page: &Page) -> AppResult<Self> {
+    pub(crate) fn of(page: &Page) -> AppResult<Self> {
         let a = page.account()?;
         Ok(Self {
             account: Some(a.id),
@@ -66,7 +66,8 @@ impl Actor {
     }
 }
 
-async fn record(
+/// Writes a region-log entry (no gmina) in `tx`, the transaction of the change it records.
+pub(crate) async fn record(
     tx: &mut sqlx::PgConnection,
     actor: &Actor,
     action: &str,
@@ -251,6 +252,20 @@ pub async fn remove_form(
 
 const LOG_PAGE: i64 = 50;
 
+/// What a log entry was about, in a line: the gmina, the person, the reason or the error.
+fn summary(details: &serde_json::Value) -> String {
+    ["gmina", "email", "powód", "błąd"]
+        .iter()
+        .filter_map(|k| {
+            details
+                .get(*k)
+                .and_then(|v| v.as_str())
+                .filter(|v| !v.is_empty())
+        })
+        .collect::<Vec<_>>()
+        .join(" — ")
+}
+
 #[derive(serde::Deserialize)]
 pub struct LogQuery {
     #[serde(default)]
@@ -281,7 +296,7 @@ pub async fn log(
             json!({
                 "at": polish_datetime(at),
                 "actor": actor, "action": state.catalogue.audit_label(&action),
-                "details": details.get("email").and_then(|e| e.as_str()).unwrap_or_default(),
+                "details": summary(&details),
             })
         })
         .collect();

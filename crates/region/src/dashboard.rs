@@ -11,7 +11,7 @@ use pestor_core::{TenantStatus, polish_sort_key};
 use pestor_db::Tenant;
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::input::Query;
-use pestor_kit::page::{Page, polish_date, polish_datetime};
+use pestor_kit::page::{Notice, Page, polish_date, polish_datetime};
 use pestor_kit::state::AppState;
 use serde::Serialize;
 use serde_json::json;
@@ -31,7 +31,7 @@ pub struct Filters {
 }
 
 /// What a gmina's status is called on the dashboard, and its tag's colour.
-fn status_label(s: TenantStatus) -> (&'static str, &'static str) {
+pub(crate) fn status_label(s: TenantStatus) -> (&'static str, &'static str) {
     match s {
         TenantStatus::Active => ("aktywna", "green"),
         TenantStatus::Registered => ("nie dołączyła", "grey"),
@@ -361,6 +361,7 @@ pub async fn gmina(
     State(state): State<AppState>,
     page: Page,
     Path(slug): Path<String>,
+    Query(n): Query<Notice>,
 ) -> AppResult<Response> {
     let tenants = state.tenants.list().await?;
     let t = tenants
@@ -392,12 +393,24 @@ pub async fn gmina(
         .collect();
     let site =
         has_schema(t).then(|| format!("{}/", state.settings.host_url(Some(t.slug().as_str()))));
+    let notice = match n.komunikat.as_str() {
+        "zawieszono" => Some("Serwis gminy jest zawieszony na wszystkich serwerach platformy."),
+        "wznowiono" => Some("Serwis gminy znów działa."),
+        _ => None,
+    };
+    let onboarded: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tenant_onboardings WHERE teryt = $1)")
+            .bind(t.teryt().as_str())
+            .fetch_one(state.db.platform())
+            .await?;
+    let reason = (t.status() == TenantStatus::Suspended).then(|| t.status_reason());
     Ok(page
         .render(
             &state,
             "region/gmina.html",
             json!({ "g": r, "kind": t.gmina().kind.as_str(), "seat": t.gmina().seat,
-                    "figures": figures, "log": log, "site": site }),
+                    "figures": figures, "log": log, "site": site, "notice": notice,
+                    "onboarded": onboarded, "reason": reason }),
         )?
         .into_response())
 }

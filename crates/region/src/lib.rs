@@ -1,10 +1,11 @@
 //! `/koordynator`: the regional layer for the region's coordinators — a dashboard of every gmina
 //! with one column per figure a module contributes ([`pestor_kit::module::Figure`]), a read-only
-//! page per gmina, the list of coordinators (who appoint and remove each other), and the log of
+//! page per gmina with onboarding, suspension and resumption, the list of coordinators (who appoint and remove each other), and the log of
 //! what coordinators did. Everything here is on the portal's host and needs the coordinator role.
 
 pub mod coordinators;
 mod dashboard;
+mod gminas;
 
 use axum::routing::get;
 use pestor_kit::auth::{Access, Hosts, Routes};
@@ -45,6 +46,27 @@ impl Module for Region {
             get(dashboard::gmina),
         )
         .add(
+            "/koordynator/gminy/{slug}/przylaczenie",
+            &["GET", "POST"],
+            Portal,
+            Coordinator,
+            get(gminas::onboarding).post(gminas::start_onboarding),
+        )
+        .add(
+            "/koordynator/gminy/{slug}/zawieszenie",
+            &["GET", "POST"],
+            Portal,
+            Coordinator,
+            get(gminas::confirm_suspension).post(gminas::suspend),
+        )
+        .add(
+            "/koordynator/gminy/{slug}/wznowienie",
+            &["GET", "POST"],
+            Portal,
+            Coordinator,
+            get(gminas::confirm_resumption).post(gminas::resume),
+        )
+        .add(
             "/koordynator/koordynatorzy",
             &["GET", "POST"],
             Portal,
@@ -74,6 +96,8 @@ impl Module for Region {
             "region/coordinators.html",
             "region/remove.html",
             "region/log.html",
+            "region/onboard.html",
+            "region/status.html",
         ]
     }
 
@@ -81,6 +105,14 @@ impl Module for Region {
         &[
             ("region.coordinator_appointed", "powołanie koordynatora"),
             ("region.coordinator_removed", "odwołanie koordynatora"),
+            (
+                "region.onboarding_started",
+                "rozpoczęcie przyłączania gminy",
+            ),
+            ("region.gmina_onboarded", "przyłączenie gminy"),
+            ("region.onboarding_failed", "nieudane przyłączenie gminy"),
+            ("region.gmina_suspended", "zawieszenie serwisu gminy"),
+            ("region.gmina_resumed", "wznowienie serwisu gminy"),
         ]
     }
 }

@@ -722,3 +722,119 @@ async fn pestor_region_appoint(app: &pestor_tests::TestApp, email: &str) {
         .await
         .unwrap();
 }
+
+/// A coordinator brings a gmina onto the platform in Chromium; the invited admin opens the link
+/// from the e-mail (a second browser), signs in and accepts, and is the gmina's admin on the new
+/// subdomain. The suspension and resumption confirmations are checked on the way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coordinator_onboards_a_gmina_and_its_first_admin_signs_in_on_the_new_subdomain() {
+    let app = spawn_app_with(|s| s.server.base_domain = "pes.test".into()).await;
+    let coordinator = pestor_tests::create_account(
+        &app,
+        "koordynator@example.pl",
+        "Koordynatorka Regionu",
+        "hasło koordynatora 1",
+    )
+    .await;
+    sqlx::query("UPDATE accounts SET region_role = 'coordinator' WHERE id = $1")
+        .bind(coordinator)
+        .execute(app.db.platform())
+        .await
+        .unwrap();
+    let browser = Browser::start().await;
+    browser.goto(&app.url("pes.test", "/logowanie")).await;
+    browser.fill("#email", "koordynator@example.pl").await;
+    browser.fill("#password", "hasło koordynatora 1").await;
+    browser.click("form.pestor-form button[type=submit]").await;
+    browser.wait_for_text(".pestor-account", "Zalogowano").await;
+
+    browser
+        .goto(&app.url("pes.test", "/koordynator/gminy/golub-dobrzyn"))
+        .await;
+    browser
+        .assert_passes("coordinator page of a gmina not joined")
+        .await;
+    browser
+        .click("a[href='/koordynator/gminy/golub-dobrzyn/przylaczenie']")
+        .await;
+    browser.wait_for_text("h1", "Przyłączenie gminy").await;
+    browser.assert_passes("onboarding form").await;
+    browser.click("form.pestor-form button[type=submit]").await;
+    browser
+        .wait_for_text(".govuk-error-summary", "Podaj poprawny adres e-mail")
+        .await;
+    browser.assert_passes("onboarding form with errors").await;
+    browser
+        .fill("#admin_email", "burmistrz@golub.example")
+        .await;
+    browser
+        .fill("#display_name", "Golub-Dobrzyń nad Drwęcą")
+        .await;
+    browser.click("form.pestor-form button[type=submit]").await;
+    browser
+        .wait_for_text("h2", "Gmina jest na platformie")
+        .await;
+    assert!(
+        browser
+            .text("main")
+            .await
+            .contains("burmistrz@golub.example")
+    );
+    browser.assert_passes("onboarding done").await;
+
+    // The confirmations of the other two changes.
+    browser
+        .goto(&app.url("pes.test", "/koordynator/gminy/torun/zawieszenie"))
+        .await;
+    browser.assert_passes("suspension confirmation").await;
+    app.store()
+        .suspend("gmina-chelmza", "przegląd danych")
+        .await
+        .unwrap();
+    browser
+        .goto(&app.url("pes.test", "/koordynator/gminy/gmina-chelmza/wznowienie"))
+        .await;
+    assert!(browser.text("main").await.contains("przegląd danych"));
+    browser.assert_passes("resumption confirmation").await;
+
+    // The invited admin, in a browser of their own.
+    let link = app
+        .mail
+        .wait_for("burmistrz@golub.example", 1)
+        .await
+        .link("/zaproszenie?token=")
+        .unwrap();
+    assert!(
+        link.starts_with(&app.url("golub-dobrzyn.pes.test", "/zaproszenie")),
+        "{link}"
+    );
+    pestor_tests::create_account(
+        &app,
+        "burmistrz@golub.example",
+        "Burmistrz Golubia",
+        "hasło burmistrza 1",
+    )
+    .await;
+    let admin = Browser::start().await;
+    admin.goto(&link).await;
+    assert!(
+        admin
+            .text("main")
+            .await
+            .contains("do roli „administrator gminy” w serwisie Golub-Dobrzyń nad Drwęcą")
+    );
+    admin.click("main a[href^='/logowanie']").await;
+    admin.fill("#email", "burmistrz@golub.example").await;
+    admin.fill("#password", "hasło burmistrza 1").await;
+    admin.click("form.pestor-form button[type=submit]").await;
+    admin
+        .wait_for_text("main button", "Przyjmij zaproszenie")
+        .await;
+    admin.click("main form button[type=submit]").await;
+    admin.wait_for_text(".pestor-account", "Panel gminy").await;
+    admin
+        .goto(&app.url("golub-dobrzyn.pes.test", "/panel"))
+        .await;
+    assert_eq!(admin.text("h1").await, "Panel gminy");
+    assert!(admin.text("main").await.contains("Burmistrz Golubia"));
+}

@@ -422,3 +422,321 @@ async fn the_portal_shows_each_active_gminas_public_figures_their_sum_and_a_map(
         "Brodnica (jeszcze nie dołączyła)"
     );
 }
+
+async fn status_of(app: &TestApp, slug: &str) -> String {
+    sqlx::query_scalar("SELECT status FROM tenants WHERE slug = $1")
+        .bind(slug)
+        .fetch_one(app.db.platform())
+        .await
+        .unwrap()
+}
+
+async fn schema_exists(app: &TestApp, schema: &str) -> bool {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+        .bind(schema)
+        .fetch_one(app.db.platform())
+        .await
+        .unwrap()
+}
+
+/// The region log's entries, newest first, as the page lists them.
+async fn region_log(v: &Visitor) -> String {
+    let r = v.get(PORTAL, "/koordynator/dziennik").await;
+    assert_eq!(r.status, 200);
+    r.body
+}
+
+#[tokio::test]
+async fn a_coordinator_onboards_a_gmina_and_a_failed_run_leaves_nothing_behind() {
+    let app = spawn_app().await;
+    let (_, v) = coordinator(&app, "koordynator@example.pl").await;
+    const PAGE: &str = "/koordynator/gminy/chelmno/przylaczenie";
+    const HOST: &str = "chelmno.localhost";
+
+    let card = v.get(PORTAL, "/koordynator/gminy/chelmno").await.body;
+    assert!(
+        card.contains(&format!("href=\"{PAGE}\">Przyłącz gminę</a>")),
+        "{card}"
+    );
+    assert!(
+        v.get(PORTAL, PAGE)
+            .await
+            .body
+            .contains("Dane do przyłączenia")
+    );
+    assert_eq!(app.visitor().get(HOST, "/").await.status, 404);
+
+    // Bad input: every problem named, nothing started.
+    let r = v
+        .submit(
+            PORTAL,
+            PAGE,
+            PAGE,
+            &[
+                ("admin_email", "nie-adres"),
+                ("primary_colour", "czerwony"),
+                ("contact_email", "urząd@"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    for message in [
+        "Podaj poprawny adres e-mail pierwszego administratora gminy.",
+        "„czerwony” nie jest kolorem w zapisie #RRGGBB",
+        "Adres kontaktowy urzędu nie jest poprawnym adresem e-mail.",
+    ] {
+        assert!(r.body.contains(message), "{message}: {}", r.body);
+    }
+    assert!(r.body.contains("value=\"nie-adres\""), "typed values stay");
+    let runs: i64 = sqlx::query_scalar("SELECT count(*) FROM tenant_onboardings")
+        .fetch_one(app.db.platform())
+        .await
+        .unwrap();
+    assert_eq!(runs, 0);
+    // A colour the header text cannot be read on is refused with the pair that fails.
+    let r = v
+        .submit(
+            PORTAL,
+            PAGE,
+            PAGE,
+            &[("admin_email", "a@b.pl"), ("primary_colour", "#ffff00")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("WCAG 2.1 AA wymaga"), "{}", r.body);
+
+    // Sabotage the schema: a table in the way makes the first migration fail.
+    sqlx::raw_sql(
+        "CREATE SCHEMA gmina_0404011; CREATE TABLE gmina_0404011.tenant_info (in_the_way int)",
+    )
+    .execute(app.db.platform())
+    .await
+    .unwrap();
+    let fields = [
+        ("admin_email", "burmistrz@chelmno.example"),
+        ("display_name", "Chełmno — miasto zakochanych"),
+        ("primary_colour", "#1d4f91"),
+    ];
+    let r = v.submit(PORTAL, PAGE, PAGE, &fields).await;
+    assert_eq!((r.status, r.location.as_deref()), (303, Some(PAGE)));
+    let failed = v.get(PORTAL, PAGE).await.body;
+    assert!(
+        failed.contains("Przyłączenie nie powiodło się")
+            && failed.contains("Błąd techniczny")
+            && failed.contains("Spróbuj ponownie"),
+        "{failed}"
+    );
+    assert_eq!(status_of(&app, "chelmno").await, "registered");
+    assert!(
+        !schema_exists(&app, "gmina_0404011").await,
+        "nothing half-made stays"
+    );
+    assert_eq!(app.visitor().get(HOST, "/").await.status, 404);
+    assert!(app.mail.to("burmistrz@chelmno.example").is_empty());
+
+    // The retry goes through: the site answers at once, the admin is invited from it.
+    let r = v.submit(PORTAL, PAGE, PAGE, &fields).await;
+    assert_eq!((r.status, r.location.as_deref()), (303, Some(PAGE)));
+    let done = v.get(PORTAL, PAGE).await.body;
+    assert!(
+        done.contains("Gmina jest na platformie")
+            && done.contains("burmistrz@chelmno.example")
+            && !done.contains("Przyłącz gminę"),
+        "{done}"
+    );
+    assert_eq!(status_of(&app, "chelmno").await, "active");
+    let home = app.visitor().get(HOST, "/").await;
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("Chełmno — miasto zakochanych"));
+    assert!(
+        app.visitor()
+            .get(HOST, "/branding/theme.css")
+            .await
+            .body
+            .contains("#1d4f91")
+    );
+    let mail = app.mail.wait_for("burmistrz@chelmno.example", 1).await;
+    assert!(
+        mail.subject
+            .contains("Zaproszenie: administrator gminy — Chełmno — miasto zakochanych"),
+        "{}",
+        mail.subject
+    );
+    assert!(
+        mail.link("/zaproszenie?token=")
+            .unwrap()
+            .starts_with(&v.url(HOST, "/zaproszenie?token=")),
+        "the link is on the gmina's own host"
+    );
+
+    // Twice is refused; the log tells the story.
+    let again = v.submit(PORTAL, PAGE, PAGE, &fields).await;
+    assert_eq!(again.status, 409);
+    assert!(again.body.contains("jest już na platformie"));
+    let log = region_log(&v).await;
+    for entry in [
+        "rozpoczęcie przyłączania gminy",
+        "nieudane przyłączenie gminy",
+        "przyłączenie gminy",
+    ] {
+        assert!(log.contains(entry), "{entry}: {log}");
+    }
+    assert!(log.contains("chelmno — burmistrz@chelmno.example"));
+    // The gmina's own log names the coordinator who invited its admin.
+    let invited: String = sqlx::query_scalar(
+        "SELECT actor FROM audit_log WHERE teryt = '0404011' AND action = 'role.invite'",
+    )
+    .fetch_one(app.db.platform())
+    .await
+    .unwrap();
+    assert_eq!(invited, "Koordynatorka Regionu <koordynator@example.pl>");
+}
+
+#[tokio::test]
+async fn suspending_shows_the_reason_on_the_site_and_resuming_brings_it_back() {
+    let app = spawn_app().await;
+    let (_, v) = coordinator(&app, "koordynator@example.pl").await;
+    const SUSPEND: &str = "/koordynator/gminy/torun/zawieszenie";
+    const RESUME: &str = "/koordynator/gminy/torun/wznowienie";
+    const TORUN: &str = "torun.localhost";
+
+    let confirm = v.get(PORTAL, SUSPEND).await.body;
+    assert!(confirm.contains("Zawiesić serwis gminy?") && confirm.contains("Tak, zawieś serwis"));
+    let r = v
+        .submit(PORTAL, SUSPEND, SUSPEND, &[("reason", "  ")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Podaj powód zawieszenia"));
+    let long = "x".repeat(301);
+    let r = v
+        .submit(PORTAL, SUSPEND, SUSPEND, &[("reason", &long)])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("najwyżej 300 znaków"));
+    assert_eq!(status_of(&app, "torun").await, "active");
+    assert_eq!(app.visitor().get(TORUN, "/").await.status, 200);
+
+    let reason = "Przegląd danych przed zmianą administratora.";
+    let r = v
+        .submit(PORTAL, SUSPEND, SUSPEND, &[("reason", reason)])
+        .await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some("/koordynator/gminy/torun?komunikat=zawieszono"))
+    );
+    let site = app.visitor().get(TORUN, "/podmioty").await;
+    assert_eq!(site.status, 503);
+    assert!(site.body.contains(reason), "{}", site.body);
+    let card = v
+        .get(PORTAL, "/koordynator/gminy/torun?komunikat=zawieszono")
+        .await
+        .body;
+    assert!(card.contains("jest zawieszony na wszystkich serwerach") && card.contains(reason));
+    assert!(card.contains("Wznów serwis"));
+    // A second suspension (a double click, or another coordinator) changes nothing.
+    let r = v
+        .submit(PORTAL, SUSPEND, SUSPEND, &[("reason", "znowu")])
+        .await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some("/koordynator/gminy/torun"))
+    );
+    assert!(app.visitor().get(TORUN, "/").await.body.contains(reason));
+
+    let confirm = v.get(PORTAL, RESUME).await.body;
+    assert!(confirm.contains("Wznowić serwis gminy?") && confirm.contains(reason));
+    let r = v.submit(PORTAL, RESUME, RESUME, &[]).await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some("/koordynator/gminy/torun?komunikat=wznowiono"))
+    );
+    assert_eq!(app.visitor().get(TORUN, "/").await.status, 200);
+    // Resuming twice changes nothing and says nothing new.
+    let r = v.submit(PORTAL, RESUME, RESUME, &[]).await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some("/koordynator/gminy/torun"))
+    );
+    // A gmina that has not joined can be neither suspended nor resumed.
+    let p = "/koordynator/gminy/chelmno/zawieszenie";
+    assert!(
+        v.get(PORTAL, p)
+            .await
+            .body
+            .contains("Tej zmiany nie można teraz wykonać")
+    );
+    assert_eq!(
+        v.submit(PORTAL, p, p, &[("reason", "test")]).await.status,
+        400
+    );
+
+    let log = region_log(&v).await;
+    assert!(log.contains("zawieszenie serwisu gminy") && log.contains("wznowienie serwisu gminy"));
+    assert!(log.contains(&format!("torun — {reason}")), "{log}");
+    let entries: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE teryt IS NULL AND action IN ('region.gmina_suspended', 'region.gmina_resumed')",
+    )
+    .fetch_one(app.db.platform())
+    .await
+    .unwrap();
+    assert_eq!(entries, 2, "one entry per change, none for refusals");
+}
+
+#[tokio::test]
+async fn one_onboarding_runs_at_a_time_and_one_cut_short_can_be_retried() {
+    let app = spawn_app().await;
+    let (id, v) = coordinator(&app, "koordynator@example.pl").await;
+    const PAGE: &str = "/koordynator/gminy/chelmno/przylaczenie";
+    // A run under way (as another coordinator's request would leave it for a moment).
+    sqlx::query(
+        "INSERT INTO tenant_onboardings (teryt, admin_email, requested_by) VALUES ('0404011', 'inny@example.pl', $1)",
+    )
+    .bind(id)
+    .execute(app.db.platform())
+    .await
+    .unwrap();
+    let page = v.get(PORTAL, PAGE).await.body;
+    assert!(page.contains("Przyłączanie trwa") && page.contains("Sprawdź postęp"));
+    assert!(
+        !page.contains("Przyłącz gminę</button>"),
+        "no second start offered"
+    );
+    let fields = [("admin_email", "burmistrz@chelmno.example")];
+    let r = v.submit(PORTAL, "/koordynator", PAGE, &fields).await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.contains("Przyłączanie tej gminy już trwa"),
+        "{}",
+        r.body
+    );
+    assert_eq!(status_of(&app, "chelmno").await, "registered");
+
+    // Its server died: after 15 minutes the run shows as cut short and a new one may start.
+    sqlx::query("UPDATE tenant_onboardings SET started_at = now() - interval '20 minutes'")
+        .execute(app.db.platform())
+        .await
+        .unwrap();
+    let page = v.get(PORTAL, PAGE).await.body;
+    assert!(
+        page.contains("Przerwane: serwer zatrzymał się w trakcie.")
+            && page.contains("Spróbuj ponownie")
+    );
+    let r = v.submit(PORTAL, PAGE, PAGE, &fields).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(status_of(&app, "chelmno").await, "active");
+    let ends: Vec<(Option<String>, String)> =
+        sqlx::query_as("SELECT error, step FROM tenant_onboardings ORDER BY id")
+            .fetch_all(app.db.platform())
+            .await
+            .unwrap();
+    assert_eq!(
+        ends,
+        [
+            (
+                Some("Przerwane: serwer zatrzymał się w trakcie.".into()),
+                "schema".into()
+            ),
+            (None, "done".into())
+        ]
+    );
+}
