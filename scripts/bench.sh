@@ -3,8 +3,9 @@
 #   scripts/bench.sh            provisioning of 144 gminas, a no-op migrate, and wrk against pages
 #                               (Baza PES with 2,000 generated organisations in Toruń and 10,000
 #                               offers of theirs), photo processing throughput, and the
-#                               coordinators' dashboard with every gmina holding data
-#   BENCH_ONLY=gielda | region  only that part (after seeding)
+#                               coordinators' dashboard and the search across gminas with every
+#                               gmina holding data
+#   BENCH_ONLY=gielda | region  only that part (after seeding); region = dashboard and /szukaj
 # Uses a throw-away embedded cluster in target/bench-data, a release build, and wrk with 32 connections.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -104,4 +105,10 @@ if [ -z "$only" ] || [ "$only" = region ]; then
   bench_page "pulpit: CSV wszystkich gmin" "localhost:$port" /koordynator/gminy.csv
   bench_page "pulpit: powiat toruński, wg aktywnych ofert" "localhost:$port" "/koordynator?powiat=0415&sort=offers_active&kierunek=malejaco"
   unset cookie
+  # The search across gminas over the same data (every gmina's cards and offers, ~29,000 hits).
+  bench_page "szukaj: wszystko, strona 1 wg nazwy" "localhost:$port" /szukaj
+  bench_page "szukaj: tekst bez polskich znaków, wg trafności" "localhost:$port" "/szukaj?q=zywnosc"
+  bench_page "szukaj: literówka (podobne słowa)" "localhost:$port" "/szukaj?q=pierohi"
+  bench_page "szukaj: oferty z kategorią w powiecie, wg ceny" "localhost:$port" "/szukaj?typ=oferta&kategoria=catering&powiat=0415&sort=cena"
+  bench_page "szukaj: API JSON, 100 na stronę, strona 50" "localhost:$port" "/api/v1/szukaj?na_strone=100&strona=50"
 fi

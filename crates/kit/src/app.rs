@@ -48,6 +48,8 @@ impl Modules {
                 audit_labels: m.audit_labels(),
                 csrf_exempt: m.csrf_exempt(),
                 figures: m.gmina_figures(),
+                search_sources: m.search_sources(),
+                api_doc: m.api_doc(),
             })?;
         }
         let mut modules = Self {

@@ -98,6 +98,8 @@ pub struct Catalogue {
     audit_labels: HashMap<&'static str, &'static str>,
     csrf_exempt: Vec<&'static str>,
     figures: Vec<Figure>,
+    search_sources: Vec<SearchSource>,
+    api_docs: Vec<crate::openapi::ApiDoc>,
     /// Paths of the routes that answer in JSON ([`crate::auth::Format::Json`]).
     api_paths: Vec<&'static str>,
     /// (kind, name) → the module that claimed it.
@@ -129,6 +131,30 @@ pub struct Figure {
     pub public: bool,
 }
 
+/// What a module adds to the search across gminas (`/szukaj` on the portal): `query` is a `SELECT`
+/// over the module's regional projections in `public` with exactly the columns of
+/// [`SEARCH_COLUMNS`], one row per public item of every gmina. The search joins the rows with the
+/// tenants table and keeps those of active gminas only; its filters apply to the shared columns
+/// (a filter on a column a kind leaves `NULL` leaves that kind out).
+#[derive(Debug, Clone, Copy)]
+pub struct SearchSource {
+    /// The kind's code in URLs and the API ("podmiot", "oferta").
+    pub kind: &'static str,
+    /// One hit's kind as a label ("Organizacja") and the filter's plural ("organizacje").
+    pub label: &'static str,
+    pub plural: &'static str,
+    pub query: &'static str,
+}
+
+/// The columns of every [`SearchSource::query`], in order: `kind` (text), `teryt` (the gmina
+/// holding the item), `id` (bigint), `title`, `organisation` (who offers it, or NULL), `summary`,
+/// `path` (the item's page on the gmina's host), `search_text` (folded, see `public.fold`),
+/// `name_key` (`public.polish_key` of the title, collation "C"), `price_grosze` (bigint or NULL),
+/// `legal_form`, `areas` (text[]), `category`, `category_name`, `target_groups` (text[]),
+/// `created_at`.
+pub const SEARCH_COLUMNS: &str = "kind, teryt, id, title, organisation, summary, path, search_text, name_key, \
+     price_grosze, legal_form, areas, category, category_name, target_groups, created_at";
+
 /// What one module contributes, as [`Catalogue::add`] takes it.
 pub struct Contribution {
     pub module: &'static str,
@@ -138,6 +164,8 @@ pub struct Contribution {
     pub audit_labels: &'static [(&'static str, &'static str)],
     pub csrf_exempt: &'static [&'static str],
     pub figures: &'static [Figure],
+    pub search_sources: &'static [SearchSource],
+    pub api_doc: Option<crate::openapi::ApiDoc>,
 }
 
 impl Catalogue {
@@ -169,6 +197,11 @@ impl Catalogue {
             claim("liczba na pulpicie", f.key)?;
         }
         self.figures.extend_from_slice(c.figures);
+        for s in c.search_sources {
+            claim("rodzaj wyniku wyszukiwania", s.kind)?;
+        }
+        self.search_sources.extend_from_slice(c.search_sources);
+        self.api_docs.extend(c.api_doc);
         self.nav.extend_from_slice(c.nav);
         self.csrf_exempt.extend_from_slice(c.csrf_exempt);
         Ok(())
@@ -193,6 +226,16 @@ impl Catalogue {
     /// Every module's figures about a gmina, in module order: the dashboard's columns.
     pub fn figures(&self) -> &[Figure] {
         &self.figures
+    }
+
+    /// Every module's part of the search across gminas, in module order.
+    pub fn search_sources(&self) -> &[SearchSource] {
+        &self.search_sources
+    }
+
+    /// Every module's part of the open-data API's description, in module order.
+    pub fn api_docs(&self) -> &[crate::openapi::ApiDoc] {
+        &self.api_docs
     }
 
     pub fn nav(&self) -> &[NavEntry] {

@@ -4,8 +4,19 @@
 
 use std::time::Duration;
 
-use crate::catalogue::Asset;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::auth::Access;
+use crate::catalogue::{Asset, Hosts};
+use crate::error::AppResult;
+use crate::input::open_data_headers;
 use crate::module::{GminaData, Module, Worker};
+use crate::openapi::Document;
+use crate::page::Page;
+use crate::site::Site;
+use crate::state::AppState;
 use crate::{static_files, templates};
 
 pub struct Kit;
@@ -15,8 +26,15 @@ impl Module for Kit {
         "kit"
     }
 
+    /// Probes, metrics and static files are host-independent (see `app::router`); the API's
+    /// description is per host.
     fn routes(&self, routes: crate::auth::Routes) -> crate::auth::Routes {
-        routes // probes, metrics and static files are host-independent: see `app::router`
+        routes.api(
+            "/api/v1/openapi.json",
+            Hosts::Both,
+            Access::Anyone,
+            get(api_document),
+        )
     }
 
     fn templates(&self) -> &'static [Asset] {
@@ -68,4 +86,41 @@ impl Module for Kit {
             object_prefixes: &[],
         }
     }
+}
+
+/// `/api/v1/openapi.json`: the parts of the modules whose endpoints this host serves.
+async fn api_document(State(state): State<AppState>, page: Page) -> AppResult<Response> {
+    let mut doc = Document {
+        search_kinds: state
+            .catalogue
+            .search_sources()
+            .iter()
+            .map(|s| s.kind)
+            .collect(),
+        ..Document::default()
+    };
+    for part in state.catalogue.api_docs() {
+        if part.hosts.admits(&page.site) {
+            (part.describe)(&mut doc);
+        }
+    }
+    let (title, description, server) = match &page.site {
+        Site::Portal => (
+            "Dane otwarte portalu gmin województwa kujawsko-pomorskiego".to_owned(),
+            "Wyszukiwanie organizacji i ofert we wszystkich gminach, które prowadzą serwis na platformie, oraz gminy regionu. Bez logowania.",
+            state.settings.host_url(None),
+        ),
+        Site::Tenant(t) => (
+            format!(
+                "Dane otwarte: baza PES i giełda ofert — {}",
+                t.branding.display_name
+            ),
+            "Zweryfikowane organizacje gminy oraz organizacje z innych gmin, które działają także w tej gminie, i ich oferty. Dane otwarte, bez logowania.",
+            state
+                .settings
+                .host_url(Some(t.tenant.gmina().slug.as_str())),
+        ),
+    };
+    let doc = doc.finish(&title, description, &server);
+    Ok((open_data_headers("application/json"), doc.to_string()).into_response())
 }

@@ -7,10 +7,11 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 use crate::auth::Routes;
-pub use crate::catalogue::Figure;
 use crate::catalogue::{Asset, NavEntry};
+pub use crate::catalogue::{Figure, SEARCH_COLUMNS, SearchSource};
 use crate::error::AppResult;
 pub use crate::figures::count_figures;
+pub use crate::openapi::ApiDoc;
 use crate::state::AppState;
 
 /// A product area (Baza PES, Giełda, accounts, the panel…) as the app sees it. Only `name` and
@@ -61,6 +62,16 @@ pub trait Module: Sync {
     /// statement for all gminas (see [`Figure`]).
     fn gmina_figures(&self) -> &'static [Figure] {
         &[]
+    }
+
+    /// Its part of the search across gminas (see [`SearchSource`]).
+    fn search_sources(&self) -> &'static [SearchSource] {
+        &[]
+    }
+
+    /// Its endpoints in the open-data API's description, `/api/v1/openapi.json`.
+    fn api_doc(&self) -> Option<ApiDoc> {
+        None
     }
 
     /// Where one gmina's data of this module lives, for export and archiving.

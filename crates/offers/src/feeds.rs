@@ -12,6 +12,10 @@ use time::format_description::well_known::Rfc3339;
 
 use super::list::{Filters, find, page_number, query_string};
 use pestor_kit::error::{AppError, AppResult};
+use pestor_kit::openapi::{
+    Document, bad_request, enumerated, json_answer, nullable, page_of, paging, param, pattern,
+    text_search,
+};
 use pestor_kit::page::Gmina;
 use pestor_kit::state::AppState;
 
@@ -152,4 +156,64 @@ pub async fn atom(
         out,
     )
         .into_response())
+}
+
+/// A price as `parse_price` reads it: up to 9 digits, optionally a comma or dot and 1–2 more.
+const PRICE_PATTERN: &str = "^[0-9]{1,9}([.,][0-9]{1,2})?$";
+
+/// Giełda's endpoint in the gmina's open-data description (see [`pestor_kit::openapi`]).
+pub fn describe(doc: &mut Document) {
+    let mut parameters = vec![
+        text_search(
+            "Szukany tekst w nazwie lub opisie, bez polskich znaków. Gdy nic go nie zawiera, zwracane są oferty o podobnych słowach (literówki) i text_match = near.",
+        ),
+        param(
+            "organizacja",
+            "Identyfikator organizacji.",
+            pattern("^[1-9][0-9]{0,17}$"),
+        ),
+        param(
+            "kategoria",
+            "Kod kategorii gminy (np. catering).",
+            pattern("^[a-z0-9-]{1,60}$"),
+        ),
+        param(
+            "grupa",
+            "Grupa odbiorców.",
+            enumerated(pestor_core::offer::TARGET_GROUPS.iter().map(|g| g.0)),
+        ),
+        param(
+            "cena_od",
+            "Cena od, w złotych (np. 19,90).",
+            pattern(PRICE_PATTERN),
+        ),
+        param("cena_do", "Cena do, w złotych.", pattern(PRICE_PATTERN)),
+        param(
+            "sort",
+            "Kolejność.",
+            enumerated(["nazwa", "cena", "kategoria", "najnowsze"]),
+        ),
+    ];
+    parameters.extend(paging(20, MAX_PER_PAGE));
+    doc.path("/api/v1/oferty", json!({
+        "summary": "Giełda ofert: aktywne oferty zweryfikowanych organizacji (JSON, stronicowana)",
+        "parameters": parameters,
+        "responses": { "200": json_answer("Strona listy ofert.", "OfferPage"), "400": bad_request() },
+    }))
+    .schema("OfferPage", page_of("Offer", json!({
+        "text_match": { "type": "string", "enum": ["exact", "near"], "description": "exact: oferty zawierające szukany tekst; near: żadna go nie zawiera, to oferty o podobnych słowach." },
+    })))
+    .schema("Offer", json!({ "type": "object", "required": ["id", "url", "name", "category", "target_groups", "organisation", "photos"], "properties": {
+        "id": { "type": "integer" }, "url": { "type": "string", "format": "uri" }, "name": { "type": "string" },
+        "description": { "type": "string" },
+        "category": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" } } },
+        "price_grosze": nullable("integer"), "price": nullable("string"), "price_note": { "type": "string" },
+        "target_groups": { "type": "array", "items": { "type": "string", "enum": ["urzad", "mieszkancy", "pes", "firmy"] } },
+        "organisation": { "type": "object", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "url": { "type": "string", "format": "uri" } } },
+        "photos": { "type": "array", "items": { "type": "object", "properties": {
+            "alt": { "type": "string" }, "width": { "type": "integer" }, "height": { "type": "integer" },
+            "thumbnail": { "type": "string", "format": "uri" }, "display": { "type": "string", "format": "uri" },
+        } } },
+        "created_at": { "type": "string", "format": "date-time" },
+    } }));
 }

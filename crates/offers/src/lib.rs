@@ -10,6 +10,7 @@ mod manage;
 pub mod notices;
 mod page;
 mod photos;
+mod regional;
 pub mod store;
 
 use axum::extract::DefaultBodyLimit;
@@ -20,7 +21,7 @@ use std::time::Duration;
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::{Asset, NavEntry};
 use pestor_kit::error::{AppError, AppResult};
-use pestor_kit::module::{Figure, GminaData, Module, Worker};
+use pestor_kit::module::{ApiDoc, Figure, GminaData, Module, SearchSource, Worker};
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
 use pestor_kit::templates;
@@ -105,6 +106,17 @@ impl Module for Offers {
         ]
     }
 
+    fn api_doc(&self) -> Option<ApiDoc> {
+        Some(ApiDoc {
+            hosts: Hosts::Gmina,
+            describe: feeds::describe,
+        })
+    }
+
+    fn search_sources(&self) -> &'static [SearchSource] {
+        &[regional::SEARCH]
+    }
+
     fn gmina_data(&self) -> GminaData {
         GminaData {
             tenant_tables: &[
@@ -113,7 +125,7 @@ impl Module for Offers {
                 "offer_photos",
                 "offer_subscriptions",
             ],
-            public_tables: &[],
+            public_tables: &[("offer_directory", "teryt")],
             object_prefixes: &["zdjecia/"],
         }
     }

@@ -8,6 +8,18 @@ use sqlx::PgPool;
 
 use pestor_kit::auth::access::urlencode;
 use pestor_kit::error::AppResult;
+use pestor_kit::module::SearchSource;
+
+/// Verified cards of every gmina, for the search across gminas (see [`SearchSource`]).
+pub const SEARCH: SearchSource = SearchSource {
+    kind: "podmiot",
+    label: "Organizacja",
+    plural: "organizacje",
+    query: "SELECT 'podmiot'::text, d.teryt, d.organisation_id, d.name, NULL::text, d.description,
+                   '/podmioty/' || d.organisation_id, d.search_text, d.name_key, NULL::bigint,
+                   d.legal_form, d.areas, NULL::text, NULL::text, NULL::text[], d.created_at
+            FROM public.pes_directory d WHERE d.status = 'verified'",
+};
 
 /// The choices of a list, as they appear in its URL.
 #[derive(serde::Deserialize, Default, Clone)]

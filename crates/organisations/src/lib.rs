@@ -22,7 +22,7 @@ use pestor_kit::catalogue::{Asset, NavEntry};
 use pestor_kit::forms::path_id;
 use pestor_kit::letters::send_to;
 use pestor_kit::membership::{Visibility, is_member, member_emails, record_visibility};
-use pestor_kit::module::{Figure, GminaData, Module};
+use pestor_kit::module::{ApiDoc, Figure, GminaData, Module, SearchSource};
 use pestor_kit::{static_files, templates};
 
 /// Baza PES as a module of the app. Other modules read its organisations only through the view
@@ -115,6 +115,17 @@ impl Module for Organisations {
                 public: false,
             },
         ]
+    }
+
+    fn api_doc(&self) -> Option<ApiDoc> {
+        Some(ApiDoc {
+            hosts: Hosts::Gmina,
+            describe: open_data::describe,
+        })
+    }
+
+    fn search_sources(&self) -> &'static [SearchSource] {
+        &[directory::SEARCH]
     }
 
     fn gmina_data(&self) -> GminaData {
@@ -232,12 +243,6 @@ fn routes(r: Routes) -> Routes {
         Hosts::Gmina,
         Access::Anyone,
         get(open_data::csv),
-    )
-    .api(
-        "/api/v1/openapi.json",
-        Hosts::Gmina,
-        Access::Anyone,
-        get(open_data::openapi),
     )
     .add(
         "/podmioty/przypomnienia",

@@ -10,8 +10,11 @@ use serde_json::{Value, json};
 
 use super::directory::{self, Entry, Filters, SORTS, Window};
 use pestor_kit::error::AppResult;
+use pestor_kit::openapi::{
+    Document, bad_request, enumerated, json_answer, nullable, page_of, paging, param, pattern,
+    text_search,
+};
 use pestor_kit::page::Gmina;
-use pestor_kit::page::Page;
 use pestor_kit::site::TenantSite;
 use pestor_kit::state::AppState;
 
@@ -205,129 +208,69 @@ pub async fn csv(
         .into_response())
 }
 
-/// A price as `parse_price` reads it: up to 9 digits, optionally a comma or dot and 1–2 more.
-const PRICE_PATTERN: &str = "^[0-9]{1,9}([.,][0-9]{1,2})?$";
-
-/// The OpenAPI 3.0 description of this gmina's open-data endpoints.
-pub async fn openapi(State(state): State<AppState>, page: Page) -> AppResult<Response> {
-    let t = page.gmina()?;
-    let server = state
-        .settings
-        .host_url(Some(t.tenant.gmina().slug.as_str()));
-    // Each parameter says exactly what the server accepts (the fuzzer in the test suite holds the
-    // two together): a pattern or an enum, never a bare string.
-    let param = |name: &str, description: &str, schema: Value| json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema });
-    let pattern = |p: &str| json!({ "type": "string", "pattern": p });
-    let enumerated = |values: Vec<&str>| json!({ "type": "string", "enum": values });
-    let search = |description: &str| {
+/// This module's endpoints in the gmina's open-data description (see [`pestor_kit::openapi`]).
+pub fn describe(doc: &mut Document) {
+    let forms = pestor_core::pes::legal_forms()
+        .iter()
+        .map(|f| f.code.as_str());
+    let areas = pestor_core::pes::public_benefit_areas()
+        .iter()
+        .map(|a| a.point.as_str());
+    let filters = vec![
+        text_search(
+            "Szukany tekst w nazwie lub opisie; bez znaczenia są wielkość liter i polskie znaki.",
+        ),
         param(
-            "q",
-            description,
-            json!({ "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[^\\u0000]*$" }),
-        )
-    };
-    let forms: Vec<&str> = pestor_core::pes::legal_forms()
-        .iter()
-        .map(|f| f.code.as_str())
-        .collect();
-    let areas: Vec<&str> = pestor_core::pes::public_benefit_areas()
-        .iter()
-        .map(|a| a.point.as_str())
-        .collect();
-    let filters = json!([
-        search("Szukany tekst w nazwie lub opisie; bez znaczenia są wielkość liter i polskie znaki."),
-        param("forma", "Kod formy prawnej (np. stowarzyszenie, fundacja, spoldzielnia_socjalna).", enumerated(forms)),
-        param("sfera", "Numer sfery działalności pożytku publicznego (art. 4 ust. 1 ustawy).", enumerated(areas)),
-        param("powiat", "Kod TERYT powiatu siedziby (4 cyfry).", pattern("^[0-9]{4}$")),
-        param("gmina", "Kod TERYT gminy siedziby (7 cyfr).", pattern("^[0-9]{7}$")),
-        { "name": "sort", "in": "query", "required": false, "description": "Kolejność.",
-          "schema": { "type": "string", "enum": SORTS.iter().map(|s| s.0).collect::<Vec<_>>() } },
-    ]);
-    let mut paged = filters.as_array().cloned().unwrap_or_default();
-    paged.push(json!({ "name": "strona", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "default": 1 } }));
-    paged.push(json!({ "name": "na_strone", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE } }));
-    let error = json!({ "description": "Niepoprawny parametr.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
-    let nullable = |t: &str| json!({ "type": t, "nullable": true });
-    let doc = json!({
-        "openapi": "3.0.3",
-        "info": {
-            "title": format!("Dane otwarte: baza PES i giełda ofert — {}", t.branding.display_name),
-            "version": "1",
-            "description": "Zweryfikowane organizacje gminy oraz organizacje z innych gmin, które działają także w tej gminie. Dane otwarte, bez logowania.",
-        },
-        "servers": [{ "url": server }],
-        "paths": {
-            "/api/v1/podmioty": { "get": {
-                "summary": "Lista organizacji (JSON, stronicowana)", "parameters": paged,
-                "responses": { "200": { "description": "Strona listy.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Page" } } } }, "400": error },
-            } },
-            "/api/v1/podmioty.geojson": { "get": {
-                "summary": "Organizacje z położeniem jako GeoJSON (RFC 7946)", "parameters": filters,
-                "responses": { "200": { "description": "FeatureCollection punktów; właściwości: id, url, name, legal_form {code, name}, areas (kody sfer), address_text. Pełne dane w /api/v1/podmioty.", "content": { "application/geo+json": { "schema": { "type": "object" } } } }, "400": error },
-            } },
-            "/api/v1/oferty": { "get": {
-                "summary": "Giełda ofert: aktywne oferty zweryfikowanych organizacji (JSON, stronicowana)",
-                "parameters": [
-                    search("Szukany tekst w nazwie lub opisie, bez polskich znaków. Gdy nic go nie zawiera, zwracane są oferty o podobnych słowach (literówki) i text_match = near."),
-                    param("organizacja", "Identyfikator organizacji.", pattern("^[1-9][0-9]{0,17}$")),
-                    param("kategoria", "Kod kategorii gminy (np. catering).", pattern("^[a-z0-9-]{1,60}$")),
-                    param("grupa", "Grupa odbiorców.", enumerated(pestor_core::offer::TARGET_GROUPS.iter().map(|g| g.0).collect())),
-                    param("cena_od", "Cena od, w złotych (np. 19,90).", pattern(PRICE_PATTERN)),
-                    param("cena_do", "Cena do, w złotych.", pattern(PRICE_PATTERN)),
-                    { "name": "sort", "in": "query", "required": false, "schema": { "type": "string", "enum": ["nazwa", "cena", "kategoria", "najnowsze"] } },
-                    { "name": "strona", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "default": 1 } },
-                    { "name": "na_strone", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 20 } },
-                ],
-                "responses": { "200": { "description": "Strona listy ofert.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/OfferPage" } } } }, "400": error },
-            } },
-            "/api/v1/podmioty.csv": { "get": {
-                "summary": "Lista organizacji jako CSV (średniki, UTF-8 z BOM — otwiera się w polskim Excelu)", "parameters": filters,
-                "responses": { "200": { "description": "Plik CSV.", "content": { "text/csv": { "schema": { "type": "string" } } } }, "400": error },
-            } },
-        },
-        "components": { "schemas": {
-            "Error": { "type": "object", "properties": { "error": { "type": "object", "properties": { "title": { "type": "string" }, "message": { "type": "string" } } } } },
-            "Page": { "type": "object", "required": ["total", "page", "per_page", "pages", "items"], "properties": {
-                "total": { "type": "integer" }, "page": { "type": "integer" }, "per_page": { "type": "integer" }, "pages": { "type": "integer" },
-                "next": nullable("string"), "prev": nullable("string"),
-                "items": { "type": "array", "items": { "$ref": "#/components/schemas/Organisation" } },
-            } },
-            "OfferPage": { "type": "object", "required": ["total", "page", "per_page", "pages", "items"], "properties": {
-                "total": { "type": "integer" }, "page": { "type": "integer" }, "per_page": { "type": "integer" }, "pages": { "type": "integer" },
-                "text_match": { "type": "string", "enum": ["exact", "near"], "description": "exact: oferty zawierające szukany tekst; near: żadna go nie zawiera, to oferty o podobnych słowach." },
-                "next": nullable("string"), "prev": nullable("string"),
-                "items": { "type": "array", "items": { "$ref": "#/components/schemas/Offer" } },
-            } },
-            "Offer": { "type": "object", "required": ["id", "url", "name", "category", "target_groups", "organisation", "photos"], "properties": {
-                "id": { "type": "integer" }, "url": { "type": "string", "format": "uri" }, "name": { "type": "string" },
-                "description": { "type": "string" },
-                "category": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" } } },
-                "price_grosze": nullable("integer"), "price": nullable("string"), "price_note": { "type": "string" },
-                "target_groups": { "type": "array", "items": { "type": "string", "enum": ["urzad", "mieszkancy", "pes", "firmy"] } },
-                "organisation": { "type": "object", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "url": { "type": "string", "format": "uri" } } },
-                "photos": { "type": "array", "items": { "type": "object", "properties": {
-                    "alt": { "type": "string" }, "width": { "type": "integer" }, "height": { "type": "integer" },
-                    "thumbnail": { "type": "string", "format": "uri" }, "display": { "type": "string", "format": "uri" },
-                } } },
-                "created_at": { "type": "string", "format": "date-time" },
-            } },
-            "Organisation": { "type": "object", "required": ["id", "url", "name", "legal_form", "areas"], "properties": {
-                "id": { "type": "integer" }, "url": { "type": "string", "format": "uri" }, "name": { "type": "string" },
-                "legal_form": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" } } },
-                "krs": nullable("string"), "nip": nullable("string"), "regon": nullable("string"), "year_founded": nullable("integer"),
-                "areas": { "type": "array", "items": { "type": "object", "properties": { "code": { "type": "string" }, "label": { "type": "string" } } } },
-                "description": { "type": "string" },
-                "address": { "type": "object", "properties": { "street": { "type": "string" }, "postal_code": nullable("string"), "locality": { "type": "string" } } },
-                "gmina": { "type": "object", "properties": { "teryt": { "type": "string" }, "name": nullable("string") } },
-                "powiat": { "type": "object", "properties": { "teryt": { "type": "string" }, "name": nullable("string") } },
-                "phone": nullable("string"), "email": nullable("string"), "website": nullable("string"),
-                "location": { "type": "object", "nullable": true, "properties": { "lat": { "type": "number" }, "lon": { "type": "number" } } },
-                "also_in": { "type": "array", "items": { "type": "string" } },
-                "registry_teryt": { "type": "string", "description": "Gmina, w której rejestrze jest karta." },
-                "verified_at": { "type": "string", "format": "date", "nullable": true },
-                "created_at": { "type": "string", "format": "date" },
-            } },
-        } },
-    });
-    Ok((open_data_headers("application/json"), doc.to_string()).into_response())
+            "forma",
+            "Kod formy prawnej (np. stowarzyszenie, fundacja, spoldzielnia_socjalna).",
+            enumerated(forms),
+        ),
+        param(
+            "sfera",
+            "Numer sfery działalności pożytku publicznego (art. 4 ust. 1 ustawy).",
+            enumerated(areas),
+        ),
+        param(
+            "powiat",
+            "Kod TERYT powiatu siedziby (4 cyfry).",
+            pattern("^[0-9]{4}$"),
+        ),
+        param(
+            "gmina",
+            "Kod TERYT gminy siedziby (7 cyfr).",
+            pattern("^[0-9]{7}$"),
+        ),
+        param("sort", "Kolejność.", enumerated(SORTS.iter().map(|s| s.0))),
+    ];
+    let mut paged = filters.clone();
+    paged.extend(paging(DEFAULT_PER_PAGE, MAX_PER_PAGE));
+    doc.path("/api/v1/podmioty", json!({
+        "summary": "Lista organizacji (JSON, stronicowana)", "parameters": paged,
+        "responses": { "200": json_answer("Strona listy.", "Page"), "400": bad_request() },
+    }))
+    .path("/api/v1/podmioty.geojson", json!({
+        "summary": "Organizacje z położeniem jako GeoJSON (RFC 7946)", "parameters": filters,
+        "responses": { "200": { "description": "FeatureCollection punktów; właściwości: id, url, name, legal_form {code, name}, areas (kody sfer), address_text. Pełne dane w /api/v1/podmioty.", "content": { "application/geo+json": { "schema": { "type": "object" } } } }, "400": bad_request() },
+    }))
+    .path("/api/v1/podmioty.csv", json!({
+        "summary": "Lista organizacji jako CSV (średniki, UTF-8 z BOM — otwiera się w polskim Excelu)", "parameters": filters,
+        "responses": { "200": { "description": "Plik CSV.", "content": { "text/csv": { "schema": { "type": "string" } } } }, "400": bad_request() },
+    }))
+    .schema("Page", page_of("Organisation", json!({})))
+    .schema("Organisation", json!({ "type": "object", "required": ["id", "url", "name", "legal_form", "areas"], "properties": {
+        "id": { "type": "integer" }, "url": { "type": "string", "format": "uri" }, "name": { "type": "string" },
+        "legal_form": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" } } },
+        "krs": nullable("string"), "nip": nullable("string"), "regon": nullable("string"), "year_founded": nullable("integer"),
+        "areas": { "type": "array", "items": { "type": "object", "properties": { "code": { "type": "string" }, "label": { "type": "string" } } } },
+        "description": { "type": "string" },
+        "address": { "type": "object", "properties": { "street": { "type": "string" }, "postal_code": nullable("string"), "locality": { "type": "string" } } },
+        "gmina": { "type": "object", "properties": { "teryt": { "type": "string" }, "name": nullable("string") } },
+        "powiat": { "type": "object", "properties": { "teryt": { "type": "string" }, "name": nullable("string") } },
+        "phone": nullable("string"), "email": nullable("string"), "website": nullable("string"),
+        "location": { "type": "object", "nullable": true, "properties": { "lat": { "type": "number" }, "lon": { "type": "number" } } },
+        "also_in": { "type": "array", "items": { "type": "string" } },
+        "registry_teryt": { "type": "string", "description": "Gmina, w której rejestrze jest karta." },
+        "verified_at": { "type": "string", "format": "date", "nullable": true },
+        "created_at": { "type": "string", "format": "date" },
+    } }));
 }

@@ -5,8 +5,6 @@ mod accessibility;
 mod branding;
 mod people;
 
-pub use people::{Invited, invite_person};
-
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};

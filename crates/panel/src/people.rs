@@ -6,16 +6,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use pestor_kit::input::Query;
 use serde_json::json;
 
-use std::sync::Arc;
-
-use pestor_db::{GminaScoped, TenantDb, TenantTx};
+use pestor_db::{GminaScoped, TenantDb};
 use pestor_kit::audit;
-use pestor_kit::auth::{Account, GminaRole, tokens};
+use pestor_kit::auth::{GminaRole, tokens};
 use pestor_kit::error::{AppError, AppResult, OnConstraint};
 use pestor_kit::forms::{Form, PathId, TokenQuery, valid_email};
-use pestor_kit::letters::{self, Letter};
+use pestor_kit::invitations::{Invited, invite_person};
 use pestor_kit::page::{Gmina, Notice, Page};
-use pestor_kit::site::{Site, TenantSite};
 use pestor_kit::state::AppState;
 
 /// The invitation form; missing fields read as empty and get the form's own message.
@@ -32,8 +29,6 @@ pub struct RoleForm {
     #[serde(default)]
     role: String,
 }
-
-const INVITATION_DAYS: i32 = 14;
 
 pub async fn overview(
     State(state): State<AppState>,
@@ -155,94 +150,6 @@ pub async fn invite(
     };
     tx.commit().await?;
     Ok(Redirect::to(&format!("/panel?komunikat={notice}")).into_response())
-}
-
-/// What [`invite_person`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Invited {
-    /// The address belongs to a verified account, which now has the role.
-    RoleGranted,
-    /// An invitation link went out, valid for 14 days.
-    InvitationSent,
-}
-
-/// Gives `role` in the gmina of `site` to the person at `email` (already validated): to their
-/// account at once when one with that verified address exists, otherwise by an invitation link;
-/// they are told by e-mail from the gmina's site, and the gmina's audit log names `inviter`. All in
-/// `tx`, the gmina's transaction. The panel's form and a coordinator onboarding a gmina use it.
-pub async fn invite_person(
-    tx: &mut TenantTx,
-    state: &AppState,
-    site: &Arc<TenantSite>,
-    inviter: &Account,
-    email: &str,
-    role: GminaRole,
-) -> AppResult<Invited> {
-    let name = &site.branding.display_name;
-    let gmina_url = state
-        .settings
-        .host_url(Some(site.tenant.gmina().slug.as_str()));
-    let existing: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM accounts WHERE lower(email) = lower($1) AND email_verified_at IS NOT NULL",
-    )
-    .bind(email)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let (letter, outcome, action) = match existing {
-        Some(account) => {
-            tx.scoped(
-                "INSERT INTO gmina_roles (teryt, account_id, role, granted_by) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(account)
-            .bind(role.as_str())
-            .bind(inviter.id)
-            .execute(&mut **tx)
-            .await?;
-            let letter = Letter {
-                subject: format!("Nowa rola: {} — {name}", role.label()),
-                paragraphs: vec![format!(
-                    "{} nadał(a) Ci rolę „{}” w serwisie {name} na Platformie PES.",
-                    inviter.display_name,
-                    role.label(),
-                )],
-                action: Some(("Przejdź do serwisu gminy".into(), format!("{gmina_url}/"))),
-            };
-            (letter, Invited::RoleGranted, "role.grant")
-        }
-        None => {
-            let token = tokens::random_token();
-            tx.scoped(
-                "INSERT INTO invitations (teryt, email, role, token_hash, invited_by, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, now() + make_interval(days => $6))",
-            )
-            .bind(email)
-            .bind(role.as_str())
-            .bind(tokens::hash(&token))
-            .bind(inviter.id)
-            .bind(INVITATION_DAYS)
-            .execute(&mut **tx)
-            .await?;
-            let letter = Letter {
-                subject: format!("Zaproszenie: {} — {name}", role.label()),
-                paragraphs: vec![
-                    format!(
-                        "{} zaprasza Cię do serwisu {name} na Platformie PES w roli „{}”.",
-                        inviter.display_name,
-                        role.label()
-                    ),
-                    "Aby przyjąć zaproszenie, otwórz link i zaloguj się lub załóż konto na ten adres e-mail. Zaproszenie jest ważne 14 dni.".into(),
-                ],
-                action: Some(("Przyjmij zaproszenie".into(), format!("{gmina_url}/zaproszenie?token={token}"))),
-            };
-            (letter, Invited::InvitationSent, "role.invite")
-        }
-    };
-    let details = json!({ "email": email, "role": role.as_str() });
-    audit::record(tx, inviter, action, details).await?;
-    let from = Site::Tenant(site.clone());
-    pestor_mail::enqueue(tx, &letters::compose(state, &from, email, &letter)?).await?;
-    Ok(outcome)
 }
 
 /// A role row of this gmina, by its id in the URL; anything else is 404.

@@ -359,7 +359,15 @@ async fn onboard_steps(
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-    pestor_panel::invite_person(&mut tx, state, &site, inviter, &email, GminaRole::Admin).await?;
+    pestor_kit::invitations::invite_person(
+        &mut tx,
+        state,
+        &site,
+        inviter,
+        &email,
+        GminaRole::Admin,
+    )
+    .await?;
     sqlx::query("UPDATE tenant_onboardings SET step = 'done', finished_at = now() WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)

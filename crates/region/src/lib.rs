@@ -1,16 +1,18 @@
-//! `/koordynator`: the regional layer for the region's coordinators — a dashboard of every gmina
-//! with one column per figure a module contributes ([`pestor_kit::module::Figure`]), a read-only
-//! page per gmina with onboarding, suspension and resumption, the list of coordinators (who appoint and remove each other), and the log of
-//! what coordinators did. Everything here is on the portal's host and needs the coordinator role.
+//! The regional layer, on the portal's host: `/szukaj`, the search across every active gmina (for
+//! everyone), and `/koordynator` for the region's coordinators — a dashboard of every gmina with one
+//! column per figure a module contributes ([`pestor_kit::module::Figure`]), a page per gmina with
+//! onboarding, suspension and resumption, the coordinators (who appoint and remove each other),
+//! and the log of what coordinators did.
 
 pub mod coordinators;
 mod dashboard;
 mod gminas;
+mod search;
 
 use axum::routing::get;
 use pestor_kit::auth::{Access, Hosts, Routes};
-use pestor_kit::catalogue::Asset;
-use pestor_kit::module::Module;
+use pestor_kit::catalogue::{Asset, NavEntry};
+use pestor_kit::module::{ApiDoc, Module};
 use pestor_kit::templates;
 
 /// The regional layer as a module of the app.
@@ -22,71 +24,73 @@ impl Module for Region {
     }
 
     fn routes(&self, r: Routes) -> Routes {
-        use Access::Coordinator;
+        use Access::{Anyone, Coordinator};
         use Hosts::Portal;
-        r.add(
-            "/koordynator",
-            &["GET"],
-            Portal,
-            Coordinator,
-            get(dashboard::page),
-        )
-        .add(
-            "/koordynator/gminy.csv",
-            &["GET"],
-            Portal,
-            Coordinator,
-            get(dashboard::csv),
-        )
-        .add(
-            "/koordynator/gminy/{slug}",
-            &["GET"],
-            Portal,
-            Coordinator,
-            get(dashboard::gmina),
-        )
-        .add(
-            "/koordynator/gminy/{slug}/przylaczenie",
-            &["GET", "POST"],
-            Portal,
-            Coordinator,
-            get(gminas::onboarding).post(gminas::start_onboarding),
-        )
-        .add(
-            "/koordynator/gminy/{slug}/zawieszenie",
-            &["GET", "POST"],
-            Portal,
-            Coordinator,
-            get(gminas::confirm_suspension).post(gminas::suspend),
-        )
-        .add(
-            "/koordynator/gminy/{slug}/wznowienie",
-            &["GET", "POST"],
-            Portal,
-            Coordinator,
-            get(gminas::confirm_resumption).post(gminas::resume),
-        )
-        .add(
-            "/koordynator/koordynatorzy",
-            &["GET", "POST"],
-            Portal,
-            Coordinator,
-            get(coordinators::list).post(coordinators::appoint_form),
-        )
-        .add(
-            "/koordynator/koordynatorzy/{id}/usun",
-            &["GET", "POST"],
-            Portal,
-            Coordinator,
-            get(coordinators::confirm_removal).post(coordinators::remove_form),
-        )
-        .add(
-            "/koordynator/dziennik",
-            &["GET"],
-            Portal,
-            Coordinator,
-            get(coordinators::log),
-        )
+        r.add("/szukaj", &["GET"], Portal, Anyone, get(search::page))
+            .api("/api/v1/szukaj", Portal, Anyone, get(search::api))
+            .add(
+                "/koordynator",
+                &["GET"],
+                Portal,
+                Coordinator,
+                get(dashboard::page),
+            )
+            .add(
+                "/koordynator/gminy.csv",
+                &["GET"],
+                Portal,
+                Coordinator,
+                get(dashboard::csv),
+            )
+            .add(
+                "/koordynator/gminy/{slug}",
+                &["GET"],
+                Portal,
+                Coordinator,
+                get(dashboard::gmina),
+            )
+            .add(
+                "/koordynator/gminy/{slug}/przylaczenie",
+                &["GET", "POST"],
+                Portal,
+                Coordinator,
+                get(gminas::onboarding).post(gminas::start_onboarding),
+            )
+            .add(
+                "/koordynator/gminy/{slug}/zawieszenie",
+                &["GET", "POST"],
+                Portal,
+                Coordinator,
+                get(gminas::confirm_suspension).post(gminas::suspend),
+            )
+            .add(
+                "/koordynator/gminy/{slug}/wznowienie",
+                &["GET", "POST"],
+                Portal,
+                Coordinator,
+                get(gminas::confirm_resumption).post(gminas::resume),
+            )
+            .add(
+                "/koordynator/koordynatorzy",
+                &["GET", "POST"],
+                Portal,
+                Coordinator,
+                get(coordinators::list).post(coordinators::appoint_form),
+            )
+            .add(
+                "/koordynator/koordynatorzy/{id}/usun",
+                &["GET", "POST"],
+                Portal,
+                Coordinator,
+                get(coordinators::confirm_removal).post(coordinators::remove_form),
+            )
+            .add(
+                "/koordynator/dziennik",
+                &["GET"],
+                Portal,
+                Coordinator,
+                get(coordinators::log),
+            )
     }
 
     fn templates(&self) -> &'static [Asset] {
@@ -98,7 +102,23 @@ impl Module for Region {
             "region/log.html",
             "region/onboard.html",
             "region/status.html",
+            "region/search.html",
         ]
+    }
+
+    fn api_doc(&self) -> Option<ApiDoc> {
+        Some(ApiDoc {
+            hosts: Hosts::Portal,
+            describe: search::describe,
+        })
+    }
+
+    fn nav(&self) -> &'static [NavEntry] {
+        &[NavEntry {
+            href: "/szukaj",
+            label: "Szukaj w regionie",
+            hosts: Hosts::Portal,
+        }]
     }
 
     fn audit_labels(&self) -> &'static [(&'static str, &'static str)] {

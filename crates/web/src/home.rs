@@ -14,7 +14,8 @@ use pestor_kit::assets;
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::{Asset, NavEntry};
 use pestor_kit::error::{AppError, AppResult};
-use pestor_kit::module::{Figure, Module};
+use pestor_kit::module::{ApiDoc, Figure, Module};
+use pestor_kit::openapi::Document;
 use pestor_kit::page::{Page, polish_date};
 use pestor_kit::site::{Site, TenantSite};
 use pestor_kit::state::AppState;
@@ -56,6 +57,13 @@ impl Module for Home {
 
     fn templates(&self) -> &'static [Asset] {
         templates!["portal.html", "tenant_home.html"]
+    }
+
+    fn api_doc(&self) -> Option<ApiDoc> {
+        Some(ApiDoc {
+            hosts: Hosts::Portal,
+            describe,
+        })
     }
 
     fn nav(&self) -> &'static [NavEntry] {
@@ -313,4 +321,13 @@ async fn logo(
         bytes,
     )
         .into_response())
+}
+
+/// The portal's map data in its open-data description (see [`pestor_kit::openapi`]).
+fn describe(doc: &mut Document) {
+    doc.path("/api/v1/gminy.geojson", json!({
+        "summary": "Gminy regionu jako GeoJSON (RFC 7946): siedziby urzędów ze statusem na platformie",
+        "parameters": [],
+        "responses": { "200": { "description": "FeatureCollection punktów; właściwości: teryt, name, status (active, registered, suspended, archived), url, address_text (status i liczby gminy słowami).", "content": { "application/geo+json": { "schema": { "type": "object" } } } } },
+    }));
 }

@@ -1,4 +1,4 @@
-//! The open-data API against its own OpenAPI document: schemathesis (every check, deterministic)
+//! The open-data APIs (a gmina's and the portal's) against their own OpenAPI documents: schemathesis (every check, deterministic)
 //! through `scripts/fuzz-api.sh`. Any failure — a 500, a schema-valid request refused, a
 //! schema-violating one accepted, a response not matching the document — fails the suite.
 
@@ -23,18 +23,21 @@ async fn the_api_keeps_to_its_openapi_document_under_fuzzing() {
     )
     .await;
     let port = app.addr.port();
-    let out = tokio::process::Command::new(repo_root().join("scripts/fuzz-api.sh"))
-        .arg(format!("http://127.0.0.1:{port}"))
-        .arg(format!("torun.localhost:{port}"))
-        .env("FUZZ_EXAMPLES", "30")
-        .output()
-        .await
-        .expect("run scripts/fuzz-api.sh");
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "schemathesis found failures:\n{report}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(report.contains("No issues found"), "{report}");
+    // A gmina's API and the portal's (the search across gminas).
+    for host in ["torun.localhost", "localhost"] {
+        let out = tokio::process::Command::new(repo_root().join("scripts/fuzz-api.sh"))
+            .arg(format!("http://127.0.0.1:{port}"))
+            .arg(format!("{host}:{port}"))
+            .env("FUZZ_EXAMPLES", "30")
+            .output()
+            .await
+            .expect("run scripts/fuzz-api.sh");
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "schemathesis found failures on {host}:\n{report}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(report.contains("No issues found"), "{host}: {report}");
+    }
 }

@@ -87,8 +87,10 @@ const MATRIX: &[(&str, &[Row])] = &[
     ("region", REGION),
 ];
 
-/// The coordinators' dashboard and their own pages (portal only).
+/// The search across gminas (everyone) and the coordinators' pages (portal only).
 const REGION: &[Row] = &[
+    ("GET", "/szukaj", EVERYONE),
+    ("GET", "/api/v1/szukaj", EVERYONE),
     ("GET", "/koordynator", COORDINATORS),
     ("GET", "/koordynator/gminy.csv", COORDINATORS),
     ("GET", "/koordynator/gminy/{slug}", COORDINATORS),
@@ -118,7 +120,7 @@ const REGION: &[Row] = &[
 ];
 
 /// The kit: gmina branding files and photos.
-const KIT: &[Row] = &[];
+const KIT: &[Row] = &[("GET", "/api/v1/openapi.json", EVERYONE)];
 
 /// The home pages of the portal and of each gmina.
 const HOME: &[Row] = &[
@@ -178,7 +180,6 @@ const BAZA_PES: &[Row] = &[
     ("GET", "/api/v1/podmioty", EVERYONE),
     ("GET", "/api/v1/podmioty.geojson", EVERYONE),
     ("GET", "/api/v1/podmioty.csv", EVERYONE),
-    ("GET", "/api/v1/openapi.json", EVERYONE),
 ];
 
 /// Giełda: offers, their photos, categories, feeds and e-mail notices.

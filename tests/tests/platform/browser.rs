@@ -838,3 +838,84 @@ async fn a_coordinator_onboards_a_gmina_and_its_first_admin_signs_in_on_the_new_
     assert_eq!(admin.text("h1").await, "Panel gminy");
     assert!(admin.text("main").await.contains("Burmistrz Golubia"));
 }
+
+/// The search across gminas in Chromium: the form (no JavaScript needed) narrows the hits, each
+/// links to its gmina's own page; the typo notice and the empty state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_regional_search_finds_records_of_every_gmina_in_chromium() {
+    let app = spawn_app().await;
+    for (slug, name, teryt) in [
+        ("torun", "Spółdzielnia Socjalna Żółty Koń", "0463011"),
+        ("bydgoszcz", "Fundacja Zielony Ogród nad Brdą", "0461011"),
+    ] {
+        let id = pestor_tests::add_card(
+            &app,
+            slug,
+            &[
+                ("name", name),
+                ("legal_form", "fundacja"),
+                ("gmina_teryt", teryt),
+            ],
+            &["1"],
+            &[],
+            "verified",
+        )
+        .await;
+        let t = app.store().find(slug).await.unwrap();
+        let mut tx = app.db.tenant(&t).begin().await.unwrap();
+        let offer = pestor_core::offer::Offer {
+            name: format!("Obiady domowe — {slug}"),
+            category: "catering".into(),
+            price_grosze: Some(2190),
+            price_note: String::new(),
+            target_groups: vec!["mieszkancy".into()],
+            description: "Dwudaniowe obiady z dowozem na terenie gminy, także dla osób starszych i z niepełnosprawnościami.".into(),
+        };
+        pestor_offers::store::insert(&mut tx, id, &offer, None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let browser = Browser::start().await;
+    browser.goto(&app.url("localhost", "/")).await;
+    browser.click("a[href='/szukaj']").await;
+    browser.wait_for_text("h1", "Szukaj w regionie").await;
+    assert!(browser.text("[role=status]").await.starts_with("4 wyniki"));
+    browser.assert_passes("regional search").await;
+
+    browser.fill("#q", "obiady").await;
+    browser
+        .eval("document.querySelector('#powiat').value = '0461'; return true")
+        .await;
+    browser
+        .click("form.pestor-filters button[type=submit]")
+        .await;
+    browser.wait_for_text("[role=status]", "1 wynik").await;
+    assert!(
+        browser
+            .current_url()
+            .await
+            .contains("q=obiady&typ=&powiat=0461")
+    );
+    browser.click(".pestor-hit a").await;
+    browser.wait_for_text("h1", "Obiady domowe").await;
+    assert!(
+        browser
+            .current_url()
+            .await
+            .starts_with(&app.url("bydgoszcz.localhost", "/oferty/"))
+    );
+
+    browser
+        .goto(&app.url("localhost", "/szukaj?q=obiadky"))
+        .await;
+    assert!(browser.text("main").await.contains("może to literówka?"));
+    browser.assert_passes("regional search, near matches").await;
+    browser
+        .goto(&app.url("localhost", "/szukaj?q=nie+ma+takiej+rzeczy"))
+        .await;
+    assert!(browser.text("main").await.contains("Nic nie znaleziono"));
+    browser
+        .assert_passes("regional search, nothing found")
+        .await;
+}

@@ -276,6 +276,8 @@ mod site {
                 audit_labels: &[],
                 csrf_exempt: &[],
                 figures: &[],
+                search_sources: &[],
+                api_doc: None,
             })
             .unwrap();
         let env = environment(Arc::new(catalogue), Some(dir.clone()));

@@ -22,6 +22,7 @@ mod organisations;
 mod panel;
 mod properties;
 mod region;
+mod regional_search;
 mod reliability;
 mod routing;
 mod search;

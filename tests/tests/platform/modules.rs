@@ -300,7 +300,8 @@ fn the_menu_and_the_audit_labels_come_from_the_modules() {
             "Strona główna",
             "Baza PES",
             "Mapa PES",
-            "Giełda ofert"
+            "Giełda ofert",
+            "Szukaj w regionie"
         ]
     );
     assert_eq!(catalogue.audit_label("offer.hidden"), "ukrycie oferty");

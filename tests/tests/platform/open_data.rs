@@ -2,6 +2,7 @@
 //! that work here, sort links, and the open-data API (JSON, GeoJSON, CSV, OpenAPI) — verified
 //! cards only, the same filters as the list, nothing of another gmina unless it declares it works here.
 
+use pestor_kit::auth::{Format, Hosts};
 use pestor_tests::{TestApp, add_card, spawn_app};
 use serde_json::Value;
 
@@ -409,12 +410,47 @@ async fn the_openapi_document_describes_the_endpoints() {
             "na_strone"
         ]
     );
-    // Every $ref resolves.
-    let text = doc.to_string();
-    for r in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
-        let name = r.split('"').next().unwrap();
-        assert!(doc["components"]["schemas"][name].is_object(), "{name}");
+    // Each host's document lists exactly the API routes that host serves (a new endpoint
+    // without its description fails here), and every $ref in it resolves.
+    let (_, rules) = pestor_web::routes().into_parts();
+    for (host, site) in [(TORUN, Hosts::Gmina), ("localhost", Hosts::Portal)] {
+        let (status, doc) = json(&app, host, "/api/v1/openapi.json").await;
+        assert_eq!(status, 200, "{host}");
+        let mut described: Vec<&str> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        described.sort();
+        let mut served: Vec<&str> = rules
+            .iter()
+            .filter(|r| r.format == Format::Json && r.path != "/api/v1/openapi.json")
+            .filter(|r| r.hosts == site || r.hosts == Hosts::Both)
+            .map(|r| r.path)
+            .collect();
+        served.sort();
+        assert_eq!(described, served, "{host}");
+        let text = doc.to_string();
+        for r in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+            let name = r.split('"').next().unwrap();
+            assert!(
+                doc["components"]["schemas"][name].is_object(),
+                "{host}: {name}"
+            );
+        }
     }
+    let (_, portal) = json(&app, "localhost", "/api/v1/openapi.json").await;
+    assert_eq!(
+        portal["servers"][0]["url"],
+        app.state.settings.host_url(None)
+    );
+    let kinds = &portal["paths"]["/api/v1/szukaj"]["get"]["parameters"][1];
+    assert_eq!(kinds["name"], "typ");
+    assert_eq!(
+        kinds["schema"]["enum"],
+        serde_json::json!(["podmiot", "oferta"])
+    );
 }
 
 #[tokio::test]

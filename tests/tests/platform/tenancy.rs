@@ -140,7 +140,13 @@ async fn each_tenant_schema_tracks_its_own_migrations() {
 /// statement elsewhere that names one of these tables with a plain `sqlx::query` fails here.
 #[test]
 fn gmina_rows_in_public_tables_are_reached_through_the_handle() {
-    const TABLES: [&str; 4] = ["gmina_roles", "invitations", "audit_log", "pes_directory"];
+    const TABLES: [&str; 5] = [
+        "gmina_roles",
+        "invitations",
+        "audit_log",
+        "pes_directory",
+        "offer_directory",
+    ];
     // Files whose statements span gminas, and why.
     const ACROSS_GMINAS: &[(&str, &str)] = &[
         (
@@ -157,7 +163,15 @@ fn gmina_rows_in_public_tables_are_reached_through_the_handle() {
         ),
         (
             "organisations/src/directory.rs",
-            "cards of this gmina and those that work here",
+            "cards of this gmina and those that work here; every gmina's for the regional search",
+        ),
+        (
+            "offers/src/regional.rs",
+            "every gmina's offers, for the regional search",
+        ),
+        (
+            "region/src/search.rs",
+            "the search across every active gmina",
         ),
         (
             "web/src/demo.rs",
