@@ -459,6 +459,15 @@ impl Visitor {
         self.get_url(&self.url(host, path)).await
     }
 
+    /// GETs a path and returns the response as it came (for files: their headers and bytes).
+    pub async fn get_raw(&self, host: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(host, path))
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// GETs `url` and follows redirects (across hosts) like a browser; returns the last reply and its URL.
     pub async fn follow(&self, url: &str) -> (Reply, String) {
         let mut url = url.to_owned();

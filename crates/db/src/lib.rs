@@ -1,6 +1,7 @@
 //! PostgreSQL access: the pool, the embedded cluster, the two migration sets, the tenant registry in
 //! the public schema and the tenant handle — the only way to reach a gmina's tables.
 
+pub mod archive;
 pub mod embedded;
 pub mod guarantees;
 pub mod handle;

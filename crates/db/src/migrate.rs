@@ -30,6 +30,17 @@ pub fn latest_tenant_version() -> i64 {
 /// unqualified names. Two runs on the same schema serialise on an advisory lock of that schema only,
 /// which is what lets different schemas migrate in parallel.
 pub async fn migrate_tenant_schema(db: &Database, schema: &SchemaName) -> Result<i64> {
+    migrate_tenant_schema_to(db, schema, None).await?;
+    Ok(latest_tenant_version())
+}
+
+/// [`migrate_tenant_schema`] up to `target` (a version) only, or every migration when `None`.
+/// A restored archive is loaded at the version it was made with, then migrated the rest of the way.
+pub async fn migrate_tenant_schema_to(
+    db: &Database,
+    schema: &SchemaName,
+    target: Option<i64>,
+) -> Result<()> {
     let opts = db.connect.clone().options([
         ("search_path", format!("{}, public", schema.quoted())),
         // Building an index on a big table may take longer than a request may.
@@ -48,14 +59,14 @@ pub async fn migrate_tenant_schema(db: &Database, schema: &SchemaName) -> Result
     migrator.create_schema(schema.quoted());
     // `run_direct`, not `run`: `run` goes through `Acquire`, whose future is not provably `Send`
     // (so onboarding could not run it in a spawned task).
-    let outcome = migrator.run_direct(None, &mut conn, false).await;
+    let outcome = migrator.run_direct(target, &mut conn, false).await;
     sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
         .bind(&lock_key)
         .execute(&mut conn)
         .await?;
     conn.close().await?;
     outcome?;
-    Ok(latest_tenant_version())
+    Ok(())
 }
 
 /// One tenant's place in a bulk run, for progress output.

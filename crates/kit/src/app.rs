@@ -50,6 +50,7 @@ impl Modules {
                 figures: m.gmina_figures(),
                 search_sources: m.search_sources(),
                 api_doc: m.api_doc(),
+                gmina_data: m.gmina_data(),
             })?;
         }
         let mut modules = Self {

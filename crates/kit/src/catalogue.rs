@@ -100,6 +100,7 @@ pub struct Catalogue {
     figures: Vec<Figure>,
     search_sources: Vec<SearchSource>,
     api_docs: Vec<crate::openapi::ApiDoc>,
+    gmina_data: Vec<GminaData>,
     /// Paths of the routes that answer in JSON ([`crate::auth::Format::Json`]).
     api_paths: Vec<&'static str>,
     /// (kind, name) → the module that claimed it.
@@ -155,6 +156,17 @@ pub struct SearchSource {
 pub const SEARCH_COLUMNS: &str = "kind, teryt, id, title, organisation, summary, path, search_text, name_key, \
      price_grosze, legal_form, areas, category, category_name, target_groups, created_at";
 
+/// The parts of one gmina's data that belong to a module.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GminaData {
+    /// Tables in the gmina's schema.
+    pub tenant_tables: &'static [&'static str],
+    /// Tables in `public` holding gmina rows, with the column naming the gmina's TERYT.
+    pub public_tables: &'static [(&'static str, &'static str)],
+    /// Object-store key prefixes under `gmina/<teryt>/`.
+    pub object_prefixes: &'static [&'static str],
+}
+
 /// What one module contributes, as [`Catalogue::add`] takes it.
 pub struct Contribution {
     pub module: &'static str,
@@ -166,6 +178,7 @@ pub struct Contribution {
     pub figures: &'static [Figure],
     pub search_sources: &'static [SearchSource],
     pub api_doc: Option<crate::openapi::ApiDoc>,
+    pub gmina_data: GminaData,
 }
 
 impl Catalogue {
@@ -202,6 +215,7 @@ impl Catalogue {
         }
         self.search_sources.extend_from_slice(c.search_sources);
         self.api_docs.extend(c.api_doc);
+        self.gmina_data.push(c.gmina_data);
         self.nav.extend_from_slice(c.nav);
         self.csrf_exempt.extend_from_slice(c.csrf_exempt);
         Ok(())
@@ -236,6 +250,11 @@ impl Catalogue {
     /// Every module's part of the open-data API's description, in module order.
     pub fn api_docs(&self) -> &[crate::openapi::ApiDoc] {
         &self.api_docs
+    }
+
+    /// Where each module keeps a gmina's data (for export, import and archiving), in module order.
+    pub fn gmina_data(&self) -> &[GminaData] {
+        &self.gmina_data
     }
 
     pub fn nav(&self) -> &[NavEntry] {

@@ -4,6 +4,7 @@
 //! contract the product crates implement. A product crate depends on this one, never the other way.
 
 pub mod app;
+pub mod archive;
 pub mod assets;
 pub mod audit;
 pub mod auth;

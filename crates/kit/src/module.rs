@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 
 use crate::auth::Routes;
 use crate::catalogue::{Asset, NavEntry};
-pub use crate::catalogue::{Figure, SEARCH_COLUMNS, SearchSource};
+pub use crate::catalogue::{Figure, GminaData, SEARCH_COLUMNS, SearchSource};
 use crate::error::AppResult;
 pub use crate::figures::count_figures;
 pub use crate::openapi::ApiDoc;
@@ -94,15 +94,4 @@ pub struct Retention {
     pub rule: &'static str,
     /// Deletes what the rule allows; returns how many rows went.
     pub purge: fn(AppState) -> BoxFuture<'static, AppResult<u64>>,
-}
-
-/// The parts of one gmina's data that belong to a module.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct GminaData {
-    /// Tables in the gmina's schema.
-    pub tenant_tables: &'static [&'static str],
-    /// Tables in `public` holding gmina rows, with the column naming the gmina's TERYT.
-    pub public_tables: &'static [(&'static str, &'static str)],
-    /// Object-store key prefixes under `gmina/<teryt>/`.
-    pub object_prefixes: &'static [&'static str],
 }

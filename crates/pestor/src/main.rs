@@ -69,6 +69,13 @@ enum TenantsCommand {
     List,
     /// Adds a custom domain to a gmina.
     AddDomain { gmina: String, domain: String },
+    /// Writes one gmina's archive (its rows, the accounts they name, its photos and logo, a
+    /// manifest with counts and checksums) to a .tar.gz file.
+    Export { gmina: String, file: PathBuf },
+    /// Restores an archive into this deployment, where its gmina has not joined or was archived.
+    Import { file: PathBuf },
+    /// Archives the suspended gmina of a fresh export: drops its schema, rows and objects.
+    Archive { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -155,6 +162,41 @@ async fn dispatch(
             if !report.is_success() {
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        Command::Tenants(TenantsCommand::Export { gmina, file }) => {
+            let t = store.find(&gmina).await?;
+            let m = pestor_kit::archive::export(
+                db,
+                &photo_store(settings)?,
+                &store,
+                t.teryt(),
+                &gmina_data(),
+                &file,
+            )
+            .await?;
+            print_manifest("wyeksportowano", &m, &file);
+        }
+        Command::Tenants(TenantsCommand::Import { file }) => {
+            let m = pestor_kit::archive::import(
+                db,
+                &photo_store(settings)?,
+                &store,
+                &gmina_data(),
+                &file,
+            )
+            .await?;
+            print_manifest("zaimportowano", &m, &file);
+        }
+        Command::Tenants(TenantsCommand::Archive { file }) => {
+            let m = pestor_kit::archive::archive(
+                db,
+                &photo_store(settings)?,
+                &store,
+                &gmina_data(),
+                &file,
+            )
+            .await?;
+            print_manifest("zarchiwizowano", &m, &file);
         }
         Command::Tenants(cmd) => return tenants(cmd, settings, &store).await,
         Command::Coordinators(CoordinatorsCommand::Add { email }) => {
@@ -256,6 +298,11 @@ async fn tenants(
                 count(TenantStatus::Archived)
             )?;
         }
+        TenantsCommand::Export { .. }
+        | TenantsCommand::Import { .. }
+        | TenantsCommand::Archive { .. } => {
+            unreachable!("handled in dispatch")
+        }
         TenantsCommand::AddDomain { gmina, domain } => {
             store
                 .add_domain(&gmina, &domain, &settings.server.base_domain)
@@ -264,6 +311,30 @@ async fn tenants(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What every module keeps of a gmina.
+fn gmina_data() -> Vec<pestor_kit::module::GminaData> {
+    pestor_web::modules()
+        .iter()
+        .map(|m| m.gmina_data())
+        .collect()
+}
+
+fn photo_store(settings: &Settings) -> anyhow::Result<pestor_photos::Store> {
+    Ok(pestor_photos::Store::from_settings(&settings.storage)?)
+}
+
+fn print_manifest(what: &str, m: &pestor_kit::archive::Manifest, file: &std::path::Path) {
+    let rows: usize = m.tables.iter().map(|t| t.rows).sum();
+    println!(
+        "{} ({}): {what} — {} tabel, {rows} wierszy, {} plików; {}",
+        m.slug,
+        m.teryt,
+        m.tables.len(),
+        m.objects.len(),
+        file.display()
+    );
 }
 
 /// Loads the registry and refuses to proceed if any gmina's branding files are invalid.

@@ -171,6 +171,56 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Every key that starts with `prefix` (a folder: `gmina/0463011/zdjecia/`), sorted.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        check_key(prefix.trim_end_matches('/'))?;
+        let mut keys = Vec::new();
+        match self {
+            Store::Local(root) => {
+                let mut stack = vec![root.join(prefix)];
+                while let Some(dir) = stack.pop() {
+                    let mut entries = match tokio::fs::read_dir(&dir).await {
+                        Ok(e) => e,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(unavailable(e)),
+                    };
+                    while let Some(entry) = entries.next_entry().await.map_err(unavailable)? {
+                        let path = entry.path();
+                        if entry.file_type().await.map_err(unavailable)?.is_dir() {
+                            stack.push(path);
+                        } else if let Ok(rel) = path.strip_prefix(root) {
+                            let key = rel.to_string_lossy().replace('\\', "/");
+                            // Files half-written by `put` are not objects yet.
+                            if !key.ends_with(".part") {
+                                keys.push(key);
+                            }
+                        }
+                    }
+                }
+            }
+            Store::S3 { client, bucket } => {
+                let mut pages = client
+                    .list_objects_v2()
+                    .bucket(bucket)
+                    .prefix(prefix)
+                    .into_paginator()
+                    .send();
+                while let Some(page) = pages.next().await {
+                    let page = page.map_err(unavailable)?;
+                    keys.extend(
+                        page.contents()
+                            .iter()
+                            .filter_map(|o| o.key().map(str::to_owned)),
+                    );
+                }
+            }
+        }
+        keys.sort();
+        Ok(keys)
+    }
+}
+
 /// Keeps the local folder tidy: the per-photo folder goes with its last file.
 async fn remove_empty_parents(root: &Path, file: &Path) {
     let mut dir = file.parent();
@@ -214,6 +264,8 @@ mod tests {
         assert_eq!(store.get(key).await.unwrap(), None);
         store.put(key, b"abc".to_vec(), "image/jpeg").await.unwrap();
         assert_eq!(store.get(key).await.unwrap().as_deref(), Some(&b"abc"[..]));
+        assert_eq!(store.list("gmina/0463011/").await.unwrap(), [key]);
+        assert!(store.list("gmina/0461011/").await.unwrap().is_empty());
         store.delete(key).await.unwrap();
         store.delete(key).await.unwrap();
         assert_eq!(store.get(key).await.unwrap(), None);

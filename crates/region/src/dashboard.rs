@@ -396,6 +396,8 @@ pub async fn gmina(
     let notice = match n.komunikat.as_str() {
         "zawieszono" => Some("Serwis gminy jest zawieszony na wszystkich serwerach platformy."),
         "wznowiono" => Some("Serwis gminy znów działa."),
+        "zarchiwizowano" => Some("Gmina jest zarchiwizowana; jej eksport zachowano w archiwum."),
+        "przywrocono" => Some("Gmina została przywrócona z archiwum i jej serwis działa."),
         _ => None,
     };
     let onboarded: bool =

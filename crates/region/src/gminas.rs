@@ -43,7 +43,7 @@ const FIELDS: &[&str] = &[
     "contact_email",
 ];
 
-async fn tenant_by_slug(state: &AppState, slug: &str) -> AppResult<Tenant> {
+pub(crate) async fn tenant_by_slug(state: &AppState, slug: &str) -> AppResult<Tenant> {
     state
         .tenants
         .list()

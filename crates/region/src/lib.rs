@@ -4,12 +4,13 @@
 //! onboarding, suspension and resumption, the coordinators (who appoint and remove each other),
 //! and the log of what coordinators did.
 
+mod archives;
 pub mod coordinators;
 mod dashboard;
 mod gminas;
 mod search;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::{Asset, NavEntry};
 use pestor_kit::module::{ApiDoc, Module};
@@ -71,6 +72,34 @@ impl Module for Region {
                 get(gminas::confirm_resumption).post(gminas::resume),
             )
             .add(
+                "/koordynator/gminy/{slug}/eksport",
+                &["GET"],
+                Portal,
+                Coordinator,
+                get(archives::download),
+            )
+            .add(
+                "/koordynator/gminy/{slug}/archiwizacja",
+                &["GET", "POST"],
+                Portal,
+                Coordinator,
+                get(archives::confirm).post(archives::archive),
+            )
+            .add(
+                "/koordynator/gminy/{slug}/archiwa/{name}",
+                &["GET"],
+                Portal,
+                Coordinator,
+                get(archives::download_kept),
+            )
+            .add(
+                "/koordynator/gminy/{slug}/przywrocenie",
+                &["POST"],
+                Portal,
+                Coordinator,
+                post(archives::restore),
+            )
+            .add(
                 "/koordynator/koordynatorzy",
                 &["GET", "POST"],
                 Portal,
@@ -103,6 +132,7 @@ impl Module for Region {
             "region/onboard.html",
             "region/status.html",
             "region/search.html",
+            "region/archive.html",
         ]
     }
 
@@ -133,6 +163,9 @@ impl Module for Region {
             ("region.onboarding_failed", "nieudane przyłączenie gminy"),
             ("region.gmina_suspended", "zawieszenie serwisu gminy"),
             ("region.gmina_resumed", "wznowienie serwisu gminy"),
+            ("region.gmina_exported", "eksport danych gminy"),
+            ("region.gmina_archived", "archiwizacja gminy"),
+            ("region.gmina_restored", "przywrócenie gminy z archiwum"),
         ]
     }
 }

@@ -5,12 +5,16 @@
 //! `tenants`. Text matches like the gmina lists: folded (no case, no diacritics) substrings first,
 //! and only when nothing matches, near matches by word similarity (typos), said on the page.
 
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use moka::future::Cache;
 use pestor_core::offer::{TARGET_GROUPS, format_price};
 use pestor_core::pes::{legal_form, legal_forms, public_benefit_area, public_benefit_areas};
 use pestor_kit::auth::access::urlencode;
-use pestor_kit::error::AppResult;
+use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::input::{ApiQuery, Query, bad_parameter, check_sort_and_page, open_data_headers};
 use pestor_kit::module::{SEARCH_COLUMNS, SearchSource};
 use pestor_kit::openapi::{
@@ -158,7 +162,6 @@ struct Hit {
     category: Option<String>,
     category_name: Option<String>,
     target_groups: Option<Vec<String>>,
-    total: i64,
 }
 
 struct Found {
@@ -185,6 +188,70 @@ fn hits_cte(sources: &[SearchSource]) -> String {
     format!("WITH hits ({SEARCH_COLUMNS}) AS ({union})")
 }
 
+/// Each source filtered, with its gmina (active only), as `h` (and `t`, the gmina).
+fn filtered(source: &SearchSource, text: &str) -> String {
+    format!(
+        "SELECT h.kind, h.teryt, t.slug, t.name AS gmina_name, h.id, h.title, h.organisation, h.summary,
+                h.path, h.price_grosze, h.legal_form, h.category, h.category_name, h.target_groups,
+                h.name_key, h.search_text
+         FROM ({}) h ({SEARCH_COLUMNS})
+         JOIN public.tenants t ON t.teryt = h.teryt AND t.status = 'active'
+         WHERE {text} AND {FILTERS}",
+        source.query
+    )
+}
+
+/// One page of `text` matches, and how many there are. The page takes the first `offset + limit`
+/// rows of each source in the page's order (an index walk that stops early) and merges them: one
+/// sort of every match of every source took most of the time of a page. The count is its own
+/// statement, skipped when the first page is not full.
+async fn run(
+    tx: &mut sqlx::PgConnection,
+    sources: &[SearchSource],
+    text: &str,
+    order: &str,
+    args: impl Fn() -> Result<PgArguments, sqlx::error::BoxDynError>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<Hit>, i64)> {
+    let page = format!(
+        "SELECT * FROM ({}) h ORDER BY {order} LIMIT $9 OFFSET $10",
+        sources
+            .iter()
+            .map(|s| format!("({} ORDER BY {order} LIMIT $9 + $10)", filtered(s, text)))
+            .collect::<Vec<_>>()
+            .join("\n UNION ALL\n ")
+    );
+    let hits = sqlx::query_as_with::<_, Hit, _>(
+        sqlx::AssertSqlSafe(page),
+        args().map_err(sqlx::Error::Encode)?,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    if offset == 0 && (hits.len() as i64) < limit {
+        let n = hits.len() as i64;
+        return Ok((hits, n));
+    }
+    let count = format!(
+        "SELECT {} + 0::bigint",
+        sources
+            .iter()
+            .map(|s| format!(
+                "(SELECT count(*) FROM ({}) c WHERE $9 >= 0 AND $10 >= 0)",
+                filtered(s, text)
+            ))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    );
+    let total: i64 = sqlx::query_scalar_with(
+        sqlx::AssertSqlSafe(count),
+        args().map_err(sqlx::Error::Encode)?,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok((hits, total))
+}
+
 async fn find(state: &AppState, f: &Filters, limit: i64, offset: i64) -> AppResult<Found> {
     let sources = state.catalogue.search_sources();
     let (_, _, order) = SORTS
@@ -192,23 +259,8 @@ async fn find(state: &AppState, f: &Filters, limit: i64, offset: i64) -> AppResu
         .find(|s| s.0 == f.sort_key())
         .unwrap_or(&SORTS[1]);
     let q = f.q.trim();
-    let folded: String = sqlx::query_scalar("SELECT public.fold($1)")
-        .bind(q)
-        .fetch_one(state.db.platform())
-        .await?;
-    let pattern = like_pattern(&folded);
-    let run = async |text: &str, limit: i64, offset: i64| -> sqlx::Result<Vec<Hit>> {
-        let sql = format!(
-            "{} SELECT h.kind, h.teryt, t.slug, t.name AS gmina_name, h.id, h.title, h.organisation, h.summary,
-                    h.path, h.price_grosze, h.legal_form, h.category, h.category_name, h.target_groups,
-                    count(*) OVER () AS total
-             FROM hits h JOIN public.tenants t ON t.teryt = h.teryt AND t.status = 'active'
-             WHERE {text} AND {FILTERS}
-             ORDER BY {order} LIMIT $9 OFFSET $10",
-            hits_cte(sources)
-        );
+    let args = |pattern: &str| {
         let mut args = PgArguments::default();
-        let mut add = |v: &str| args.add(v.to_owned()).map_err(sqlx::Error::Encode);
         for v in [
             q,
             &f.typ,
@@ -219,43 +271,50 @@ async fn find(state: &AppState, f: &Filters, limit: i64, offset: i64) -> AppResu
             &f.kategoria,
             &f.grupa,
         ] {
-            add(v)?;
+            args.add(v.to_owned())?;
         }
-        args.add(limit).map_err(sqlx::Error::Encode)?;
-        args.add(offset).map_err(sqlx::Error::Encode)?;
-        args.add(&pattern).map_err(sqlx::Error::Encode)?;
-        // The similarity threshold of `<%` and plans made for the actual values (a plan for
-        // "any filters" keeps every `$n = ''` test and cannot use the trigram indexes for the text).
-        let mut tx = pestor_db::begin(state.db.platform()).await?;
-        sqlx::query(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', '0.5', true),
-                    set_config('plan_cache_mode', 'force_custom_plan', true)",
-        )
-        .execute(&mut *tx)
-        .await?;
-        let hits = sqlx::query_as_with::<_, Hit, _>(sqlx::AssertSqlSafe(sql), args)
-            .fetch_all(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(hits)
+        args.add(limit)?;
+        args.add(offset)?;
+        args.add(pattern.to_owned())?;
+        Ok::<_, sqlx::error::BoxDynError>(args)
     };
-    let total_of = |hits: &[Hit]| hits.first().map_or(0, |h| h.total);
-    let mut hits = run(EXACT_TEXT, limit, offset).await?;
-    let mut total = total_of(&hits);
-    if hits.is_empty() && offset > 0 {
-        // Past the last page: the count comes from the first row.
-        total = total_of(&run(EXACT_TEXT, 1, 0).await?);
-    }
+    let mut tx = pestor_db::begin(state.db.platform()).await?;
+    // The similarity threshold of `<%` and plans made for the actual values (a plan for "any
+    // filters" keeps every `$n = ''` test and cannot use the indexes for the text or the order).
+    let folded: String = sqlx::query_scalar(
+        "SELECT public.fold($1) FROM (SELECT set_config('pg_trgm.word_similarity_threshold', '0.5', true),
+                                             set_config('plan_cache_mode', 'force_custom_plan', true)) s",
+    )
+    .bind(q)
+    .fetch_one(&mut *tx)
+    .await?;
+    let pattern = like_pattern(&folded);
+    let (mut hits, mut total) = run(
+        &mut tx,
+        sources,
+        EXACT_TEXT,
+        order,
+        || args(&pattern),
+        limit,
+        offset,
+    )
+    .await?;
     let mut near = false;
     if total == 0 && !q.is_empty() {
-        hits = run(NEAR_TEXT, limit, offset).await?;
-        total = total_of(&hits);
-        if hits.is_empty() && offset > 0 {
-            total = total_of(&run(NEAR_TEXT, 1, 0).await?);
-        }
+        (hits, total) = run(
+            &mut tx,
+            sources,
+            NEAR_TEXT,
+            order,
+            || args(&pattern),
+            limit,
+            offset,
+        )
+        .await?;
         // "Near matches" only when there are some; otherwise the page says nothing was found.
         near = total > 0;
     }
+    tx.commit().await?;
     Ok(Found { hits, total, near })
 }
 
@@ -285,8 +344,28 @@ fn hit_json(state: &AppState, sources: &[SearchSource], h: &Hit) -> Value {
     })
 }
 
-/// Offer categories in use anywhere, for the filter: (code, name), by name.
-async fn categories(state: &AppState) -> AppResult<Vec<(String, String)>> {
+type Categories = Vec<(String, String)>;
+
+/// Offer categories in use anywhere, for the filter: (code, name), by name. Grouping every offer
+/// of the region is the slowest part of a page, and the list changes rarely: reused for a minute.
+async fn categories(state: &AppState) -> AppResult<Arc<Categories>> {
+    static CACHE: OnceLock<Cache<(), Arc<Categories>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| {
+        Cache::builder()
+            .time_to_live(Duration::from_secs(60))
+            .build()
+    });
+    cache
+        .try_get_with((), async { count_categories(state).await.map(Arc::new) })
+        .await
+        // The caller that ran the query owns its error; the others get its text.
+        .map_err(|e: Arc<AppError>| {
+            Arc::try_unwrap(e)
+                .unwrap_or_else(|e| AppError::Sqlx(sqlx::Error::Protocol(e.to_string())))
+        })
+}
+
+async fn count_categories(state: &AppState) -> AppResult<Vec<(String, String)>> {
     let sql = format!(
         "{} SELECT h.category, min(h.category_name) AS name FROM hits h
          JOIN public.tenants t ON t.teryt = h.teryt AND t.status = 'active'
@@ -345,7 +424,7 @@ pub async fn page(
         .collect();
     let categories: Vec<_> = categories(&state)
         .await?
-        .into_iter()
+        .iter()
         .map(|(code, name)| json!({ "code": code, "name": name }))
         .collect();
     let groups: Vec<_> = TARGET_GROUPS

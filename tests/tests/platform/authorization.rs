@@ -112,6 +112,27 @@ const REGION: &[Row] = &[
     ),
     ("GET", "/koordynator/gminy/{slug}/wznowienie", COORDINATORS),
     ("POST", "/koordynator/gminy/{slug}/wznowienie", COORDINATORS),
+    ("GET", "/koordynator/gminy/{slug}/eksport", COORDINATORS),
+    (
+        "GET",
+        "/koordynator/gminy/{slug}/archiwizacja",
+        COORDINATORS,
+    ),
+    (
+        "POST",
+        "/koordynator/gminy/{slug}/archiwizacja",
+        COORDINATORS,
+    ),
+    (
+        "GET",
+        "/koordynator/gminy/{slug}/archiwa/{name}",
+        COORDINATORS,
+    ),
+    (
+        "POST",
+        "/koordynator/gminy/{slug}/przywrocenie",
+        COORDINATORS,
+    ),
     ("GET", "/koordynator/koordynatorzy", COORDINATORS),
     ("POST", "/koordynator/koordynatorzy", COORDINATORS),
     ("GET", "/koordynator/koordynatorzy/{id}/usun", COORDINATORS),

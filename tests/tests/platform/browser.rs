@@ -796,6 +796,11 @@ async fn a_coordinator_onboards_a_gmina_and_its_first_admin_signs_in_on_the_new_
         .await;
     assert!(browser.text("main").await.contains("przegląd danych"));
     browser.assert_passes("resumption confirmation").await;
+    browser
+        .goto(&app.url("pes.test", "/koordynator/gminy/gmina-chelmza/archiwizacja"))
+        .await;
+    assert!(browser.text("main").await.contains("Zarchiwizować gminę?"));
+    browser.assert_passes("archiving confirmation").await;
 
     // The invited admin, in a browser of their own.
     let link = app

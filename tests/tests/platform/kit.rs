@@ -278,6 +278,7 @@ mod site {
                 figures: &[],
                 search_sources: &[],
                 api_doc: None,
+                gmina_data: Default::default(),
             })
             .unwrap();
         let env = environment(Arc::new(catalogue), Some(dir.clone()));

@@ -3,6 +3,7 @@
 mod accessibility_statement;
 mod accounts;
 mod api_fuzz;
+mod archive;
 mod authorization;
 mod bad_input;
 mod branding;

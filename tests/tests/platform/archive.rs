@@ -1,0 +1,680 @@
+//! A gmina's archive: every row of its schema, its rows of public tables, the accounts they name
+//! and its objects, out of one deployment and into a fresh one with nothing lost; corrupt or
+//! stale archives refused with nothing written; archiving drops the gmina after a fresh export.
+
+use pestor_core::Teryt;
+use pestor_kit::archive::{self, ArchiveError, Manifest};
+use pestor_kit::module::GminaData;
+use pestor_photos::{Variant, photo_key};
+use pestor_tests::{TestApp, add_card, create_account, grant, scratch_dir, spawn_app};
+
+const CHELMNO: &str = "0404011";
+
+fn parts() -> Vec<GminaData> {
+    pestor_web::modules()
+        .iter()
+        .map(|m| m.gmina_data())
+        .collect()
+}
+
+fn teryt() -> Teryt {
+    Teryt::parse(CHELMNO).unwrap()
+}
+
+/// Chełmno onboarded and holding something of every kind: cards, an offer with a photo (rows and
+/// objects), a renamed category, a logo, its admin's role, an invitation, audit entries.
+async fn seed(app: &TestApp) -> i64 {
+    app.store().provision("chelmno").await.unwrap();
+    let card = add_card(
+        app,
+        "chelmno",
+        &[
+            ("name", "Spółdzielnia Socjalna Ziarno"),
+            ("legal_form", "spoldzielnia_socjalna"),
+            ("gmina_teryt", CHELMNO),
+        ],
+        &["1"],
+        &["0463011"],
+        "verified",
+    )
+    .await;
+    add_card(
+        app,
+        "chelmno",
+        &[
+            ("name", "Fundacja Czekająca"),
+            ("legal_form", "fundacja"),
+            ("gmina_teryt", CHELMNO),
+        ],
+        &["2"],
+        &[],
+        "pending",
+    )
+    .await;
+    let t = app.store().find("chelmno").await.unwrap();
+    let mut tx = app.db.tenant(&t).begin().await.unwrap();
+    let offer = pestor_core::offer::Offer {
+        name: "Chleb na zakwasie".into(),
+        category: "catering".into(),
+        price_grosze: Some(1200),
+        price_note: "za bochenek".into(),
+        target_groups: vec!["mieszkancy".into(), "urzad".into()],
+        description: "Wypiekany co rano.\nZ dostawą.".into(),
+    };
+    let offer = pestor_offers::store::insert(&mut tx, card, &offer, None)
+        .await
+        .unwrap();
+    let photo = uuid::Uuid::new_v4();
+    assert!(
+        pestor_offers::store::add_photo(
+            &mut tx,
+            offer,
+            photo,
+            "Bochenek chleba na desce",
+            800,
+            600
+        )
+        .await
+        .unwrap()
+    );
+    sqlx::query("UPDATE offer_categories SET name = 'Wypieki i catering' WHERE code = 'catering'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    for v in Variant::ALL {
+        let bytes = format!("zdjęcie {} {photo}", v.name()).into_bytes();
+        app.state
+            .photos
+            .put(&photo_key(CHELMNO, photo, v), bytes, "image/jpeg")
+            .await
+            .unwrap();
+    }
+    app.state
+        .photos
+        .put(
+            &format!("gmina/{CHELMNO}/logo/herb.png"),
+            b"herb".to_vec(),
+            "image/png",
+        )
+        .await
+        .unwrap();
+    let mut tx = pestor_db::begin(app.db.platform()).await.unwrap();
+    let branding = pestor_core::BrandingOverrides {
+        display_name: Some("Chełmno — miasto zakochanych".into()),
+        logo_object: Some(format!("gmina/{CHELMNO}/logo/herb.png")),
+        ..Default::default()
+    };
+    pestor_db::TenantStore::set_branding(&mut tx, &teryt(), &branding)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let admin = create_account(
+        app,
+        "burmistrz@chelmno.example",
+        "Burmistrz Chełmna",
+        "hasło burmistrza 1",
+    )
+    .await;
+    grant(app, admin, "chelmno", "admin").await;
+    let v = app.visitor();
+    v.sign_in("burmistrz@chelmno.example", "hasło burmistrza 1")
+        .await;
+    v.sign_in_to("chelmno.localhost").await;
+    let r = v
+        .submit(
+            "chelmno.localhost",
+            "/panel",
+            "/panel/zaproszenia",
+            &[("email", "nowy@chelmno.example"), ("role", "staff")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    admin
+}
+
+fn summary(m: &Manifest) -> Vec<(String, String, usize, String)> {
+    m.tables
+        .iter()
+        .map(|t| (t.part.clone(), t.table.clone(), t.rows, t.sha256.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_gmina_exported_and_imported_into_a_fresh_database_loses_nothing() {
+    let a = spawn_app().await;
+    seed(&a).await;
+    let dir = scratch_dir("archive");
+    let file = dir.join("chelmno.tar.gz");
+    let exported = archive::export(
+        &a.db,
+        &a.state.photos,
+        &a.store(),
+        &teryt(),
+        &parts(),
+        &file,
+    )
+    .await
+    .unwrap();
+
+    // Every base table of the schema is in the archive, with the rows seeded.
+    let t = a.store().find("chelmno").await.unwrap();
+    let mut tx = a.db.tenant(&t).begin().await.unwrap();
+    let base: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables
+         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations' ORDER BY 1",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    drop(tx);
+    let mut archived: Vec<String> = exported
+        .tables
+        .iter()
+        .filter(|t| t.part == "gmina")
+        .map(|t| t.table.clone())
+        .collect();
+    archived.sort();
+    assert_eq!(archived, base);
+    for (part, table, rows) in [
+        ("gmina", "organisations", 2),
+        ("gmina", "offers", 1),
+        ("gmina", "offer_photos", 1),
+        ("gmina", "offer_categories", 10),
+        ("gmina", "tenant_info", 1),
+        ("public", "pes_directory", 2),
+        ("public", "offer_directory", 1),
+        ("public", "gmina_roles", 1),
+        ("public", "invitations", 1),
+        ("accounts", "accounts", 1),
+    ] {
+        assert_eq!(exported.rows(part, table), Some(rows), "{part}.{table}");
+    }
+    assert!(exported.rows("public", "audit_log").unwrap() >= 1);
+    assert!(
+        exported.rows("public", "outbox").unwrap() >= 1,
+        "the invitation letter"
+    );
+    let mut keys: Vec<&str> = exported.objects.iter().map(|o| o.key.as_str()).collect();
+    keys.sort();
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    assert!(keys.contains(&"logo/herb.png"));
+    assert_eq!(
+        exported.branding["display_name"],
+        "Chełmno — miasto zakochanych"
+    );
+
+    // Into a fresh deployment (its own database and S3 server), where Chełmno has not joined.
+    let b = spawn_app().await;
+    assert_eq!(b.page("chelmno.localhost", "/").await.0, 404);
+    let imported = archive::import(&b.db, &b.state.photos, &b.store(), &parts(), &file)
+        .await
+        .unwrap();
+    assert_eq!(imported.teryt, CHELMNO);
+    let again = archive::export(
+        &b.db,
+        &b.state.photos,
+        &b.store(),
+        &teryt(),
+        &parts(),
+        &dir.join("again.tar.gz"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        summary(&again),
+        summary(&exported),
+        "every row, byte for byte"
+    );
+    assert_eq!(
+        again.objects, exported.objects,
+        "every object, byte for byte"
+    );
+    assert_eq!(again.branding, exported.branding);
+    assert_eq!(
+        b.store().find("chelmno").await.unwrap().schema_version(),
+        Some(pestor_db::migrate::latest_tenant_version())
+    );
+
+    // The restored gmina works: its site, its card and offer, the photo, the admin's panel.
+    let (status, home) = b.page("chelmno.localhost", "/").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("Chełmno — miasto zakochanych"));
+    let (status, offers) = b.page("chelmno.localhost", "/oferty").await;
+    assert_eq!(status, 200);
+    assert!(
+        offers.contains("Chleb na zakwasie") && offers.contains("Wypieki i catering"),
+        "{offers}"
+    );
+    let (_, search) = b.page("localhost", "/api/v1/szukaj?q=zakwas").await;
+    assert!(
+        search.contains("Chleb na zakwasie"),
+        "the projections came back: {search}"
+    );
+    let v = b.visitor();
+    v.sign_in("burmistrz@chelmno.example", "hasło burmistrza 1")
+        .await;
+    v.sign_in_to("chelmno.localhost").await;
+    let panel = v.get("chelmno.localhost", "/panel").await;
+    assert_eq!(panel.status, 200);
+    assert!(
+        panel.body.contains("nowy@chelmno.example"),
+        "the pending invitation"
+    );
+    // New rows get new ids after the restored ones.
+    let t = b.store().find("chelmno").await.unwrap();
+    let id = add_card(
+        &b,
+        "chelmno",
+        &[
+            ("name", "Nowa Fundacja"),
+            ("legal_form", "fundacja"),
+            ("gmina_teryt", CHELMNO),
+        ],
+        &["1"],
+        &[],
+        "pending",
+    )
+    .await;
+    assert_eq!(id, 3, "{t:?}");
+
+    // Importing over a gmina that is on the platform is refused.
+    let err = archive::import(&b.db, &b.state.photos, &b.store(), &parts(), &file)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ArchiveError::Import(_)), "{err}");
+    assert!(
+        err.to_string().contains("ma już serwis na platformie"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_damaged_or_clashing_archive_is_refused_and_nothing_is_written() {
+    let a = spawn_app().await;
+    seed(&a).await;
+    let dir = scratch_dir("archive-bad");
+    let file = dir.join("chelmno.tar.gz");
+    archive::export(
+        &a.db,
+        &a.state.photos,
+        &a.store(),
+        &teryt(),
+        &parts(),
+        &file,
+    )
+    .await
+    .unwrap();
+    let b = spawn_app().await;
+    let untouched = async |b: &TestApp| {
+        let status: String = sqlx::query_scalar("SELECT status FROM tenants WHERE teryt = $1")
+            .bind(CHELMNO)
+            .fetch_one(b.db.platform())
+            .await
+            .unwrap();
+        let schema: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'gmina_0404011')",
+        )
+        .fetch_one(b.db.platform())
+        .await
+        .unwrap();
+        let objects = b
+            .state
+            .photos
+            .list(&format!("gmina/{CHELMNO}/"))
+            .await
+            .unwrap();
+        let rows: i64 = sqlx::query_scalar(
+            "SELECT (SELECT count(*) FROM pes_directory) + (SELECT count(*) FROM gmina_roles)",
+        )
+        .fetch_one(b.db.platform())
+        .await
+        .unwrap();
+        assert_eq!(
+            (status.as_str(), schema, objects.len(), rows),
+            ("registered", false, 0, 0)
+        );
+    };
+
+    // Cut short: the file cannot be read to its end.
+    let bytes = std::fs::read(&file).unwrap();
+    let cut = dir.join("cut.tar.gz");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let err = archive::import(&b.db, &b.state.photos, &b.store(), &parts(), &cut)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ArchiveError::File(_) | ArchiveError::Corrupt(_)),
+        "{err}"
+    );
+    untouched(&b).await;
+
+    // One part changed after the manifest was written.
+    let tampered = dir.join("tampered.tar.gz");
+    rewrite(&file, &tampered, |path, data| {
+        if path == "gmina/offers.copy" {
+            *data = String::from_utf8(data.clone())
+                .unwrap()
+                .replace("1200", "1")
+                .into_bytes();
+        }
+    });
+    let err = archive::import(&b.db, &b.state.photos, &b.store(), &parts(), &tampered)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("gmina/offers.copy nie zgadza się z manifestem"),
+        "{err}"
+    );
+    untouched(&b).await;
+
+    // An account whose address is someone else's here (another id): refused before any row.
+    create_account(&b, "ktos@example.pl", "Ktoś", "hasło kogoś 1234").await;
+    let here = create_account(
+        &b,
+        "burmistrz@chelmno.example",
+        "Inny Burmistrz",
+        "hasło innego 123",
+    )
+    .await;
+    let there: i64 =
+        sqlx::query_scalar("SELECT id FROM accounts WHERE email = 'burmistrz@chelmno.example'")
+            .fetch_one(a.db.platform())
+            .await
+            .unwrap();
+    assert_ne!(here, there);
+    let err = archive::import(&b.db, &b.state.photos, &b.store(), &parts(), &file)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("konto burmistrz@chelmno.example"),
+        "{err}"
+    );
+    untouched(&b).await;
+}
+
+/// Copies an archive, letting `change` edit any entry (the manifest stays as it was).
+fn rewrite(from: &std::path::Path, to: &std::path::Path, change: impl Fn(&str, &mut Vec<u8>)) {
+    use std::io::Read;
+    let mut input = tar::Archive::new(flate2::read::GzDecoder::new(
+        std::fs::File::open(from).unwrap(),
+    ));
+    let mut output = tar::Builder::new(flate2::write::GzEncoder::new(
+        std::fs::File::create(to).unwrap(),
+        flate2::Compression::fast(),
+    ));
+    for entry in input.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let path = entry.path().unwrap().to_string_lossy().into_owned();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        change(&path, &mut data);
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        output.append_data(&mut header, &path, &data[..]).unwrap();
+    }
+    output.into_inner().unwrap().finish().unwrap();
+}
+
+#[tokio::test]
+async fn archiving_needs_a_fresh_export_of_a_suspended_gmina_and_the_export_brings_it_back() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let dir = scratch_dir("archive-drop");
+    let file = dir.join("chelmno.tar.gz");
+    let exported = archive::export(
+        &app.db,
+        &app.state.photos,
+        &app.store(),
+        &teryt(),
+        &parts(),
+        &file,
+    )
+    .await
+    .unwrap();
+
+    let err = archive::archive(&app.db, &app.state.photos, &app.store(), &parts(), &file)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("tylko zawieszoną gminę"), "{err}");
+    app.store()
+        .suspend("chelmno", "archiwizacja")
+        .await
+        .unwrap();
+    // A card added after the export: the export is stale.
+    add_card(
+        &app,
+        "chelmno",
+        &[
+            ("name", "Fundacja Spóźniona"),
+            ("legal_form", "fundacja"),
+            ("gmina_teryt", CHELMNO),
+        ],
+        &["1"],
+        &[],
+        "pending",
+    )
+    .await;
+    let err = archive::archive(&app.db, &app.state.photos, &app.store(), &parts(), &file)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("eksport jest nieaktualny: gmina.organisations"),
+        "{err}"
+    );
+    assert_eq!(
+        app.store().find("chelmno").await.unwrap().status().as_str(),
+        "suspended"
+    );
+
+    let fresh = dir.join("fresh.tar.gz");
+    archive::export(
+        &app.db,
+        &app.state.photos,
+        &app.store(),
+        &teryt(),
+        &parts(),
+        &fresh,
+    )
+    .await
+    .unwrap();
+    archive::archive(&app.db, &app.state.photos, &app.store(), &parts(), &fresh)
+        .await
+        .unwrap();
+    let t = app.store().find("chelmno").await.unwrap();
+    assert_eq!(
+        (t.status().as_str(), t.schema_version()),
+        ("archived", None)
+    );
+    let left: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM pes_directory WHERE teryt = $1) + (SELECT count(*) FROM offer_directory WHERE teryt = $1)
+              + (SELECT count(*) FROM gmina_roles WHERE teryt = $1) + (SELECT count(*) FROM invitations WHERE teryt = $1)
+              + (SELECT count(*) FROM audit_log WHERE teryt = $1)
+              + (SELECT count(*) FROM pg_namespace WHERE nspname = 'gmina_0404011')",
+    )
+    .bind(CHELMNO)
+    .fetch_one(app.db.platform())
+    .await
+    .unwrap();
+    assert_eq!(left, 0);
+    assert_eq!(app.page("chelmno.localhost", "/").await.0, 404);
+    // Its objects go through the removal queue (the worker runs every minute; run it now).
+    pestor_kit::photos::purge_deleted(&app.state).await.unwrap();
+    assert!(
+        app.state
+            .photos
+            .list(&format!("gmina/{CHELMNO}/"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The archive restores it into the same deployment.
+    let back = archive::import(&app.db, &app.state.photos, &app.store(), &parts(), &fresh)
+        .await
+        .unwrap();
+    assert_eq!(back.rows("gmina", "organisations"), Some(3));
+    assert_eq!(app.page("chelmno.localhost", "/").await.0, 200);
+    assert_eq!(exported.objects.len(), back.objects.len());
+    assert_eq!(
+        app.state
+            .photos
+            .list(&format!("gmina/{CHELMNO}/"))
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn coordinators_download_archive_and_restore_a_gmina_from_the_browser() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let id = create_account(
+        &app,
+        "koordynator@example.pl",
+        "Koordynatorka",
+        "hasło testowe 123",
+    )
+    .await;
+    sqlx::query("UPDATE accounts SET region_role = 'coordinator' WHERE id = $1")
+        .bind(id)
+        .execute(app.db.platform())
+        .await
+        .unwrap();
+    let v = app.visitor();
+    v.sign_in("koordynator@example.pl", "hasło testowe 123")
+        .await;
+    const PORTAL: &str = "localhost";
+    const PAGE: &str = "/koordynator/gminy/chelmno/archiwizacja";
+
+    // The download is a whole, checkable archive.
+    let r = v
+        .get_raw(PORTAL, "/koordynator/gminy/chelmno/eksport")
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/gzip");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"gmina-chelmno-")
+    );
+    let dir = scratch_dir("archive-browser");
+    let file = dir.join("pobrany.tar.gz");
+    std::fs::write(&file, r.bytes().await.unwrap()).unwrap();
+    let (m, _) = archive::verify(&file).unwrap();
+    assert_eq!((m.slug.as_str(), m.objects.len()), ("chelmno", 3));
+    assert_eq!(
+        v.get(PORTAL, "/koordynator/gminy/bydgoszcz-nie-ma/eksport")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        v.get(PORTAL, "/koordynator/gminy/brodnica/eksport")
+            .await
+            .status,
+        400,
+        "nothing to export"
+    );
+
+    // Archiving an active gmina is refused; a suspended one goes, its export kept.
+    assert!(
+        v.get(PORTAL, PAGE)
+            .await
+            .body
+            .contains("Archiwizować można tylko zawieszony serwis")
+    );
+    assert_eq!(v.submit(PORTAL, PAGE, PAGE, &[]).await.status, 400);
+    app.store()
+        .suspend("chelmno", "koniec współpracy")
+        .await
+        .unwrap();
+    assert!(
+        v.get(PORTAL, PAGE)
+            .await
+            .body
+            .contains("Tak, zarchiwizuj gminę")
+    );
+    let r = v.submit(PORTAL, PAGE, PAGE, &[]).await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (
+            303,
+            Some("/koordynator/gminy/chelmno?komunikat=zarchiwizowano")
+        )
+    );
+    assert_eq!(
+        app.store().find("chelmno").await.unwrap().status().as_str(),
+        "archived"
+    );
+    let page = v.get(PORTAL, PAGE).await.body;
+    let kept: String = page
+        .split("/koordynator/gminy/chelmno/archiwa/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        kept.starts_with("gmina-chelmno-") && page.contains("Przywróć gminę z tego archiwum"),
+        "{page}"
+    );
+    let got = v
+        .get(
+            PORTAL,
+            &format!("/koordynator/gminy/chelmno/archiwa/{kept}"),
+        )
+        .await;
+    assert_eq!(got.status, 200);
+    assert_eq!(
+        v.get(PORTAL, "/koordynator/gminy/chelmno/archiwa/inne.tar.gz")
+            .await
+            .status,
+        404
+    );
+
+    // Restoring: an unknown name is 404; the kept one brings the gmina back.
+    let r = v
+        .submit(
+            PORTAL,
+            PAGE,
+            "/koordynator/gminy/chelmno/przywrocenie",
+            &[("archiwum", "inne.tar.gz")],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    let r = v
+        .submit(
+            PORTAL,
+            PAGE,
+            "/koordynator/gminy/chelmno/przywrocenie",
+            &[("archiwum", &kept)],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (
+            303,
+            Some("/koordynator/gminy/chelmno?komunikat=przywrocono")
+        )
+    );
+    let (status, offers) = app.page("chelmno.localhost", "/oferty").await;
+    assert_eq!(status, 200);
+    assert!(offers.contains("Chleb na zakwasie"));
+    let log = v.get(PORTAL, "/koordynator/dziennik").await.body;
+    for entry in [
+        "eksport danych gminy",
+        "archiwizacja gminy",
+        "przywrócenie gminy z archiwum",
+    ] {
+        assert!(log.contains(entry), "{entry}");
+    }
+}
