@@ -245,3 +245,82 @@ async fn the_operator_appoints_the_first_coordinator_and_a_typo_is_refused() {
         )
     );
 }
+
+#[tokio::test]
+async fn the_operator_exports_archives_and_restores_a_gmina() {
+    let (name, opts) = fresh_database().await;
+    let pool = sqlx::PgPool::connect_with(opts).await.unwrap();
+    let url = database_url(&name);
+    let dir = scratch_dir("cli-archive");
+    let store = dir.join("store");
+    std::fs::create_dir_all(store.join("gmina/0463011/logo")).unwrap();
+    std::fs::write(store.join("gmina/0463011/logo/herb.png"), b"herb").unwrap();
+    let store = store.to_string_lossy().into_owned();
+    let env = [
+        ("PESTOR__DATABASE__URL", url.as_str()),
+        ("PESTOR__STORAGE__BACKEND", "local"),
+        ("PESTOR__STORAGE__LOCAL_DIR", store.as_str()),
+    ];
+    let file = dir.join("torun.tar.gz");
+    let file = file.to_str().unwrap();
+
+    let out = pestor(&["tenants", "export", "torun", file], &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.starts_with("torun (0463011): wyeksportowano") && said.contains("1 plików"),
+        "{said}"
+    );
+
+    // Archiving an active gmina, or with a damaged file, is refused with the reason.
+    let out = pestor(&["tenants", "archive", file], &env);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("tylko zawieszoną gminę"),
+        "{}",
+        text(&out.stderr)
+    );
+    let broken = dir.join("broken.tar.gz");
+    std::fs::write(&broken, b"to nie jest archiwum").unwrap();
+    let out = pestor(&["tenants", "import", broken.to_str().unwrap()], &env);
+    assert_eq!(out.status.code(), Some(1));
+
+    assert!(
+        pestor(
+            &["tenants", "suspend", "torun", "--reason", "archiwizacja"],
+            &env
+        )
+        .status
+        .success()
+    );
+    let out = pestor(&["tenants", "archive", file], &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let status: String = sqlx::query_scalar("SELECT status FROM tenants WHERE slug = 'torun'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "archived");
+
+    let out = pestor(&["tenants", "import", file], &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("zaimportowano"));
+    let (status, version): (String, Option<i64>) =
+        sqlx::query_as("SELECT status, schema_version FROM tenants WHERE slug = 'torun'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "active");
+    assert!(version.is_some());
+    assert_eq!(
+        std::fs::read(Path::new(&store).join("gmina/0463011/logo/herb.png")).unwrap(),
+        b"herb"
+    );
+    // Importing it again is refused: the gmina is on the platform.
+    let out = pestor(&["tenants", "import", file], &env);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("ma już serwis na platformie"),
+        "{}",
+        text(&out.stderr)
+    );
+}
