@@ -5,15 +5,19 @@
 mod card;
 mod claims;
 pub mod directory;
+mod foreign;
 mod form;
 mod import;
 mod list;
 mod manage;
 mod map;
+pub mod notices;
 mod open_data;
 mod register;
 pub mod store;
 mod verify;
+
+use std::time::Duration;
 
 use axum::routing::{get, post};
 
@@ -22,7 +26,7 @@ use pestor_kit::catalogue::{Asset, NavEntry};
 use pestor_kit::forms::path_id;
 use pestor_kit::letters::send_to;
 use pestor_kit::membership::{Visibility, is_member, member_emails, record_visibility};
-use pestor_kit::module::{ApiDoc, Figure, GminaData, Module, SearchSource};
+use pestor_kit::module::{ApiDoc, Figure, GminaData, Module, SearchSource, Worker};
 use pestor_kit::{static_files, templates};
 
 /// Baza PES as a module of the app. Other modules read its organisations only through the view
@@ -48,6 +52,8 @@ impl Module for Organisations {
             "organisations/claim.html",
             "organisations/map.html",
             "organisations/import.html",
+            "organisations/foreign.html",
+            "organisations/foreign_entry.html",
         ]
     }
 
@@ -90,7 +96,28 @@ impl Module for Organisations {
             ),
             ("organisation.claim_rejected", "odrzucenie przejęcia karty"),
             ("organisation.imported", "import organizacji z pliku CSV"),
+            (
+                "organisation.foreign_hidden",
+                "ukrycie karty organizacji z innej gminy",
+            ),
+            (
+                "organisation.foreign_shown",
+                "pokazanie karty organizacji z innej gminy",
+            ),
         ]
+    }
+
+    fn workers(&self) -> Vec<Worker> {
+        vec![Worker {
+            name: notices::JOB,
+            every: Duration::from_secs(60),
+            run: |state| {
+                Box::pin(async move {
+                    notices::send(&state).await?;
+                    Ok(())
+                })
+            },
+        }]
     }
 
     fn gmina_figures(&self) -> &'static [Figure] {
@@ -114,6 +141,23 @@ impl Module for Organisations {
                           AND coalesce(confirmed_at, verified_at) < now() - interval '12 months'",
                 public: false,
             },
+            Figure {
+                key: "pes_from_elsewhere",
+                label: "PES z innych gmin działające w gminie",
+                query: "SELECT count(*) FROM public.pes_directory WHERE '{teryt}' = ANY (also_in)
+                          AND teryt <> '{teryt}' AND status = 'verified'",
+                public: false,
+            },
+            Figure {
+                key: "pes_from_elsewhere_hidden",
+                label: "z nich ukryte przez gminę",
+                // Only hidden cards that still name the gmina and are verified.
+                query: "SELECT count(*) FROM public.foreign_hidden h WHERE h.teryt = '{teryt}'
+                          AND EXISTS (SELECT 1 FROM public.pes_directory d WHERE d.teryt = h.source_teryt
+                                      AND d.organisation_id = h.organisation_id AND d.status = 'verified'
+                                      AND '{teryt}' = ANY (d.also_in))",
+                public: false,
+            },
         ]
     }
 
@@ -135,7 +179,11 @@ impl Module for Organisations {
                 "organisation_claims",
                 "organisation_summaries",
             ],
-            public_tables: &[("pes_directory", "teryt")],
+            public_tables: &[
+                ("pes_directory", "teryt"),
+                ("foreign_hidden", "teryt"),
+                ("foreign_notices", "teryt"),
+            ],
             object_prefixes: &[],
         }
     }
@@ -155,6 +203,20 @@ fn routes(r: Routes) -> Routes {
         Hosts::Gmina,
         Access::Staff,
         get(verify::queue),
+    )
+    .add(
+        "/podmioty/z-innych-gmin",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Staff,
+        get(foreign::list),
+    )
+    .add(
+        "/podmioty/z-innych-gmin/{teryt}/{id}",
+        &["GET", "POST"],
+        Hosts::Gmina,
+        Access::Staff,
+        get(foreign::show).post(foreign::decide),
     )
     .add(
         "/podmioty/{id}",

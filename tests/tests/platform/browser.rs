@@ -236,6 +236,39 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
             .await
             .unwrap();
     pestor_tests::grant(&app, jadwiga, "bydgoszcz", "staff").await;
+    // A Toruń card that names Bydgoszcz: the staff's list of such cards and the hiding form.
+    let shared = pestor_tests::add_card(
+        &app,
+        "torun",
+        &[
+            ("name", "Fundacja Wspólna Wisła"),
+            ("legal_form", "fundacja"),
+            ("gmina_teryt", "0463011"),
+        ],
+        &["1"],
+        &["0461011"],
+        "verified",
+    )
+    .await;
+    browser
+        .goto(&app.url("bydgoszcz.pes.test", "/podmioty/z-innych-gmin"))
+        .await;
+    assert!(
+        browser
+            .text("main")
+            .await
+            .contains("Fundacja Wspólna Wisła")
+    );
+    browser.assert_passes("cards of other gminas").await;
+    browser
+        .goto(&app.url(
+            "bydgoszcz.pes.test",
+            &format!("/podmioty/z-innych-gmin/0463011/{shared}"),
+        ))
+        .await;
+    browser
+        .assert_passes("hiding a card of another gmina")
+        .await;
     let seat = ("gmina_teryt", "0461011");
     pestor_tests::add_card(
         &app,

@@ -109,6 +109,8 @@ async fn the_dashboard_counts_every_gmina_exactly_filters_sorts_and_exports() {
             "PES zweryfikowane",
             "PES czekające na weryfikację",
             "PES bez potwierdzenia danych od 12 miesięcy",
+            "PES z innych gmin działające w gminie",
+            "z nich ukryte przez gminę",
             "aktywne oferty",
             "oferty dodane w ostatnich 30 dniach",
             "Ostatnia aktywność",
@@ -116,7 +118,7 @@ async fn the_dashboard_counts_every_gmina_exactly_filters_sorts_and_exports() {
     );
     assert_eq!(rows.len(), 144, "every gmina of the region");
     assert_eq!(
-        rows["0463011"][1..10],
+        rows["0463011"][1..12],
         [
             "Toruń",
             "Toruń (miasto na prawach powiatu)",
@@ -125,23 +127,25 @@ async fn the_dashboard_counts_every_gmina_exactly_filters_sorts_and_exports() {
             "2",
             "1",
             "0",
+            "0",
+            "0",
             "1",
             "1"
         ]
     );
     assert_eq!(
-        rows["0461011"][3..10],
-        ["aktywna", "0", "1", "0", "0", "0", "0"]
+        rows["0461011"][3..12],
+        ["aktywna", "0", "1", "0", "0", "0", "0", "0", "0"]
     );
     assert_eq!(
-        rows["0415022"][3..10],
-        ["zawieszona", "0", "0", "0", "0", "0", "0"],
+        rows["0415022"][3..12],
+        ["zawieszona", "0", "0", "0", "0", "0", "0", "0", "0"],
         "a suspended gmina keeps its schema and figures"
     );
     // A gmina that has not joined has no schema: no figures rather than zeros.
     let brodnica = &rows["0402011"];
     assert_eq!(brodnica[3], "nie dołączyła");
-    assert!(brodnica[4..10].iter().all(String::is_empty), "{brodnica:?}");
+    assert!(brodnica[4..12].iter().all(String::is_empty), "{brodnica:?}");
 
     let page = v.get(PORTAL, "/koordynator").await;
     assert_eq!(page.status, 200);
@@ -161,7 +165,10 @@ async fn the_dashboard_counts_every_gmina_exactly_filters_sorts_and_exports() {
         .skip(1)
         .map(|c| c.split('<').next().unwrap())
         .collect();
-    assert_eq!(region_total, ["144", "1", "3", "1", "0", "1", "1"]);
+    assert_eq!(
+        region_total,
+        ["144", "1", "3", "1", "0", "0", "0", "1", "1"]
+    );
     assert!(page.body.contains(">144 gminy</p>"));
 
     // Filters, with the count and the CSV following them.

@@ -166,6 +166,10 @@ fn gmina_rows_in_public_tables_are_reached_through_the_handle() {
             "cards of this gmina and those that work here; every gmina's for the regional search",
         ),
         (
+            "organisations/src/notices.rs",
+            "tells each gmina's staff of other gminas' cards that name it",
+        ),
+        (
             "offers/src/regional.rs",
             "every gmina's offers, for the regional search",
         ),
