@@ -349,6 +349,15 @@ impl Browser {
     }
 
     async fn axe_violations(&self) -> Vec<String> {
+        // Colours are measured as drawn: a fade still running (a map's markers re-clustering
+        // after the width changed) would read as low contrast. Finite animations only.
+        let settled = self
+            .wait_until(
+                "document.getAnimations().every(a => a.playState !== 'running' \
+                 || a.effect.getComputedTiming().iterations === Infinity)",
+            )
+            .await;
+        assert!(settled, "animations on the page never ended");
         let axe = std::fs::read_to_string(crate::repo_root().join("tests/browser/node_modules/axe-core/axe.min.js"))
             .expect("axe-core missing: run scripts/test.sh (it installs the npm package into tests/browser)");
         self.eval(&axe).await;

@@ -99,7 +99,7 @@ pub struct Catalogue {
     csrf_exempt: Vec<&'static str>,
     figures: Vec<Figure>,
     search_sources: Vec<SearchSource>,
-    api_docs: Vec<crate::openapi::ApiDoc>,
+    api_docs: Vec<ApiDoc>,
     gmina_data: Vec<GminaData>,
     /// Paths of the routes that answer in JSON ([`crate::auth::Format::Json`]).
     api_paths: Vec<&'static str>,
@@ -167,6 +167,14 @@ pub struct GminaData {
     pub object_prefixes: &'static [&'static str],
 }
 
+/// A module's part of the open-data API's description (see [`crate::openapi`]): its paths and
+/// schemas, on the hosts that serve them.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiDoc {
+    pub hosts: Hosts,
+    pub describe: fn(&mut crate::openapi::Document),
+}
+
 /// What one module contributes, as [`Catalogue::add`] takes it.
 pub struct Contribution {
     pub module: &'static str,
@@ -177,7 +185,7 @@ pub struct Contribution {
     pub csrf_exempt: &'static [&'static str],
     pub figures: &'static [Figure],
     pub search_sources: &'static [SearchSource],
-    pub api_doc: Option<crate::openapi::ApiDoc>,
+    pub api_doc: Option<ApiDoc>,
     pub gmina_data: GminaData,
 }
 
@@ -248,7 +256,7 @@ impl Catalogue {
     }
 
     /// Every module's part of the open-data API's description, in module order.
-    pub fn api_docs(&self) -> &[crate::openapi::ApiDoc] {
+    pub fn api_docs(&self) -> &[ApiDoc] {
         &self.api_docs
     }
 

@@ -164,6 +164,24 @@ impl Decision {
         };
         Ok((choice.outcome, reason))
     }
+
+    /// A gmina's decision about another gmina's record shown on its site: `hide` (true, with a
+    /// reason of 10–500 characters for the gmina's staff) or `show` (false).
+    pub fn hide_or_show(&self, what: &str) -> AppResult<(bool, String)> {
+        let (hide, reason) = self.choose(
+            &[
+                Choice::with_reason("hide", true, "ukrycia", "zobaczą je pracownicy urzędu"),
+                Choice::plain("show", false),
+            ],
+            &format!("Wybierz: ukryj albo pokaż {what}."),
+        )?;
+        if reason.chars().count() > 500 {
+            return Err(AppError::BadRequest(
+                "Uzasadnienie może mieć najwyżej 500 znaków. Nic nie zostało zmienione.".into(),
+            ));
+        }
+        Ok((hide, reason))
+    }
 }
 
 /// The reason given with a staff decision that `reader` will receive: at least 10 characters,

@@ -7,11 +7,11 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 use crate::auth::Routes;
+pub use crate::catalogue::ApiDoc;
 use crate::catalogue::{Asset, NavEntry};
 pub use crate::catalogue::{Figure, GminaData, SEARCH_COLUMNS, SearchSource};
 use crate::error::AppResult;
 pub use crate::figures::count_figures;
-pub use crate::openapi::ApiDoc;
 use crate::state::AppState;
 
 /// A product area (Baza PES, Giełda, accounts, the panel…) as the app sees it. Only `name` and

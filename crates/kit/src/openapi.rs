@@ -1,19 +1,10 @@
 //! The OpenAPI 3.0 document of each host's open-data API, `/api/v1/openapi.json`: the portal's
 //! (the search across gminas, the gminas' GeoJSON) and each gmina's (its registry, its offers…).
-//! Every module describes its own endpoints ([`ApiDoc`]); the kit puts together the parts for the
-//! host asked. Each parameter says exactly what the server accepts — a pattern or an enum, never a
+//! Every module describes its own endpoints ([`crate::catalogue::ApiDoc`]); the kit puts
+//! together the parts for the host asked. Each parameter says exactly what the server accepts — a pattern or an enum, never a
 //! bare string — because the fuzzer in the test suite holds the server to the document.
 
 use serde_json::{Map, Value, json};
-
-use crate::catalogue::Hosts;
-
-/// A module's part of the document: its paths and schemas, on the hosts that serve them.
-#[derive(Debug, Clone, Copy)]
-pub struct ApiDoc {
-    pub hosts: Hosts,
-    pub describe: fn(&mut Document),
-}
 
 /// The parts being put together.
 #[derive(Debug, Default)]

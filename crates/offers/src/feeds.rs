@@ -77,6 +77,16 @@ pub async fn api(
         "total": found.total, "text_match": if found.near { "near" } else { "exact" }, "page": number, "per_page": per_page, "pages": pages,
         "next": (number < pages).then(|| link(number + 1)), "prev": (number > 1).then(|| link(number - 1)),
         "items": items,
+        // On the first page: offers other gminas' PES make available here, by the same filters.
+        "other_gminas": if number == 1 {
+            super::elsewhere::find(&gmina.db, &q.filters.elsewhere(), found.sort, super::elsewhere::LIMIT)
+                .await?
+                .iter()
+                .map(|e| e.to_json(&state))
+                .collect::<Vec<_>>()
+        } else {
+            Vec::new()
+        },
     });
     Ok((open_data_headers("application/json"), body.to_string()).into_response())
 }
@@ -87,6 +97,17 @@ fn xml(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// One entry of the Atom feed.
+struct FeedEntry {
+    title: String,
+    url: String,
+    published: time::OffsetDateTime,
+    author: String,
+    code: String,
+    category: String,
+    summary: String,
 }
 
 pub async fn atom(
@@ -111,10 +132,40 @@ pub async fn atom(
         format!("{base}/oferty.atom?{query}")
     };
     let stamp = |d: time::OffsetDateTime| d.format(&Rfc3339).unwrap_or_default();
-    let updated = found
+    let price = |p: Option<i64>| {
+        p.map(format_price)
+            .unwrap_or_else(|| "cena do uzgodnienia".into())
+    };
+    // This gmina's offers and those other gminas' PES make available here, newest first.
+    let mut entries: Vec<FeedEntry> = found
         .items
         .iter()
-        .map(|i| i.created_at)
+        .map(|i| FeedEntry {
+            title: i.name.clone(),
+            url: format!("{base}/oferty/{}", i.id),
+            published: i.created_at,
+            author: i.organisation_name.clone(),
+            code: i.category.clone(),
+            category: i.category_name.clone(),
+            summary: format!("{}. {}", price(i.price_grosze), i.description),
+        })
+        .collect();
+    for e in super::elsewhere::find(&gmina.db, &f.elsewhere(), "najnowsze", FEED_ENTRIES).await? {
+        entries.push(FeedEntry {
+            title: e.name.clone(),
+            url: e.url(&state),
+            published: e.created_at,
+            author: format!("{} (PES z gminy {})", e.organisation_name, e.gmina_name),
+            code: e.category.clone(),
+            category: e.category_name.clone(),
+            summary: format!("{}. {}", price(e.price_grosze), e.description),
+        });
+    }
+    entries.sort_by_key(|e| std::cmp::Reverse(e.published));
+    entries.truncate(FEED_ENTRIES as usize);
+    let updated = entries
+        .iter()
+        .map(|e| e.published)
         .max()
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let mut out = format!(
@@ -126,25 +177,29 @@ pub async fn atom(
         xml(&format!("{base}/oferty")),
         stamp(updated),
     );
-    for i in &found.items {
-        let url = format!("{base}/oferty/{}", i.id);
-        let price = i
-            .price_grosze
-            .map(format_price)
-            .unwrap_or_else(|| "cena do uzgodnienia".into());
+    for FeedEntry {
+        title,
+        url,
+        published,
+        author,
+        code,
+        category,
+        summary,
+    } in &entries
+    {
         out.push_str(&format!(
             "<entry>\n<title>{}</title>\n<id>{}</id>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n\
              <published>{}</published>\n<updated>{}</updated>\n<author><name>{}</name></author>\n\
              <category term=\"{}\" label=\"{}\"/>\n<summary>{}</summary>\n</entry>\n",
-            xml(&i.name),
-            xml(&url),
-            xml(&url),
-            stamp(i.created_at),
-            stamp(i.created_at),
-            xml(&i.organisation_name),
-            xml(&i.category),
-            xml(&i.category_name),
-            xml(&format!("{price}. {}", i.description)),
+            xml(title),
+            xml(url),
+            xml(url),
+            stamp(*published),
+            stamp(*published),
+            xml(author),
+            xml(code),
+            xml(category),
+            xml(summary),
         ));
     }
     out.push_str("</feed>\n");
@@ -202,6 +257,17 @@ pub fn describe(doc: &mut Document) {
     }))
     .schema("OfferPage", page_of("Offer", json!({
         "text_match": { "type": "string", "enum": ["exact", "near"], "description": "exact: oferty zawierające szukany tekst; near: żadna go nie zawiera, to oferty o podobnych słowach." },
+        "other_gminas": { "type": "array", "description": "Na pierwszej stronie: oferty organizacji z innych gmin, które działają także w tej gminie i udostępniły tu ofertę (te same filtry, do 20).",
+            "items": { "type": "object", "required": ["id", "url", "name", "gmina"], "properties": {
+                "id": { "type": "integer" }, "url": { "type": "string", "format": "uri" }, "name": { "type": "string" },
+                "description": { "type": "string" },
+                "category": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" } } },
+                "price_grosze": nullable("integer"), "price": nullable("string"), "price_note": { "type": "string" },
+                "target_groups": { "type": "array", "items": { "type": "string" } },
+                "organisation": { "type": "object", "properties": { "name": { "type": "string" } } },
+                "gmina": { "type": "object", "properties": { "teryt": { "type": "string" }, "name": { "type": "string" } } },
+                "created_at": { "type": "string", "format": "date-time" },
+            } } },
     })))
     .schema("Offer", json!({ "type": "object", "required": ["id", "url", "name", "category", "target_groups", "organisation", "photos"], "properties": {
         "id": { "type": "integer" }, "url": { "type": "string", "format": "uri" }, "name": { "type": "string" },

@@ -4,7 +4,9 @@
 //! its staff.
 
 mod categories;
+mod elsewhere;
 mod feeds;
+mod foreign;
 mod list;
 mod manage;
 pub mod notices;
@@ -41,6 +43,8 @@ impl Module for Offers {
     fn templates(&self) -> &'static [Asset] {
         templates![
             "offers/list.html",
+            "offers/foreign.html",
+            "offers/foreign_entry.html",
             "offers/show.html",
             "offers/form.html",
             "offers/confirm.html",
@@ -59,17 +63,29 @@ impl Module for Offers {
     }
 
     fn workers(&self) -> Vec<Worker> {
-        vec![Worker {
-            name: notices::DIGEST_JOB,
-            // Hourly: each subscription gets at most one digest a day.
-            every: Duration::from_secs(3600),
-            run: |state| {
-                Box::pin(async move {
-                    notices::send_digests(&state).await?;
-                    Ok(())
-                })
+        vec![
+            Worker {
+                name: notices::DIGEST_JOB,
+                // Hourly: each subscription gets at most one digest a day.
+                every: Duration::from_secs(3600),
+                run: |state| {
+                    Box::pin(async move {
+                        notices::send_digests(&state).await?;
+                        Ok(())
+                    })
+                },
             },
-        }]
+            Worker {
+                name: notices::ELSEWHERE_JOB,
+                every: Duration::from_secs(60),
+                run: |state| {
+                    Box::pin(async move {
+                        notices::send_elsewhere_notices(&state).await?;
+                        Ok(())
+                    })
+                },
+            },
+        ]
     }
 
     fn audit_labels(&self) -> &'static [(&'static str, &'static str)] {
@@ -80,6 +96,14 @@ impl Module for Offers {
             ("offer_category.renamed", "zmiana nazwy kategorii ofert"),
             ("offer_category.moved", "zmiana kolejności kategorii ofert"),
             ("offer_category.deleted", "usunięcie kategorii ofert"),
+            (
+                "offer.foreign_hidden",
+                "ukrycie oferty organizacji z innej gminy",
+            ),
+            (
+                "offer.foreign_shown",
+                "pokazanie oferty organizacji z innej gminy",
+            ),
         ]
     }
 
@@ -103,6 +127,14 @@ impl Module for Offers {
                 query: "SELECT count(*) FROM {schema}.offers WHERE created_at > now() - interval '30 days'",
                 public: true,
             },
+            Figure {
+                key: "offers_from_elsewhere",
+                label: "oferty PES z innych gmin dostępne w gminie",
+                query: "SELECT count(*) FROM public.offer_directory f JOIN public.pes_visible v ON v.gmina = '{teryt}'
+                          AND v.teryt = f.teryt AND v.organisation_id = f.organisation_id
+                        WHERE f.across_gminas AND f.teryt <> '{teryt}'",
+                public: false,
+            },
         ]
     }
 
@@ -125,7 +157,11 @@ impl Module for Offers {
                 "offer_photos",
                 "offer_subscriptions",
             ],
-            public_tables: &[("offer_directory", "teryt")],
+            public_tables: &[
+                ("offer_directory", "teryt"),
+                ("foreign_offer_hidden", "teryt"),
+                ("foreign_offer_notices", "teryt"),
+            ],
             object_prefixes: &["zdjecia/"],
         }
     }
@@ -216,6 +252,20 @@ fn routes(r: Routes) -> Routes {
         Hosts::Gmina,
         Access::Anyone,
         get(page::show),
+    )
+    .add(
+        "/oferty/z-innych-gmin",
+        &["GET"],
+        Hosts::Gmina,
+        Access::Staff,
+        get(foreign::list),
+    )
+    .add(
+        "/oferty/z-innych-gmin/{teryt}/{id}",
+        &["GET", "POST"],
+        Hosts::Gmina,
+        Access::Staff,
+        get(foreign::show).post(foreign::decide),
     )
     .add(
         "/oferty/{id}/edycja",

@@ -234,6 +234,18 @@ pub(super) fn query_string(f: &Filters, sort: &str) -> String {
 }
 
 impl Filters {
+    /// What these filters ask of the offers other gminas' PES make available here.
+    pub(super) fn elsewhere(&self) -> super::elsewhere::Wanted<'_> {
+        super::elsewhere::Wanted {
+            q: &self.q,
+            category: &self.kategoria,
+            group: &self.grupa,
+            price_from: &self.cena_od,
+            price_to: &self.cena_do,
+            by_organisation: !self.organizacja.is_empty(),
+        }
+    }
+
     /// Refuses values that cannot match anything valid (for the API; the HTML list simply shows
     /// nothing). The text is capped so a request cannot make the database work for long.
     pub fn check(&self) -> AppResult<()> {
@@ -295,6 +307,16 @@ pub async fn list(
     }
     organisations.sort_by_cached_key(|(_, name)| polish_sort_key(name));
     tx.commit().await?;
+    // On the first page, the offers other gminas' PES make available here, by the same filters.
+    let elsewhere: Vec<_> = if number == 1 && !found.bad_price {
+        super::elsewhere::find(&gmina.db, &f.elsewhere(), sort, super::elsewhere::LIMIT)
+            .await?
+            .iter()
+            .map(|e| e.to_json(&state))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let total = found.total;
     let pages = pestor_kit::page::page_count(total, PAGE_SIZE);
     let items: Vec<_> = found
@@ -319,6 +341,7 @@ pub async fn list(
             "offers/list.html",
             json!({
                 "items": items, "total": total, "page": number, "pages": pages, "query": query,
+                "elsewhere": elsewhere,
                 "bad_price": bad_price, "near": near,
                 "filters": {
                     "q": q, "organizacja": f.organizacja, "kategoria": f.kategoria, "grupa": f.grupa,

@@ -34,6 +34,7 @@ const FIELDS: &[&str] = &[
     "price",
     "price_note",
     "alt",
+    "across_gminas",
 ];
 
 /// What was typed: single fields and the chosen target groups.
@@ -75,6 +76,10 @@ impl Typed {
                     .unwrap_or_default(),
             ),
             ("price_note", o.price_note.clone()),
+            (
+                "across_gminas",
+                if s.across_gminas { "1" } else { "" }.to_owned(),
+            ),
         ];
         Typed {
             fields: fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
@@ -84,6 +89,11 @@ impl Typed {
 
     fn get(&self, name: &str) -> &str {
         self.fields.get(name).map_or("", |v| v.trim())
+    }
+
+    /// The box "available in the other gminas the organisation works in".
+    fn across_gminas(&self) -> bool {
+        self.get("across_gminas") == "1"
     }
 }
 
@@ -267,6 +277,7 @@ pub async fn create(
     let saved = async {
         let mut tx = gmina.begin().await?;
         let id = store::insert(&mut tx, organisation, &offer, Some(me.id)).await?;
+        store::set_across_gminas(&mut tx, id, typed.across_gminas()).await?;
         if let Some(s) = &stored {
             store::add_photo(&mut tx, id, s.object, &alt, s.width, s.height).await?;
         }
@@ -340,6 +351,7 @@ pub async fn edit(
     };
     let mut tx = gmina.begin().await?;
     store::update(&mut tx, stored.id, &offer).await?;
+    store::set_across_gminas(&mut tx, stored.id, typed.across_gminas()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/oferty/{}?komunikat=zapisano", stored.id)).into_response())
 }

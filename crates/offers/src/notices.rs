@@ -418,6 +418,76 @@ where
         .await
 }
 
+/// The worker that sends immediate notices of offers other gminas' PES make available.
+pub const ELSEWHERE_JOB: &str = "offer-notices-elsewhere";
+
+/// Sends the queued immediate notices of offers other gminas' PES made available in a gmina
+/// (queued by a trigger on `offer_directory`): to the gmina's immediate subscribers whose
+/// categories and groups match (a subscription to chosen organisations of the gmina does not),
+/// from the gmina's site, marked with the offer's home gmina. Each queued notice once, marked sent
+/// in the transaction of its letters; returns how many letters were queued.
+pub async fn send_elsewhere_notices(state: &AppState) -> AppResult<usize> {
+    let mut sent = 0;
+    let mut queue = pestor_db::begin(state.db.platform()).await?;
+    let pending: Vec<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT id, teryt, source_teryt, offer_id FROM foreign_offer_notices
+         WHERE sent_at IS NULL ORDER BY id LIMIT 200 FOR UPDATE SKIP LOCKED",
+    )
+    .fetch_all(&mut *queue)
+    .await?;
+    for (notice, teryt, source, offer) in pending {
+        let tenant = state.tenants.find(&teryt).await?;
+        if tenant.status() == pestor_core::TenantStatus::Active {
+            let t = Arc::new(TenantSite::build(
+                tenant,
+                &state.settings.tenants.dir,
+                &state.catalogue,
+            ));
+            let site = Site::Tenant(t.clone());
+            let db = state.db.tenant(&t.tenant);
+            // Still available here (not hidden since, not withdrawn)?
+            if let Some(o) = super::elsewhere::one(&db, &source, offer).await? {
+                let mut tx = db.begin().await?;
+                let subs: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT id, email FROM offer_subscriptions
+                     WHERE confirmed_at IS NOT NULL AND frequency = 'immediate' AND organisations = '{}'
+                       AND (categories = '{}' OR $1 = ANY (categories))
+                       AND (target_groups = '{}' OR target_groups && $2)",
+                )
+                .bind(&o.category)
+                .bind(&o.target_groups)
+                .fetch_all(&mut *tx)
+                .await?;
+                for (sub, email) in &subs {
+                    let letter = Letter {
+                        subject: format!("Nowa oferta: {}", o.name),
+                        paragraphs: vec![format!(
+                            "w giełdzie ofert ({}) pojawiła się nowa oferta organizacji z innej gminy: „{}” — {} (PES z gminy {}){}.",
+                            t.branding.display_name,
+                            o.name,
+                            o.organisation_name,
+                            o.gmina_name,
+                            o.price_grosze
+                                .map(|p| format!(", {}", format_price(p)))
+                                .unwrap_or_default()
+                        )],
+                        action: Some(("Zobacz ofertę".into(), o.url(state))),
+                    };
+                    send(&mut tx, state, &site, *sub, email, &letter).await?;
+                }
+                tx.commit().await?;
+                sent += subs.len();
+            }
+        }
+        sqlx::query("UPDATE foreign_offer_notices SET sent_at = now() WHERE id = $1")
+            .bind(notice)
+            .execute(&mut *queue)
+            .await?;
+    }
+    queue.commit().await?;
+    Ok(sent)
+}
+
 /// A daily subscription whose digest is due.
 #[derive(sqlx::FromRow)]
 struct Due {
@@ -480,11 +550,25 @@ async fn send_gmina_digests(state: &AppState, t: Arc<TenantSite>) -> AppResult<u
                     && (orgs.is_empty() || orgs.contains(&o.organisation_id))
             })
             .collect();
+        // Offers of other gminas' PES made available here; a subscription to chosen
+        // organisations (this gmina's) leaves them out.
+        let elsewhere: Vec<_> = if orgs.is_empty() {
+            super::elsewhere::added_since(&state.db.tenant(&t.tenant), d.digest_from)
+                .await?
+                .into_iter()
+                .filter(|o| {
+                    (cats.is_empty() || cats.contains(&o.category))
+                        && (groups.is_empty() || groups.iter().any(|g| o.target_groups.contains(g)))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         sqlx::query("UPDATE offer_subscriptions SET digest_from = now() WHERE id = $1")
             .bind(sub)
             .execute(&mut *tx)
             .await?;
-        if offers.is_empty() {
+        if offers.is_empty() && elsewhere.is_empty() {
             continue;
         }
         let mut paragraphs = vec![format!(
@@ -502,10 +586,22 @@ async fn send_gmina_digests(state: &AppState, t: Arc<TenantSite>) -> AppResult<u
                 offer_url(state, t, o.id)
             ));
         }
+        for o in &elsewhere {
+            paragraphs.push(format!(
+                "• {} — {} (PES z gminy {}){}: {}",
+                o.name,
+                o.organisation_name,
+                o.gmina_name,
+                o.price_grosze
+                    .map(|p| format!(", {}", format_price(p)))
+                    .unwrap_or_default(),
+                o.url(state)
+            ));
+        }
         let letter = Letter {
             subject: format!(
                 "Nowe oferty ({}) — {}",
-                offers.len(),
+                offers.len() + elsewhere.len(),
                 t.branding.display_name
             ),
             paragraphs,

@@ -21,6 +21,8 @@ pub struct StoredOffer {
     pub status_reason: String,
     pub created_at: time::OffsetDateTime,
     pub photos: Vec<Photo>,
+    /// Offered also in the other gminas its organisation's card names.
+    pub across_gminas: bool,
 }
 
 impl StoredOffer {
@@ -55,12 +57,14 @@ type OfferRow = (
     time::OffsetDateTime,
     String,
     String,
+    bool,
 );
 
 pub async fn load(tx: &mut TenantTx, id: i64) -> sqlx::Result<Option<StoredOffer>> {
     let row: Option<OfferRow> = sqlx::query_as(
         "SELECT f.id, f.organisation_id, o.name, f.name, f.description, f.category, f.price_grosze,
-                f.price_note, f.target_groups, f.status, f.status_reason, f.created_at, c.name, o.status
+                f.price_note, f.target_groups, f.status, f.status_reason, f.created_at, c.name, o.status,
+                f.across_gminas
          FROM offers f JOIN organisation_summaries o ON o.id = f.organisation_id
               JOIN offer_categories c ON c.code = f.category
          WHERE f.id = $1",
@@ -88,6 +92,7 @@ pub async fn load(tx: &mut TenantTx, id: i64) -> sqlx::Result<Option<StoredOffer
         category_name: r.12,
         organisation_verified: r.13 == "verified",
         photos,
+        across_gminas: r.14,
     }))
 }
 
@@ -148,6 +153,16 @@ pub async fn insert(
     .bind(author)
     .fetch_one(&mut **tx)
     .await
+}
+
+/// Makes the offer available (or not) in the other gminas its organisation works in.
+pub async fn set_across_gminas(tx: &mut TenantTx, id: i64, across: bool) -> sqlx::Result<()> {
+    sqlx::query("UPDATE offers SET across_gminas = $2, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(across)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 pub async fn update(tx: &mut TenantTx, id: i64, o: &Offer) -> sqlx::Result<()> {

@@ -10,7 +10,7 @@ use pestor_core::pes::legal_form;
 use pestor_db::{GminaScoped, TenantDb};
 use pestor_kit::audit;
 use pestor_kit::error::{AppError, AppResult};
-use pestor_kit::forms::{Choice, Decision, Form};
+use pestor_kit::forms::{Decision, Form};
 use pestor_kit::input::Query;
 use pestor_kit::page::{Gmina, Notice, Page, polish_date};
 use pestor_kit::state::AppState;
@@ -120,18 +120,7 @@ pub async fn decide(
     Form(decision): Form<Decision>,
 ) -> AppResult<Response> {
     let e = entry(&gmina, &teryt, &id).await?;
-    let (hide, reason) = decision.choose(
-        &[
-            Choice::with_reason("hide", true, "ukrycia", "zobaczą je pracownicy urzędu"),
-            Choice::plain("show", false),
-        ],
-        "Wybierz: ukryj albo pokaż kartę.",
-    )?;
-    if reason.chars().count() > 500 {
-        return Err(AppError::BadRequest(
-            "Uzasadnienie może mieć najwyżej 500 znaków.".into(),
-        ));
-    }
+    let (hide, reason) = decision.hide_or_show("kartę")?;
     let me = page.account()?;
     let mut tx = gmina.begin().await?;
     let changed = if hide {

@@ -17,7 +17,7 @@ use serde_json::json;
 
 use crate::coordinators::{Actor, record};
 use crate::dashboard::status_label;
-use crate::gminas::tenant_by_slug;
+use crate::gminas::{gmina_json, tenant_by_slug};
 
 /// Where kept exports live in the object store (outside `gmina/<TERYT>/`, which archiving empties).
 fn kept_prefix(t: &Tenant) -> String {
@@ -130,8 +130,7 @@ pub async fn confirm(
             &state,
             "region/archive.html",
             json!({
-                "g": { "name": t.gmina().default_display_name(), "slug": t.slug().as_str(),
-                       "status": t.status().as_str(), "status_label": status_label(t.status()).0 },
+                "g": gmina_json(&t),
                 "kept": kept,
             }),
         )?

@@ -53,6 +53,16 @@ pub(crate) async fn tenant_by_slug(state: &AppState, slug: &str) -> AppResult<Te
         .ok_or(AppError::NotFound)
 }
 
+/// The gmina as the coordinator's pages name it: name, slug, status (code and words), and the
+/// reason it is suspended.
+pub(crate) fn gmina_json(t: &Tenant) -> Value {
+    json!({
+        "name": t.gmina().default_display_name(), "slug": t.slug().as_str(),
+        "status": t.status().as_str(), "status_label": status_label(t.status()).0,
+        "reason": t.status_reason(),
+    })
+}
+
 fn base_url(t: &Tenant) -> String {
     format!("/koordynator/gminy/{}", t.slug())
 }
@@ -137,8 +147,7 @@ fn render_onboarding(
         state,
         "region/onboard.html",
         json!({
-            "g": { "name": t.gmina().default_display_name(), "slug": t.slug().as_str(),
-                   "status": status_label(t.status()).0 },
+            "g": gmina_json(t),
             "site": format!("{}/", state.settings.host_url(Some(t.slug().as_str()))),
             "run": run, "open": open, "values": values, "errors": errors,
         }),
@@ -403,8 +412,7 @@ fn render_status_change(
         state,
         "region/status.html",
         json!({
-            "g": { "name": t.gmina().default_display_name(), "slug": t.slug().as_str(),
-                   "status": status_label(t.status()).0, "reason": t.status_reason() },
+            "g": gmina_json(t),
             "suspend": to == TenantStatus::Suspended,
             "allowed": t.status() == if to == TenantStatus::Suspended { TenantStatus::Active } else { TenantStatus::Suspended },
             "values": { "reason": reason }, "errors": errors, "max": REASON_MAX,

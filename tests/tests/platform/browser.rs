@@ -269,6 +269,31 @@ async fn register_verify_sign_in_across_gminas_and_sign_out_in_chromium() {
     browser
         .assert_passes("hiding a card of another gmina")
         .await;
+    // Its offer, made available in the gminas it works in, in Bydgoszcz's Giełda.
+    let torun = app.store().find("torun").await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
+    let offer = pestor_core::offer::Offer {
+        name: "Spływy kajakowe po Wiśle".into(),
+        category: "rozrywka".into(),
+        price_grosze: Some(6000),
+        price_note: "za osobę".into(),
+        target_groups: vec!["mieszkancy".into()],
+        description: "Z przewodnikiem.".into(),
+    };
+    let id = pestor_offers::store::insert(&mut tx, shared, &offer, None)
+        .await
+        .unwrap();
+    pestor_offers::store::set_across_gminas(&mut tx, id, true)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    browser
+        .goto(&app.url("bydgoszcz.pes.test", "/oferty"))
+        .await;
+    assert!(browser.text("main").await.contains("PES z gminy Toruń"));
+    browser
+        .assert_passes("Giełda with an offer of another gmina")
+        .await;
     let seat = ("gmina_teryt", "0461011");
     pestor_tests::add_card(
         &app,

@@ -203,3 +203,288 @@ async fn a_gmina_is_told_of_cards_that_name_it_and_may_hide_them_from_its_own_si
             .contains("Fundacja Wspólna Wisła")
     );
 }
+
+/// A Toruń offer its members make available in the gminas its card names: it shows in
+/// Bydgoszcz's Giełda (list, API, feed) marked with its home gmina and linking there — not in
+/// Chełmża, not once unticked, not once Bydgoszcz hides the card, not while Toruń is suspended.
+#[tokio::test]
+async fn an_offer_made_available_elsewhere_shows_only_in_the_gminas_its_card_names() {
+    let app = spawn_app().await;
+    let org = add_card(
+        &app,
+        "torun",
+        &[
+            ("name", "Spółdzielnia Socjalna Razem"),
+            ("legal_form", "spoldzielnia_socjalna"),
+            ("gmina_teryt", "0463011"),
+        ],
+        &["2"],
+        &["0461011"],
+        "verified",
+    )
+    .await;
+    let (account, member) = app.person("czlonek@razem.example", "torun", None).await;
+    sqlx::query("INSERT INTO gmina_roles (account_id, teryt, role, organisation_id) VALUES ($1, '0463011', 'pes_member', $2)")
+        .bind(account)
+        .bind(org)
+        .execute(app.db.platform())
+        .await
+        .unwrap();
+    let torun = app.store().find("torun").await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
+    let offer = pestor_core::offer::Offer {
+        name: "Pierogi ruskie na wynos".into(),
+        category: "catering".into(),
+        price_grosze: Some(2400),
+        price_note: String::new(),
+        target_groups: vec!["mieszkancy".into()],
+        description: "Lepione ręcznie.".into(),
+    };
+    let id = pestor_offers::store::insert(&mut tx, org, &offer, None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let shows = async |host: &str| {
+        app.page(host, "/oferty")
+            .await
+            .1
+            .contains("Pierogi ruskie na wynos")
+    };
+    assert!(
+        shows(TORUN).await && !shows(BYDGOSZCZ).await,
+        "not ticked: home only"
+    );
+
+    // Someone in Bydgoszcz wants to hear of new offers at once.
+    sqlx::raw_sql(
+        "INSERT INTO gmina_0461011.offer_subscriptions (email, frequency, token_hash, confirmed_at)
+         VALUES ('od-razu@example.pl', 'immediate', '\\x03', now())",
+    )
+    .execute(app.db.platform())
+    .await
+    .unwrap();
+    // The member ticks the box on the edit form, in the home gmina.
+    let edit = format!("/oferty/{id}/edycja");
+    let form = member.get(TORUN, &edit).await.body;
+    assert!(form.contains("Oferta dostępna także w innych gminach, w których działa organizacja"));
+    let fields = [
+        ("name", "Pierogi ruskie na wynos"),
+        ("category", "catering"),
+        ("description", "Lepione ręcznie."),
+        ("price", "24"),
+        ("price_note", ""),
+        ("target_groups", "mieszkancy"),
+        ("across_gminas", "1"),
+    ];
+    let r = member.submit(TORUN, &edit, &edit, &fields).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        member
+            .get(TORUN, &edit)
+            .await
+            .body
+            .contains("id=\"across_gminas\" name=\"across_gminas\" value=\"1\" checked")
+    );
+
+    // Bydgoszcz's immediate subscriber is told, once.
+    assert_eq!(
+        pestor_offers::notices::send_elsewhere_notices(&app.state)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        pestor_offers::notices::send_elsewhere_notices(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
+    let notice = app.mail.wait_for("od-razu@example.pl", 1).await;
+    assert!(
+        notice
+            .subject
+            .contains("Nowa oferta: Pierogi ruskie na wynos")
+    );
+    assert!(
+        notice.text.contains("(PES z gminy Toruń)"),
+        "{}",
+        notice.text
+    );
+    let (_, list) = app.page(BYDGOSZCZ, "/oferty").await;
+    let list = list.replace("&#x2f;", "/");
+    assert!(
+        list.contains("PES z gminy Toruń") && list.contains("Pierogi ruskie na wynos"),
+        "{list}"
+    );
+    assert!(list.contains(&format!(
+        "{}/oferty/{id}",
+        app.state.settings.host_url(Some("torun"))
+    )));
+    assert!(
+        !shows("gmina-chelmza.localhost").await,
+        "nowhere its card does not name"
+    );
+    // Filters apply: a category or text that does not fit leaves it out.
+    assert!(
+        !app.page(BYDGOSZCZ, "/oferty?kategoria=zielen")
+            .await
+            .1
+            .contains("Pierogi ruskie")
+    );
+    assert!(
+        app.page(BYDGOSZCZ, "/oferty?q=pierogi")
+            .await
+            .1
+            .contains("Pierogi ruskie")
+    );
+    let (_, api) = app.page(BYDGOSZCZ, "/api/v1/oferty").await;
+    let api: serde_json::Value = serde_json::from_str(&api).unwrap();
+    assert_eq!(api["other_gminas"][0]["name"], "Pierogi ruskie na wynos");
+    assert_eq!(api["other_gminas"][0]["gmina"]["name"], "Toruń");
+    assert_eq!(api["total"], 0, "Bydgoszcz's own offers are counted apart");
+    let (_, feed) = app.page(BYDGOSZCZ, "/oferty.atom").await;
+    assert!(
+        feed.contains("Pierogi ruskie na wynos") && feed.contains("(PES z gminy Toruń)"),
+        "{feed}"
+    );
+    // Bydgoszcz's daily digest lists it with its home gmina; one for chosen Bydgoszcz
+    // organisations does not.
+    sqlx::raw_sql(
+        "INSERT INTO gmina_0461011.offer_subscriptions (email, frequency, token_hash, confirmed_at, digest_from)
+         VALUES ('mieszkanka@example.pl', 'daily', '\\x01', now(), now() - interval '2 days');
+         INSERT INTO gmina_0461011.offer_subscriptions (email, frequency, token_hash, confirmed_at, digest_from, organisations)
+         VALUES ('wybrane@example.pl', 'daily', '\\x02', now(), now() - interval '2 days', '{1}')",
+    )
+    .execute(app.db.platform())
+    .await
+    .unwrap();
+    pestor_offers::notices::send_digests(&app.state)
+        .await
+        .unwrap();
+    let digest = app.mail.wait_for("mieszkanka@example.pl", 1).await;
+    assert!(
+        digest
+            .text
+            .contains("Pierogi ruskie na wynos — Spółdzielnia Socjalna Razem (PES z gminy Toruń)"),
+        "{}",
+        digest.text
+    );
+    assert!(app.mail.to("wybrane@example.pl").is_empty());
+    // The coordinators' dashboard counts it for Bydgoszcz.
+    let bydgoszcz = app.store().find("bydgoszcz").await.unwrap();
+    let figures =
+        pestor_kit::figures::count_figures(&app.db, app.state.catalogue.figures(), &[&bydgoszcz])
+            .await
+            .unwrap();
+    let at = app
+        .state
+        .catalogue
+        .figures()
+        .iter()
+        .position(|f| f.key == "offers_from_elsewhere")
+        .unwrap();
+    assert_eq!(figures["0461011"][at], 1);
+    // Members manage it at home only: Bydgoszcz gives them no way to edit it.
+    let there = member.get(BYDGOSZCZ, &edit).await;
+    assert!(
+        there.status == 303 && there.location.unwrap().starts_with("/logowanie"),
+        "members of a Toruń organisation have no role in Bydgoszcz"
+    );
+
+    // Bydgoszcz hides the card: its offers go too.
+    let staff = create_account(
+        &app,
+        "urzednik@bydgoszcz.example",
+        "Urzędniczka",
+        "hasło testowe 123",
+    )
+    .await;
+    grant(&app, staff, "bydgoszcz", "staff").await;
+    let v = app.visitor();
+    v.sign_in("urzednik@bydgoszcz.example", "hasło testowe 123")
+        .await;
+    v.sign_in_to(BYDGOSZCZ).await;
+    let page = format!("/podmioty/z-innych-gmin/0463011/{org}");
+    let hide = [
+        ("decision", "hide"),
+        ("reason", "Nie działa na terenie naszej gminy."),
+    ];
+    assert_eq!(v.submit(BYDGOSZCZ, &page, &page, &hide).await.status, 303);
+    assert!(!shows(BYDGOSZCZ).await);
+    assert_eq!(
+        v.submit(BYDGOSZCZ, &page, &page, &[("decision", "show")])
+            .await
+            .status,
+        303
+    );
+    assert!(shows(BYDGOSZCZ).await);
+    // Or only this offer, from Bydgoszcz's Giełda; the card and Toruń keep it.
+    let one = format!("/oferty/z-innych-gmin/0463011/{id}");
+    let list = v
+        .get(BYDGOSZCZ, "/oferty")
+        .await
+        .body
+        .replace("&#x2f;", "/");
+    assert!(list.contains(&one), "staff see a way to hide it");
+    let hide_offer = [
+        ("decision", "hide"),
+        ("reason", "Oferta nie dotyczy mieszkańców Bydgoszczy."),
+    ];
+    let r = v.submit(BYDGOSZCZ, &one, &one, &hide_offer).await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some("/oferty/z-innych-gmin?komunikat=ukryto"))
+    );
+    assert!(!shows(BYDGOSZCZ).await && shows(TORUN).await);
+    assert!(
+        !app.page(BYDGOSZCZ, "/oferty.atom")
+            .await
+            .1
+            .contains("Pierogi ruskie")
+    );
+    assert!(
+        !app.page(BYDGOSZCZ, "/api/v1/oferty")
+            .await
+            .1
+            .contains("Pierogi ruskie")
+    );
+    let hidden = v.get(BYDGOSZCZ, "/oferty/z-innych-gmin").await.body;
+    assert!(
+        hidden.contains("ukryta") && hidden.contains("Oferta nie dotyczy mieszkańców Bydgoszczy.")
+    );
+    assert!(
+        app.page(BYDGOSZCZ, "/api/v1/podmioty")
+            .await
+            .1
+            .contains("Spółdzielnia Socjalna Razem"),
+        "the card stays"
+    );
+    assert_eq!(
+        v.submit(BYDGOSZCZ, &one, &one, &[("decision", "show")])
+            .await
+            .status,
+        303
+    );
+    assert!(shows(BYDGOSZCZ).await);
+    assert_eq!(
+        v.get(BYDGOSZCZ, "/oferty/z-innych-gmin/0463011/999")
+            .await
+            .status,
+        404
+    );
+    // Its home gmina suspended: gone from everywhere.
+    app.store().suspend("torun", "przegląd").await.unwrap();
+    assert!(!shows(BYDGOSZCZ).await);
+    app.store().resume("torun").await.unwrap();
+    // Unticked: home only again.
+    let unticked: Vec<_> = fields
+        .iter()
+        .filter(|(k, _)| *k != "across_gminas")
+        .copied()
+        .collect();
+    assert_eq!(
+        member.submit(TORUN, &edit, &edit, &unticked).await.status,
+        303
+    );
+    assert!(!shows(BYDGOSZCZ).await && shows(TORUN).await);
+}

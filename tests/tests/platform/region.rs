@@ -113,6 +113,7 @@ async fn the_dashboard_counts_every_gmina_exactly_filters_sorts_and_exports() {
             "z nich ukryte przez gminę",
             "aktywne oferty",
             "oferty dodane w ostatnich 30 dniach",
+            "oferty PES z innych gmin dostępne w gminie",
             "Ostatnia aktywność",
         ]
     );
@@ -167,7 +168,7 @@ async fn the_dashboard_counts_every_gmina_exactly_filters_sorts_and_exports() {
         .collect();
     assert_eq!(
         region_total,
-        ["144", "1", "3", "1", "0", "0", "0", "1", "1"]
+        ["144", "1", "3", "1", "0", "0", "0", "1", "1", "0"]
     );
     assert!(page.body.contains(">144 gminy</p>"));
 
@@ -746,4 +747,38 @@ async fn one_onboarding_runs_at_a_time_and_one_cut_short_can_be_retried() {
             (None, "done".into())
         ]
     );
+}
+
+/// Two servers on one database: a gmina onboarded through one answers on the other at once (the
+/// tenant NOTIFY drops the other's cached "not joined"), and so does its suspension.
+#[tokio::test]
+async fn an_onboarded_or_suspended_gmina_changes_on_every_server_without_a_restart() {
+    let (db_name, opts) = pestor_tests::fresh_database().await;
+    let a = pestor_tests::spawn_app_on(db_name.clone(), opts.clone(), |_| {}).await;
+    let b = pestor_tests::spawn_app_on(db_name, opts, |_| {}).await;
+    const HOST: &str = "chelmno.localhost";
+    // The other server has looked the host up and cached the answer.
+    assert_eq!(b.page(HOST, "/").await.0, 404);
+    let (_, v) = coordinator(&a, "koordynator@example.pl").await;
+    const PAGE: &str = "/koordynator/gminy/chelmno/przylaczenie";
+    let r = v
+        .submit(
+            PORTAL,
+            PAGE,
+            PAGE,
+            &[("admin_email", "burmistrz@chelmno.example")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let (status, _) = b.eventually(HOST, "/", |s, _| s == 200).await;
+    assert_eq!(status, 200, "the other server serves the new gmina");
+    const SUSPEND: &str = "/koordynator/gminy/chelmno/zawieszenie";
+    let reason = "Przerwa na przegląd danych.";
+    let r = v
+        .submit(PORTAL, SUSPEND, SUSPEND, &[("reason", reason)])
+        .await;
+    assert_eq!(r.status, 303);
+    let (status, body) = b.eventually(HOST, "/", |s, _| s == 503).await;
+    assert_eq!(status, 503);
+    assert!(body.contains(reason));
 }
