@@ -55,7 +55,111 @@ pub async fn seed(
     let created = seed_admin(db.platform()).await?;
     seed_organisations(db, registry).await?;
     seed_offers(db, settings).await?;
+    seed_equipment(db).await?;
     Ok(created)
+}
+
+/// Toruń's equipment bank as it was: (name, kind, category, condition, pieces, by the urząd).
+const EQUIPMENT: &[(&str, &str, &str, &str, i32, bool)] = &[
+    ("Notebook", "gift", "komputery", "uzywany", 1, true),
+    (
+        "Zestaw komputerowy (jednostka, monitor, klawiatura)",
+        "gift",
+        "komputery",
+        "uzywany",
+        7,
+        true,
+    ),
+    ("Stół", "gift", "meble", "dobry", 7, true),
+    ("Ławka", "gift", "meble", "uzywany", 3, true),
+    ("Biurko komputerowe", "gift", "meble", "dobry", 1, false),
+    ("Biurko", "gift", "meble", "uzywany", 5, true),
+    ("Szafa", "gift", "meble", "dobry", 3, true),
+    ("Regał", "gift", "meble", "dobry", 1, false),
+    ("Fotel", "gift", "meble", "uzywany", 2, false),
+    (
+        "Maszyna do pisania Optima",
+        "gift",
+        "biuro",
+        "uzywany",
+        5,
+        true,
+    ),
+    (
+        "Maszyna do pisania Carrera",
+        "gift",
+        "biuro",
+        "uzywany",
+        1,
+        true,
+    ),
+    (
+        "Maszyna do pisania Olympia",
+        "gift",
+        "biuro",
+        "uzywany",
+        1,
+        true,
+    ),
+    (
+        "Aparat fotograficzny Canon",
+        "loan",
+        "audio-wideo",
+        "bardzo dobry",
+        1,
+        false,
+    ),
+    (
+        "Obiektyw Canon",
+        "loan",
+        "audio-wideo",
+        "bardzo dobry",
+        1,
+        false,
+    ),
+    ("Monocykl", "loan", "sport", "dobry", 1, false),
+    ("Odtwarzacz MP3", "loan", "audio-wideo", "dobry", 1, false),
+    ("Gitara klasyczna", "loan", "instrumenty", "dobry", 1, false),
+    ("Kabel mikrofonowy", "loan", "audio-wideo", "nowy", 1, true),
+    (
+        "Dyktafon cyfrowy",
+        "loan",
+        "audio-wideo",
+        "bardzo dobry",
+        1,
+        true,
+    ),
+];
+
+/// The items of Toruń's equipment bank (made-up givers: the urząd, or a private person — the
+/// demo's admin); skipped when an item of that name exists.
+async fn seed_equipment(db: &Database) -> Result<(), pestor_kit::AppError> {
+    let torun = TenantStore::new(db.clone()).find("torun").await?;
+    let admin: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1")
+        .bind(ADMIN_EMAIL)
+        .fetch_optional(db.platform())
+        .await?;
+    let mut tx = db.tenant(&torun).begin().await?;
+    for (name, kind, category, condition, pieces, by_office) in EQUIPMENT {
+        sqlx::query(
+            "INSERT INTO equipment_items (name, description, category, kind, condition, quantity, available,
+                                          pickup_place, pickup_hours, giver_id, by_office)
+             SELECT $1, 'Dane demonstracyjne na podstawie banku sprzętu Platformy PES-TOR.', $2, $3, $4, $5, $5,
+                    'Urząd Miasta Torunia, ul. Wały gen. Sikorskiego 8', 'pon.–pt. 8–15', $6, $7
+             WHERE NOT EXISTS (SELECT 1 FROM equipment_items WHERE name = $1)",
+        )
+        .bind(name)
+        .bind(category)
+        .bind(kind)
+        .bind(condition)
+        .bind(pieces)
+        .bind(admin)
+        .bind(by_office)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn seed_organisations(

@@ -23,6 +23,7 @@ pub const MODULES: &[&dyn Module] = &[
     &pestor_panel::Panel,
     &pestor_organisations::Organisations,
     &pestor_offers::Offers,
+    &pestor_equipment::Equipment,
     &pestor_region::Region,
 ];
 

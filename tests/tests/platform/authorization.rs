@@ -85,6 +85,15 @@ const MATRIX: &[(&str, &[Row])] = &[
     ("offers", GIELDA),
     ("panel", PANEL),
     ("region", REGION),
+    ("equipment", EQUIPMENT),
+];
+
+/// Bank sprzętu: anyone browses; any signed-in account adds an item.
+const EQUIPMENT: &[Row] = &[
+    ("GET", "/bank-sprzetu", EVERYONE),
+    ("GET", "/bank-sprzetu/nowy", SIGNED_IN),
+    ("POST", "/bank-sprzetu/nowy", SIGNED_IN),
+    ("GET", "/bank-sprzetu/{id}", EVERYONE),
 ];
 
 /// The search across gminas (everyone) and the coordinators' pages (portal only).

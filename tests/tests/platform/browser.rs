@@ -982,3 +982,85 @@ async fn the_regional_search_finds_records_of_every_gmina_in_chromium() {
         .assert_passes("regional search, nothing found")
         .await;
 }
+
+/// Bank sprzętu in Chromium: the form with its errors, an item added, its page and the list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_is_given_to_the_equipment_bank_in_chromium() {
+    let app = spawn_app_with(|s| s.server.base_domain = "pes.test".into()).await;
+    pestor_tests::create_account(
+        &app,
+        "darczynca@example.pl",
+        "Anna Darczyńca",
+        "hasło darczyńcy 1",
+    )
+    .await;
+    let browser = Browser::start().await;
+    browser.goto(&app.url("torun.pes.test", "/logowanie")).await;
+    browser.fill("#email", "darczynca@example.pl").await;
+    browser.fill("#password", "hasło darczyńcy 1").await;
+    browser.click("form.pestor-form button[type=submit]").await;
+    browser.wait_for_text(".pestor-account", "Zalogowano").await;
+
+    browser
+        .goto(&app.url("torun.pes.test", "/bank-sprzetu"))
+        .await;
+    assert!(
+        browser
+            .text("main")
+            .await
+            .contains("Nie znaleziono przedmiotów")
+    );
+    browser.assert_passes("equipment bank, empty").await;
+    browser.click("a[href='/bank-sprzetu/nowy']").await;
+    browser
+        .wait_for_text("h1", "Przekaż lub użycz przedmiot")
+        .await;
+    browser.assert_passes("equipment item form").await;
+    browser.click("form.pestor-form button[type=submit]").await;
+    browser
+        .wait_for_text(".govuk-error-summary", "Podaj nazwę przedmiotu")
+        .await;
+    browser
+        .assert_passes("equipment item form with errors")
+        .await;
+    browser.fill("#name", "Gitara klasyczna").await;
+    browser
+        .eval(
+            "document.querySelector('#kind').value = 'loan';
+             document.querySelector('#category').value = 'instrumenty';
+             document.querySelector('#condition').value = 'dobry'; return true",
+        )
+        .await;
+    // The field starts at 1 piece.
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#quantity').value")
+            .await,
+        "1"
+    );
+    browser
+        .fill(
+            "#pickup_place",
+            "Centrum Inicjatyw Pozarządowych, ul. Szczytna 2",
+        )
+        .await;
+    browser.click("form.pestor-form button[type=submit]").await;
+    browser.wait_for_text("h1", "Gitara klasyczna").await;
+    assert!(
+        browser
+            .text("main")
+            .await
+            .contains("użyczenie (wypożyczenie)")
+    );
+    browser.assert_passes("equipment item").await;
+    browser
+        .goto(&app.url("torun.pes.test", "/bank-sprzetu"))
+        .await;
+    assert!(
+        browser
+            .text("[role=status]")
+            .await
+            .starts_with("1 przedmiot")
+    );
+    browser.assert_passes("equipment bank").await;
+}

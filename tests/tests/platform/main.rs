@@ -8,6 +8,7 @@ mod authorization;
 mod bad_input;
 mod branding;
 mod browser;
+mod equipment;
 mod foreign_cards;
 mod hardening;
 mod kit;

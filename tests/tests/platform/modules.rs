@@ -335,6 +335,7 @@ fn the_menu_and_the_audit_labels_come_from_the_modules() {
             "Baza PES",
             "Mapa PES",
             "Giełda ofert",
+            "Bank sprzętu",
             "Szukaj w regionie"
         ]
     );

@@ -114,6 +114,7 @@ async fn the_dashboard_counts_every_gmina_exactly_filters_sorts_and_exports() {
             "aktywne oferty",
             "oferty dodane w ostatnich 30 dniach",
             "oferty PES z innych gmin dostępne w gminie",
+            "przedmioty w banku sprzętu",
             "Ostatnia aktywność",
         ]
     );
@@ -168,7 +169,7 @@ async fn the_dashboard_counts_every_gmina_exactly_filters_sorts_and_exports() {
         .collect();
     assert_eq!(
         region_total,
-        ["144", "1", "3", "1", "0", "0", "0", "1", "1", "0"]
+        ["144", "1", "3", "1", "0", "0", "0", "1", "1", "0", "0"]
     );
     assert!(page.body.contains(">144 gminy</p>"));
 

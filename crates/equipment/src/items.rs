@@ -1,0 +1,478 @@
+//! Items of the equipment bank: the list (filters: kind, category, text without diacritics;
+//! sorts: name in Polish order, newest; 20 per page), the form any signed-in account adds one with,
+//! and the item's page.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use pestor_kit::audit;
+use pestor_kit::auth::access::urlencode;
+use pestor_kit::error::{AppError, AppResult};
+use pestor_kit::forms::{Fields, field};
+use pestor_kit::input::Query;
+use pestor_kit::page::{Gmina, Notice, Page, page_count, page_number, polish_date};
+use pestor_kit::state::AppState;
+use serde_json::{Value, json};
+
+const PAGE_SIZE: i64 = 20;
+
+/// Kinds: code in the database, code in URLs, label.
+const KINDS: &[(&str, &str, &str)] = &[
+    ("gift", "przekazanie", "przekazanie (na własność)"),
+    ("loan", "uzyczenie", "użyczenie (wypożyczenie)"),
+];
+
+/// States an item may be in, as stored and as shown.
+const CONDITIONS: &[(&str, &str)] = &[
+    ("nowy", "nowy"),
+    ("bardzo dobry", "bardzo dobry"),
+    ("dobry", "dobry"),
+    ("uzywany", "używany, sprawny"),
+    ("do naprawy", "do naprawy"),
+];
+
+/// Sort keys, labels and ORDER BY clauses: fixed text, never built from input.
+const SORTS: &[(&str, &str, &str)] = &[
+    ("nazwa", "nazwa", "i.name_key, i.id"),
+    ("najnowsze", "najnowsze", "i.created_at DESC, i.id DESC"),
+];
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct Filters {
+    q: String,
+    rodzaj: String,
+    kategoria: String,
+    sort: String,
+    strona: String,
+}
+
+impl Filters {
+    fn query(&self, sort: &str) -> String {
+        [
+            ("q", self.q.trim()),
+            ("rodzaj", &self.rodzaj),
+            ("kategoria", &self.kategoria),
+            ("sort", sort),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
+async fn categories(tx: &mut pestor_db::TenantTx) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as("SELECT code, name FROM equipment_categories ORDER BY position, code")
+        .fetch_all(&mut **tx)
+        .await
+}
+
+#[derive(sqlx::FromRow)]
+struct Listed {
+    id: i64,
+    name: String,
+    kind: String,
+    category_name: String,
+    condition: String,
+    available: i32,
+    quantity: i32,
+    created_at: time::OffsetDateTime,
+}
+
+fn kind_label(code: &str) -> &'static str {
+    KINDS.iter().find(|k| k.0 == code).map_or("", |k| k.2)
+}
+
+fn condition_label(code: &str) -> &'static str {
+    CONDITIONS.iter().find(|c| c.0 == code).map_or("", |c| c.1)
+}
+
+/// What the public sees: active items, gifts while a piece is left.
+const PUBLIC: &str = "i.status = 'active' AND (i.kind = 'loan' OR i.available > 0)";
+
+pub async fn list(
+    State(state): State<AppState>,
+    page: Page,
+    gmina: Gmina,
+    Query(f): Query<Filters>,
+) -> AppResult<Response> {
+    let number = page_number(&f.strona);
+    let (sort, _, order) = SORTS.iter().find(|s| s.0 == f.sort).unwrap_or(&SORTS[0]);
+    let kind = KINDS.iter().find(|k| k.1 == f.rodzaj).map_or("", |k| k.0);
+    let q = f.q.trim();
+    let filters = format!(
+        "{PUBLIC} AND ($1 = '' OR i.search_text LIKE '%' || replace(replace(public.fold($1), '%', '\\%'), '_', '\\_') || '%')
+         AND ($2 = '' OR i.kind = $2) AND ($3 = '' OR i.category = $3)"
+    );
+    let mut tx = gmina.begin().await?;
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT count(*) FROM equipment_items i WHERE {filters}"
+    )))
+    .bind(q)
+    .bind(kind)
+    .bind(&f.kategoria)
+    .fetch_one(&mut *tx)
+    .await?;
+    let items: Vec<Listed> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT i.id, i.name, i.kind, c.name AS category_name, i.condition, i.available, i.quantity, i.created_at
+         FROM equipment_items i JOIN equipment_categories c ON c.code = i.category
+         WHERE {filters} ORDER BY {order} LIMIT $4 OFFSET $5"
+    )))
+    .bind(q)
+    .bind(kind)
+    .bind(&f.kategoria)
+    .bind(PAGE_SIZE)
+    .bind((number - 1) * PAGE_SIZE)
+    .fetch_all(&mut *tx)
+    .await?;
+    let categories = categories(&mut tx).await?;
+    tx.commit().await?;
+    let items: Vec<Value> = items
+        .iter()
+        .map(|i| {
+            json!({
+                "id": i.id, "name": i.name, "kind": i.kind, "kind_label": kind_label(&i.kind),
+                "category": i.category_name, "condition": condition_label(&i.condition),
+                "available": i.available, "quantity": i.quantity,
+                "added": polish_date(i.created_at.date()),
+            })
+        })
+        .collect();
+    let query = f.query(sort);
+    Ok(page
+        .render(
+            &state,
+            "equipment/list.html",
+            json!({
+                "items": items, "total": total, "page": number,
+                "pages": page_count(total, PAGE_SIZE), "query": query,
+                "filters": { "q": q, "rodzaj": f.rodzaj, "kategoria": f.kategoria, "sort": sort },
+                "kinds": KINDS.iter().map(|k| json!({ "code": k.1, "name": k.2 })).collect::<Vec<_>>(),
+                "categories": categories.iter().map(|(c, n)| json!({ "code": c, "name": n })).collect::<Vec<_>>(),
+                "sorts": SORTS.iter().map(|s| json!({ "key": s.0, "label": s.1 })).collect::<Vec<_>>(),
+                "signed_in": page.viewer.0.is_some(),
+            }),
+        )?
+        .into_response())
+}
+
+/// The form's single-value fields.
+const FIELDS: &[&str] = &[
+    "name",
+    "description",
+    "category",
+    "kind",
+    "condition",
+    "quantity",
+    "pickup_place",
+    "pickup_hours",
+    "on_behalf",
+];
+
+/// The organisations (of this gmina, verified) the viewer may give on behalf of.
+async fn my_organisations(state: &AppState, page: &Page) -> AppResult<Vec<(i64, String)>> {
+    let ids = pestor_kit::membership::organisations_of(state, page).await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tx = state.db.tenant(&page.gmina()?.tenant).begin().await?;
+    // Baza PES' published view, not its table.
+    let orgs = sqlx::query_as(
+        "SELECT id, name FROM organisation_summaries WHERE id = ANY($1) AND status = 'verified'
+         ORDER BY public.polish_key(name)",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(orgs)
+}
+
+async fn render_form(
+    state: &AppState,
+    page: &Page,
+    values: &Value,
+    errors: &HashMap<&'static str, String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let mut tx = state.db.tenant(&page.gmina()?.tenant).begin().await?;
+    let categories = categories(&mut tx).await?;
+    tx.commit().await?;
+    let mut behalf = vec![json!({ "code": "", "name": "siebie (osoba prywatna)" })];
+    behalf.extend(
+        my_organisations(state, page)
+            .await?
+            .into_iter()
+            .map(|(id, name)| json!({ "code": id.to_string(), "name": name })),
+    );
+    if page.is_staff() {
+        behalf.push(json!({ "code": "urzad", "name": "urzędu gminy" }));
+    }
+    page.respond(
+        state,
+        "equipment/form.html",
+        json!({
+            "values": values, "errors": errors,
+            "categories": categories.iter().map(|(c, n)| json!({ "code": c, "name": n })).collect::<Vec<_>>(),
+            "kinds": KINDS.iter().map(|k| json!({ "code": k.0, "name": k.2 })).collect::<Vec<_>>(),
+            "conditions": CONDITIONS.iter().map(|c| json!({ "code": c.0, "name": c.1 })).collect::<Vec<_>>(),
+            "behalf": behalf,
+        }),
+        status,
+    )
+}
+
+pub async fn new_form(State(state): State<AppState>, page: Page) -> AppResult<Response> {
+    render_form(
+        &state,
+        &page,
+        &json!({ "quantity": "1" }),
+        &HashMap::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// A checked item, ready to store.
+struct Draft {
+    name: String,
+    description: String,
+    category: String,
+    kind: &'static str,
+    condition: &'static str,
+    quantity: i32,
+    pickup_place: String,
+    pickup_hours: String,
+    on_behalf_of: Option<i64>,
+    by_office: bool,
+}
+
+/// Checks the form; every problem is named, in Polish, by the field it belongs to.
+async fn validate(
+    state: &AppState,
+    page: &Page,
+    f: &HashMap<String, String>,
+) -> AppResult<Result<Draft, HashMap<&'static str, String>>> {
+    let get = |k: &str| field(f, k).trim().to_owned();
+    let mut errors: HashMap<&'static str, String> = HashMap::new();
+    let name = get("name");
+    if !(2..=200).contains(&name.chars().count()) {
+        errors.insert(
+            "name",
+            "Podaj nazwę przedmiotu (od 2 do 200 znaków).".into(),
+        );
+    }
+    let description = get("description");
+    if description.chars().count() > 5000 {
+        errors.insert("description", "Opis może mieć najwyżej 5000 znaków.".into());
+    }
+    let mut tx = state.db.tenant(&page.gmina()?.tenant).begin().await?;
+    let codes = categories(&mut tx).await?;
+    tx.commit().await?;
+    let category = get("category");
+    if !codes.iter().any(|(c, _)| *c == category) {
+        errors.insert("category", "Wybierz kategorię z listy.".into());
+    }
+    let kind = KINDS.iter().find(|k| k.0 == get("kind")).map(|k| k.0);
+    if kind.is_none() {
+        errors.insert(
+            "kind",
+            "Wybierz, czy przekazujesz przedmiot, czy go użyczasz.".into(),
+        );
+    }
+    let condition = CONDITIONS
+        .iter()
+        .find(|c| c.0 == get("condition"))
+        .map(|c| c.0);
+    if condition.is_none() {
+        errors.insert("condition", "Wybierz stan przedmiotu.".into());
+    }
+    let quantity = get("quantity")
+        .parse::<i32>()
+        .ok()
+        .filter(|q| (1..=500).contains(q));
+    if quantity.is_none() {
+        errors.insert("quantity", "Podaj liczbę sztuk od 1 do 500.".into());
+    }
+    let pickup_place = get("pickup_place");
+    if !(3..=300).contains(&pickup_place.chars().count()) {
+        errors.insert(
+            "pickup_place",
+            "Podaj miejsce odbioru (od 3 do 300 znaków).".into(),
+        );
+    }
+    let pickup_hours = get("pickup_hours");
+    if pickup_hours.chars().count() > 200 {
+        errors.insert(
+            "pickup_hours",
+            "Godziny odbioru mogą mieć najwyżej 200 znaków.".into(),
+        );
+    }
+    let behalf = get("on_behalf");
+    let (on_behalf_of, by_office) = match behalf.as_str() {
+        "" => (None, false),
+        "urzad" if page.is_staff() => (None, true),
+        id => match id.parse::<i64>() {
+            Ok(id)
+                if my_organisations(state, page)
+                    .await?
+                    .iter()
+                    .any(|(o, _)| *o == id) =>
+            {
+                (Some(id), false)
+            }
+            _ => {
+                errors.insert(
+                    "on_behalf",
+                    "Wybierz siebie albo jedną ze swoich organizacji.".into(),
+                );
+                (None, false)
+            }
+        },
+    };
+    let (Some(kind), Some(condition), Some(quantity), true) =
+        (kind, condition, quantity, errors.is_empty())
+    else {
+        return Ok(Err(errors));
+    };
+    Ok(Ok(Draft {
+        name,
+        description,
+        category,
+        kind,
+        condition,
+        quantity,
+        pickup_place,
+        pickup_hours,
+        on_behalf_of,
+        by_office,
+    }))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    page: Page,
+    gmina: Gmina,
+    axum::Form(f): Fields,
+) -> AppResult<Response> {
+    let me = page.account()?;
+    let d = match validate(&state, &page, &f).await? {
+        Ok(d) => d,
+        Err(errors) => {
+            let values: serde_json::Map<_, _> = FIELDS
+                .iter()
+                .map(|k| (k.to_string(), json!(field(&f, k).trim())))
+                .collect();
+            return render_form(
+                &state,
+                &page,
+                &Value::Object(values),
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let mut tx = gmina.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO equipment_items (name, description, category, kind, condition, quantity, available,
+                                      pickup_place, pickup_hours, giver_id, on_behalf_of, by_office)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(&d.name)
+    .bind(&d.description)
+    .bind(&d.category)
+    .bind(d.kind)
+    .bind(d.condition)
+    .bind(d.quantity)
+    .bind(&d.pickup_place)
+    .bind(&d.pickup_hours)
+    .bind(me.id)
+    .bind(d.on_behalf_of)
+    .bind(d.by_office)
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        me,
+        "equipment.added",
+        json!({ "przedmiot": id, "nazwa": d.name, "rodzaj": d.kind }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/bank-sprzetu/{id}?komunikat=dodano")).into_response())
+}
+
+#[derive(sqlx::FromRow)]
+struct Item {
+    id: i64,
+    name: String,
+    description: String,
+    kind: String,
+    category_name: String,
+    condition: String,
+    quantity: i32,
+    available: i32,
+    pickup_place: String,
+    pickup_hours: String,
+    giver: Option<String>,
+    by_office: bool,
+    status: String,
+    created_at: time::OffsetDateTime,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    gmina: Gmina,
+    Path(id): Path<String>,
+    Query(n): Query<Notice>,
+) -> AppResult<Response> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let mut tx = gmina.begin().await?;
+    // The giver is named by the organisation given on behalf of; a private person is not named.
+    let item: Item = sqlx::query_as(
+        "SELECT i.id, i.name, i.description, i.kind, c.name AS category_name, i.condition, i.quantity,
+                i.available, i.pickup_place, i.pickup_hours, o.name AS giver, i.by_office, i.status, i.created_at
+         FROM equipment_items i JOIN equipment_categories c ON c.code = i.category
+         LEFT JOIN organisation_summaries o ON o.id = i.on_behalf_of
+         WHERE i.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    if item.status != "active" && !page.is_staff() {
+        return Err(AppError::NotFound);
+    }
+    let giver = if item.by_office {
+        "urząd gminy".to_owned()
+    } else {
+        item.giver
+            .clone()
+            .unwrap_or_else(|| "osoba prywatna".into())
+    };
+    let notice = (n.komunikat == "dodano").then_some("Przedmiot jest w banku sprzętu.");
+    Ok(page
+        .render(
+            &state,
+            "equipment/show.html",
+            json!({
+                "i": {
+                    "id": item.id, "name": item.name, "description": item.description,
+                    "kind": item.kind, "kind_label": kind_label(&item.kind),
+                    "category": item.category_name, "condition": condition_label(&item.condition),
+                    "quantity": item.quantity, "available": item.available,
+                    "pickup_place": item.pickup_place, "pickup_hours": item.pickup_hours,
+                    "giver": giver, "added": polish_date(item.created_at.date()),
+                },
+                "notice": notice,
+            }),
+        )?
+        .into_response())
+}
