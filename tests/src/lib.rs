@@ -587,6 +587,18 @@ pub async fn create_account(app: &TestApp, email: &str, name: &str, password: &s
 }
 
 /// Grants `role` in the gmina `slug` (for `pes_member`, of organisation 1).
+/// Makes `account` a member of Toruń's organisation `organisation` (as an approved claim does).
+pub async fn join_organisation(app: &TestApp, account: i64, organisation: i64) {
+    sqlx::query(
+        "INSERT INTO gmina_roles (account_id, teryt, role, organisation_id) VALUES ($1, '0463011', 'pes_member', $2)",
+    )
+    .bind(account)
+    .bind(organisation)
+    .execute(app.db.platform())
+    .await
+    .expect("membership");
+}
+
 pub async fn grant(app: &TestApp, account: i64, slug: &str, role: &str) {
     sqlx::query(
         "INSERT INTO gmina_roles (account_id, teryt, role, organisation_id)

@@ -582,12 +582,7 @@ async fn a_member_adds_an_offer_with_a_photo_and_finds_it_in_chromium() {
     let account =
         pestor_tests::create_account(&app, "kgw@example.pl", "Halina Nowak", "żurek z chrzanem 9")
             .await;
-    sqlx::query("INSERT INTO gmina_roles (account_id, teryt, role, organisation_id) VALUES ($1, '0463011', 'pes_member', $2)")
-        .bind(account)
-        .bind(org)
-        .execute(app.db.platform())
-        .await
-        .unwrap();
+    pestor_tests::join_organisation(&app, account, org).await;
     let photo = pestor_tests::scratch_dir("browser-offer").join("zurek.png");
     image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(800, 600, |x, y| {
         image::Rgb([200, (x / 4 % 256) as u8, (y / 3 % 256) as u8])

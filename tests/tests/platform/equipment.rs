@@ -180,12 +180,7 @@ async fn a_member_gives_on_behalf_of_the_organisation_and_staff_on_behalf_of_the
     )
     .await;
     let (account, member) = app.person("czlonek@example.pl", "torun", None).await;
-    sqlx::query("INSERT INTO gmina_roles (account_id, teryt, role, organisation_id) VALUES ($1, '0463011', 'pes_member', $2)")
-        .bind(account)
-        .bind(org)
-        .execute(app.db.platform())
-        .await
-        .unwrap();
+    pestor_tests::join_organisation(&app, account, org).await;
     const NEW: &str = "/bank-sprzetu/nowy";
     let org_id = org.to_string();
     let mut fields = item("Szafa biurowa", "gift", "meble");

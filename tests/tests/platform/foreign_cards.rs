@@ -224,12 +224,7 @@ async fn an_offer_made_available_elsewhere_shows_only_in_the_gminas_its_card_nam
     )
     .await;
     let (account, member) = app.person("czlonek@razem.example", "torun", None).await;
-    sqlx::query("INSERT INTO gmina_roles (account_id, teryt, role, organisation_id) VALUES ($1, '0463011', 'pes_member', $2)")
-        .bind(account)
-        .bind(org)
-        .execute(app.db.platform())
-        .await
-        .unwrap();
+    pestor_tests::join_organisation(&app, account, org).await;
     let torun = app.store().find("torun").await.unwrap();
     let mut tx = app.db.tenant(&torun).begin().await.unwrap();
     let offer = pestor_core::offer::Offer {

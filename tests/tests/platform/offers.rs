@@ -26,14 +26,7 @@ pub(crate) async fn member(app: &TestApp, email: &str, name: &str) -> (i64, Visi
     )
     .await;
     let (account, v) = app.person(email, "torun", None).await;
-    sqlx::query(
-        "INSERT INTO gmina_roles (account_id, teryt, role, organisation_id) VALUES ($1, '0463011', 'pes_member', $2)",
-    )
-    .bind(account)
-    .bind(org)
-    .execute(app.db.platform())
-    .await
-    .unwrap();
+    pestor_tests::join_organisation(app, account, org).await;
     (org, v)
 }
 

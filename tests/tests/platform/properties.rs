@@ -325,14 +325,7 @@ async fn forms_on_records_and_uploads_never_break() {
         .person("admin@torun.example", "torun", Some("admin"))
         .await;
     // The admin is also a member of the organisation, so every offer form is theirs to use.
-    sqlx::query(
-        "INSERT INTO gmina_roles (account_id, teryt, role, organisation_id) VALUES ($1, '0463011', 'pes_member', $2)",
-    )
-    .bind(admin_id)
-    .bind(card)
-    .execute(app.db.platform())
-    .await
-    .unwrap();
+    pestor_tests::join_organisation(&app, admin_id, card).await;
     let offer = crate::offers::offer(
         &app,
         card,
@@ -507,14 +500,7 @@ async fn actions_on_records_and_token_links_never_break() {
         .person("urzednik@torun.example", "torun", Some("staff"))
         .await;
     let (_, resident) = app.person("mieszkaniec@torun.example", "torun", None).await;
-    sqlx::query(
-        "INSERT INTO gmina_roles (account_id, teryt, role, organisation_id) VALUES ($1, '0463011', 'pes_member', $2)",
-    )
-    .bind(admin_id)
-    .bind(card)
-    .execute(app.db.platform())
-    .await
-    .unwrap();
+    pestor_tests::join_organisation(&app, admin_id, card).await;
     let offer =
         crate::offers::offer(&app, card, "Warsztaty próbne", "edukacja", None, &["urzad"]).await;
     let offer_page = format!("/oferty/{offer}");
