@@ -11,10 +11,14 @@ use pestor_kit::audit;
 use pestor_kit::auth::access::urlencode;
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::forms::{Fields, field};
-use pestor_kit::input::Query;
+use pestor_kit::input::{ApiQuery, Query, bad_parameter, check_sort_and_page, open_data_headers};
+use pestor_kit::openapi::{
+    Document, bad_request, enumerated, json_answer, page_of, paging, param, pattern, text_search,
+};
 use pestor_kit::page::{Gmina, Notice, Page, page_count, page_number, polish_date};
 use pestor_kit::state::AppState;
 use serde_json::{Value, json};
+use time::format_description::well_known::Rfc3339;
 
 const PAGE_SIZE: i64 = 20;
 
@@ -50,6 +54,27 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// Refuses values that cannot match anything valid (for the API; the page shows nothing).
+    fn check(&self) -> AppResult<()> {
+        let bad = |what: &str| Err(bad_parameter(what));
+        if self.q.chars().count() > 200 || self.q.contains('\0') {
+            return bad("q (najwyżej 200 znaków)");
+        }
+        if !self.rodzaj.is_empty() && !KINDS.iter().any(|k| k.1 == self.rodzaj) {
+            return bad("rodzaj (przekazanie albo uzyczenie)");
+        }
+        let code = self.kategoria.len() <= 40
+            && self
+                .kategoria
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !code {
+            return bad("kategoria (kod kategorii)");
+        }
+        let known = SORTS.iter().any(|s| s.0 == self.sort);
+        check_sort_and_page(&self.sort, known, &self.strona)
+    }
+
     fn query(&self, sort: &str) -> String {
         [
             ("q", self.q.trim()),
@@ -76,6 +101,7 @@ struct Listed {
     id: i64,
     name: String,
     kind: String,
+    category: String,
     category_name: String,
     condition: String,
     available: i32,
@@ -94,6 +120,43 @@ fn condition_label(code: &str) -> &'static str {
 /// What the public sees: active items, gifts while a piece is left.
 const PUBLIC: &str = "i.status = 'active' AND (i.kind = 'loan' OR i.available > 0)";
 
+/// One page of the public items matching `f`, and how many match.
+async fn find(
+    tx: &mut pestor_db::TenantTx,
+    f: &Filters,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<Listed>, i64)> {
+    let (_, _, order) = SORTS.iter().find(|s| s.0 == f.sort).unwrap_or(&SORTS[0]);
+    let kind = KINDS.iter().find(|k| k.1 == f.rodzaj).map_or("", |k| k.0);
+    let q = f.q.trim();
+    let filters = format!(
+        "{PUBLIC} AND ($1 = '' OR i.search_text LIKE '%' || replace(replace(public.fold($1), '%', '\\%'), '_', '\\_') || '%')
+         AND ($2 = '' OR i.kind = $2) AND ($3 = '' OR i.category = $3)"
+    );
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT count(*) FROM equipment_items i WHERE {filters}"
+    )))
+    .bind(q)
+    .bind(kind)
+    .bind(&f.kategoria)
+    .fetch_one(&mut **tx)
+    .await?;
+    let items: Vec<Listed> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT i.id, i.name, i.kind, i.category, c.name AS category_name, i.condition, i.available, i.quantity, i.created_at
+         FROM equipment_items i JOIN equipment_categories c ON c.code = i.category
+         WHERE {filters} ORDER BY {order} LIMIT $4 OFFSET $5"
+    )))
+    .bind(q)
+    .bind(kind)
+    .bind(&f.kategoria)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok((items, total))
+}
+
 pub async fn list(
     State(state): State<AppState>,
     page: Page,
@@ -101,34 +164,10 @@ pub async fn list(
     Query(f): Query<Filters>,
 ) -> AppResult<Response> {
     let number = page_number(&f.strona);
-    let (sort, _, order) = SORTS.iter().find(|s| s.0 == f.sort).unwrap_or(&SORTS[0]);
-    let kind = KINDS.iter().find(|k| k.1 == f.rodzaj).map_or("", |k| k.0);
+    let sort = SORTS.iter().find(|s| s.0 == f.sort).unwrap_or(&SORTS[0]).0;
     let q = f.q.trim();
-    let filters = format!(
-        "{PUBLIC} AND ($1 = '' OR i.search_text LIKE '%' || replace(replace(public.fold($1), '%', '\\%'), '_', '\\_') || '%')
-         AND ($2 = '' OR i.kind = $2) AND ($3 = '' OR i.category = $3)"
-    );
     let mut tx = gmina.begin().await?;
-    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT count(*) FROM equipment_items i WHERE {filters}"
-    )))
-    .bind(q)
-    .bind(kind)
-    .bind(&f.kategoria)
-    .fetch_one(&mut *tx)
-    .await?;
-    let items: Vec<Listed> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT i.id, i.name, i.kind, c.name AS category_name, i.condition, i.available, i.quantity, i.created_at
-         FROM equipment_items i JOIN equipment_categories c ON c.code = i.category
-         WHERE {filters} ORDER BY {order} LIMIT $4 OFFSET $5"
-    )))
-    .bind(q)
-    .bind(kind)
-    .bind(&f.kategoria)
-    .bind(PAGE_SIZE)
-    .bind((number - 1) * PAGE_SIZE)
-    .fetch_all(&mut *tx)
-    .await?;
+    let (items, total) = find(&mut tx, &f, PAGE_SIZE, (number - 1) * PAGE_SIZE).await?;
     let categories = categories(&mut tx).await?;
     tx.commit().await?;
     let items: Vec<Value> = items
@@ -475,4 +514,92 @@ pub async fn show(
             }),
         )?
         .into_response())
+}
+
+const MAX_PER_PAGE: i64 = 100;
+
+/// `/api/v1/bank-sprzetu`: the list's items as open data, same filters and sorts.
+pub async fn api(
+    State(state): State<AppState>,
+    gmina: Gmina,
+    Query(q): Query<ApiQuery<Filters>>,
+) -> AppResult<Response> {
+    q.filters.check()?;
+    let per_page = q.per_page(PAGE_SIZE, MAX_PER_PAGE)?;
+    let number = page_number(&q.filters.strona);
+    let mut tx = gmina.begin().await?;
+    let (items, total) = find(&mut tx, &q.filters, per_page, (number - 1) * per_page).await?;
+    tx.commit().await?;
+    let base = state
+        .settings
+        .host_url(Some(gmina.site.tenant.gmina().slug.as_str()));
+    let pages = page_count(total, per_page);
+    let sort = SORTS
+        .iter()
+        .find(|s| s.0 == q.filters.sort)
+        .unwrap_or(&SORTS[0])
+        .0;
+    let link = |n: i64| {
+        format!(
+            "/api/v1/bank-sprzetu?{}&strona={n}&na_strone={per_page}",
+            q.filters.query(sort)
+        )
+    };
+    let items: Vec<Value> = items
+        .iter()
+        .map(|i| {
+            json!({
+                "id": i.id, "url": format!("{base}/bank-sprzetu/{}", i.id), "name": i.name,
+                "kind": KINDS.iter().find(|k| k.0 == i.kind).map_or("", |k| k.1),
+                "category": { "code": i.category, "name": i.category_name },
+                "condition": condition_label(&i.condition), "quantity": i.quantity, "available": i.available,
+                "created_at": i.created_at.format(&Rfc3339).unwrap_or_default(),
+            })
+        })
+        .collect();
+    let body = json!({
+        "total": total, "page": number, "per_page": per_page, "pages": pages,
+        "next": (number < pages).then(|| link(number + 1)),
+        "prev": (number > 1 && number <= pages).then(|| link(number - 1)),
+        "items": items,
+    });
+    Ok((
+        open_data_headers("application/json; charset=utf-8"),
+        body.to_string(),
+    )
+        .into_response())
+}
+
+/// The equipment bank's endpoint in the gmina's open-data description.
+pub fn describe(doc: &mut Document) {
+    let mut parameters = vec![
+        text_search(
+            "Szukany tekst w nazwie lub opisie; bez znaczenia są wielkość liter i polskie znaki.",
+        ),
+        param(
+            "rodzaj",
+            "przekazanie (na własność) albo uzyczenie (wypożyczenie).",
+            enumerated(KINDS.iter().map(|k| k.1)),
+        ),
+        param(
+            "kategoria",
+            "Kod kategorii gminy (np. meble).",
+            pattern("^[a-z0-9-]{1,40}$"),
+        ),
+        param("sort", "Kolejność.", enumerated(SORTS.iter().map(|s| s.0))),
+    ];
+    parameters.extend(paging(PAGE_SIZE, MAX_PER_PAGE));
+    doc.path("/api/v1/bank-sprzetu", json!({
+        "summary": "Bank sprzętu: przedmioty przekazywane i użyczane organizacjom (JSON, stronicowana)",
+        "parameters": parameters,
+        "responses": { "200": json_answer("Strona listy przedmiotów.", "EquipmentPage"), "400": bad_request() },
+    }))
+    .schema("EquipmentPage", page_of("EquipmentItem", json!({})))
+    .schema("EquipmentItem", json!({ "type": "object", "required": ["id", "url", "name", "kind", "category"], "properties": {
+        "id": { "type": "integer" }, "url": { "type": "string", "format": "uri" }, "name": { "type": "string" },
+        "kind": { "type": "string", "enum": ["przekazanie", "uzyczenie"] },
+        "category": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" } } },
+        "condition": { "type": "string" }, "quantity": { "type": "integer" }, "available": { "type": "integer" },
+        "created_at": { "type": "string", "format": "date-time" },
+    } }));
 }

@@ -9,7 +9,7 @@ mod items;
 use axum::routing::get;
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::{Asset, NavEntry};
-use pestor_kit::module::{Figure, GminaData, Module};
+use pestor_kit::module::{ApiDoc, Figure, GminaData, Module};
 use pestor_kit::templates;
 
 /// Bank sprzętu as a module of the app.
@@ -36,6 +36,12 @@ impl Module for Equipment {
             Access::SignedIn,
             get(items::new_form).post(items::create),
         )
+        .api(
+            "/api/v1/bank-sprzetu",
+            Gmina,
+            Access::Anyone,
+            get(items::api),
+        )
         .add(
             "/bank-sprzetu/{id}",
             &["GET"],
@@ -51,6 +57,13 @@ impl Module for Equipment {
             "equipment/form.html",
             "equipment/show.html",
         ]
+    }
+
+    fn api_doc(&self) -> Option<ApiDoc> {
+        Some(ApiDoc {
+            hosts: Hosts::Gmina,
+            describe: items::describe,
+        })
     }
 
     fn nav(&self) -> &'static [NavEntry] {

@@ -94,6 +94,7 @@ const EQUIPMENT: &[Row] = &[
     ("GET", "/bank-sprzetu/nowy", SIGNED_IN),
     ("POST", "/bank-sprzetu/nowy", SIGNED_IN),
     ("GET", "/bank-sprzetu/{id}", EVERYONE),
+    ("GET", "/api/v1/bank-sprzetu", EVERYONE),
 ];
 
 /// The search across gminas (everyone) and the coordinators' pages (portal only).

@@ -139,6 +139,35 @@ async fn anyone_signed_in_adds_an_item_checked_field_by_field_and_it_is_listed_i
             .contains("Nie znaleziono przedmiotów")
     );
 
+    // The same list as open data, with its filters, pages and refusals.
+    let (status, api) = app
+        .page(
+            TORUN,
+            "/api/v1/bank-sprzetu?rodzaj=uzyczenie&sort=najnowsze&na_strone=1",
+        )
+        .await;
+    assert_eq!(status, 200);
+    let api: serde_json::Value = serde_json::from_str(&api).unwrap();
+    assert_eq!((&api["total"], &api["pages"]), (&2.into(), &2.into()));
+    assert_eq!(api["items"][0]["name"], "Gitara klasyczna");
+    assert_eq!(api["items"][0]["kind"], "uzyczenie");
+    assert_eq!(api["items"][0]["category"]["name"], "Instrumenty");
+    assert_eq!(
+        api["next"],
+        "/api/v1/bank-sprzetu?rodzaj=uzyczenie&sort=najnowsze&strona=2&na_strone=1"
+    );
+    for (query, named) in [
+        ("?rodzaj=sprzedaz", "rodzaj"),
+        ("?kategoria=Meble!", "kategoria"),
+        ("?sort=cena", "sort"),
+        ("?strona=0", "strona"),
+    ] {
+        let (status, body) = app
+            .page(TORUN, &format!("/api/v1/bank-sprzetu{query}"))
+            .await;
+        assert_eq!(status, 400, "{query}");
+        assert!(body.contains(named), "{query}: {body}");
+    }
     // Its gmina only.
     let (_, other) = app.page(BYDGOSZCZ, "/bank-sprzetu").await;
     assert!(other.contains("Nie znaleziono przedmiotów"));
