@@ -459,8 +459,10 @@ struct Item {
     pickup_place: String,
     pickup_hours: String,
     giver: Option<String>,
+    giver_id: Option<i64>,
     by_office: bool,
     status: String,
+    status_reason: String,
     created_at: time::OffsetDateTime,
 }
 
@@ -476,7 +478,8 @@ pub async fn show(
     // The giver is named by the organisation given on behalf of; a private person is not named.
     let item: Item = sqlx::query_as(
         "SELECT i.id, i.name, i.description, i.kind, c.name AS category_name, i.condition, i.quantity,
-                i.available, i.pickup_place, i.pickup_hours, o.name AS giver, i.by_office, i.status, i.created_at
+                i.available, i.pickup_place, i.pickup_hours, o.name AS giver, i.giver_id, i.by_office, i.status,
+                i.status_reason, i.created_at
          FROM equipment_items i JOIN equipment_categories c ON c.code = i.category
          LEFT JOIN organisation_summaries o ON o.id = i.on_behalf_of
          WHERE i.id = $1",
@@ -486,7 +489,13 @@ pub async fn show(
     .await?
     .ok_or(AppError::NotFound)?;
     tx.commit().await?;
-    if item.status != "active" && !page.is_staff() {
+    let is_giver = page
+        .viewer
+        .0
+        .as_ref()
+        .is_some_and(|a| Some(a.id) == item.giver_id);
+    // A withdrawn or hidden item stays visible to its giver and the staff, for its history.
+    if item.status != "active" && !page.is_staff() && !is_giver {
         return Err(AppError::NotFound);
     }
     let giver = if item.by_office {
@@ -496,7 +505,13 @@ pub async fn show(
             .clone()
             .unwrap_or_else(|| "osoba prywatna".into())
     };
-    let notice = (n.komunikat == "dodano").then_some("Przedmiot jest w banku sprzętu.");
+    let notice = match n.komunikat.as_str() {
+        "dodano" => Some("Przedmiot jest w banku sprzętu."),
+        "wycofano" => Some("Przedmiot został wycofany z banku sprzętu."),
+        "ukryto" => Some("Przedmiot jest ukryty; osoba przekazująca widzi powód."),
+        "przywrocono" => Some("Przedmiot znów jest w banku sprzętu."),
+        _ => None,
+    };
     Ok(page
         .render(
             &state,
@@ -509,8 +524,10 @@ pub async fn show(
                     "quantity": item.quantity, "available": item.available,
                     "pickup_place": item.pickup_place, "pickup_hours": item.pickup_hours,
                     "giver": giver, "added": polish_date(item.created_at.date()),
+                    "status": item.status, "reason": item.status_reason,
                 },
-                "notice": notice,
+                "notice": notice, "may_withdraw": is_giver || page.is_staff(),
+                "is_staff": page.is_staff(),
             }),
         )?
         .into_response())

@@ -5,8 +5,9 @@
 //! keeps a unit's loans apart), photos and reminders come next (docs/bank-sprzetu.md).
 
 mod items;
+mod manage;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::{Asset, NavEntry};
 use pestor_kit::module::{ApiDoc, Figure, GminaData, Module};
@@ -49,6 +50,21 @@ impl Module for Equipment {
             Access::Anyone,
             get(items::show),
         )
+        // The handlers check who: the giver or staff withdraw, staff hide and show.
+        .add(
+            "/bank-sprzetu/{id}/wycofanie",
+            &["GET"],
+            Gmina,
+            Access::SignedIn,
+            get(manage::confirm_withdrawal),
+        )
+        .add(
+            "/bank-sprzetu/{id}/status",
+            &["POST"],
+            Gmina,
+            Access::SignedIn,
+            post(manage::set_status),
+        )
     }
 
     fn templates(&self) -> &'static [Asset] {
@@ -56,6 +72,7 @@ impl Module for Equipment {
             "equipment/list.html",
             "equipment/form.html",
             "equipment/show.html",
+            "equipment/withdraw.html",
         ]
     }
 
@@ -75,7 +92,15 @@ impl Module for Equipment {
     }
 
     fn audit_labels(&self) -> &'static [(&'static str, &'static str)] {
-        &[("equipment.added", "dodanie przedmiotu do banku sprzętu")]
+        &[
+            ("equipment.added", "dodanie przedmiotu do banku sprzętu"),
+            (
+                "equipment.withdrawn",
+                "wycofanie przedmiotu z banku sprzętu",
+            ),
+            ("equipment.hidden", "ukrycie przedmiotu w banku sprzętu"),
+            ("equipment.shown", "przywrócenie przedmiotu w banku sprzętu"),
+        ]
     }
 
     fn gmina_figures(&self) -> &'static [Figure] {

@@ -95,6 +95,8 @@ const EQUIPMENT: &[Row] = &[
     ("POST", "/bank-sprzetu/nowy", SIGNED_IN),
     ("GET", "/bank-sprzetu/{id}", EVERYONE),
     ("GET", "/api/v1/bank-sprzetu", EVERYONE),
+    ("GET", "/bank-sprzetu/{id}/wycofanie", SIGNED_IN),
+    ("POST", "/bank-sprzetu/{id}/status", SIGNED_IN),
 ];
 
 /// The search across gminas (everyone) and the coordinators' pages (portal only).

@@ -1048,6 +1048,11 @@ async fn an_item_is_given_to_the_equipment_bank_in_chromium() {
             .contains("użyczenie (wypożyczenie)")
     );
     browser.assert_passes("equipment item").await;
+    browser.click("a[href$='/wycofanie']").await;
+    browser.wait_for_text("h1", "Wycofać przedmiot?").await;
+    browser
+        .assert_passes("equipment withdrawal confirmation")
+        .await;
     browser
         .goto(&app.url("torun.pes.test", "/bank-sprzetu"))
         .await;

@@ -303,3 +303,134 @@ async fn overlapping_loans_of_one_unit_are_refused_by_the_database_itself() {
         .unwrap_err();
     assert!(clash.contains("excl"), "{clash}");
 }
+
+#[tokio::test]
+async fn the_giver_withdraws_an_item_and_staff_hide_and_show_one_with_a_reason() {
+    let app = spawn_app().await;
+    let (_, giver) = app.person("darczynca@example.pl", "torun", None).await;
+    let (_, other) = app.person("ktos@example.pl", "torun", None).await;
+    let (_, staff) = app
+        .person("urzednik@example.pl", "torun", Some("staff"))
+        .await;
+    const NEW: &str = "/bank-sprzetu/nowy";
+    let add = async |name: &'static str| {
+        let r = giver
+            .submit(TORUN, NEW, NEW, &item(name, "gift", "meble"))
+            .await;
+        r.location.unwrap().split('?').next().unwrap().to_owned()
+    };
+    let desk = add("Biurko dębowe").await;
+    let shelf = add("Regał na książki").await;
+
+    // Someone else may neither withdraw nor hide it.
+    assert_eq!(
+        other.get(TORUN, &format!("{desk}/wycofanie")).await.status,
+        403
+    );
+    let status = format!("{desk}/status");
+    assert_eq!(
+        other
+            .submit(TORUN, &desk, &status, &[("decision", "withdraw")])
+            .await
+            .status,
+        403
+    );
+    let hide = [
+        ("decision", "hide"),
+        ("reason", "Zgłoszenie niezgodne z regulaminem."),
+    ];
+    assert_eq!(
+        giver.submit(TORUN, &desk, &status, &hide).await.status,
+        403,
+        "hiding is for staff"
+    );
+
+    // The giver withdraws it after the confirmation: gone from the list, kept for them.
+    let confirm = giver.get(TORUN, &format!("{desk}/wycofanie")).await.body;
+    assert!(confirm.contains("Wycofać przedmiot?") && confirm.contains("Tak, wycofaj przedmiot"));
+    let r = giver
+        .submit(TORUN, &desk, &status, &[("decision", "withdraw")])
+        .await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some(format!("{desk}?komunikat=wycofano").as_str()))
+    );
+    assert!(
+        !app.page(TORUN, "/bank-sprzetu")
+            .await
+            .1
+            .contains("Biurko dębowe")
+    );
+    assert_eq!(app.page(TORUN, &desk).await.0, 404, "not public any more");
+    assert!(
+        giver
+            .get(TORUN, &desk)
+            .await
+            .body
+            .contains("Przedmiot został wycofany")
+    );
+    let again = giver
+        .submit(TORUN, &desk, &status, &[("decision", "withdraw")])
+        .await;
+    assert_eq!(again.status, 400);
+    assert!(again.body.contains("Przedmiot ma już inny status"));
+
+    // Staff hide the other with a reason (required), then show it again.
+    let status = format!("{shelf}/status");
+    let short = staff
+        .submit(
+            TORUN,
+            &shelf,
+            &status,
+            &[("decision", "hide"), ("reason", "krótko")],
+        )
+        .await;
+    assert_eq!(short.status, 400);
+    assert!(
+        app.page(TORUN, "/bank-sprzetu")
+            .await
+            .1
+            .contains("Regał na książki"),
+        "nothing changed"
+    );
+    assert_eq!(
+        staff.submit(TORUN, &shelf, &status, &hide).await.status,
+        303
+    );
+    assert!(
+        !app.page(TORUN, "/bank-sprzetu")
+            .await
+            .1
+            .contains("Regał na książki")
+    );
+    assert!(
+        giver
+            .get(TORUN, &shelf)
+            .await
+            .body
+            .contains("Zgłoszenie niezgodne z regulaminem.")
+    );
+    assert_eq!(
+        staff
+            .submit(TORUN, &shelf, &status, &[("decision", "show")])
+            .await
+            .status,
+        303
+    );
+    assert!(
+        app.page(TORUN, "/bank-sprzetu")
+            .await
+            .1
+            .contains("Regał na książki")
+    );
+    let logged: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE teryt = '0463011' AND action LIKE 'equipment.%' AND action <> 'equipment.added' ORDER BY id",
+    )
+    .fetch_all(app.db.platform())
+    .await
+    .unwrap();
+    assert_eq!(
+        logged,
+        ["equipment.withdrawn", "equipment.hidden", "equipment.shown"]
+    );
+}
