@@ -67,6 +67,13 @@ async fn anyone_signed_in_adds_an_item_checked_field_by_field_and_it_is_listed_i
         assert!(r.body.contains(message), "{message}");
     }
     assert!(r.body.contains("value=\"x\""), "typed values stay");
+    // The summary lists the problems in the form's order.
+    let summary = r.body.split("govuk-error-summary__list").nth(1).unwrap();
+    let at = |m: &str| summary.find(m).unwrap();
+    assert!(
+        at("Podaj nazwę") < at("Wybierz, czy przekazujesz")
+            && at("Wybierz stan") < at("Podaj liczbę sztuk")
+    );
     // Giving on behalf of the urząd is for its staff only.
     let mut office = item("Biurko", "gift", "meble");
     office.retain(|(k, _)| *k != "on_behalf");
