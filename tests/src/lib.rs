@@ -586,19 +586,26 @@ pub async fn create_account(app: &TestApp, email: &str, name: &str, password: &s
     .expect("create account")
 }
 
-/// Grants `role` in the gmina `slug` (for `pes_member`, of organisation 1).
 /// Makes `account` a member of Toruń's organisation `organisation` (as an approved claim does).
 pub async fn join_organisation(app: &TestApp, account: i64, organisation: i64) {
+    join_organisation_in(app, account, "torun", organisation).await;
+}
+
+/// Makes `account` a member of organisation `organisation` of the gmina `slug`.
+pub async fn join_organisation_in(app: &TestApp, account: i64, slug: &str, organisation: i64) {
     sqlx::query(
-        "INSERT INTO gmina_roles (account_id, teryt, role, organisation_id) VALUES ($1, '0463011', 'pes_member', $2)",
+        "INSERT INTO gmina_roles (account_id, teryt, role, organisation_id)
+         SELECT $1, teryt, 'pes_member', $3 FROM tenants WHERE slug = $2",
     )
     .bind(account)
+    .bind(slug)
     .bind(organisation)
     .execute(app.db.platform())
     .await
     .expect("membership");
 }
 
+/// Grants `role` in the gmina `slug` (for `pes_member`, of organisation 1).
 pub async fn grant(app: &TestApp, account: i64, slug: &str, role: &str) {
     sqlx::query(
         "INSERT INTO gmina_roles (account_id, teryt, role, organisation_id)

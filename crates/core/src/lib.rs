@@ -3,6 +3,7 @@
 //! Nothing here touches the network or the database, so every rule is unit-tested in isolation.
 
 pub mod branding;
+pub mod calendar;
 pub mod collation;
 pub mod ids;
 pub mod offer;

@@ -4,20 +4,23 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use pestor_core::calendar::parse_date;
+use pestor_kit::atom::{Entry, Feed};
 use pestor_kit::audit;
 use pestor_kit::auth::access::urlencode;
-use pestor_kit::error::{AppError, AppResult};
+use pestor_kit::error::AppResult;
 use pestor_kit::forms::{Fields, field};
 use pestor_kit::input::{ApiQuery, Query, bad_parameter, check_sort_and_page, open_data_headers};
 use pestor_kit::openapi::{
     Document, bad_request, enumerated, json_answer, page_of, paging, param, pattern, text_search,
 };
-use pestor_kit::page::{Gmina, Notice, Page, page_count, page_number, polish_date};
+use pestor_kit::page::{Gmina, Page, page_count, page_number, polish_date};
 use pestor_kit::state::AppState;
 use serde_json::{Value, json};
+use time::Date;
 use time::format_description::well_known::Rfc3339;
 
 const PAGE_SIZE: i64 = 20;
@@ -49,6 +52,9 @@ pub struct Filters {
     q: String,
     rodzaj: String,
     kategoria: String,
+    /// `teraz`: free today; or `wolne_dnia`, a date: free that day (loans with a unit free).
+    wolne: String,
+    wolne_dnia: String,
     sort: String,
     strona: String,
 }
@@ -71,8 +77,19 @@ impl Filters {
         if !code {
             return bad("kategoria (kod kategorii)");
         }
+        if !self.wolne.is_empty() && self.wolne != "teraz" {
+            return bad("wolne (teraz)");
+        }
+        if !self.wolne_dnia.is_empty() && parse_date(&self.wolne_dnia).is_none() {
+            return bad("wolne_dnia (data RRRR-MM-DD)");
+        }
         let known = SORTS.iter().any(|s| s.0 == self.sort);
         check_sort_and_page(&self.sort, known, &self.strona)
+    }
+
+    /// The day items must be free on: a valid `wolne_dnia`, else today for `wolne=teraz`.
+    fn free_on(&self, today: Date) -> Option<Date> {
+        parse_date(&self.wolne_dnia).or((self.wolne == "teraz").then_some(today))
     }
 
     fn query(&self, sort: &str) -> String {
@@ -80,6 +97,8 @@ impl Filters {
             ("q", self.q.trim()),
             ("rodzaj", &self.rodzaj),
             ("kategoria", &self.kategoria),
+            ("wolne", &self.wolne),
+            ("wolne_dnia", &self.wolne_dnia),
             ("sort", sort),
         ]
         .into_iter()
@@ -106,14 +125,15 @@ struct Listed {
     condition: String,
     available: i32,
     quantity: i32,
+    description: String,
     created_at: time::OffsetDateTime,
 }
 
-fn kind_label(code: &str) -> &'static str {
+pub(crate) fn kind_label(code: &str) -> &'static str {
     KINDS.iter().find(|k| k.0 == code).map_or("", |k| k.2)
 }
 
-fn condition_label(code: &str) -> &'static str {
+pub(crate) fn condition_label(code: &str) -> &'static str {
     CONDITIONS.iter().find(|c| c.0 == code).map_or("", |c| c.1)
 }
 
@@ -124,6 +144,7 @@ const PUBLIC: &str = "i.status = 'active' AND (i.kind = 'loan' OR i.available > 
 async fn find(
     tx: &mut pestor_db::TenantTx,
     f: &Filters,
+    today: Date,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<(Vec<Listed>, i64)> {
@@ -132,24 +153,34 @@ async fn find(
     let q = f.q.trim();
     let filters = format!(
         "{PUBLIC} AND ($1 = '' OR i.search_text LIKE '%' || replace(replace(public.fold($1), '%', '\\%'), '_', '\\_') || '%')
-         AND ($2 = '' OR i.kind = $2) AND ($3 = '' OR i.category = $3)"
+         AND ($2 = '' OR i.kind = $2) AND ($3 = '' OR i.category = $3)
+         AND ($4::date IS NULL OR i.kind = 'gift' OR i.quantity > (
+              SELECT count(DISTINCT l.unit) FROM equipment_loans l
+              WHERE l.item_id = i.id AND l.status IN ('approved', 'lent')
+                AND (l.during @> $4::date OR (l.status = 'lent' AND upper(l.during) <= $5 AND $4::date >= $5))))"
     );
+    let free_on = f.free_on(today);
     let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT count(*) FROM equipment_items i WHERE {filters}"
     )))
     .bind(q)
     .bind(kind)
     .bind(&f.kategoria)
+    .bind(free_on)
+    .bind(today)
     .fetch_one(&mut **tx)
     .await?;
     let items: Vec<Listed> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT i.id, i.name, i.kind, i.category, c.name AS category_name, i.condition, i.available, i.quantity, i.created_at
+        "SELECT i.id, i.name, i.kind, i.category, c.name AS category_name, i.condition, i.available, i.quantity,
+                i.description, i.created_at
          FROM equipment_items i JOIN equipment_categories c ON c.code = i.category
-         WHERE {filters} ORDER BY {order} LIMIT $4 OFFSET $5"
+         WHERE {filters} ORDER BY {order} LIMIT $6 OFFSET $7"
     )))
     .bind(q)
     .bind(kind)
     .bind(&f.kategoria)
+    .bind(free_on)
+    .bind(today)
     .bind(limit)
     .bind(offset)
     .fetch_all(&mut **tx)
@@ -167,7 +198,8 @@ pub async fn list(
     let sort = SORTS.iter().find(|s| s.0 == f.sort).unwrap_or(&SORTS[0]).0;
     let q = f.q.trim();
     let mut tx = gmina.begin().await?;
-    let (items, total) = find(&mut tx, &f, PAGE_SIZE, (number - 1) * PAGE_SIZE).await?;
+    let today = state.clock.today();
+    let (items, total) = find(&mut tx, &f, today, PAGE_SIZE, (number - 1) * PAGE_SIZE).await?;
     let categories = categories(&mut tx).await?;
     tx.commit().await?;
     let items: Vec<Value> = items
@@ -189,7 +221,10 @@ pub async fn list(
             json!({
                 "items": items, "total": total, "page": number,
                 "pages": page_count(total, PAGE_SIZE), "query": query,
-                "filters": { "q": q, "rodzaj": f.rodzaj, "kategoria": f.kategoria, "sort": sort },
+                "filters": { "q": q, "rodzaj": f.rodzaj, "kategoria": f.kategoria, "sort": sort,
+                             "wolne": f.wolne == "teraz", "wolne_dnia": f.wolne_dnia },
+                "date_error": (!f.wolne_dnia.is_empty() && parse_date(&f.wolne_dnia).is_none())
+                    .then_some("Podaj datę w formacie RRRR-MM-DD, np. 2026-12-24."),
                 "kinds": KINDS.iter().map(|k| json!({ "code": k.1, "name": k.2 })).collect::<Vec<_>>(),
                 "categories": categories.iter().map(|(c, n)| json!({ "code": c, "name": n })).collect::<Vec<_>>(),
                 "sorts": SORTS.iter().map(|s| json!({ "key": s.0, "label": s.1 })).collect::<Vec<_>>(),
@@ -446,94 +481,56 @@ pub async fn create(
     Ok(Redirect::to(&format!("/bank-sprzetu/{id}?komunikat=dodano")).into_response())
 }
 
-#[derive(sqlx::FromRow)]
-struct Item {
-    id: i64,
-    name: String,
-    description: String,
-    kind: String,
-    category_name: String,
-    condition: String,
-    quantity: i32,
-    available: i32,
-    pickup_place: String,
-    pickup_hours: String,
-    giver: Option<String>,
-    giver_id: Option<i64>,
-    by_office: bool,
-    status: String,
-    status_reason: String,
-    created_at: time::OffsetDateTime,
-}
-
-pub async fn show(
-    State(state): State<AppState>,
-    page: Page,
-    gmina: Gmina,
-    Path(id): Path<String>,
-    Query(n): Query<Notice>,
-) -> AppResult<Response> {
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let mut tx = gmina.begin().await?;
-    // The giver is named by the organisation given on behalf of; a private person is not named.
-    let item: Item = sqlx::query_as(
-        "SELECT i.id, i.name, i.description, i.kind, c.name AS category_name, i.condition, i.quantity,
-                i.available, i.pickup_place, i.pickup_hours, o.name AS giver, i.giver_id, i.by_office, i.status,
-                i.status_reason, i.created_at
-         FROM equipment_items i JOIN equipment_categories c ON c.code = i.category
-         LEFT JOIN organisation_summaries o ON o.id = i.on_behalf_of
-         WHERE i.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    tx.commit().await?;
-    let is_giver = page
-        .viewer
-        .0
-        .as_ref()
-        .is_some_and(|a| Some(a.id) == item.giver_id);
-    // A withdrawn or hidden item stays visible to its giver and the staff, for its history.
-    if item.status != "active" && !page.is_staff() && !is_giver {
-        return Err(AppError::NotFound);
-    }
-    let giver = if item.by_office {
-        "urząd gminy".to_owned()
-    } else {
-        item.giver
-            .clone()
-            .unwrap_or_else(|| "osoba prywatna".into())
-    };
-    let notice = match n.komunikat.as_str() {
-        "dodano" => Some("Przedmiot jest w banku sprzętu."),
-        "wycofano" => Some("Przedmiot został wycofany z banku sprzętu."),
-        "ukryto" => Some("Przedmiot jest ukryty; osoba przekazująca widzi powód."),
-        "przywrocono" => Some("Przedmiot znów jest w banku sprzętu."),
-        _ => None,
-    };
-    Ok(page
-        .render(
-            &state,
-            "equipment/show.html",
-            json!({
-                "i": {
-                    "id": item.id, "name": item.name, "description": item.description,
-                    "kind": item.kind, "kind_label": kind_label(&item.kind),
-                    "category": item.category_name, "condition": condition_label(&item.condition),
-                    "quantity": item.quantity, "available": item.available,
-                    "pickup_place": item.pickup_place, "pickup_hours": item.pickup_hours,
-                    "giver": giver, "added": polish_date(item.created_at.date()),
-                    "status": item.status, "reason": item.status_reason,
-                },
-                "notice": notice, "may_withdraw": is_giver || page.is_staff(),
-                "is_staff": page.is_staff(),
-            }),
-        )?
-        .into_response())
-}
-
 const MAX_PER_PAGE: i64 = 100;
+/// The feed carries the newest items only.
+const FEED_ENTRIES: i64 = 50;
+
+/// `/bank-sprzetu.atom`: the newest items, by the list's filters (whatever sort was asked for).
+pub async fn atom(
+    State(state): State<AppState>,
+    gmina: Gmina,
+    Query(mut f): Query<Filters>,
+) -> AppResult<Response> {
+    f.check()?;
+    f.sort = "najnowsze".into();
+    f.strona = String::new();
+    let today = state.clock.today();
+    let mut tx = gmina.begin().await?;
+    let (items, _) = find(&mut tx, &f, today, FEED_ENTRIES, 0).await?;
+    tx.commit().await?;
+    let t = &*gmina.site;
+    let base = state
+        .settings
+        .host_url(Some(t.tenant.gmina().slug.as_str()));
+    let query = f.query("");
+    let self_url = if query.is_empty() {
+        format!("{base}/bank-sprzetu.atom")
+    } else {
+        format!("{base}/bank-sprzetu.atom?{query}")
+    };
+    let entries: Vec<Entry> = items
+        .iter()
+        .map(|i| Entry {
+            title: i.name.clone(),
+            url: format!("{base}/bank-sprzetu/{}", i.id),
+            published: i.created_at,
+            author: t.branding.display_name.clone(),
+            category: (i.category.clone(), i.category_name.clone()),
+            summary: format!(
+                "{}; stan: {}. {}",
+                kind_label(&i.kind),
+                condition_label(&i.condition),
+                i.description
+            ),
+        })
+        .collect();
+    let feed = Feed {
+        title: &format!("Bank sprzętu — {}", t.branding.display_name),
+        self_url: &self_url,
+        page_url: &format!("{base}/bank-sprzetu"),
+    };
+    Ok(feed.respond(&entries))
+}
 
 /// `/api/v1/bank-sprzetu`: the list's items as open data, same filters and sorts.
 pub async fn api(
@@ -545,7 +542,15 @@ pub async fn api(
     let per_page = q.per_page(PAGE_SIZE, MAX_PER_PAGE)?;
     let number = page_number(&q.filters.strona);
     let mut tx = gmina.begin().await?;
-    let (items, total) = find(&mut tx, &q.filters, per_page, (number - 1) * per_page).await?;
+    let today = state.clock.today();
+    let (items, total) = find(
+        &mut tx,
+        &q.filters,
+        today,
+        per_page,
+        (number - 1) * per_page,
+    )
+    .await?;
     tx.commit().await?;
     let base = state
         .settings
@@ -602,6 +607,16 @@ pub fn describe(doc: &mut Document) {
             "kategoria",
             "Kod kategorii gminy (np. meble).",
             pattern("^[a-z0-9-]{1,40}$"),
+        ),
+        param(
+            "wolne",
+            "teraz: tylko przedmioty wolne dziś (do wypożyczenia: z wolną sztuką).",
+            enumerated(["teraz"]),
+        ),
+        param(
+            "wolne_dnia",
+            "Tylko przedmioty wolne tego dnia (RRRR-MM-DD).",
+            json!({ "type": "string", "format": "date" }),
         ),
         param("sort", "Kolejność.", enumerated(SORTS.iter().map(|s| s.0))),
     ];

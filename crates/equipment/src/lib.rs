@@ -1,16 +1,25 @@
 //! Bank sprzętu (`/bank-sprzetu`): equipment anyone signed in gives away (*przekazanie*) or lends
-//! free of charge (*użyczenie*) to PES of the gmina. This first part: items — added by any
-//! signed-in account (for themselves, one of their organisations or the urząd), listed with
-//! filters and sorts, each on its page. Requests, loans (the schema's exclusion constraint already
-//! keeps a unit's loans apart), photos and reminders come next (docs/bank-sprzetu.md).
+//! free of charge (*użyczenie*) to PES of the gmina. Items are added by any signed-in account (for
+//! themselves, one of their organisations or the urząd) and listed with filters; members of a
+//! verified PES ask for a gift (`gifts`) or borrow for some days (`loans`, kept apart by the
+//! schema's exclusion constraint); the giver decides; reminders go out before and after the due
+//! day (`reminders`). The rules: docs/bank-sprzetu.md.
 
+mod gifts;
 mod items;
+mod loans;
 mod manage;
+mod mine;
+mod page;
+pub mod reminders;
+mod shared;
+
+use std::time::Duration;
 
 use axum::routing::{get, post};
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::{Asset, NavEntry};
-use pestor_kit::module::{ApiDoc, Figure, GminaData, Module};
+use pestor_kit::module::{ApiDoc, Figure, GminaData, Module, Worker};
 use pestor_kit::templates;
 
 /// Bank sprzętu as a module of the app.
@@ -37,6 +46,27 @@ impl Module for Equipment {
             Access::SignedIn,
             get(items::new_form).post(items::create),
         )
+        .add(
+            "/bank-sprzetu/moje",
+            &["GET"],
+            Gmina,
+            Access::SignedIn,
+            get(mine::items),
+        )
+        .add(
+            "/bank-sprzetu/moje-prosby",
+            &["GET"],
+            Gmina,
+            Access::SignedIn,
+            get(mine::requests),
+        )
+        .add(
+            "/bank-sprzetu.atom",
+            &["GET"],
+            Gmina,
+            Access::Anyone,
+            get(items::atom),
+        )
         .api(
             "/api/v1/bank-sprzetu",
             Gmina,
@@ -48,7 +78,7 @@ impl Module for Equipment {
             &["GET"],
             Gmina,
             Access::Anyone,
-            get(items::show),
+            get(page::show),
         )
         // The handlers check who: the giver or staff withdraw, staff hide and show.
         .add(
@@ -65,6 +95,50 @@ impl Module for Equipment {
             Access::SignedIn,
             post(manage::set_status),
         )
+        // Who may ask (a verified PES' member, not the giver) and who decides (the giver,
+        // staff; the requester withdraws) is each handler's check, against the item's state.
+        .add(
+            "/bank-sprzetu/{id}/prosby",
+            &["POST"],
+            Gmina,
+            Access::SignedIn,
+            post(gifts::request),
+        )
+        .add(
+            "/bank-sprzetu/{id}/prosby/{request}",
+            &["POST"],
+            Gmina,
+            Access::SignedIn,
+            post(gifts::decide),
+        )
+        .add(
+            "/bank-sprzetu/{id}/wypozyczenia",
+            &["POST"],
+            Gmina,
+            Access::SignedIn,
+            post(loans::request),
+        )
+        .add(
+            "/bank-sprzetu/{id}/wypozyczenia/{loan}",
+            &["POST"],
+            Gmina,
+            Access::SignedIn,
+            post(loans::decide),
+        )
+    }
+
+    fn workers(&self) -> Vec<Worker> {
+        vec![Worker {
+            name: reminders::REMINDER_JOB,
+            // Hourly: each loan's reminders are sent once, on their day.
+            every: Duration::from_secs(3600),
+            run: |state| {
+                Box::pin(async move {
+                    reminders::send_reminders(&state).await?;
+                    Ok(())
+                })
+            },
+        }]
     }
 
     fn templates(&self) -> &'static [Asset] {
@@ -73,6 +147,8 @@ impl Module for Equipment {
             "equipment/form.html",
             "equipment/show.html",
             "equipment/withdraw.html",
+            "equipment/mine.html",
+            "equipment/requests.html",
         ]
     }
 
@@ -100,16 +176,58 @@ impl Module for Equipment {
             ),
             ("equipment.hidden", "ukrycie przedmiotu w banku sprzętu"),
             ("equipment.shown", "przywrócenie przedmiotu w banku sprzętu"),
+            ("equipment.request_accepted", "przyjęcie prośby o przedmiot"),
+            (
+                "equipment.request_declined",
+                "odrzucenie prośby o przedmiot",
+            ),
+            (
+                "equipment.handed_over",
+                "przekazanie przedmiotu organizacji",
+            ),
+            ("equipment.loan_approved", "zatwierdzenie wypożyczenia"),
+            ("equipment.loan_declined", "odrzucenie wypożyczenia"),
+            ("equipment.lent", "wydanie wypożyczanego przedmiotu"),
+            ("equipment.returned", "zwrot wypożyczonego przedmiotu"),
         ]
     }
 
     fn gmina_figures(&self) -> &'static [Figure] {
-        &[Figure {
-            key: "equipment_offered",
-            label: "przedmioty w banku sprzętu",
-            query: "SELECT count(*) FROM {schema}.equipment_items WHERE status = 'active' AND available > 0",
-            public: false,
-        }]
+        &[
+            Figure {
+                key: "equipment_offered",
+                label: "przedmioty w banku sprzętu",
+                query: "SELECT count(*) FROM {schema}.equipment_items WHERE status = 'active' AND available > 0",
+                public: false,
+            },
+            // "This year" is the calendar year of {today} in Poland; times are compared in it.
+            Figure {
+                key: "equipment_given_this_year",
+                label: "przedmioty przekazane PES w tym roku",
+                query: "SELECT count(*) FROM {schema}.equipment_requests WHERE status = 'handed_over'
+                        AND (handed_over_at AT TIME ZONE 'Europe/Warsaw')::date >= date_trunc('year', {today})::date",
+                public: false,
+            },
+            Figure {
+                key: "equipment_lent_this_year",
+                label: "wypożyczenia wydane w tym roku",
+                query: "SELECT count(*) FROM {schema}.equipment_loans WHERE lent_at IS NOT NULL
+                        AND (lent_at AT TIME ZONE 'Europe/Warsaw')::date >= date_trunc('year', {today})::date",
+                public: false,
+            },
+            Figure {
+                key: "equipment_loans_active",
+                label: "trwające wypożyczenia",
+                query: "SELECT count(*) FROM {schema}.equipment_loans WHERE status = 'lent'",
+                public: false,
+            },
+            Figure {
+                key: "equipment_loans_overdue",
+                label: "wypożyczenia po terminie zwrotu",
+                query: "SELECT count(*) FROM {schema}.equipment_loans WHERE status = 'lent' AND upper(during) <= {today}",
+                public: false,
+            },
+        ]
     }
 
     fn gmina_data(&self) -> GminaData {
@@ -119,6 +237,7 @@ impl Module for Equipment {
                 "equipment_items",
                 "equipment_requests",
                 "equipment_loans",
+                "equipment_photos",
             ],
             public_tables: &[],
             object_prefixes: &[],

@@ -3,12 +3,16 @@
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use pestor_db::TenantTx;
 use pestor_kit::audit;
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::forms::{Choice, Decision, Form};
+use pestor_kit::letters::Letter;
 use pestor_kit::page::{Gmina, Page};
 use pestor_kit::state::AppState;
 use serde_json::json;
+
+use crate::shared::{manages, tell};
 
 /// The item `id` (from the path) with its giver and status; 404 for anything else.
 async fn load(gmina: &Gmina, id: &str) -> AppResult<(i64, String, Option<i64>, String)> {
@@ -24,11 +28,6 @@ async fn load(gmina: &Gmina, id: &str) -> AppResult<(i64, String, Option<i64>, S
     Ok(row)
 }
 
-/// Whether the viewer may withdraw the item: its giver, or the gmina's staff.
-fn may_withdraw(page: &Page, giver: Option<i64>) -> bool {
-    page.is_staff() || page.viewer.0.as_ref().is_some_and(|a| Some(a.id) == giver)
-}
-
 /// `GET …/wycofanie`: what withdrawing does, and the button.
 pub async fn confirm_withdrawal(
     State(state): State<AppState>,
@@ -37,7 +36,7 @@ pub async fn confirm_withdrawal(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let (id, name, giver, status) = load(&gmina, &id).await?;
-    if !may_withdraw(&page, giver) {
+    if !manages(&page, giver) {
         return Err(AppError::Forbidden);
     }
     Ok(page
@@ -51,6 +50,7 @@ pub async fn confirm_withdrawal(
 
 /// `POST …/status`: `withdraw` (giver or staff), `hide` with a reason or `show` (staff).
 pub async fn set_status(
+    State(state): State<AppState>,
     page: Page,
     gmina: Gmina,
     Path(id): Path<String>,
@@ -77,7 +77,7 @@ pub async fn set_status(
         "Wybierz: wycofaj, ukryj albo przywróć przedmiot.",
     )?;
     let allowed = if to == "withdrawn" {
-        may_withdraw(&page, giver)
+        manages(&page, giver)
     } else {
         page.is_staff()
     };
@@ -103,6 +103,9 @@ pub async fn set_status(
             "Przedmiot ma już inny status — odśwież stronę. Nic nie zostało zmienione.".into(),
         ));
     }
+    if to != "active" {
+        close_open_requests(&mut tx, &state, &page, id, &name).await?;
+    }
     audit::record(
         &mut tx,
         me,
@@ -112,4 +115,49 @@ pub async fn set_status(
     .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/bank-sprzetu/{id}?komunikat={notice}")).into_response())
+}
+
+/// An item leaving the bank ends what was still open about it: requests and loans not yet handed
+/// out are declined and their requesters told (a lent unit still comes back as usual).
+async fn close_open_requests(
+    tx: &mut TenantTx,
+    state: &AppState,
+    page: &Page,
+    id: i64,
+    name: &str,
+) -> AppResult<()> {
+    let note = "Przedmiot został wycofany z banku sprzętu.";
+    let closed: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "WITH r AS (UPDATE equipment_requests SET status = 'declined', decided_at = now(), decision_note = $2
+                    WHERE item_id = $1 AND status IN ('pending', 'accepted') RETURNING organisation_name, requested_by),
+              l AS (UPDATE equipment_loans SET status = 'declined', decided_at = now(), decision_note = $2
+                    WHERE item_id = $1 AND status IN ('requested', 'approved') RETURNING organisation_name, requested_by)
+         SELECT * FROM r UNION ALL SELECT * FROM l",
+    )
+    .bind(id)
+    .bind(note)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (org, account) in closed {
+        let letter = Letter {
+            subject: format!("Przedmiot wycofany: {name}"),
+            paragraphs: vec![
+                format!(
+                    "przedmiot „{name}”, o który prosiła {org}, nie jest już w banku sprzętu — prośba została zamknięta."
+                ),
+                "W banku sprzętu są też inne przedmioty.".into(),
+            ],
+            action: Some((
+                "Zobacz bank sprzętu".into(),
+                format!(
+                    "{}/bank-sprzetu",
+                    state
+                        .settings
+                        .host_url(Some(page.gmina()?.tenant.gmina().slug.as_str()))
+                ),
+            )),
+        };
+        tell(tx, state, &page.site, account, &letter).await?;
+    }
+    Ok(())
 }

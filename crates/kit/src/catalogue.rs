@@ -120,7 +120,8 @@ pub struct Clash {
 
 /// One number about a gmina: `query` is a `SELECT` of one `bigint` reading only the module's own
 /// tables, written with `{schema}.` before each tenant table and `'{teryt}'` for the gmina's code
-/// in public tables. The dashboard puts every figure of every gmina into one statement, each
+/// in public tables; `{today}` is today's date in Poland by the app's clock (so a figure "this
+/// year" or "overdue" follows the same day as the pages). The dashboard puts every figure of every gmina into one statement, each
 /// placeholder replaced by a name from the registry (never by input).
 #[derive(Debug, Clone, Copy)]
 pub struct Figure {

@@ -35,6 +35,10 @@ pub enum AppError {
     /// A link or request that cannot be honoured; the message is shown to the user.
     #[error("{0}")]
     BadRequest(String),
+    /// A change the record's present state does not allow (approving twice, the last piece already
+    /// given); the message says why and that nothing changed.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Mail(#[from] pestor_mail::MailError),
     /// The photo store failed; the user is asked to try again later.
@@ -99,6 +103,7 @@ impl AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             _ if self.database_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(_) | AppError::Sqlx(_) | AppError::Template(_) | AppError::Mail(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -171,7 +176,9 @@ impl AppError {
                 "Za dużo prób",
                 "Wykonano zbyt wiele prób w krótkim czasie. Odczekaj kwadrans i spróbuj ponownie.".to_owned(),
             ),
-            AppError::BadRequest(message) => ("Nie można wykonać tej czynności", message.clone()),
+            AppError::BadRequest(message) | AppError::Conflict(message) => {
+                ("Nie można wykonać tej czynności", message.clone())
+            }
             AppError::Storage(_) => (
                 "Zdjęcia są chwilowo niedostępne",
                 "Magazyn zdjęć nie odpowiada. Spróbuj ponownie za kilka minut. Nic nie zostało zmienione.".to_owned(),

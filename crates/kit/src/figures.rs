@@ -6,12 +6,15 @@ use crate::catalogue::Figure;
 
 /// Every one of `figures` for every gmina in `tenants` (provisioned ones: their schemas exist),
 /// in one statement rather than one per gmina: a row per gmina's TERYT, its values in the order
-/// of `figures`.
+/// of `figures`. `today` (the app's clock, a date in Poland) stands for `{today}` in the queries.
 pub async fn count_figures(
     db: &pestor_db::Database,
     figures: &[Figure],
     tenants: &[&pestor_db::Tenant],
+    today: time::Date,
 ) -> sqlx::Result<BTreeMap<String, Vec<i64>>> {
+    // A date prints as digits and dashes only: safe inside the literal.
+    let today = format!("'{today}'::date");
     if tenants.is_empty() || figures.is_empty() {
         return Ok(BTreeMap::new());
     }
@@ -25,7 +28,8 @@ pub async fn count_figures(
                     let q = f
                         .query
                         .replace("{schema}", &schema)
-                        .replace("{teryt}", teryt);
+                        .replace("{teryt}", teryt)
+                        .replace("{today}", &today);
                     format!("({q})")
                 })
                 .collect();

@@ -3,12 +3,15 @@
 //! access rules), audit, forms, letters, photos, the security policies, and the [`Module`](module::Module)
 //! contract the product crates implement. A product crate depends on this one, never the other way.
 
+pub mod acting;
 pub mod app;
 pub mod archive;
 pub mod assets;
+pub mod atom;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;
+pub mod clock;
 pub mod csp;
 pub mod error;
 pub mod figures;

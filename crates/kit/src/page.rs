@@ -232,6 +232,7 @@ pub fn page_count(total: i64, per_page: i64) -> i64 {
 
 /// A moment as the logs show it: "3 grudnia 2026 14:05".
 pub fn polish_datetime(at: time::OffsetDateTime) -> String {
+    let at = pestor_core::calendar::in_warsaw(at);
     format!(
         "{} {:02}:{:02}",
         polish_date(at.date()),

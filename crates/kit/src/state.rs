@@ -33,6 +33,8 @@ pub struct AppState {
     /// Recent results of [`crate::figures::count_figures`] (the regional pages), see
     /// [`AppState::figures`].
     pub figures: Cache<String, Arc<FigureValues>>,
+    /// The time rules about days go by (a test sets it).
+    pub clock: crate::clock::Clock,
 }
 
 /// Each gmina's figure values, by TERYT.
@@ -84,6 +86,7 @@ impl AppState {
                 .max_capacity(64)
                 .time_to_live(FIGURES_MAX_AGE)
                 .build(),
+            clock: crate::clock::Clock::default(),
         }
     }
 
@@ -105,7 +108,7 @@ impl AppState {
         );
         self.figures
             .try_get_with(key, async {
-                crate::figures::count_figures(&self.db, figures, tenants)
+                crate::figures::count_figures(&self.db, figures, tenants, self.clock.today())
                     .await
                     .map(Arc::new)
             })

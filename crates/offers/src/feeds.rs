@@ -2,7 +2,6 @@
 //! feed of new offers per gmina (`/oferty.atom`, filters apply), both from the list's query.
 
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use pestor_core::offer::format_price;
 use pestor_kit::input::{ApiQuery, Query, open_data_headers};
@@ -11,6 +10,7 @@ use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 
 use super::list::{Filters, find, page_number, query_string};
+use pestor_kit::atom::{Entry, Feed};
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::openapi::{
     Document, bad_request, enumerated, json_answer, nullable, page_of, paging, param, pattern,
@@ -91,25 +91,6 @@ pub async fn api(
     Ok((open_data_headers("application/json"), body.to_string()).into_response())
 }
 
-/// Text for XML character data and attribute values.
-fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// One entry of the Atom feed.
-struct FeedEntry {
-    title: String,
-    url: String,
-    published: time::OffsetDateTime,
-    author: String,
-    code: String,
-    category: String,
-    summary: String,
-}
-
 pub async fn atom(
     State(state): State<AppState>,
     gmina: Gmina,
@@ -131,86 +112,41 @@ pub async fn atom(
     } else {
         format!("{base}/oferty.atom?{query}")
     };
-    let stamp = |d: time::OffsetDateTime| d.format(&Rfc3339).unwrap_or_default();
     let price = |p: Option<i64>| {
         p.map(format_price)
             .unwrap_or_else(|| "cena do uzgodnienia".into())
     };
     // This gmina's offers and those other gminas' PES make available here, newest first.
-    let mut entries: Vec<FeedEntry> = found
+    let mut entries: Vec<Entry> = found
         .items
         .iter()
-        .map(|i| FeedEntry {
+        .map(|i| Entry {
             title: i.name.clone(),
             url: format!("{base}/oferty/{}", i.id),
             published: i.created_at,
             author: i.organisation_name.clone(),
-            code: i.category.clone(),
-            category: i.category_name.clone(),
+            category: (i.category.clone(), i.category_name.clone()),
             summary: format!("{}. {}", price(i.price_grosze), i.description),
         })
         .collect();
     for e in super::elsewhere::find(&gmina.db, &f.elsewhere(), "najnowsze", FEED_ENTRIES).await? {
-        entries.push(FeedEntry {
+        entries.push(Entry {
             title: e.name.clone(),
             url: e.url(&state),
             published: e.created_at,
             author: format!("{} (PES z gminy {})", e.organisation_name, e.gmina_name),
-            code: e.category.clone(),
-            category: e.category_name.clone(),
+            category: (e.category.clone(), e.category_name.clone()),
             summary: format!("{}. {}", price(e.price_grosze), e.description),
         });
     }
     entries.sort_by_key(|e| std::cmp::Reverse(e.published));
     entries.truncate(FEED_ENTRIES as usize);
-    let updated = entries
-        .iter()
-        .map(|e| e.published)
-        .max()
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let mut out = format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"pl\">\n\
-         <title>{}</title>\n<id>{}</id>\n<link rel=\"self\" href=\"{}\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<updated>{}</updated>\n",
-        xml(&format!("Giełda ofert — {}", t.branding.display_name)),
-        xml(&self_url),
-        xml(&self_url),
-        xml(&format!("{base}/oferty")),
-        stamp(updated),
-    );
-    for FeedEntry {
-        title,
-        url,
-        published,
-        author,
-        code,
-        category,
-        summary,
-    } in &entries
-    {
-        out.push_str(&format!(
-            "<entry>\n<title>{}</title>\n<id>{}</id>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n\
-             <published>{}</published>\n<updated>{}</updated>\n<author><name>{}</name></author>\n\
-             <category term=\"{}\" label=\"{}\"/>\n<summary>{}</summary>\n</entry>\n",
-            xml(title),
-            xml(url),
-            xml(url),
-            stamp(*published),
-            stamp(*published),
-            xml(author),
-            xml(code),
-            xml(category),
-            xml(summary),
-        ));
-    }
-    out.push_str("</feed>\n");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
-        out,
-    )
-        .into_response())
+    let feed = Feed {
+        title: &format!("Giełda ofert — {}", t.branding.display_name),
+        self_url: &self_url,
+        page_url: &format!("{base}/oferty"),
+    };
+    Ok(feed.respond(&entries))
 }
 
 /// A price as `parse_price` reads it: up to 9 digits, optionally a comma or dot and 1–2 more.

@@ -327,8 +327,8 @@ pub async fn list(
                 "id": i.id, "name": i.name, "price": i.price_grosze.map(format_price), "price_note": i.price_note,
                 "category": i.category_name,
                 "organisation": { "id": i.organisation_id, "name": i.organisation_name },
-                "photo": i.photo.map(|p| pestor_photos::photo_url(p, Variant::Thumbnail)),
-                "srcset": i.photo.map(|p| pestor_photos::photo_srcset(p, i.photo_width.unwrap_or(0), i.photo_height.unwrap_or(0))),
+                "photo": i.photo.map(|p| pestor_photos::photo_url("/zdjecia", p, Variant::Thumbnail)),
+                "srcset": i.photo.map(|p| pestor_photos::photo_srcset("/zdjecia", p, i.photo_width.unwrap_or(0), i.photo_height.unwrap_or(0))),
                 "alt": i.alt,
             })
         })

@@ -38,8 +38,8 @@ pub async fn show(
         .iter()
         .map(|p| {
             json!({
-                "src": pestor_photos::photo_url(p.object, Variant::Display),
-                "srcset": pestor_photos::photo_srcset(p.object, p.width, p.height),
+                "src": pestor_photos::photo_url("/zdjecia", p.object, Variant::Display),
+                "srcset": pestor_photos::photo_srcset("/zdjecia", p.object, p.width, p.height),
                 "alt": p.alt, "width": p.width, "height": p.height,
             })
         })

@@ -14,15 +14,17 @@ pub fn photo_key(teryt: &str, photo: uuid::Uuid, variant: Variant) -> String {
     format!("gmina/{teryt}/zdjecia/{photo}/{}.jpg", variant.name())
 }
 
-/// The address of one stored variant of a photo, as the photo route serves it.
-pub fn photo_url(photo: impl std::fmt::Display, variant: Variant) -> String {
-    format!("/zdjecia/{photo}/{}", variant.name())
+/// The address of one stored variant of a photo, as the photo route under `base` serves it
+/// (each module serves its own photos: `/zdjecia` the Giełda's, `/bank-sprzetu/zdjecia` the
+/// equipment bank's).
+pub fn photo_url(base: &str, photo: impl std::fmt::Display, variant: Variant) -> String {
+    format!("{base}/{photo}/{}", variant.name())
 }
 
 /// An `srcset` of the stored variants of a photo whose display variant is `width` × `height`,
 /// so a browser fetches the smallest that fills its slot. Each variant's width is worked out as
 /// [`process`] made it; a small photo stored once at the same size is listed once.
-pub fn photo_srcset(photo: impl std::fmt::Display, width: i32, height: i32) -> String {
+pub fn photo_srcset(base: &str, photo: impl std::fmt::Display, width: i32, height: i32) -> String {
     let (w, h) = (f64::from(width.max(1)), f64::from(height.max(1)));
     let mut seen = Vec::new();
     let mut parts = Vec::new();
@@ -35,7 +37,7 @@ pub fn photo_srcset(photo: impl std::fmt::Display, width: i32, height: i32) -> S
         } as u32;
         if !seen.contains(&scaled) {
             seen.push(scaled);
-            parts.push(format!("{} {scaled}w", photo_url(&photo, v)));
+            parts.push(format!("{} {scaled}w", photo_url(base, &photo, v)));
         }
     }
     parts.join(", ")
@@ -51,15 +53,15 @@ mod tests {
     #[test]
     fn srcset_lists_each_stored_width_once() {
         assert_eq!(
-            super::photo_srcset("a", 1200, 800),
+            super::photo_srcset("/zdjecia", "a", 1200, 800),
             "/zdjecia/a/miniatura 400w, /zdjecia/a/duze 1200w"
         );
         assert_eq!(
-            super::photo_srcset("a", 600, 900),
+            super::photo_srcset("/zdjecia", "a", 600, 900),
             "/zdjecia/a/miniatura 267w, /zdjecia/a/duze 600w"
         );
         assert_eq!(
-            super::photo_srcset("a", 300, 200),
+            super::photo_srcset("/zdjecia", "a", 300, 200),
             "/zdjecia/a/miniatura 300w"
         );
     }

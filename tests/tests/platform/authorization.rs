@@ -97,6 +97,15 @@ const EQUIPMENT: &[Row] = &[
     ("GET", "/api/v1/bank-sprzetu", EVERYONE),
     ("GET", "/bank-sprzetu/{id}/wycofanie", SIGNED_IN),
     ("POST", "/bank-sprzetu/{id}/status", SIGNED_IN),
+    // Who asks (a verified PES' member) and who decides (the giver, staff) is each handler's
+    // check against the item, tested in equipment_workflow.rs.
+    ("GET", "/bank-sprzetu.atom", EVERYONE),
+    ("GET", "/bank-sprzetu/moje", SIGNED_IN),
+    ("GET", "/bank-sprzetu/moje-prosby", SIGNED_IN),
+    ("POST", "/bank-sprzetu/{id}/prosby", SIGNED_IN),
+    ("POST", "/bank-sprzetu/{id}/prosby/{request}", SIGNED_IN),
+    ("POST", "/bank-sprzetu/{id}/wypozyczenia", SIGNED_IN),
+    ("POST", "/bank-sprzetu/{id}/wypozyczenia/{loan}", SIGNED_IN),
 ];
 
 /// The search across gminas (everyone) and the coordinators' pages (portal only).

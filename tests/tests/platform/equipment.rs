@@ -265,8 +265,10 @@ async fn overlapping_loans_of_one_unit_are_refused_by_the_database_itself() {
     let loan = async |unit: i32, from: &str, to: &str, status: &str| {
         let mut tx = app.db.tenant(&t).begin().await.unwrap();
         let done = sqlx::query(
-            "INSERT INTO equipment_loans (item_id, unit, organisation_id, during, justification, status)
-             VALUES ($1, $2, 1, daterange($3::date, $4::date), 'Warsztaty fotograficzne dla młodzieży', $5)",
+            "INSERT INTO equipment_loans (item_id, unit, organisation_teryt, organisation_id, organisation_name,
+                                          during, justification, status)
+             VALUES ($1, $2, '0463011', 1, 'Fundacja Foto', daterange($3::date, $4::date),
+                     'Warsztaty fotograficzne dla młodzieży', $5)",
         )
         .bind(item)
         .bind(unit)

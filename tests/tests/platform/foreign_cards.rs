@@ -161,6 +161,7 @@ async fn a_gmina_is_told_of_cards_that_name_it_and_may_hide_them_from_its_own_si
         &app.db,
         app.state.catalogue.figures(),
         &[&app.store().find("bydgoszcz").await.unwrap()],
+        app.state.clock.today(),
     )
     .await
     .unwrap();
@@ -367,10 +368,14 @@ async fn an_offer_made_available_elsewhere_shows_only_in_the_gminas_its_card_nam
     assert!(app.mail.to("wybrane@example.pl").is_empty());
     // The coordinators' dashboard counts it for Bydgoszcz.
     let bydgoszcz = app.store().find("bydgoszcz").await.unwrap();
-    let figures =
-        pestor_kit::figures::count_figures(&app.db, app.state.catalogue.figures(), &[&bydgoszcz])
-            .await
-            .unwrap();
+    let figures = pestor_kit::figures::count_figures(
+        &app.db,
+        app.state.catalogue.figures(),
+        &[&bydgoszcz],
+        app.state.clock.today(),
+    )
+    .await
+    .unwrap();
     let at = app
         .state
         .catalogue

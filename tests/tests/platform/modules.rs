@@ -117,9 +117,14 @@ async fn figures_count_the_records_of_one_gmina_only() {
         async move {
             let t = app.store().find(slug).await.unwrap();
             let catalogue = pestor_web::modules().catalogue();
-            let found = pestor_kit::module::count_figures(&app.db, catalogue.figures(), &[&t])
-                .await
-                .unwrap();
+            let found = pestor_kit::module::count_figures(
+                &app.db,
+                catalogue.figures(),
+                &[&t],
+                app.state.clock.today(),
+            )
+            .await
+            .unwrap();
             catalogue
                 .figures()
                 .iter()

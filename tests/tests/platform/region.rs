@@ -115,6 +115,10 @@ async fn the_dashboard_counts_every_gmina_exactly_filters_sorts_and_exports() {
             "oferty dodane w ostatnich 30 dniach",
             "oferty PES z innych gmin dostępne w gminie",
             "przedmioty w banku sprzętu",
+            "przedmioty przekazane PES w tym roku",
+            "wypożyczenia wydane w tym roku",
+            "trwające wypożyczenia",
+            "wypożyczenia po terminie zwrotu",
             "Ostatnia aktywność",
         ]
     );
@@ -169,7 +173,7 @@ async fn the_dashboard_counts_every_gmina_exactly_filters_sorts_and_exports() {
         .collect();
     assert_eq!(
         region_total,
-        ["144", "1", "3", "1", "0", "0", "0", "1", "1", "0", "0"]
+        ["144", "1", "3", "1", "0", "0", "0", "1", "1", "0", "0", "0", "0", "0", "0"]
     );
     assert!(page.body.contains(">144 gminy</p>"));
 

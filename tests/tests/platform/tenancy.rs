@@ -158,6 +158,10 @@ fn gmina_rows_in_public_tables_are_reached_through_the_handle() {
             "an account's roles in every gmina, on /konto",
         ),
         (
+            "kit/src/acting.rs",
+            "a person's organisations of every gmina that work in this one",
+        ),
+        (
             "kit/src/auth/retention.rs",
             "accounts with no role anywhere are purged",
         ),
