@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use crate::photos::PHOTOS;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -19,6 +20,7 @@ use pestor_kit::openapi::{
 };
 use pestor_kit::page::{Gmina, Page, page_count, page_number, polish_date};
 use pestor_kit::state::AppState;
+use pestor_photos::Variant;
 use serde_json::{Value, json};
 use time::Date;
 use time::format_description::well_known::Rfc3339;
@@ -127,6 +129,11 @@ struct Listed {
     quantity: i32,
     description: String,
     created_at: time::OffsetDateTime,
+    /// The first photo: its object, description and size.
+    photo: Option<uuid::Uuid>,
+    alt: Option<String>,
+    photo_width: Option<i32>,
+    photo_height: Option<i32>,
 }
 
 pub(crate) fn kind_label(code: &str) -> &'static str {
@@ -172,8 +179,10 @@ async fn find(
     .await?;
     let items: Vec<Listed> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT i.id, i.name, i.kind, i.category, c.name AS category_name, i.condition, i.available, i.quantity,
-                i.description, i.created_at
+                i.description, i.created_at, p.object AS photo, p.alt, p.width AS photo_width, p.height AS photo_height
          FROM equipment_items i JOIN equipment_categories c ON c.code = i.category
+         LEFT JOIN LATERAL (SELECT object, alt, width, height FROM equipment_photos
+                            WHERE item_id = i.id ORDER BY position, id LIMIT 1) p ON true
          WHERE {filters} ORDER BY {order} LIMIT $6 OFFSET $7"
     )))
     .bind(q)
@@ -210,6 +219,9 @@ pub async fn list(
                 "category": i.category_name, "condition": condition_label(&i.condition),
                 "available": i.available, "quantity": i.quantity,
                 "added": polish_date(i.created_at.date()),
+                "photo": i.photo.map(|p| pestor_photos::photo_url(PHOTOS, p, Variant::Thumbnail)),
+                "srcset": i.photo.map(|p| pestor_photos::photo_srcset(PHOTOS, p, i.photo_width.unwrap_or(0), i.photo_height.unwrap_or(0))),
+                "alt": i.alt,
             })
         })
         .collect();
@@ -235,7 +247,7 @@ pub async fn list(
 }
 
 /// The form's single-value fields.
-const FIELDS: &[&str] = &[
+pub(crate) const FIELDS: &[&str] = &[
     "name",
     "description",
     "category",
@@ -245,6 +257,7 @@ const FIELDS: &[&str] = &[
     "pickup_place",
     "pickup_hours",
     "on_behalf",
+    "powiat_wide",
 ];
 
 /// The organisations (of this gmina, verified) the viewer may give on behalf of.
@@ -266,12 +279,15 @@ async fn my_organisations(state: &AppState, page: &Page) -> AppResult<Vec<(i64, 
     Ok(orgs)
 }
 
-async fn render_form(
+/// The item form: a new item (`editing` is `None`) or an item being edited, with its photos
+/// (`editing` is the template's `item`).
+pub(crate) async fn render_form(
     state: &AppState,
     page: &Page,
     values: &Value,
     errors: &HashMap<&'static str, String>,
     status: StatusCode,
+    editing: Option<Value>,
 ) -> AppResult<Response> {
     let mut tx = state.db.tenant(&page.gmina()?.tenant).begin().await?;
     let categories = categories(&mut tx).await?;
@@ -294,7 +310,8 @@ async fn render_form(
             "categories": categories.iter().map(|(c, n)| json!({ "code": c, "name": n })).collect::<Vec<_>>(),
             "kinds": KINDS.iter().map(|k| json!({ "code": k.0, "name": k.2 })).collect::<Vec<_>>(),
             "conditions": CONDITIONS.iter().map(|c| json!({ "code": c.0, "name": c.1 })).collect::<Vec<_>>(),
-            "behalf": behalf,
+            "behalf": behalf, "item": editing,
+            "max_mb": state.settings.storage.max_upload_bytes / (1024 * 1024),
         }),
         status,
     )
@@ -307,29 +324,46 @@ pub async fn new_form(State(state): State<AppState>, page: Page) -> AppResult<Re
         &json!({ "quantity": "1" }),
         &HashMap::new(),
         StatusCode::OK,
+        None,
     )
     .await
 }
 
 /// A checked item, ready to store.
-struct Draft {
-    name: String,
-    description: String,
-    category: String,
-    kind: &'static str,
-    condition: &'static str,
-    quantity: i32,
-    pickup_place: String,
-    pickup_hours: String,
-    on_behalf_of: Option<i64>,
-    by_office: bool,
+pub(crate) struct Draft {
+    pub name: String,
+    pub description: String,
+    pub category: String,
+    pub kind: &'static str,
+    pub condition: &'static str,
+    pub quantity: i32,
+    pub pickup_place: String,
+    pub pickup_hours: String,
+    pub on_behalf_of: Option<i64>,
+    pub by_office: bool,
+    pub powiat_wide: bool,
 }
 
-/// Checks the form; every problem is named, in Polish, by the field it belongs to.
-async fn validate(
+/// What an edit keeps as it was: the kind (requests and loans depend on it) and on whose behalf
+/// the item is given.
+pub(crate) struct Kept {
+    pub kind: &'static str,
+    pub on_behalf_of: Option<i64>,
+    pub by_office: bool,
+}
+
+/// The stored kind code for a stored value (an edit keeps it).
+pub(crate) fn kind_code(stored: &str) -> &'static str {
+    KINDS.iter().find(|k| k.0 == stored).map_or("gift", |k| k.0)
+}
+
+/// Checks the form; every problem is named, in Polish, by the field it belongs to. An edit
+/// (`kept`) does not read the kind and on whose behalf.
+pub(crate) async fn validate(
     state: &AppState,
     page: &Page,
     f: &HashMap<String, String>,
+    kept: Option<Kept>,
 ) -> AppResult<Result<Draft, HashMap<&'static str, String>>> {
     let get = |k: &str| field(f, k).trim().to_owned();
     let mut errors: HashMap<&'static str, String> = HashMap::new();
@@ -351,7 +385,10 @@ async fn validate(
     if !codes.iter().any(|(c, _)| *c == category) {
         errors.insert("category", "Wybierz kategorię z listy.".into());
     }
-    let kind = KINDS.iter().find(|k| k.0 == get("kind")).map(|k| k.0);
+    let kind = match &kept {
+        Some(k) => Some(k.kind),
+        None => KINDS.iter().find(|k| k.0 == get("kind")).map(|k| k.0),
+    };
     if kind.is_none() {
         errors.insert(
             "kind",
@@ -388,6 +425,9 @@ async fn validate(
     }
     let behalf = get("on_behalf");
     let (on_behalf_of, by_office) = match behalf.as_str() {
+        _ if kept.is_some() => kept
+            .as_ref()
+            .map_or((None, false), |k| (k.on_behalf_of, k.by_office)),
         "" => (None, false),
         "urzad" if page.is_staff() => (None, true),
         id => match id.parse::<i64>() {
@@ -424,6 +464,8 @@ async fn validate(
         pickup_hours,
         on_behalf_of,
         by_office,
+        // A checkbox: present when ticked.
+        powiat_wide: get("powiat_wide") == "tak",
     }))
 }
 
@@ -434,7 +476,7 @@ pub async fn create(
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
     let me = page.account()?;
-    let d = match validate(&state, &page, &f).await? {
+    let d = match validate(&state, &page, &f, None).await? {
         Ok(d) => d,
         Err(errors) => {
             let values: serde_json::Map<_, _> = FIELDS
@@ -447,6 +489,7 @@ pub async fn create(
                 &Value::Object(values),
                 &errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
+                None,
             )
             .await;
         }
@@ -454,8 +497,8 @@ pub async fn create(
     let mut tx = gmina.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO equipment_items (name, description, category, kind, condition, quantity, available,
-                                      pickup_place, pickup_hours, giver_id, on_behalf_of, by_office)
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11) RETURNING id",
+                                      pickup_place, pickup_hours, giver_id, on_behalf_of, by_office, powiat_wide)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(&d.name)
     .bind(&d.description)
@@ -468,6 +511,7 @@ pub async fn create(
     .bind(me.id)
     .bind(d.on_behalf_of)
     .bind(d.by_office)
+    .bind(d.powiat_wide)
     .fetch_one(&mut *tx)
     .await?;
     audit::record(

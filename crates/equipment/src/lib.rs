@@ -5,12 +5,14 @@
 //! schema's exclusion constraint); the giver decides; reminders go out before and after the due
 //! day (`reminders`). The rules: docs/bank-sprzetu.md.
 
+mod edit;
 mod gifts;
 mod items;
 mod loans;
 mod manage;
 mod mine;
 mod page;
+mod photos;
 pub mod reminders;
 mod shared;
 
@@ -80,7 +82,35 @@ impl Module for Equipment {
             Access::Anyone,
             get(page::show),
         )
-        // The handlers check who: the giver or staff withdraw, staff hide and show.
+        .add(
+            "/bank-sprzetu/zdjecia/{object}/{variant}",
+            &["GET"],
+            Gmina,
+            Access::Anyone,
+            get(photos::serve),
+        )
+        // The handlers check who: the giver or staff edit and withdraw, staff hide and show.
+        .add(
+            "/bank-sprzetu/{id}/edycja",
+            &["GET", "POST"],
+            Gmina,
+            Access::SignedIn,
+            get(edit::form).post(edit::save),
+        )
+        .add(
+            "/bank-sprzetu/{id}/zdjecia",
+            &["POST"],
+            Gmina,
+            Access::SignedIn,
+            post(photos::add),
+        )
+        .add(
+            "/bank-sprzetu/{id}/zdjecia/{photo}/usun",
+            &["GET", "POST"],
+            Gmina,
+            Access::SignedIn,
+            get(photos::delete_form).post(photos::delete),
+        )
         .add(
             "/bank-sprzetu/{id}/wycofanie",
             &["GET"],
@@ -149,6 +179,7 @@ impl Module for Equipment {
             "equipment/withdraw.html",
             "equipment/mine.html",
             "equipment/requests.html",
+            "equipment/photo_delete.html",
         ]
     }
 
@@ -170,6 +201,10 @@ impl Module for Equipment {
     fn audit_labels(&self) -> &'static [(&'static str, &'static str)] {
         &[
             ("equipment.added", "dodanie przedmiotu do banku sprzętu"),
+            (
+                "equipment.edited",
+                "zmiana opisu przedmiotu w banku sprzętu",
+            ),
             (
                 "equipment.withdrawn",
                 "wycofanie przedmiotu z banku sprzętu",

@@ -14,15 +14,11 @@ use pestor_kit::forms::field;
 use pestor_kit::input::Query;
 use pestor_kit::page::{Gmina, Page, polish_date};
 use pestor_kit::state::AppState;
-use pestor_photos::Variant;
 use serde_json::{Value, json};
 use time::{Date, Duration};
 
 use crate::items::{condition_label, kind_label};
 use crate::shared::{ItemRef, id_of, is_giver, manages, my_requesters, refusal};
-
-/// Where the equipment bank serves its photos.
-pub const PHOTOS: &str = "/bank-sprzetu/zdjecia";
 
 /// The request form as typed, with its problems (empty on a fresh page).
 #[derive(Default)]
@@ -174,12 +170,6 @@ async fn render(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
-    let photos: Vec<(uuid::Uuid, String, i32, i32)> = sqlx::query_as(
-        "SELECT object, alt, width, height FROM equipment_photos WHERE item_id = $1 ORDER BY position, id",
-    )
-    .bind(id)
-    .fetch_all(&mut *tx)
-    .await?;
     let asked: Vec<Asked> = if item.kind == "gift" {
         sqlx::query_as(
             "SELECT id, organisation_teryt, organisation_id, organisation_name, justification, status, decision_note,
@@ -254,15 +244,10 @@ async fn render(
     } else {
         refusal(page, &as_ref, &orgs)
     };
-    let photos: Vec<Value> = photos
+    let photos: Vec<Value> = crate::photos::of_item(gmina, id)
+        .await?
         .iter()
-        .map(|(object, alt, w, h)| {
-            json!({
-                "src": pestor_photos::photo_url(PHOTOS, object, Variant::Display),
-                "srcset": pestor_photos::photo_srcset(PHOTOS, object, *w, *h),
-                "alt": alt, "width": w, "height": h,
-            })
-        })
+        .map(crate::photos::Stored::to_json)
         .collect();
     let calendar =
         (item.kind == "loan").then(|| calendar_json(&grid, &held, item.quantity, today, id));

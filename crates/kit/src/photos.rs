@@ -208,6 +208,16 @@ pub async fn purge_deleted(state: &AppState) -> sqlx::Result<usize> {
     Ok(removed)
 }
 
+/// Removes queued objects now rather than at the worker's next pass (after a deletion commits).
+pub fn purge_soon(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = purge_deleted(&state).await {
+            tracing::warn!(error = %e, "removing deleted photos failed");
+        }
+    });
+}
+
 /// Sends one variant of a stored photo. Objects never change (a new photo is a new object), so
 /// the ETag is the object and variant, and a revalidation is answered without reading the store.
 /// `public`: anyone may see it; otherwise only signed-in members and staff (private caching).

@@ -432,22 +432,12 @@ pub async fn delete(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    purge_soon(&state);
+    photos::purge_soon(&state);
     Ok(Redirect::to(&format!(
         "/podmioty/{}?komunikat=oferta-usunieta",
         stored.organisation_id
     ))
     .into_response())
-}
-
-/// Removes queued objects now rather than at the worker's next pass.
-pub(super) fn purge_soon(state: &AppState) {
-    let state = state.clone();
-    tokio::spawn(async move {
-        if let Err(e) = photos::purge_deleted(&state).await {
-            tracing::warn!(error = %e, "removing deleted photos failed");
-        }
-    });
 }
 
 /// Staff hide an offer with a reason (the organisation's members are e-mailed) or show it.

@@ -11,7 +11,7 @@ use pestor_photos::Variant;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::manage::{Typed, purge_soon, render_edit};
+use super::manage::{Typed, render_edit};
 use super::{managed, store};
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::forms::path_id;
@@ -218,7 +218,7 @@ pub async fn delete(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    purge_soon(&state);
+    photos::purge_soon(&state);
     Ok(Redirect::to(&format!(
         "/oferty/{}/edycja?komunikat=zdjecie-usuniete",
         offer.id

@@ -100,6 +100,12 @@ const EQUIPMENT: &[Row] = &[
     // Who asks (a verified PES' member) and who decides (the giver, staff) is each handler's
     // check against the item, tested in equipment_workflow.rs.
     ("GET", "/bank-sprzetu.atom", EVERYONE),
+    ("GET", "/bank-sprzetu/zdjecia/{object}/{variant}", EVERYONE),
+    ("GET", "/bank-sprzetu/{id}/edycja", SIGNED_IN),
+    ("POST", "/bank-sprzetu/{id}/edycja", SIGNED_IN),
+    ("POST", "/bank-sprzetu/{id}/zdjecia", SIGNED_IN),
+    ("GET", "/bank-sprzetu/{id}/zdjecia/{photo}/usun", SIGNED_IN),
+    ("POST", "/bank-sprzetu/{id}/zdjecia/{photo}/usun", SIGNED_IN),
     ("GET", "/bank-sprzetu/moje", SIGNED_IN),
     ("GET", "/bank-sprzetu/moje-prosby", SIGNED_IN),
     ("POST", "/bank-sprzetu/{id}/prosby", SIGNED_IN),

@@ -200,7 +200,7 @@ impl Bank {
     }
 }
 
-async fn ask(v: &Visitor, item: &str, justification: &str) -> pestor_tests::Reply {
+pub(crate) async fn ask(v: &Visitor, item: &str, justification: &str) -> pestor_tests::Reply {
     let org = organisation_code(v, item).await;
     v.submit(
         TORUN,
@@ -211,7 +211,7 @@ async fn ask(v: &Visitor, item: &str, justification: &str) -> pestor_tests::Repl
     .await
 }
 
-async fn borrow(v: &Visitor, item: &str, from: &str, to: &str) -> pestor_tests::Reply {
+pub(crate) async fn borrow(v: &Visitor, item: &str, from: &str, to: &str) -> pestor_tests::Reply {
     let org = organisation_code(v, item).await;
     v.submit(
         TORUN,
@@ -242,7 +242,7 @@ async fn organisation_code(v: &Visitor, item: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn decide(
+pub(crate) async fn decide(
     v: &Visitor,
     item: &str,
     which: &str,
@@ -258,7 +258,7 @@ async fn decide(
     .await
 }
 
-fn refused(r: &pestor_tests::Reply, message: &str) {
+pub(crate) fn refused(r: &pestor_tests::Reply, message: &str) {
     assert_eq!(r.status, 409, "{}", r.body);
     assert!(
         r.body.contains(message),

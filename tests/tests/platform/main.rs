@@ -9,6 +9,7 @@ mod bad_input;
 mod branding;
 mod browser;
 mod equipment;
+mod equipment_edit;
 mod equipment_workflow;
 mod foreign_cards;
 mod hardening;

@@ -173,7 +173,9 @@ async fn the_dashboard_counts_every_gmina_exactly_filters_sorts_and_exports() {
         .collect();
     assert_eq!(
         region_total,
-        ["144", "1", "3", "1", "0", "0", "0", "1", "1", "0", "0", "0", "0", "0", "0"]
+        [
+            "144", "1", "3", "1", "0", "0", "0", "1", "1", "0", "0", "0", "0", "0", "0"
+        ]
     );
     assert!(page.body.contains(">144 gminy</p>"));
 
