@@ -5,7 +5,8 @@
 #                               offers of theirs), photo processing throughput, and the
 #                               coordinators' dashboard and the search across gminas with every
 #                               gmina holding data
-#   BENCH_ONLY=gielda | region  only that part (after seeding); region = dashboard and /szukaj
+#   BENCH_ONLY=gielda | region | bank  only that part (after seeding); region = dashboard and
+#                               /szukaj; bank = Bank sprzętu with 2,000 items in Toruń
 # Uses a throw-away embedded cluster in target/bench-data, a release build, and wrk with 32 connections.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,7 +62,11 @@ bench_page "gmina nieznana (404)" "nieznana.localhost:$port" / 404
 
 # Baza PES under load: 2,000 organisations in one gmina (stored through the same code as the forms).
 fi
-target/release/bench_seed "$data/postgres/run" torun 2000 10000
+if [ "$only" = bank ]; then
+  target/release/bench_seed "$data/postgres/run" torun 0 0 2000
+else
+  target/release/bench_seed "$data/postgres/run" torun 2000 10000 2000
+fi
 if [ -z "$only" ]; then
 bench_page "lista organizacji, 2010 kart, strona 1 wg nazwy" "torun.localhost:$port" /podmioty
 bench_page "lista: szukanie bez polskich znaków + sortowanie wg adresu" "torun.localhost:$port" "/podmioty?q=zywnosci&sort=adres"
@@ -70,7 +75,16 @@ bench_page "API JSON, 100 na stronę" "torun.localhost:$port" "/api/v1/podmioty?
 bench_page "GeoJSON mapy (wszystkie położenia)" "torun.localhost:$port" /api/v1/podmioty.geojson
 fi
 
-if [ "$only" != region ]; then
+if [ -z "$only" ] || [ "$only" = bank ]; then
+# Bank sprzętu under load: 2,000 items (a third lent, with loans in January 2027) in one gmina.
+bench_page "bank sprzętu: 2 000 przedmiotów, strona 1 wg nazwy" "torun.localhost:$port" /bank-sprzetu
+bench_page "bank sprzętu: strona 50, najnowsze" "torun.localhost:$port" "/bank-sprzetu?sort=najnowsze&strona=50"
+bench_page "bank sprzętu: szukanie bez polskich znaków" "torun.localhost:$port" "/bank-sprzetu?q=lawka"
+bench_page "bank sprzętu: użyczenie, wolne w dniu z wypożyczeniami" "torun.localhost:$port" "/bank-sprzetu?rodzaj=uzyczenie&wolne_dnia=2027-01-12"
+bench_page "bank sprzętu: API JSON, 100 na stronę" "torun.localhost:$port" "/api/v1/bank-sprzetu?na_strone=100"
+fi
+
+if [ -z "$only" ] || [ "$only" = gielda ]; then
 # Giełda under load: 10,000 offers in one gmina.
 bench_page "giełda: 10 000 ofert, strona 1 wg nazwy" "torun.localhost:$port" /oferty
 bench_page "giełda: strona 300 (przesunięcie 5980), wg nazwy" "torun.localhost:$port" "/oferty?strona=300"

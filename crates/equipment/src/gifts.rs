@@ -47,7 +47,7 @@ pub async fn request(
             "Ten przedmiot jest do wypożyczenia — wybierz dni w formularzu wypożyczenia.".into(),
         ));
     }
-    let orgs = my_requesters(&state, &page).await?;
+    let orgs = my_requesters(&state, &page, current.reach()).await?;
     if let Some(why) = refusal(&page, &current, &orgs) {
         return Err(AppError::Conflict(format!(
             "{why} Nic nie zostało zapisane."
@@ -178,7 +178,7 @@ pub async fn decide(
         ));
     }
     let current = item(&gmina, id).await?;
-    let orgs = my_requesters(&state, &page).await?;
+    let orgs = my_requesters(&state, &page, current.reach()).await?;
     let me = page.account()?;
     let mut tx = gmina.begin().await?;
     let item = lock_item(&mut tx, id).await?;

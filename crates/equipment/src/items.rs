@@ -211,6 +211,21 @@ pub async fn list(
     let (items, total) = find(&mut tx, &f, today, PAGE_SIZE, (number - 1) * PAGE_SIZE).await?;
     let categories = categories(&mut tx).await?;
     tx.commit().await?;
+    let neighbours: Vec<Value> = if number == 1 {
+        let wanted = crate::powiat::Wanted {
+            q,
+            kind: KINDS.iter().find(|k| k.1 == f.rodzaj).map_or("", |k| k.0),
+            category: &f.kategoria,
+            date_filter: f.free_on(today).is_some(),
+        };
+        crate::powiat::find(&gmina.db, &wanted, sort)
+            .await?
+            .iter()
+            .map(|n| n.to_json(&state))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let items: Vec<Value> = items
         .iter()
         .map(|i| {
@@ -231,7 +246,7 @@ pub async fn list(
             &state,
             "equipment/list.html",
             json!({
-                "items": items, "total": total, "page": number,
+                "items": items, "total": total, "page": number, "neighbours": neighbours,
                 "pages": page_count(total, PAGE_SIZE), "query": query,
                 "filters": { "q": q, "rodzaj": f.rodzaj, "kategoria": f.kategoria, "sort": sort,
                              "wolne": f.wolne == "teraz", "wolne_dnia": f.wolne_dnia },

@@ -13,6 +13,7 @@ mod manage;
 mod mine;
 mod page;
 mod photos;
+mod powiat;
 pub mod reminders;
 mod shared;
 
@@ -21,7 +22,7 @@ use std::time::Duration;
 use axum::routing::{get, post};
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::{Asset, NavEntry};
-use pestor_kit::module::{ApiDoc, Figure, GminaData, Module, Worker};
+use pestor_kit::module::{ApiDoc, Figure, GminaData, Module, SearchSource, Worker};
 use pestor_kit::templates;
 
 /// Bank sprzętu as a module of the app.
@@ -265,6 +266,10 @@ impl Module for Equipment {
         ]
     }
 
+    fn search_sources(&self) -> &'static [SearchSource] {
+        &[powiat::SEARCH]
+    }
+
     fn gmina_data(&self) -> GminaData {
         GminaData {
             tenant_tables: &[
@@ -274,7 +279,8 @@ impl Module for Equipment {
                 "equipment_loans",
                 "equipment_photos",
             ],
-            public_tables: &[],
+            public_tables: &[("equipment_directory", "teryt")],
+            // Photos are under the Giełda's `zdjecia/` prefix (one photo store), exported with it.
             object_prefixes: &[],
         }
     }

@@ -134,7 +134,7 @@ pub async fn request(
                 .into(),
         ));
     }
-    let orgs = my_requesters(&state, &page).await?;
+    let orgs = my_requesters(&state, &page, current.reach()).await?;
     if let Some(why) = refusal(&page, &current, &orgs) {
         return Err(AppError::Conflict(format!(
             "{why} Nic nie zostało zapisane."
@@ -286,7 +286,7 @@ pub async fn decide(
         ));
     }
     let current = item(&gmina, id).await?;
-    let orgs = my_requesters(&state, &page).await?;
+    let orgs = my_requesters(&state, &page, current.reach()).await?;
     let me = page.account()?;
     let today = state.clock.today();
     let mut tx = gmina.begin().await?;

@@ -13,6 +13,7 @@ use time::{Date, Duration};
 use crate::items::kind_label;
 use crate::page::status_label;
 use crate::shared::my_requesters;
+use pestor_kit::acting::Reach;
 
 const PAGE_SIZE: i64 = 20;
 
@@ -108,7 +109,8 @@ pub async fn requests(
     gmina: Gmina,
     Query(p): Query<Paging>,
 ) -> AppResult<Response> {
-    let orgs = my_requesters(&state, &page).await?;
+    // The widest reach: every organisation whose requests this gmina may hold.
+    let orgs = my_requesters(&state, &page, Reach::Powiat).await?;
     let teryts: Vec<&str> = orgs.iter().map(|o| o.teryt.as_str()).collect();
     let ids: Vec<i64> = orgs.iter().map(|o| o.id).collect();
     let number = page_number(&p.strona);

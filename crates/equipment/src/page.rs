@@ -211,7 +211,19 @@ async fn render(
     if item.status != "active" && !manager {
         return Err(AppError::NotFound);
     }
-    let orgs = my_requesters(state, page).await?;
+    let as_ref = ItemRef {
+        id: item.id,
+        name: item.name.clone(),
+        kind: item.kind.clone(),
+        status: item.status.clone(),
+        giver_id: item.giver_id,
+        quantity: item.quantity,
+        available: item.available,
+        pickup_place: String::new(),
+        pickup_hours: String::new(),
+        powiat_wide: item.powiat_wide,
+    };
+    let orgs = my_requesters(state, page, as_ref.reach()).await?;
     let mine = |a: &Asked| {
         orgs.iter()
             .any(|o| o.teryt == a.organisation_teryt && o.id == a.organisation_id)
@@ -227,17 +239,6 @@ async fn render(
         item.giver
             .clone()
             .unwrap_or_else(|| "osoba prywatna".into())
-    };
-    let as_ref = ItemRef {
-        id: item.id,
-        name: item.name.clone(),
-        kind: item.kind.clone(),
-        status: item.status.clone(),
-        giver_id: item.giver_id,
-        quantity: item.quantity,
-        available: item.available,
-        pickup_place: String::new(),
-        pickup_hours: String::new(),
     };
     let may_ask = if item.kind == "gift" && item.available == 0 {
         Some("Wszystkie sztuki zostały już przyznane.")

@@ -2,7 +2,7 @@
 //! may decide about it, the requester chosen in a form, and letters to one account.
 
 use pestor_db::TenantTx;
-use pestor_kit::acting::{ActingOrganisation, acting_organisations};
+use pestor_kit::acting::{ActingOrganisation, Reach, acting_organisations};
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::letters::{Letter, compose};
 use pestor_kit::page::{Gmina, Page};
@@ -21,10 +21,21 @@ pub(crate) struct ItemRef {
     pub available: i32,
     pub pickup_place: String,
     pub pickup_hours: String,
+    pub powiat_wide: bool,
 }
 
-const ITEM_COLUMNS: &str =
-    "id, name, kind, status, giver_id, quantity, available, pickup_place, pickup_hours";
+impl ItemRef {
+    /// Whom the item is offered to: the gmina's PES, or the whole powiat's.
+    pub fn reach(&self) -> Reach {
+        if self.powiat_wide {
+            Reach::Powiat
+        } else {
+            Reach::Gmina
+        }
+    }
+}
+
+const ITEM_COLUMNS: &str = "id, name, kind, status, giver_id, quantity, available, pickup_place, pickup_hours, powiat_wide";
 
 /// The item `id` locked for this transaction: changes to one item (its requests, its loans, its
 /// pieces) happen one after another, so two decisions at once are decided in order, by its state.
@@ -78,6 +89,10 @@ pub(crate) fn refusal(
         Some("Zaloguj się, aby poprosić o przedmiot.")
     } else if is_giver(page, item.giver_id) {
         Some("To Twój przedmiot — nie możesz o niego prosić.")
+    } else if orgs.is_empty() && item.powiat_wide {
+        Some(
+            "Prosić o ten przedmiot mogą członkowie zweryfikowanych organizacji (PES) z gmin tego powiatu albo działających w tej gminie. Organizacja czekająca na weryfikację nie może jeszcze prosić.",
+        )
     } else if orgs.is_empty() {
         Some(
             "Prosić o sprzęt mogą członkowie zweryfikowanych organizacji (PES) tej gminy albo działających w niej. Organizacja czekająca na weryfikację nie może jeszcze prosić.",
@@ -95,12 +110,14 @@ pub(crate) fn chosen<'a>(
     orgs.iter().find(|o| o.code() == code.trim())
 }
 
-/// The viewer's acting organisations (see [`acting_organisations`]).
+/// The viewer's organisations that may ask for something offered to `reach` (see
+/// [`acting_organisations`]).
 pub(crate) async fn my_requesters(
     state: &AppState,
     page: &Page,
+    reach: Reach,
 ) -> AppResult<Vec<ActingOrganisation>> {
-    acting_organisations(state, page).await
+    acting_organisations(state, page, reach).await
 }
 
 /// Queues `letter` to account `account` (nothing when the account is gone).

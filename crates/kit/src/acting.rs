@@ -1,7 +1,8 @@
 //! The organisations a person may act for in a gmina: verified PES of this gmina and of other
 //! gminas whose cards say they work here (and are not hidden here) — Baza PES' published view
-//! `pes_visible` joined with the person's memberships in each organisation's home gmina. Modules
-//! where a PES asks for something (equipment, premises) take the requester from here.
+//! `pes_visible` joined with the person's memberships in each organisation's home gmina — and, for
+//! what is offered to a whole powiat, verified PES of the powiat's other gminas too. Modules where
+//! a PES asks for something (equipment, premises) take the requester from here.
 
 use crate::error::AppResult;
 use crate::page::Page;
@@ -27,10 +28,21 @@ impl ActingOrganisation {
     }
 }
 
-/// The viewer's organisations that may act on this gmina's site, in Polish order of names.
+/// Whom something is offered to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// PES of this gmina and those that work here.
+    Gmina,
+    /// Those, and verified PES of every gmina of this gmina's powiat.
+    Powiat,
+}
+
+/// The viewer's organisations that may act on this gmina's site for something offered to
+/// `reach`, in Polish order of names.
 pub async fn acting_organisations(
     state: &AppState,
     page: &Page,
+    reach: Reach,
 ) -> AppResult<Vec<ActingOrganisation>> {
     let Some(a) = &page.viewer.0 else {
         return Ok(Vec::new());
@@ -38,13 +50,21 @@ pub async fn acting_organisations(
     let teryt = page.gmina()?.tenant.gmina().teryt.as_str();
     // Memberships live in the organisation's home gmina: across gminas on purpose.
     Ok(sqlx::query_as(
-        "SELECT v.teryt, v.organisation_id AS id, v.name FROM pes_visible v
+        "SELECT v.teryt, v.organisation_id AS id, v.name FROM (
+             SELECT teryt, organisation_id, name FROM pes_visible WHERE gmina = $1
+             UNION
+             SELECT d.teryt, d.organisation_id, d.name FROM pes_directory d
+             JOIN tenants home ON home.teryt = d.teryt
+             JOIN tenants here ON here.teryt = $1 AND here.powiat_teryt = home.powiat_teryt
+             WHERE $3 AND d.status = 'verified'
+         ) v
          JOIN gmina_roles r ON r.teryt = v.teryt AND r.organisation_id = v.organisation_id
-         WHERE v.gmina = $1 AND r.account_id = $2 AND r.role = 'pes_member'
+         WHERE r.account_id = $2 AND r.role = 'pes_member'
          ORDER BY public.polish_key(v.name), v.teryt, v.organisation_id",
     )
     .bind(teryt)
     .bind(a.id)
+    .bind(reach == Reach::Powiat)
     .fetch_all(state.db.platform())
     .await?)
 }

@@ -1,7 +1,7 @@
 //! Fills one gmina of a running benchmark server with generated organisation cards, through the
 //! same store code the forms use (so the regional projection is written too), and optionally
-//! with offers of those organisations.
-//!   bench_seed <socket dir of the embedded cluster> <gmina slug> <organisations> [<offers>]
+//! with offers of those organisations and with items of the equipment bank (some lent).
+//!   bench_seed <socket dir of the embedded cluster> <gmina slug> <organisations> [<offers> [<items>]]
 //! Used by `scripts/bench.sh`; not a test.
 
 use std::collections::HashMap;
@@ -60,17 +60,19 @@ const STREETS: &[&str] = &[
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let (socket, slug, count, offers) = match args.as_slice() {
-        [_, socket, slug, count] => (socket, slug, count.parse::<usize>()?, 0),
-        [_, socket, slug, count, offers] => {
-            (socket, slug, count.parse()?, offers.parse::<usize>()?)
+    let (socket, slug, count, rest) = match args.as_slice() {
+        [_, socket, slug, count, rest @ ..] if rest.len() <= 2 => {
+            (socket, slug, count.parse::<usize>()?, rest)
         }
         _ => {
             return Err(
-                "użycie: bench_seed <katalog gniazda> <slug gminy> <organizacje> [<oferty>]".into(),
+                "użycie: bench_seed <katalog gniazda> <slug gminy> <organizacje> [<oferty> [<przedmioty>]]"
+                    .into(),
             );
         }
     };
+    let offers = rest.first().map_or(Ok(0), |n| n.parse::<usize>())?;
+    let items = rest.get(1).map_or(Ok(0), |n| n.parse::<usize>())?;
     let options = PgConnectOptions::new()
         .socket(socket)
         .port(5432)
@@ -96,9 +98,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     for tenant in &tenants {
         seed(&db, &registry, tenant, count, offers).await?;
+        seed_equipment(&db, tenant, items).await?;
     }
     println!(
-        "{count} organizacji i {offers} ofert w {} {}",
+        "{count} organizacji, {offers} ofert i {items} przedmiotów w {} {}",
         tenants.len(),
         if tenants.len() == 1 {
             "gminie"
@@ -117,7 +120,7 @@ async fn seed(
     offers: usize,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let teryt = tenant.gmina().teryt.as_str();
-    let mut tx = db.tenant(&tenant).begin().await?;
+    let mut tx = db.tenant(tenant).begin().await?;
     let mut ids = Vec::with_capacity(count);
     for i in 0..count {
         let (kind, form) = KINDS[i % KINDS.len()];
@@ -213,15 +216,88 @@ async fn seed(
     tx.commit().await?;
     // What autovacuum does within a minute of a bulk import in production: without statistics
     // the planner would take 10,000 fresh rows for a handful and the first runs measure that.
+    vacuum(db, tenant, &["organisations", "offers", "offer_photos"]).await?;
+    sqlx::query("ANALYZE public.pes_directory")
+        .execute(db.platform())
+        .await?;
+    Ok(())
+}
+
+/// `count` items of the equipment bank: a third lent (1–3 units, each unit with a few approved
+/// loans in January 2027), the rest gifts. Written with SQL: the bank's forms are tested on their
+/// own, and the triggers keep the regional projection as they do for the forms.
+async fn seed_equipment(
+    db: &Database,
+    tenant: &pestor_db::Tenant,
+    count: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    if count == 0 {
+        return Ok(());
+    }
+    const THINGS: &[(&str, &str)] = &[
+        ("Biurko", "meble"),
+        ("Ławka", "meble"),
+        ("Szafa", "meble"),
+        ("Zestaw komputerowy", "komputery"),
+        ("Drukarka", "biuro"),
+        ("Aparat fotograficzny", "audio-wideo"),
+        ("Gitara", "instrumenty"),
+        ("Rower", "sport"),
+        ("Namiot", "inne"),
+    ];
+    let mut tx = db.tenant(tenant).begin().await?;
+    for i in 0..count {
+        let (thing, category) = THINGS[i % THINGS.len()];
+        let loan = i % 3 == 0;
+        let quantity = (1 + i % 3) as i32;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO equipment_items (name, description, category, kind, condition, quantity, available,
+                                          pickup_place, pickup_hours, by_office)
+             VALUES ($1, $2, $3, $4, 'dobry', $5, $5, $6, 'pon.–pt. 9–15', true) RETURNING id",
+        )
+        .bind(format!("{thing} {} nr {i}", WORDS[i % WORDS.len()]))
+        .bind(format!(
+            "Przedmiot nr {i}: sprawny, {}.",
+            WORDS[(i / 7) % WORDS.len()]
+        ))
+        .bind(category)
+        .bind(if loan { "loan" } else { "gift" })
+        .bind(quantity)
+        .bind(format!("{} {}", STREETS[i % STREETS.len()], 1 + i % 120))
+        .fetch_one(&mut *tx)
+        .await?;
+        if loan {
+            // Units 1..quantity, each lent for three days in every week of January 2027.
+            sqlx::query(
+                "INSERT INTO equipment_loans (item_id, unit, organisation_teryt, organisation_id,
+                                              organisation_name, during, justification, status)
+                 SELECT $1, u, $2, 1, 'Fundacja Testowa', daterange(d, d + 3), 'Na zajęcia świetlicy.', 'approved'
+                 FROM generate_series(1, $3) u, generate_series(0, 3) w,
+                      LATERAL (SELECT date '2027-01-04' + ($1 % 4)::int + 7 * w AS d) day",
+            )
+            .bind(id)
+            .bind(tenant.gmina().teryt.as_str())
+            .bind(quantity)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    vacuum(db, tenant, &["equipment_items", "equipment_loans"]).await
+}
+
+/// `VACUUM ANALYZE` of the gmina's `tables`.
+async fn vacuum(
+    db: &Database,
+    tenant: &pestor_db::Tenant,
+    tables: &[&str],
+) -> Result<(), Box<dyn std::error::Error>> {
     let schema = tenant.gmina().teryt.schema();
-    for table in ["organisations", "offers", "offer_photos"] {
+    for table in tables {
         let vacuum = format!("VACUUM ANALYZE {}.{table}", schema.quoted());
         sqlx::query(sqlx::AssertSqlSafe(vacuum))
             .execute(db.platform())
             .await?;
     }
-    sqlx::query("ANALYZE public.pes_directory")
-        .execute(db.platform())
-        .await?;
     Ok(())
 }

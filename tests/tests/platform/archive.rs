@@ -81,14 +81,18 @@ async fn seed(app: &TestApp) -> i64 {
         .execute(&mut *tx)
         .await
         .unwrap();
+    let equipment_photo = uuid::Uuid::new_v4();
+    seed_equipment(&mut tx, card, equipment_photo).await;
     tx.commit().await.unwrap();
-    for v in Variant::ALL {
-        let bytes = format!("zdjęcie {} {photo}", v.name()).into_bytes();
-        app.state
-            .photos
-            .put(&photo_key(CHELMNO, photo, v), bytes, "image/jpeg")
-            .await
-            .unwrap();
+    for object in [photo, equipment_photo] {
+        for v in Variant::ALL {
+            let bytes = format!("zdjęcie {} {object}", v.name()).into_bytes();
+            app.state
+                .photos
+                .put(&photo_key(CHELMNO, object, v), bytes, "image/jpeg")
+                .await
+                .unwrap();
+        }
     }
     app.state
         .photos
@@ -131,6 +135,53 @@ async fn seed(app: &TestApp) -> i64 {
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     admin
+}
+
+/// Bank sprzętu: a powiat-wide projector lent (an approved loan, a photo) and a wardrobe of which
+/// one piece was handed over to the card `card`.
+async fn seed_equipment(tx: &mut pestor_db::TenantTx, card: i64, photo: uuid::Uuid) {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "INSERT INTO equipment_items (name, category, kind, condition, quantity, available, pickup_place, powiat_wide)
+         VALUES ('Projektor multimedialny', 'audio-wideo', 'loan', 'dobry', 1, 1, 'Ratusz, Rynek 1', true),
+                ('Szafa aktowa', 'meble', 'gift', 'dobry', 3, 2, 'Ratusz, Rynek 1', false)
+         RETURNING id",
+    )
+    .fetch_all(&mut **tx)
+    .await
+    .unwrap();
+    let (loan, gift) = (ids[0], ids[1]);
+    for (sql, item) in [
+        (
+            "INSERT INTO equipment_requests (item_id, organisation_teryt, organisation_id, organisation_name,
+                                             justification, status, handed_over_at)
+             VALUES ($1, '0404011', $2, 'Spółdzielnia Socjalna Ziarno', 'Na dokumenty spółdzielni.',
+                     'handed_over', now())",
+            gift,
+        ),
+        (
+            "INSERT INTO equipment_loans (item_id, unit, organisation_teryt, organisation_id, organisation_name,
+                                          during, justification, status)
+             VALUES ($1, 1, '0404011', $2, 'Spółdzielnia Socjalna Ziarno', '[2027-03-01,2027-03-05)',
+                     'Na spotkanie z mieszkańcami.', 'approved')",
+            loan,
+        ),
+    ] {
+        sqlx::query(sql)
+            .bind(item)
+            .bind(card)
+            .execute(&mut **tx)
+            .await
+            .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO equipment_photos (item_id, object, position, alt, width, height)
+         VALUES ($1, $2, 1, 'Projektor na stole', 800, 600)",
+    )
+    .bind(loan)
+    .bind(photo)
+    .execute(&mut **tx)
+    .await
+    .unwrap();
 }
 
 fn summary(m: &Manifest) -> Vec<(String, String, usize, String)> {
@@ -184,6 +235,12 @@ async fn a_gmina_exported_and_imported_into_a_fresh_database_loses_nothing() {
         ("gmina", "tenant_info", 1),
         ("public", "pes_directory", 2),
         ("public", "offer_directory", 1),
+        ("gmina", "equipment_items", 2),
+        ("gmina", "equipment_requests", 1),
+        ("gmina", "equipment_loans", 1),
+        ("gmina", "equipment_photos", 1),
+        ("gmina", "equipment_categories", 7),
+        ("public", "equipment_directory", 2),
         ("public", "gmina_roles", 1),
         ("public", "invitations", 1),
         ("accounts", "accounts", 1),
@@ -197,7 +254,7 @@ async fn a_gmina_exported_and_imported_into_a_fresh_database_loses_nothing() {
     );
     let mut keys: Vec<&str> = exported.objects.iter().map(|o| o.key.as_str()).collect();
     keys.sort();
-    assert_eq!(keys.len(), 3, "{keys:?}");
+    assert_eq!(keys.len(), 5, "two photos in two sizes, the logo: {keys:?}");
     assert!(keys.contains(&"logo/herb.png"));
     assert_eq!(
         exported.branding["display_name"],
@@ -246,6 +303,25 @@ async fn a_gmina_exported_and_imported_into_a_fresh_database_loses_nothing() {
         offers.contains("Chleb na zakwasie") && offers.contains("Wypieki i catering"),
         "{offers}"
     );
+    let (_, equipment) = b.page("chelmno.localhost", "/bank-sprzetu").await;
+    assert!(
+        equipment.contains("Projektor multimedialny") && equipment.contains("2 z 3 sztuk"),
+        "{equipment}"
+    );
+    // The restored loan still holds its days: the database refuses an overlapping one.
+    let t = b.store().find("chelmno").await.unwrap();
+    let mut tx = b.db.tenant(&t).begin().await.unwrap();
+    let overlap = sqlx::query(
+        "INSERT INTO equipment_loans (item_id, unit, organisation_teryt, organisation_id, organisation_name,
+                                      during, justification, status)
+         SELECT item_id, 1, organisation_teryt, organisation_id, organisation_name, '[2027-03-04,2027-03-06)',
+                justification, 'approved' FROM equipment_loans",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap_err();
+    assert!(overlap.to_string().contains("exclusion"), "{overlap}");
+    drop(tx);
     let (_, search) = b.page("localhost", "/api/v1/szukaj?q=zakwas").await;
     assert!(
         search.contains("Chleb na zakwasie"),
@@ -527,7 +603,7 @@ async fn archiving_needs_a_fresh_export_of_a_suspended_gmina_and_the_export_brin
             .await
             .unwrap()
             .len(),
-        3
+        5
     );
 }
 
@@ -569,7 +645,7 @@ async fn coordinators_download_archive_and_restore_a_gmina_from_the_browser() {
     let file = dir.join("pobrany.tar.gz");
     std::fs::write(&file, r.bytes().await.unwrap()).unwrap();
     let (m, _) = archive::verify(&file).unwrap();
-    assert_eq!((m.slug.as_str(), m.objects.len()), ("chelmno", 3));
+    assert_eq!((m.slug.as_str(), m.objects.len()), ("chelmno", 5));
     assert_eq!(
         v.get(PORTAL, "/koordynator/gminy/bydgoszcz-nie-ma/eksport")
             .await

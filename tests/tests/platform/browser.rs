@@ -1064,3 +1064,204 @@ async fn an_item_is_given_to_the_equipment_bank_in_chromium() {
     );
     browser.assert_passes("equipment bank").await;
 }
+
+/// Signs `email` in on Toruń's site at `base_domain` pes.test in a new browser.
+async fn signed_in_browser(app: &pestor_tests::TestApp, email: &str, password: &str) -> Browser {
+    let browser = Browser::start().await;
+    browser.goto(&app.url("torun.pes.test", "/logowanie")).await;
+    browser.fill("#email", email).await;
+    browser.fill("#password", password).await;
+    browser.click("form.pestor-form button[type=submit]").await;
+    browser.wait_for_text(".pestor-account", "Zalogowano").await;
+    browser
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gift_is_requested_accepted_and_handed_over_and_a_loan_fills_the_calendar_in_chromium() {
+    let app = spawn_app_with(|s| s.server.base_domain = "pes.test".into()).await;
+    // Monday 1 March 2027 in Toruń.
+    app.state
+        .clock
+        .set(time::macros::datetime!(2027-03-01 09:00 UTC));
+    let password = "hasło testowe 123";
+    let giver =
+        pestor_tests::create_account(&app, "darczynca@example.pl", "Anna Darczyńca", password)
+            .await;
+    let member =
+        pestor_tests::create_account(&app, "start@example.pl", "Jan Członek", password).await;
+    let org = pestor_tests::add_card(
+        &app,
+        "torun",
+        &[
+            ("name", "Fundacja Dobry Start"),
+            ("legal_form", "fundacja"),
+            ("gmina_teryt", "0463011"),
+        ],
+        &["1"],
+        &[],
+        "verified",
+    )
+    .await;
+    pestor_tests::join_organisation(&app, member, org).await;
+    let torun = app.store().find("torun").await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "INSERT INTO equipment_items (name, description, category, kind, condition, quantity, available,
+                                      pickup_place, pickup_hours, giver_id)
+         VALUES ('Biurko komputerowe', 'Z szufladą na klawiaturę.', 'meble', 'gift', 'dobry', 1, 1,
+                 'ul. Szeroka 1, Toruń', 'pon.–pt. 9–15', $1),
+                ('Aparat Canon EOS', 'Z obiektywem 18–55 mm.', 'audio-wideo', 'loan', 'bardzo dobry', 1, 1,
+                 'ul. Szeroka 1, Toruń', '', $1)
+         RETURNING id",
+    )
+    .bind(giver)
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (desk, camera) = (
+        app.url("torun.pes.test", &format!("/bank-sprzetu/{}", ids[0])),
+        app.url("torun.pes.test", &format!("/bank-sprzetu/{}", ids[1])),
+    );
+
+    // The member asks for the desk.
+    let pes = signed_in_browser(&app, "start@example.pl", password).await;
+    pes.goto(&desk).await;
+    assert!(
+        pes.text("main")
+            .await
+            .contains("Prosisz w imieniu: Fundacja Dobry Start")
+    );
+    pes.assert_passes("equipment gift with the request form")
+        .await;
+    pes.click("#prosba ~ form button[type=submit]").await;
+    pes.wait_for_text(".govuk-error-summary", "Napisz krótko")
+        .await;
+    pes.assert_passes("equipment request with errors").await;
+    pes.fill(
+        "#justification",
+        "Biurko do świetlicy dla dzieci z osiedla.",
+    )
+    .await;
+    pes.click("#prosba ~ form button[type=submit]").await;
+    pes.wait_for_text(".govuk-notification-banner", "Prośba została wysłana")
+        .await;
+    assert!(
+        pes.text("#prosby ~ .pestor-request")
+            .await
+            .contains("czeka na decyzję")
+    );
+    pes.assert_passes("equipment gift with my request").await;
+    pes.goto(&app.url("torun.pes.test", "/bank-sprzetu/moje-prosby"))
+        .await;
+    assert!(pes.text("main").await.contains("Biurko komputerowe"));
+    pes.assert_passes("equipment my requests").await;
+
+    // The giver accepts it and marks it handed over.
+    let owner = signed_in_browser(&app, "darczynca@example.pl", password).await;
+    owner
+        .goto(&app.url("torun.pes.test", "/bank-sprzetu/moje"))
+        .await;
+    assert!(owner.text("main").await.contains("Biurko komputerowe"));
+    owner.assert_passes("equipment my items").await;
+    owner.goto(&desk).await;
+    owner
+        .assert_passes("equipment gift with a request to decide")
+        .await;
+    owner.click("button[value=accept]").await;
+    owner
+        .wait_for_text(".govuk-notification-banner", "Prośba została przyjęta")
+        .await;
+    owner.click("button[value=hand_over]").await;
+    owner
+        .wait_for_text(".govuk-notification-banner", "oznaczono jako przekazany")
+        .await;
+    assert!(
+        owner
+            .text("#prosby ~ .pestor-request")
+            .await
+            .contains("przekazano")
+    );
+    owner.assert_passes("equipment gift handed over").await;
+    owner.goto(&format!("{desk}/edycja")).await;
+    owner.wait_for_text("h1", "Zmień przedmiot").await;
+    owner.assert_passes("equipment item edit").await;
+
+    // The member asks to borrow the camera for three days; the giver approves; the calendar shows them.
+    pes.goto(&camera).await;
+    assert_eq!(
+        pes.eval("return document.querySelectorAll('.pestor-calendar__day--busy').length")
+            .await,
+        0
+    );
+    pes.assert_passes("equipment loan with its calendar").await;
+    pes.eval(
+        "document.querySelector('#from').value = '2027-03-10';
+         document.querySelector('#to').value = '2027-03-12'; return true",
+    )
+    .await;
+    pes.fill(
+        "#justification",
+        "Nagranie koncertu podopiecznych warsztatów.",
+    )
+    .await;
+    pes.click("#prosba ~ form button[type=submit]").await;
+    pes.wait_for_text(".govuk-notification-banner", "Prośba została wysłana")
+        .await;
+    owner.goto(&camera).await;
+    owner.click("button[value=approve]").await;
+    owner
+        .wait_for_text(
+            ".govuk-notification-banner",
+            "Wypożyczenie zostało zatwierdzone",
+        )
+        .await;
+    owner.assert_passes("equipment loan approved").await;
+    pes.goto(&camera).await;
+    let busy = pes
+        .eval("return [...document.querySelectorAll('.pestor-calendar__day--busy .pestor-calendar__number')].map(e => e.textContent).join(',')")
+        .await;
+    assert_eq!(busy, "10,11,12");
+    pes.assert_passes("equipment loan calendar with busy days")
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_powiat_wide_item_of_a_neighbouring_gmina_is_listed_and_leads_to_its_page_in_chromium() {
+    let app = spawn_app_with(|s| s.server.base_domain = "pes.test".into()).await;
+    let lubicz = app.store().provision("0415042").await.unwrap();
+    let lubicz = format!("{}.pes.test", lubicz.gmina().slug.as_str());
+    let chelmza = app.store().find("gmina-chelmza").await.unwrap();
+    let mut tx = app.db.tenant(&chelmza).begin().await.unwrap();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO equipment_items (name, description, category, kind, condition, quantity, available,
+                                      pickup_place, by_office, powiat_wide)
+         VALUES ('Namiot imprezowy 3×6 m', 'Na festyny i pikniki.', 'sport', 'loan', 'dobry', 1, 1,
+                 'Urząd Gminy Chełmża, ul. Wodna 2', true, true)
+         RETURNING id",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let browser = Browser::start().await;
+    browser.goto(&app.url(&lubicz, "/bank-sprzetu")).await;
+    let main = browser.text("main").await;
+    assert!(main.contains("Z innych gmin powiatu") && main.contains("z gminy Chełmża"));
+    browser
+        .assert_passes("equipment bank with a neighbouring gmina's item")
+        .await;
+    browser.click(".pestor-card__title a").await;
+    browser.wait_for_text("h1", "Namiot imprezowy").await;
+    assert_eq!(
+        browser.eval("return location.href").await,
+        app.url("gmina-chelmza.pes.test", &format!("/bank-sprzetu/{id}"))
+    );
+    assert!(
+        browser
+            .text("h1")
+            .await
+            .contains("dla organizacji z całego powiatu")
+    );
+}

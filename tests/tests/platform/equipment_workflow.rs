@@ -1003,3 +1003,62 @@ async fn the_atom_feed_lists_the_newest_items_by_the_lists_filters() {
         "{list}"
     );
 }
+
+#[tokio::test]
+async fn another_gminas_host_knows_none_of_the_requests_or_loans_and_decides_nothing() {
+    const BYDGOSZCZ: &str = "bydgoszcz.localhost";
+    let b = bank().await;
+    let desks = b.add("Biurko narożne", "gift", "1").await;
+    let camera = b.add("Aparat Canon", "loan", "1").await;
+    assert_eq!(
+        ask(&b.second, &desks, "Do biura stowarzyszenia w Toruniu.")
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        borrow(&b.second, &camera, "2027-03-05", "2027-03-08")
+            .await
+            .status,
+        303
+    );
+    let request = b
+        .id_of("equipment_requests", "Stowarzyszenie Wspólna Wisła")
+        .await;
+    let loan = b
+        .id_of("equipment_loans", "Stowarzyszenie Wspólna Wisła")
+        .await;
+    // Bydgoszcz's staff, on their own host, with Toruń's paths and ids.
+    let (_, staff) = b
+        .app
+        .person("urzednik@bydgoszcz.example", "bydgoszcz", Some("staff"))
+        .await;
+    for (item, which, id, decision) in [
+        (&desks, "prosby", request, "accept"),
+        (&camera, "wypozyczenia", loan, "approve"),
+    ] {
+        let r = staff
+            .submit(
+                BYDGOSZCZ,
+                "/bank-sprzetu/nowy",
+                &format!("{item}/{which}/{id}"),
+                &[("decision", decision), ("reason", "")],
+            )
+            .await;
+        assert_eq!(r.status, 404, "{}", r.body);
+        assert_eq!(staff.get(BYDGOSZCZ, item).await.status, 404);
+    }
+    assert_eq!(b.statuses("equipment_requests").await, ["pending"]);
+    assert_eq!(b.statuses("equipment_loans").await, ["requested"]);
+    // The requester's home gmina lists none of them: they are Toruń's.
+    let home = b
+        .second
+        .get(BYDGOSZCZ, "/bank-sprzetu/moje-prosby")
+        .await
+        .body;
+    assert!(!home.contains("Biurko narożne") && !home.contains("Aparat Canon"));
+    let torun = b.second.get(TORUN, "/bank-sprzetu/moje-prosby").await.body;
+    assert!(torun.contains("Biurko narożne") && torun.contains("Aparat Canon"));
+    let mine = staff.get(BYDGOSZCZ, "/bank-sprzetu/moje").await.body;
+    assert!(!mine.contains("Biurko narożne"));
+}

@@ -10,6 +10,7 @@ mod branding;
 mod browser;
 mod equipment;
 mod equipment_edit;
+mod equipment_powiat;
 mod equipment_workflow;
 mod foreign_cards;
 mod hardening;
