@@ -449,7 +449,7 @@ async fn the_openapi_document_describes_the_endpoints() {
     assert_eq!(kinds["name"], "typ");
     assert_eq!(
         kinds["schema"]["enum"],
-        serde_json::json!(["podmiot", "oferta"])
+        serde_json::json!(["podmiot", "oferta", "sprzet"])
     );
 }
 
