@@ -13,6 +13,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod clock;
 pub mod csp;
+pub mod documents;
 pub mod error;
 pub mod figures;
 pub mod fleet;

@@ -56,6 +56,7 @@ pub async fn seed(
     seed_organisations(db, registry).await?;
     seed_offers(db, settings).await?;
     seed_equipment(db).await?;
+    seed_premises(db).await?;
     Ok(created)
 }
 
@@ -157,6 +158,86 @@ async fn seed_equipment(db: &Database) -> Result<(), pestor_kit::AppError> {
         .bind(by_office)
         .execute(&mut *tx)
         .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Toruń's premises policy: municipal premises at made-up addresses in real districts, a call
+/// decided last year with its lease, and a call open now. Only into a registry with no premises.
+const PREMISES: &str = "
+INSERT INTO premises (address, district, area_m2, rooms, floor, step_free, accessible_toilet, standard, uses,
+                      description, rent_standard_grosze, rent_pes_grosze, lat, lon, resolution_title,
+                      resolution_number, resolution_date, resolution_url, created_at)
+VALUES
+ ('ul. Szeroka 41/2 (dane demonstracyjne)', 'Stare Miasto', 48.5, 2, 0, true, true, 'dobry',
+  'biuro, punkt usługowy, sala warsztatowa', 'Lokal użytkowy z witryną od ulicy.', 3200, 600, 53.0102, 18.6087,
+  'w sprawie zasad najmu lokali użytkowych podmiotom ekonomii społecznej', 'XXI/315/2024', '2024-11-14',
+  'https://bip.torun.pl/', now() - interval '2 years'),
+ ('ul. Lubicka 20 (dane demonstracyjne)', 'Podgórz', 72, 3, 0, true, false, 'dostateczny',
+  'warsztaty, magazyn', 'Dawny zakład usługowy; do odświeżenia.', 1800, 400, 52.9990, 18.6241,
+  'w sprawie zasad najmu lokali użytkowych podmiotom ekonomii społecznej', 'XXI/315/2024', '2024-11-14',
+  'https://bip.torun.pl/', now() - interval '2 years'),
+ ('ul. Legionów 55 (dane demonstracyjne)', 'Bydgoskie Przedmieście', 36, 2, 1, false, false, 'bardzo dobry',
+  'biuro', '', 2800, 700, 53.0210, 18.5920, '', '', NULL, '', now() - interval '1 year'),
+ ('ul. Dziewulskiego 7 (dane demonstracyjne)', 'Rubinkowo', 95, 4, 0, true, true, 'dobry',
+  'klub seniora, świetlica, kawiarnia społeczna', 'Parter bloku z osobnym wejściem.', 2200, 500, 53.0240, 18.6650,
+  '', '', NULL, '', now() - interval '3 months');
+INSERT INTO premises_calls (title, criteria, opened_at, deadline, status, decided_at)
+VALUES ('Nabór na lokale dla PES (dane demonstracyjne)',
+        'Liczba osób, którym PES będzie służyć (do 60 pkt); plan działań w lokalu (do 40 pkt).',
+        now() - interval '14 months', (now() - interval '13 months')::date, 'decided', now() - interval '12 months'),
+       ('Nabór na lokal na Rubinkowie (dane demonstracyjne)',
+        'Działania dla seniorów i rodzin z osiedla (do 70 pkt); współpraca z innymi PES (do 30 pkt).',
+        now() - interval '5 days', current_date + 30, 'open', NULL);
+INSERT INTO premises_call_items (call_id, premises_id) VALUES (1, 1), (1, 2), (2, 4);
+UPDATE premises SET status = 'call' WHERE id = 4;
+UPDATE premises SET status = 'leased_pes' WHERE id = 1;
+INSERT INTO premises_history (premises_id, at, event) VALUES
+ (1, now() - interval '2 years', 'Lokal dodany do rejestru.'),
+ (2, now() - interval '2 years', 'Lokal dodany do rejestru.'),
+ (3, now() - interval '1 year', 'Lokal dodany do rejestru.'),
+ (4, now() - interval '3 months', 'Lokal dodany do rejestru.'),
+ (1, now() - interval '14 months', 'Ogłoszono nabór „Nabór na lokale dla PES (dane demonstracyjne)”.'),
+ (2, now() - interval '14 months', 'Ogłoszono nabór „Nabór na lokale dla PES (dane demonstracyjne)”.'),
+ (2, now() - interval '12 months', 'Nabór rozstrzygnięty bez wyboru; lokal znów wolny.'),
+ (4, now() - interval '5 days', 'Ogłoszono nabór „Nabór na lokal na Rubinkowie (dane demonstracyjne)”.');
+";
+
+/// The demo's premises policy (see [`PREMISES`]); the decided call's winner is one of Toruń's
+/// demo organisations, leased for three years at the preferential rent.
+async fn seed_premises(db: &Database) -> Result<(), pestor_kit::AppError> {
+    let torun = TenantStore::new(db.clone()).find("torun").await?;
+    let mut tx = db.tenant(&torun).begin().await?;
+    let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM premises)")
+        .fetch_one(&mut *tx)
+        .await?;
+    if empty {
+        sqlx::raw_sql(PREMISES).execute(&mut *tx).await?;
+        let winner: Option<(i64, String)> = sqlx::query_as(
+            "SELECT id, name FROM organisations WHERE status = 'verified' ORDER BY id LIMIT 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((id, name)) = winner {
+            sqlx::query(
+                "WITH a AS (
+                    INSERT INTO premises_applications (call_id, premises_id, organisation_teryt, organisation_id,
+                           organisation_name, planned_use, justification, people_served, submitted_at, score, result, reason)
+                    VALUES (1, 1, '0463011', $1, $2, 'Punkt usługowy i warsztaty dla uczestników.',
+                            'Zatrudniamy osoby zagrożone wykluczeniem; lokal bez barier jest nam niezbędny.', 35,
+                            now() - interval '13 months 5 days', 86, 'won', 'Najwyżej oceniony plan działań.')
+                    RETURNING id)
+                 INSERT INTO premises_leases (premises_id, application_id, tenant_name, to_pes, during, area_m2,
+                                              rent_standard_grosze, rent_charged_grosze)
+                 SELECT 1, a.id, $2, true, daterange((now() - interval '11 months')::date,
+                                                     (now() + interval '25 months')::date), 48.5, 3200, 600 FROM a",
+            )
+            .bind(id)
+            .bind(&name)
+            .execute(&mut *tx)
+            .await?;
+        }
     }
     tx.commit().await?;
     Ok(())

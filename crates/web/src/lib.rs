@@ -24,6 +24,7 @@ pub const MODULES: &[&dyn Module] = &[
     &pestor_organisations::Organisations,
     &pestor_offers::Offers,
     &pestor_equipment::Equipment,
+    &pestor_premises::Premises,
     &pestor_region::Region,
 ];
 

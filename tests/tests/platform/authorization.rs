@@ -86,6 +86,35 @@ const MATRIX: &[(&str, &[Row])] = &[
     ("panel", PANEL),
     ("region", REGION),
     ("equipment", EQUIPMENT),
+    ("premises", PREMISES),
+];
+
+/// Polityka lokalowa: anyone browses and reads the monitoring; staff keep the registry and run
+/// calls; any account reaches the application form and attachments (which organisation and
+/// whether it is verified is the handler's check, tested in the module's tests).
+const PREMISES: &[Row] = &[
+    ("GET", "/lokale", EVERYONE),
+    ("GET", "/lokale/nowy", STAFF_AND_UP),
+    ("POST", "/lokale/nowy", STAFF_AND_UP),
+    ("GET", "/lokale/monitoring", EVERYONE),
+    ("GET", "/lokale/monitoring.csv", EVERYONE),
+    ("GET", "/lokale/nabory", EVERYONE),
+    ("GET", "/lokale/nabory/nowy", STAFF_AND_UP),
+    ("POST", "/lokale/nabory/nowy", STAFF_AND_UP),
+    ("GET", "/lokale/nabory/{id}", EVERYONE),
+    ("GET", "/lokale/nabory/{id}/wnioski", SIGNED_IN),
+    ("POST", "/lokale/nabory/{id}/wnioski", SIGNED_IN),
+    ("POST", "/lokale/nabory/{id}/rozstrzygniecie", STAFF_AND_UP),
+    (
+        "GET",
+        "/lokale/nabory/{id}/wnioski/{application}/zalacznik",
+        SIGNED_IN,
+    ),
+    ("GET", "/lokale/{id}", EVERYONE),
+    ("GET", "/lokale/{id}/edycja", STAFF_AND_UP),
+    ("POST", "/lokale/{id}/edycja", STAFF_AND_UP),
+    ("POST", "/lokale/{id}/status", STAFF_AND_UP),
+    ("POST", "/lokale/{id}/najem", STAFF_AND_UP),
 ];
 
 /// Bank sprzętu: anyone browses; any signed-in account adds an item.

@@ -1265,3 +1265,124 @@ async fn a_powiat_wide_item_of_a_neighbouring_gmina_is_listed_and_leads_to_its_p
             .contains("dla organizacji z całego powiatu")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn premises_are_listed_and_a_pes_applies_in_a_call_in_chromium() {
+    let app = spawn_app_with(|s| s.server.base_domain = "pes.test".into()).await;
+    app.state
+        .clock
+        .set(time::macros::datetime!(2027-03-01 09:00 UTC));
+    let password = "hasło testowe 123";
+    let member =
+        pestor_tests::create_account(&app, "start@example.pl", "Jan Członek", password).await;
+    let staff =
+        pestor_tests::create_account(&app, "urzednik@example.pl", "Ewa Urzędniczka", password)
+            .await;
+    pestor_tests::grant(&app, staff, "torun", "staff").await;
+    let org = pestor_tests::add_card(
+        &app,
+        "torun",
+        &[
+            ("name", "Fundacja Dobry Start"),
+            ("legal_form", "fundacja"),
+            ("gmina_teryt", "0463011"),
+        ],
+        &["1"],
+        &[],
+        "verified",
+    )
+    .await;
+    pestor_tests::join_organisation(&app, member, org).await;
+    let torun = app.store().find("torun").await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
+    sqlx::raw_sql(
+        "INSERT INTO premises (address, district, area_m2, rooms, floor, step_free, accessible_toilet, standard,
+                               uses, rent_standard_grosze, rent_pes_grosze, status, resolution_title,
+                               resolution_number, resolution_date, resolution_url)
+         VALUES ('ul. Szeroka 41/2', 'Stare Miasto', 48.5, 2, 0, true, true, 'dobry', 'biuro, warsztaty',
+                 3200, 600, 'call', 'w sprawie zasad najmu lokali PES', 'XXI/315/2024', '2024-11-14', 'https://bip.torun.pl/'),
+                ('ul. Lubicka 20', 'Podgórz', 72, 3, 1, false, false, 'dostateczny', '', 1800, 400, 'free', '', '', NULL, '');
+         INSERT INTO premises_calls (title, criteria, opened_at, deadline)
+         VALUES ('Nabór na lokale dla PES — wiosna 2027', 'Liczba osób, którym PES będzie służyć (do 60 pkt).',
+                 '2027-02-20 10:00+01', '2027-03-15');
+         INSERT INTO premises_call_items VALUES (1, 1);",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let anonymous = Browser::start().await;
+    anonymous.goto(&app.url("torun.pes.test", "/lokale")).await;
+    assert!(
+        anonymous
+            .text("[role=status]")
+            .await
+            .starts_with("2 lokale")
+    );
+    anonymous.assert_passes("premises list").await;
+    anonymous
+        .goto(&app.url("torun.pes.test", "/lokale?pow_od=duzo"))
+        .await;
+    anonymous
+        .assert_passes("premises list with a bad filter")
+        .await;
+    anonymous
+        .goto(&app.url("torun.pes.test", "/lokale/1"))
+        .await;
+    assert!(
+        anonymous
+            .text("main")
+            .await
+            .contains("Uchwała nr XXI/315/2024")
+    );
+    anonymous.assert_passes("premises page").await;
+    anonymous
+        .goto(&app.url("torun.pes.test", "/lokale/monitoring"))
+        .await;
+    anonymous.assert_passes("premises monitoring").await;
+
+    let pes = signed_in_browser(&app, "start@example.pl", password).await;
+    pes.goto(&app.url("torun.pes.test", "/lokale/nabory/1"))
+        .await;
+    pes.assert_passes("premises call with the application form")
+        .await;
+    pes.click("#wniosek ~ form button[type=submit]").await;
+    pes.wait_for_text(".govuk-error-summary", "Opisz planowane wykorzystanie")
+        .await;
+    pes.assert_passes("premises application with errors").await;
+    pes.fill("#planned_use", "Warsztaty zawodowe dla uczestników.")
+        .await;
+    pes.fill(
+        "#justification",
+        "Lokal bez barier jest nam niezbędny: uczestnicy poruszają się na wózkach.",
+    )
+    .await;
+    pes.fill("#people_served", "25").await;
+    pes.click("#wniosek ~ form button[type=submit]").await;
+    pes.wait_for_text(".govuk-notification-banner", "Wniosek został złożony")
+        .await;
+    assert!(pes.text("main").await.contains("w ocenie"));
+    pes.assert_passes("premises call with my application").await;
+
+    let office = signed_in_browser(&app, "urzednik@example.pl", password).await;
+    app.state
+        .clock
+        .set(time::macros::datetime!(2027-03-16 09:00 UTC));
+    office
+        .goto(&app.url("torun.pes.test", "/lokale/nabory/1/wnioski"))
+        .await;
+    let main = office.text("main").await;
+    assert!(main.contains("Fundacja Dobry Start"), "{main}");
+    office
+        .assert_passes("premises applications side by side")
+        .await;
+    office
+        .goto(&app.url("torun.pes.test", "/lokale/nabory/nowy"))
+        .await;
+    office.assert_passes("premises call form").await;
+    office
+        .goto(&app.url("torun.pes.test", "/lokale/nowy"))
+        .await;
+    office.assert_passes("premises form").await;
+}

@@ -26,6 +26,7 @@ mod organisation_care;
 mod organisation_import;
 mod organisations;
 mod panel;
+mod premises;
 mod properties;
 mod region;
 mod regional_search;
