@@ -24,3 +24,23 @@ pub async fn record(
     .await?;
     Ok(())
 }
+
+/// Writes an entry of the region's log (no gmina: coordinators' changes to regional data) in
+/// `conn`, the transaction of the change it records.
+pub async fn record_regional(
+    conn: &mut sqlx::PgConnection,
+    actor: &Account,
+    action: &str,
+    details: Value,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO public.audit_log (teryt, account_id, actor, action, details) VALUES (NULL, $1, $2, $3, $4)",
+    )
+    .bind(actor.id)
+    .bind(format!("{} <{}>", actor.display_name, actor.email))
+    .bind(action)
+    .bind(details)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -53,6 +53,7 @@ impl Module for Kit {
             "pestor.css",
             "region.svg",
             "emblem.svg",
+            "map.js",
             "vendor/leaflet/leaflet.js",
             "vendor/leaflet/leaflet.css",
             "vendor/leaflet/images/layers.png",

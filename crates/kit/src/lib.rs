@@ -22,6 +22,7 @@ pub mod input;
 pub mod invitations;
 pub mod kit;
 pub mod letters;
+pub mod maps;
 pub mod membership;
 pub mod metrics;
 pub mod module;

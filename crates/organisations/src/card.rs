@@ -126,10 +126,13 @@ pub async fn show(
         &state,
         "organisations/card.html",
         json!({
-            "card": view, "structured": structured, "notice": notice, "map": super::map::settings(&t.branding),
+            "card": view, "structured": structured, "notice": notice, "map": pestor_kit::maps::settings(&t.branding),
             "offers": offers, "is_member": member,
             "can_edit": staff || member, "is_staff": staff, "claimable": claimable,
         }),
     )?;
-    Ok(super::map::with_map_csp(&t.branding, html.into_response()))
+    Ok(pestor_kit::maps::with_map_csp(
+        &t.branding,
+        html.into_response(),
+    ))
 }

@@ -27,7 +27,7 @@ use pestor_kit::forms::path_id;
 use pestor_kit::letters::send_to;
 use pestor_kit::membership::{Visibility, is_member, member_emails, record_visibility};
 use pestor_kit::module::{ApiDoc, Figure, GminaData, Module, SearchSource, Worker};
-use pestor_kit::{static_files, templates};
+use pestor_kit::templates;
 
 /// Baza PES as a module of the app. Other modules read its organisations only through the view
 /// `organisation_summaries` (id, name, status) of the gmina schema, which it owns; membership is
@@ -55,10 +55,6 @@ impl Module for Organisations {
             "organisations/foreign.html",
             "organisations/foreign_entry.html",
         ]
-    }
-
-    fn static_files(&self) -> &'static [Asset] {
-        static_files!["map.js"]
     }
 
     fn nav(&self) -> &'static [NavEntry] {

@@ -2,37 +2,17 @@
 //! endpoint, clustered, filtered by area; tiles from the gmina's configured server.
 
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use pestor_core::Branding;
 use pestor_core::pes::public_benefit_areas;
 use pestor_kit::input::Query;
-use serde_json::{Value, json};
+use pestor_kit::maps::{settings, with_map_csp};
+use serde_json::json;
 
 use super::directory::{self, Filters, Window};
 use pestor_kit::error::AppResult;
 use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
-
-/// What a map element needs from the gmina's branding.
-pub(crate) fn settings(b: &Branding) -> Value {
-    json!({
-        "tiles": b.map_tiles, "attribution": b.map_attribution,
-        "centre": format!("{},{}", b.map_centre.0, b.map_centre.1), "zoom": b.map_zoom,
-    })
-}
-
-/// A page with a map: the tile server's images are allowed by its CSP.
-pub(crate) fn with_map_csp(b: &Branding, response: Response) -> Response {
-    let mut response = response;
-    if let Ok(v) = pestor_kit::csp::csp_with_tiles(&b.map_tiles_origin()).parse() {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, v);
-    }
-    response
-}
 
 pub async fn show(
     State(state): State<AppState>,

@@ -316,7 +316,8 @@ async fn render_show(
         .collect();
     tenants.push(json!({ "code": "pes", "name": "inna organizacja (PES) — wpisz nazwę" }));
     tenants.push(json!({ "code": "inny", "name": "inny podmiot — wpisz nazwę" }));
-    page.respond(
+    let branding = &gmina.site.branding;
+    let html = page.respond(
         state,
         "premises/show.html",
         json!({
@@ -339,10 +340,11 @@ async fn render_show(
             })).collect::<Vec<_>>(),
             "open_call": open_call.map(|(cid, title, deadline)| json!({ "id": cid, "title": title, "deadline": polish_date(deadline) })),
             "tenants": tenants, "values": values, "errors": errors, "notice": notice,
-            "is_staff": page.is_staff(),
+            "is_staff": page.is_staff(), "map": pestor_kit::maps::settings(branding),
         }),
         status,
-    )
+    )?;
+    Ok(pestor_kit::maps::with_map_csp(branding, html))
 }
 
 /// A checked premises, ready to store. Areas and money are in hundredths.

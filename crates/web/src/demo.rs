@@ -57,6 +57,7 @@ pub async fn seed(
     seed_offers(db, settings).await?;
     seed_equipment(db).await?;
     seed_premises(db).await?;
+    seed_support(db).await?;
     Ok(created)
 }
 
@@ -239,6 +240,46 @@ async fn seed_premises(db: &Database) -> Result<(), pestor_kit::AppError> {
             .await?;
         }
     }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The support map's demo: the region's institutions (entered once, shown in every gmina) and
+/// Toruń's own, with addresses only — no phone numbers or people — and a note to check them.
+const SUPPORT: &str = "
+INSERT INTO public.support_regional (name, institution, services, audiences, description, address, hours, lat, lon)
+SELECT * FROM (VALUES
+ ('Regionalny Ośrodek Polityki Społecznej w Toruniu', 'rops', ARRAY['doradztwo', 'szkolenia', 'promocja'],
+  ARRAY['pes', 'ngo'], 'Koordynuje rozwój ekonomii społecznej w województwie. Dane demonstracyjne — sprawdź kontakt na stronie instytucji.',
+  'ul. Szosa Chełmińska 30/32, 87-100 Toruń', 'pon.–pt. 7.30–15.30', 53.0273, 18.5937),
+ ('Ośrodek Wsparcia Ekonomii Społecznej (dane demonstracyjne)', 'owes',
+  ARRAY['doradztwo', 'szkolenia', 'dotacje', 'ksiegowosc', 'promocja'], ARRAY['zakladajacy', 'pes', 'ngo'],
+  'Doradztwo przy zakładaniu PES, szkolenia i dotacje na nowe miejsca pracy w PES. Adres przykładowy.',
+  'Toruń (adres przykładowy)', '', NULL::double precision, NULL::double precision)
+) AS v(name, institution, services, audiences, description, address, hours, lat, lon)
+WHERE NOT EXISTS (SELECT 1 FROM public.support_regional);
+";
+
+/// Toruń's own support entries.
+const SUPPORT_TORUN: &str = "
+INSERT INTO support_entries (name, institution, services, audiences, description, address, hours, lat, lon)
+SELECT * FROM (VALUES
+ ('Powiatowy Urząd Pracy dla Miasta Torunia', 'pup', ARRAY['dotacje', 'doradztwo', 'szkolenia'],
+  ARRAY['bezrobotni', 'zakladajacy', 'niepelnosprawni'],
+  'Dotacje na podjęcie działalności i utworzenie miejsc pracy, także w spółdzielniach socjalnych. Dane demonstracyjne — sprawdź kontakt na stronie urzędu.',
+  'ul. Mickiewicza 24/26, 87-100 Toruń', 'pon.–pt. 8–15', 53.0155, 18.5957),
+ ('Miejski Ośrodek Pomocy Rodzinie w Toruniu', 'ops', ARRAY['doradztwo'], ARRAY['wykluczeni', 'niepelnosprawni'],
+  'Kieruje do CIS i KIS, współpracuje z PES przy usługach społecznych. Dane demonstracyjne — sprawdź kontakt na stronie instytucji.',
+  'ul. Konstytucji 3 Maja 42, 87-100 Toruń', 'pon.–pt. 7.30–15.30', 53.0253, 18.6460)
+) AS v(name, institution, services, audiences, description, address, hours, lat, lon)
+WHERE NOT EXISTS (SELECT 1 FROM support_entries);
+";
+
+async fn seed_support(db: &Database) -> Result<(), pestor_kit::AppError> {
+    sqlx::raw_sql(SUPPORT).execute(db.platform()).await?;
+    let torun = TenantStore::new(db.clone()).find("torun").await?;
+    let mut tx = db.tenant(&torun).begin().await?;
+    sqlx::raw_sql(SUPPORT_TORUN).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
 }

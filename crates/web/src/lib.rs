@@ -25,6 +25,7 @@ pub const MODULES: &[&dyn Module] = &[
     &pestor_offers::Offers,
     &pestor_equipment::Equipment,
     &pestor_premises::Premises,
+    &pestor_support::Support,
     &pestor_region::Region,
 ];
 

@@ -87,6 +87,27 @@ const MATRIX: &[(&str, &[Row])] = &[
     ("region", REGION),
     ("equipment", EQUIPMENT),
     ("premises", PREMISES),
+    ("support", SUPPORT),
+];
+
+/// Mapa wsparcia: anyone reads it; a gmina's staff keep its own entries, coordinators the
+/// regional ones (portal).
+const SUPPORT: &[Row] = &[
+    ("GET", "/wsparcie", EVERYONE),
+    ("GET", "/api/v1/wsparcie", EVERYONE),
+    ("GET", "/wsparcie/nowy", STAFF_AND_UP),
+    ("POST", "/wsparcie/nowy", STAFF_AND_UP),
+    ("GET", "/wsparcie/{id}/edycja", STAFF_AND_UP),
+    ("POST", "/wsparcie/{id}/edycja", STAFF_AND_UP),
+    ("GET", "/wsparcie/{id}/usun", STAFF_AND_UP),
+    ("POST", "/wsparcie/{id}/usun", STAFF_AND_UP),
+    ("GET", "/koordynator/wsparcie", COORDINATORS),
+    ("GET", "/koordynator/wsparcie/nowy", COORDINATORS),
+    ("POST", "/koordynator/wsparcie/nowy", COORDINATORS),
+    ("GET", "/koordynator/wsparcie/{id}/edycja", COORDINATORS),
+    ("POST", "/koordynator/wsparcie/{id}/edycja", COORDINATORS),
+    ("GET", "/koordynator/wsparcie/{id}/usun", COORDINATORS),
+    ("POST", "/koordynator/wsparcie/{id}/usun", COORDINATORS),
 ];
 
 /// Polityka lokalowa: anyone browses and reads the monitoring; staff keep the registry and run

@@ -1298,10 +1298,10 @@ async fn premises_are_listed_and_a_pes_applies_in_a_call_in_chromium() {
     sqlx::raw_sql(
         "INSERT INTO premises (address, district, area_m2, rooms, floor, step_free, accessible_toilet, standard,
                                uses, rent_standard_grosze, rent_pes_grosze, status, resolution_title,
-                               resolution_number, resolution_date, resolution_url)
+                               resolution_number, resolution_date, resolution_url, lat, lon)
          VALUES ('ul. Szeroka 41/2', 'Stare Miasto', 48.5, 2, 0, true, true, 'dobry', 'biuro, warsztaty',
-                 3200, 600, 'call', 'w sprawie zasad najmu lokali PES', 'XXI/315/2024', '2024-11-14', 'https://bip.torun.pl/'),
-                ('ul. Lubicka 20', 'Podgórz', 72, 3, 1, false, false, 'dostateczny', '', 1800, 400, 'free', '', '', NULL, '');
+                 3200, 600, 'call', 'w sprawie zasad najmu lokali PES', 'XXI/315/2024', '2024-11-14', 'https://bip.torun.pl/', 53.0102, 18.6087),
+                ('ul. Lubicka 20', 'Podgórz', 72, 3, 1, false, false, 'dostateczny', '', 1800, 400, 'free', '', '', NULL, '', NULL, NULL);
          INSERT INTO premises_calls (title, criteria, opened_at, deadline)
          VALUES ('Nabór na lokale dla PES — wiosna 2027', 'Liczba osób, którym PES będzie służyć (do 60 pkt).',
                  '2027-02-20 10:00+01', '2027-03-15');
@@ -1336,7 +1336,18 @@ async fn premises_are_listed_and_a_pes_applies_in_a_call_in_chromium() {
             .await
             .contains("Uchwała nr XXI/315/2024")
     );
+    assert!(
+        anonymous
+            .wait_until("document.querySelectorAll('.leaflet-marker-icon').length === 1")
+            .await,
+        "the premises on its map"
+    );
     anonymous.assert_passes("premises page").await;
+    anonymous
+        .goto(&app.url("torun.pes.test", "/lokale/nabory"))
+        .await;
+    assert!(anonymous.text("main").await.contains("przyjmuje wnioski"));
+    anonymous.assert_passes("premises calls").await;
     anonymous
         .goto(&app.url("torun.pes.test", "/lokale/monitoring"))
         .await;
@@ -1385,4 +1396,98 @@ async fn premises_are_listed_and_a_pes_applies_in_a_call_in_chromium() {
         .goto(&app.url("torun.pes.test", "/lokale/nowy"))
         .await;
     office.assert_passes("premises form").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_support_map_shows_regional_and_local_entries_and_staff_add_one_in_chromium() {
+    let app = spawn_app_with(|s| s.server.base_domain = "pes.test".into()).await;
+    let password = "hasło testowe 123";
+    let staff =
+        pestor_tests::create_account(&app, "urzednik@example.pl", "Ewa Urzędniczka", password)
+            .await;
+    pestor_tests::grant(&app, staff, "torun", "staff").await;
+    sqlx::raw_sql(
+        "INSERT INTO support_regional (name, institution, services, audiences, address, hours, lat, lon)
+         VALUES ('Regionalny Ośrodek Polityki Społecznej', 'rops', ARRAY['doradztwo', 'promocja'], ARRAY['pes'],
+                 'ul. Szosa Chełmińska 30, Toruń', 'pon.–pt. 8–16', 53.0273, 18.5937),
+                ('Fundusz Pożyczkowy Regionu', 'fundusz', ARRAY['pozyczki'], ARRAY['pes', 'zakladajacy'],
+                 'ul. Szeroka 1, Toruń', '', 53.0100, 18.6080)",
+    )
+    .execute(app.db.platform())
+    .await
+    .unwrap();
+
+    let browser = signed_in_browser(&app, "urzednik@example.pl", password).await;
+    browser.goto(&app.url("torun.pes.test", "/wsparcie")).await;
+    browser.wait_for_text("#stan-mapy", "Na mapie: 2.").await;
+    assert_eq!(browser.text("#stan-mapy").await, "Na mapie: 2.");
+    assert!(
+        browser
+            .wait_until(
+                "[...document.querySelectorAll('.leaflet-marker-icon')]
+                    .every(e => getComputedStyle(e).opacity === '1')"
+            )
+            .await
+    );
+    browser.assert_passes("support map").await;
+    browser.click("a[href='/wsparcie/nowy']").await;
+    browser.wait_for_text("h1", "Dodaj wpis gminy").await;
+    browser.assert_passes("support form").await;
+    browser.click("form.pestor-form button[type=submit]").await;
+    browser
+        .wait_for_text(
+            ".govuk-error-summary",
+            "Zaznacz co najmniej jeden rodzaj wsparcia",
+        )
+        .await;
+    browser.assert_passes("support form with errors").await;
+    browser
+        .fill("#name", "Centrum Organizacji Pozarządowych")
+        .await;
+    browser
+        .eval(
+            "document.querySelector('#institution').value = 'centrum_ngo';
+             document.querySelector('#services-lokal').checked = true;
+             document.querySelector('#audiences-ngo').checked = true; return true",
+        )
+        .await;
+    browser.fill("#address", "ul. Szczytna 2, Toruń").await;
+    browser.click("form.pestor-form button[type=submit]").await;
+    browser
+        .wait_for_text(".govuk-notification-banner", "Wpis został zapisany")
+        .await;
+    let main = browser.text("main").await;
+    assert!(main.contains("Centrum Organizacji Pozarządowych") && main.contains("3 wpisy"));
+    assert!(
+        browser.text("#stan-mapy").await.contains("Na mapie: 2."),
+        "no position, no marker"
+    );
+    browser.click("a[href='/wsparcie/1/usun']").await;
+    browser.wait_for_text("h1", "Usunąć wpis?").await;
+    browser.assert_passes("support deletion").await;
+
+    let coordinator =
+        pestor_tests::create_account(&app, "koordynator@example.pl", "Koordynatorka", password)
+            .await;
+    sqlx::query("UPDATE accounts SET region_role = 'coordinator' WHERE id = $1")
+        .bind(coordinator)
+        .execute(app.db.platform())
+        .await
+        .unwrap();
+    let region = Browser::start().await;
+    region.goto(&app.url("pes.test", "/logowanie")).await;
+    region.fill("#email", "koordynator@example.pl").await;
+    region.fill("#password", password).await;
+    region.click("form.pestor-form button[type=submit]").await;
+    region.wait_for_text(".pestor-account", "Zalogowano").await;
+    region
+        .goto(&app.url("pes.test", "/koordynator/wsparcie"))
+        .await;
+    assert!(
+        region
+            .text("main")
+            .await
+            .contains("Fundusz Pożyczkowy Regionu")
+    );
+    region.assert_passes("support regional entries").await;
 }

@@ -33,4 +33,5 @@ mod regional_search;
 mod reliability;
 mod routing;
 mod search;
+mod support;
 mod tenancy;

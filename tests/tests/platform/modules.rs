@@ -341,6 +341,8 @@ fn the_menu_and_the_audit_labels_come_from_the_modules() {
             "Mapa PES",
             "Giełda ofert",
             "Bank sprzętu",
+            "Lokale dla PES",
+            "Wsparcie",
             "Szukaj w regionie"
         ]
     );

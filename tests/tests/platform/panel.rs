@@ -496,6 +496,34 @@ async fn the_demo_has_an_administrator_and_organisations_and_can_be_seeded_twice
     ] {
         assert!(list.contains(name), "{name}");
     }
+    // Polityka lokalowa: four premises, one leased to a demo PES after a decided call, one in an
+    // open call; the monitoring counts the lease.
+    let (_, premises) = app.page(TORUN, "/lokale").await;
+    assert!(premises.contains(">4 lokale"), "{premises}");
+    let (_, calls) = app.page(TORUN, "/lokale/nabory").await;
+    assert!(calls.contains("przyjmuje wnioski") && calls.contains("rozstrzygnięty"));
+    let csv = app
+        .get(TORUN, "/lokale/monitoring.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let this_year = csv.lines().last().unwrap();
+    assert!(this_year.contains(";1;48,50;"), "{csv}");
+    // Mapa wsparcia: the region's entries in every gmina, Toruń's own in Toruń.
+    let (_, support) = app.page(TORUN, "/wsparcie").await;
+    for name in [
+        "Regionalny Ośrodek Polityki Społecznej w Toruniu",
+        "Powiatowy Urząd Pracy dla Miasta Torunia",
+        "Miejski Ośrodek Pomocy Rodzinie w Toruniu",
+    ] {
+        assert!(support.contains(name), "{name}");
+    }
+    let (_, elsewhere) = app.page("bydgoszcz.localhost", "/wsparcie").await;
+    assert!(
+        elsewhere.contains("Regionalny Ośrodek Polityki Społecznej w Toruniu")
+            && !elsewhere.contains("Miejski Ośrodek Pomocy Rodzinie w Toruniu")
+    );
     let v = app.visitor();
     v.sign_in(
         pestor_web::demo::ADMIN_EMAIL,

@@ -119,6 +119,10 @@ async fn the_dashboard_counts_every_gmina_exactly_filters_sorts_and_exports() {
             "wypożyczenia wydane w tym roku",
             "trwające wypożyczenia",
             "wypożyczenia po terminie zwrotu",
+            "lokale wynajęte PES w tym roku",
+            "m² lokali wynajętych PES w tym roku",
+            "ulga w czynszu dla PES w tym roku (zł)",
+            "wpisy gminy na mapie wsparcia",
             "Ostatnia aktywność",
         ]
     );
@@ -174,7 +178,8 @@ async fn the_dashboard_counts_every_gmina_exactly_filters_sorts_and_exports() {
     assert_eq!(
         region_total,
         [
-            "144", "1", "3", "1", "0", "0", "0", "1", "1", "0", "0", "0", "0", "0", "0"
+            "144", "1", "3", "1", "0", "0", "0", "1", "1", "0", "0", "0", "0", "0", "0", "0", "0",
+            "0", "0"
         ]
     );
     assert!(page.body.contains(">144 gminy</p>"));

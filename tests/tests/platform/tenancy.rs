@@ -140,12 +140,13 @@ async fn each_tenant_schema_tracks_its_own_migrations() {
 /// statement elsewhere that names one of these tables with a plain `sqlx::query` fails here.
 #[test]
 fn gmina_rows_in_public_tables_are_reached_through_the_handle() {
-    const TABLES: [&str; 5] = [
+    const TABLES: [&str; 6] = [
         "gmina_roles",
         "invitations",
         "audit_log",
         "pes_directory",
         "offer_directory",
+        "equipment_directory",
     ];
     // Files whose statements span gminas, and why.
     const ACROSS_GMINAS: &[(&str, &str)] = &[
@@ -192,6 +193,14 @@ fn gmina_rows_in_public_tables_are_reached_through_the_handle() {
         (
             "region/src/coordinators.rs",
             "the region's own log: rows with no gmina",
+        ),
+        (
+            "kit/src/audit.rs",
+            "the region's own log: coordinators' changes to regional data",
+        ),
+        (
+            "equipment/src/powiat.rs",
+            "every gmina's items, for the regional search; the powiat's, scoped",
         ),
         (
             "pestor/tests/cli.rs",
