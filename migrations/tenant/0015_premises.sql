@@ -99,3 +99,16 @@ CREATE TABLE premises_leases (
     created_at           timestamptz NOT NULL DEFAULT now(),
     EXCLUDE USING gist (premises_id WITH =, during WITH &&)
 );
+
+-- Up to 8 ordered photos per premises, in the photo store like the Giełda's.
+CREATE TABLE premises_photos (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    premises_id bigint NOT NULL REFERENCES premises (id) ON DELETE CASCADE,
+    object      uuid NOT NULL UNIQUE,
+    position    integer NOT NULL,
+    alt         text NOT NULL CHECK (length(alt) BETWEEN 3 AND 300),
+    width       integer NOT NULL,
+    height      integer NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX premises_photos_of ON premises_photos (premises_id, position);

@@ -375,6 +375,22 @@ impl TestApp {
         (status, text)
     }
 
+    /// Removes queued objects from the store until `done` holds on the store's keys (a handler's
+    /// own removal may hold some rows a moment), or five seconds pass; returns the keys left.
+    pub async fn purge_until(&self, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let keys = self.s3.keys();
+            if done(&keys) || tokio::time::Instant::now() > deadline {
+                return keys;
+            }
+            pestor_kit::photos::purge_deleted(&self.state)
+                .await
+                .expect("purge");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Polls until `check` holds on the page or five seconds pass; returns the last page seen.
     /// For effects delivered asynchronously (LISTEN/NOTIFY); not a performance assertion.
     pub async fn eventually(

@@ -6,6 +6,7 @@
 
 mod calls;
 mod monitoring;
+mod photos;
 mod registry;
 mod shared;
 
@@ -98,6 +99,27 @@ impl Module for Premises {
             get(calls::attachment),
         )
         .add(
+            "/lokale/zdjecia/{object}/{variant}",
+            &["GET"],
+            Gmina,
+            Access::Anyone,
+            get(photos::serve),
+        )
+        .add(
+            "/lokale/{id}/zdjecia",
+            &["POST"],
+            Gmina,
+            Access::Staff,
+            post(photos::add),
+        )
+        .add(
+            "/lokale/{id}/zdjecia/{photo}/usun",
+            &["GET", "POST"],
+            Gmina,
+            Access::Staff,
+            get(photos::delete_form).post(photos::delete),
+        )
+        .add(
             "/lokale/{id}",
             &["GET"],
             Gmina,
@@ -137,6 +159,7 @@ impl Module for Premises {
             "premises/call_form.html",
             "premises/applications.html",
             "premises/monitoring.html",
+            "premises/photo_delete.html",
         ]
     }
 
@@ -201,6 +224,7 @@ impl Module for Premises {
         GminaData {
             tenant_tables: &[
                 "premises",
+                "premises_photos",
                 "premises_history",
                 "premises_calls",
                 "premises_call_items",
@@ -208,6 +232,7 @@ impl Module for Premises {
                 "premises_leases",
             ],
             public_tables: &[],
+            // Photos are under the Giełda's `zdjecia/` prefix (one photo store), exported with it.
             object_prefixes: &[shared::ATTACHMENTS],
         }
     }

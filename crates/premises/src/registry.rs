@@ -19,10 +19,12 @@ use pestor_kit::state::AppState;
 use serde_json::{Value, json};
 use time::Date;
 
+use crate::photos::PHOTOS;
 use crate::shared::{
     STANDARDS, STATUSES, area_text, hundredths_text, lock, parse_hundredths, record, rent_text,
     status_label,
 };
+use pestor_photos::Variant;
 
 const PAGE_SIZE: i64 = 20;
 
@@ -79,6 +81,11 @@ struct Listed {
     rent_standard_grosze: i64,
     rent_pes_grosze: i64,
     status: String,
+    /// The first photo: its object, description and size.
+    photo: Option<uuid::Uuid>,
+    alt: Option<String>,
+    photo_width: Option<i32>,
+    photo_height: Option<i32>,
 }
 
 /// `/lokale`: premises the public sees (all but withdrawn ones) by the filters.
@@ -122,8 +129,12 @@ pub async fn list(
     .await?;
     let rows: Vec<Listed> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT p.id, p.address, p.district, (p.area_m2 * 100)::bigint AS area, p.rooms, p.floor,
-                p.step_free, p.rent_standard_grosze, p.rent_pes_grosze, p.status
-         FROM premises p WHERE {filters} ORDER BY {order} LIMIT $6 OFFSET $7"
+                p.step_free, p.rent_standard_grosze, p.rent_pes_grosze, p.status,
+                f.object AS photo, f.alt, f.width AS photo_width, f.height AS photo_height
+         FROM premises p
+         LEFT JOIN LATERAL (SELECT object, alt, width, height FROM premises_photos
+                            WHERE premises_id = p.id ORDER BY position, id LIMIT 1) f ON true
+         WHERE {filters} ORDER BY {order} LIMIT $6 OFFSET $7"
     )))
     .bind(status)
     .bind(from)
@@ -148,6 +159,9 @@ pub async fn list(
                 "area": area_text(p.area), "rooms": p.rooms, "floor": floor_text(p.floor),
                 "step_free": p.step_free, "status": p.status, "status_label": status_label(&p.status),
                 "rent_standard": rent_text(p.rent_standard_grosze), "rent_pes": rent_text(p.rent_pes_grosze),
+                "photo": p.photo.map(|o| pestor_photos::photo_url(PHOTOS, o, Variant::Thumbnail)),
+                "srcset": p.photo.map(|o| pestor_photos::photo_srcset(PHOTOS, o, p.photo_width.unwrap_or(0), p.photo_height.unwrap_or(0))),
+                "alt": p.alt,
             })
         })
         .collect();
@@ -256,7 +270,7 @@ pub async fn show(
     .await
 }
 
-async fn render_show(
+pub(crate) async fn render_show(
     state: &AppState,
     page: &Page,
     gmina: &Gmina,
@@ -308,6 +322,8 @@ async fn render_show(
         Some("zapisano") => Some("Zmiany zostały zapisane."),
         Some("status") => Some("Status lokalu został zmieniony."),
         Some("najem") => Some("Umowa najmu została zapisana."),
+        Some("zdjecie") => Some("Zdjęcie zostało dodane."),
+        Some("zdjecie-usuniete") => Some("Zdjęcie zostało usunięte."),
         _ => None,
     };
     let mut tenants: Vec<Value> = winners
@@ -316,6 +332,11 @@ async fn render_show(
         .collect();
     tenants.push(json!({ "code": "pes", "name": "inna organizacja (PES) — wpisz nazwę" }));
     tenants.push(json!({ "code": "inny", "name": "inny podmiot — wpisz nazwę" }));
+    let photos: Vec<Value> = crate::photos::of_premises(gmina, id)
+        .await?
+        .iter()
+        .map(crate::photos::Stored::to_json)
+        .collect();
     let branding = &gmina.site.branding;
     let html = page.respond(
         state,
@@ -341,6 +362,8 @@ async fn render_show(
             "open_call": open_call.map(|(cid, title, deadline)| json!({ "id": cid, "title": title, "deadline": polish_date(deadline) })),
             "tenants": tenants, "values": values, "errors": errors, "notice": notice,
             "is_staff": page.is_staff(), "map": pestor_kit::maps::settings(branding),
+            "photos": photos, "can_add_photo": (photos.len() as i64) < crate::photos::MAX_PHOTOS,
+            "max_mb": state.settings.storage.max_upload_bytes / (1024 * 1024),
         }),
         status,
     )?;

@@ -136,6 +136,10 @@ const PREMISES: &[Row] = &[
     ("POST", "/lokale/{id}/edycja", STAFF_AND_UP),
     ("POST", "/lokale/{id}/status", STAFF_AND_UP),
     ("POST", "/lokale/{id}/najem", STAFF_AND_UP),
+    ("GET", "/lokale/zdjecia/{object}/{variant}", EVERYONE),
+    ("POST", "/lokale/{id}/zdjecia", STAFF_AND_UP),
+    ("GET", "/lokale/{id}/zdjecia/{photo}/usun", STAFF_AND_UP),
+    ("POST", "/lokale/{id}/zdjecia/{photo}/usun", STAFF_AND_UP),
 ];
 
 /// Bank sprzętu: anyone browses; any signed-in account adds an item.

@@ -10,7 +10,7 @@ const TORUN: &str = "torun.localhost";
 const BYDGOSZCZ: &str = "bydgoszcz.localhost";
 
 /// A small JPEG of `w` × `h` with a GPS-looking EXIF segment, as a phone writes.
-fn jpeg(w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn jpeg(w: u32, h: u32) -> Vec<u8> {
     let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(w, h, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
     }));
@@ -271,16 +271,11 @@ async fn photos_are_stored_without_exif_served_in_their_gmina_only_at_most_eight
     );
     assert_eq!(b.number("SELECT count(*) FROM equipment_photos").await, 7);
     // Removed right after the commit (or by the worker's next pass, run here until done).
-    for _ in 0..100 {
-        if !b.app.s3.keys().iter().any(|k| k.contains(&object)) {
-            break;
-        }
-        pestor_kit::photos::purge_deleted(&b.app.state)
-            .await
-            .unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(b.app.s3.keys().len(), 14);
+    let left = b
+        .app
+        .purge_until(|keys| !keys.iter().any(|k| k.contains(&object)))
+        .await;
+    assert_eq!(left.len(), 14);
     assert_eq!(b.app.get(TORUN, &photo).await.status(), 404);
 
     // A withdrawn item's photos: its giver still sees them, nobody else does.

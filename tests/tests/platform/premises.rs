@@ -347,14 +347,10 @@ async fn a_call_is_applied_to_before_its_deadline_and_decided_after_it_with_a_le
         count(&t.app, "SELECT count(*) FROM premises_applications").await,
         2
     );
-    let storage = t
-        .app
-        .state
-        .photos
-        .list("gmina/0463011/lokale/")
-        .await
-        .unwrap();
-    assert_eq!(storage.len(), 1, "{storage:?}");
+    // The refused duplicate's PDF was queued for removal; the store keeps the first one only.
+    let pdfs = |keys: &[String]| keys.iter().filter(|k| k.contains("/lokale/")).count();
+    let storage = t.app.purge_until(|keys| pdfs(keys) == 1).await;
+    assert_eq!(pdfs(&storage), 1, "{storage:?}");
 
     // The attachment: to staff and the applicant; not to another PES, not on another host.
     let attachment = format!("{call}/wnioski/1/zalacznik");
@@ -599,4 +595,107 @@ async fn the_monitoring_figures_are_computed_exactly_from_known_leases() {
 
 fn as_refs(f: &[(String, String)]) -> Vec<(&str, &str)> {
     f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+#[tokio::test]
+async fn staff_add_photos_of_a_premises_served_in_its_gmina_only_and_deleted_after_a_confirmation()
+{
+    let app = spawn_app().await;
+    let (_, staff) = app
+        .person("urzednik@example.pl", "torun", Some("staff"))
+        .await;
+    let (_, resident) = app.person("mieszkaniec@example.pl", "torun", None).await;
+    let premises = add(&staff, &premises("ul. Szeroka 12", "Stare Miasto", "45,5")).await;
+    let upload = async |v: &Visitor, alt: &str, bytes: Vec<u8>| {
+        v.upload(
+            TORUN,
+            &premises,
+            &format!("{premises}/zdjecia"),
+            &[("alt", alt)],
+            ("photo", "lokal.jpg", bytes),
+        )
+        .await
+    };
+    // Not a photo, or no description: refused, nothing stored.
+    let r = upload(
+        &staff,
+        "Sala na parterze",
+        b"%PDF-1.4 to nie zdjecie".to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body
+            .contains("Plik nie jest zdjęciem w formacie JPEG, PNG ani WebP.")
+    );
+    let r = upload(&staff, "", crate::equipment_edit::jpeg(640, 480)).await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body
+            .contains("Opisz zdjęcie dla osób, które go nie widzą")
+    );
+    assert_eq!(app.s3.keys().len(), 0);
+    // A resident may not add one.
+    assert_eq!(
+        upload(
+            &resident,
+            "Sala na parterze",
+            crate::equipment_edit::jpeg(640, 480)
+        )
+        .await
+        .status,
+        403
+    );
+
+    let r = upload(
+        &staff,
+        "Sala na parterze z witryną",
+        crate::equipment_edit::jpeg(640, 480),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(app.s3.keys().len(), 2, "two sizes");
+    let page = app.page(TORUN, &premises).await.1.replace("&#x2f;", "/");
+    assert!(page.contains("alt=\"Sala na parterze z witryną\""));
+    let src = page
+        .split("<figure class=\"pestor-photo\">")
+        .nth(1)
+        .unwrap()
+        .split("src=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(app.get(TORUN, &src).await.status(), 200);
+    assert_eq!(
+        app.get(BYDGOSZCZ, &src).await.status(),
+        404,
+        "another gmina's host"
+    );
+    assert!(
+        app.page(TORUN, "/lokale")
+            .await
+            .1
+            .contains("alt=\"Sala na parterze z witryną\"")
+    );
+
+    // Deleting: a confirmation, then the row and (soon) the objects are gone.
+    let confirm = staff
+        .get(TORUN, &format!("{premises}/zdjecia/1/usun"))
+        .await
+        .body;
+    assert!(confirm.contains("Usunąć zdjęcie lokalu?"));
+    let r = staff
+        .submit(
+            TORUN,
+            &format!("{premises}/zdjecia/1/usun"),
+            &format!("{premises}/zdjecia/1/usun"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(app.get(TORUN, &src).await.status(), 404);
+    assert_eq!(app.purge_until(|keys| keys.is_empty()).await.len(), 0);
 }
