@@ -1388,6 +1388,25 @@ async fn premises_are_listed_and_a_pes_applies_in_a_call_in_chromium() {
     office
         .assert_passes("premises applications side by side")
         .await;
+    // The staff's view of a premises: status, photos and lease forms; a photo's deletion page.
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO premises_photos (premises_id, object, position, alt, width, height)
+         VALUES (2, $1, 1, 'Sala warsztatowa na piętrze', 640, 480)",
+    )
+    .bind(uuid::Uuid::new_v4())
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    office.goto(&app.url("torun.pes.test", "/lokale/2")).await;
+    assert!(office.text("main").await.contains("Zapisz umowę najmu"));
+    office.assert_passes("premises page for staff").await;
+    office
+        .goto(&app.url("torun.pes.test", "/lokale/2/zdjecia/1/usun"))
+        .await;
+    office.wait_for_text("h1", "Usunąć zdjęcie lokalu?").await;
+    office.assert_passes("premises photo deletion").await;
     office
         .goto(&app.url("torun.pes.test", "/lokale/nabory/nowy"))
         .await;
