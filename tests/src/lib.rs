@@ -375,6 +375,18 @@ impl TestApp {
         (status, text)
     }
 
+    /// One number from gmina `slug`'s schema (`sql` is a query of one value, cast to bigint).
+    pub async fn scalar(&self, slug: &str, sql: &str) -> i64 {
+        let t = self.store().find(slug).await.expect("tenant");
+        let mut tx = self.db.tenant(&t).begin().await.expect("begin");
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT ({sql})::bigint")))
+            .fetch_one(&mut *tx)
+            .await
+            .expect("scalar");
+        tx.commit().await.expect("commit");
+        n
+    }
+
     /// Removes queued objects from the store until `done` holds on the store's keys (a handler's
     /// own removal may hold some rows a moment), or five seconds pass; returns the keys left.
     pub async fn purge_until(&self, done: impl Fn(&[String]) -> bool) -> Vec<String> {

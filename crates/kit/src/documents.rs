@@ -5,6 +5,7 @@
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use pestor_photos::PhotoError;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -36,6 +37,22 @@ pub fn check_pdf(bytes: &[u8], max_bytes: usize) -> Result<(), DocumentError> {
         return Err(DocumentError::Truncated);
     }
     Ok(())
+}
+
+/// What a form's optional PDF field brought: nothing, a checked PDF, or why it was refused —
+/// `failure` and `file` as [`crate::photos::read_upload`] read them (its size limit held while
+/// reading).
+pub fn optional_pdf(
+    failure: Option<PhotoError>,
+    file: Option<Vec<u8>>,
+    max_bytes: usize,
+) -> Result<Option<Vec<u8>>, DocumentError> {
+    match (failure, file) {
+        (Some(PhotoError::TooLarge(mb)), _) => Err(DocumentError::TooLarge(mb)),
+        (Some(_), _) => Err(DocumentError::NotPdf),
+        (None, Some(bytes)) => check_pdf(&bytes, max_bytes).map(|()| Some(bytes)),
+        (None, None) => Ok(None),
+    }
 }
 
 /// The object key of attachment `object` of gmina `teryt` in `folder` (a module's own prefix).

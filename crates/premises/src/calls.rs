@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use pestor_core::calendar::parse_date;
 use pestor_kit::acting::{ActingOrganisation, Reach, acting_organisations};
 use pestor_kit::audit;
-use pestor_kit::documents::{self, DocumentError};
+use pestor_kit::documents;
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::forms::{PathId, RawForm, path_id};
 use pestor_kit::input::Query;
@@ -303,24 +303,10 @@ pub async fn apply(
                 .into(),
         );
     }
-    let attachment = match (failure, upload.file) {
-        (Some(pestor_photos::PhotoError::TooLarge(mb)), _) => {
-            errors.insert("attachment", DocumentError::TooLarge(mb).to_string());
-            None
-        }
-        (Some(_), _) => {
-            errors.insert("attachment", DocumentError::NotPdf.to_string());
-            None
-        }
-        (None, Some(bytes)) => match documents::check_pdf(&bytes, max) {
-            Ok(()) => Some(bytes),
-            Err(e) => {
-                errors.insert("attachment", e.to_string());
-                None
-            }
-        },
-        (None, None) => None,
-    };
+    let attachment = documents::optional_pdf(failure, upload.file, max).unwrap_or_else(|e| {
+        errors.insert("attachment", e.to_string());
+        None
+    });
     let (Some(org), Some(premises), Some(people), true) =
         (org, premises, people, errors.is_empty())
     else {

@@ -58,6 +58,7 @@ pub async fn seed(
     seed_equipment(db).await?;
     seed_premises(db).await?;
     seed_support(db).await?;
+    seed_procurements(db).await?;
     Ok(created)
 }
 
@@ -280,6 +281,68 @@ async fn seed_support(db: &Database) -> Result<(), pestor_kit::AppError> {
     let torun = TenantStore::new(db.clone()).find("torun").await?;
     let mut tx = db.tenant(&torun).begin().await?;
     sqlx::raw_sql(SUPPORT_TORUN).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Toruń's register of social clauses: procurements of 2013–2014 named in Toruń's report (with
+/// made-up numbers, marked as demo) and one contract of now under a fulfilment check.
+const PROCUREMENTS: &str = "
+INSERT INTO clause_targets (year, target) VALUES (2013, 10), (2014, 10);
+INSERT INTO procurements (reference, subject, kind, value_grosze, value_euro_cents, procedure, department, published_on,
+                          offers_due, status, contractor_name, contract_value_grosze, demo)
+VALUES
+ ('DEMO/ZP/2013/1', 'Sprzątanie nieruchomości gminnych', 'uslugi', 85000000, 20300000, 'przetarg_nieograniczony',
+  'Wydział Gospodarki Komunalnej', '2013-05-10', '2013-06-10', 'completed', 'Przedsiębiorstwo Usług Komunalnych (dane demonstracyjne)', 79000000, true),
+ ('DEMO/ZP/2014/2', 'Usługi budowlane — remont budynku komunalnego', 'roboty', 120000000, 28700000, 'przetarg_nieograniczony',
+  'Miejski Zarząd Dróg i Budynków', '2014-03-03', '2014-04-03', 'completed', 'Zakład Remontowo-Budowlany (dane demonstracyjne)', 112000000, true),
+ ('DEMO/ZO/2013/7', 'Catering na spotkanie wigilijne', 'uslugi', 600000, 143000, 'zapytanie_ofertowe',
+  'Biuro Prezydenta', '2013-12-02', '2013-12-09', 'completed', '', 580000, true),
+ ('DEMO/ZO/2014/3', 'Wynajem sali konferencyjnej z cateringiem', 'uslugi', 950000, 227000, 'zapytanie_ofertowe',
+  'Wydział Zdrowia i Polityki Społecznej', '2014-04-15', '2014-04-25', 'completed', '', 910000, true),
+ ('DEMO/ZO/2014/9', 'Badanie „Wpływ Bella Skyway Festival na rozwój turystyczny i gospodarczy miasta”', 'uslugi',
+  3000000, 716000, 'zapytanie_ofertowe', 'Wydział Promocji i Turystyki', '2014-06-01', '2014-06-15', 'completed',
+  'Pracownia badań społecznych (dane demonstracyjne)', 2800000, true),
+ ('DEMO/TP/2026/4', 'Utrzymanie zieleni na osiedlu Rubinkowo', 'uslugi', 42000000, NULL, 'tryb_podstawowy',
+  'Wydział Środowiska i Ekologii', current_date - 200, current_date - 170, 'in_progress', '', 39000000, true);
+INSERT INTO procurement_clauses (procurement_id, clause, requirement, people, target_group, months, next_check_on)
+SELECT p.id, c.clause, c.requirement, c.people, c.target_group, c.months,
+       CASE WHEN p.status = 'in_progress' THEN current_date + 3 END
+FROM procurements p JOIN (VALUES
+ ('DEMO/ZP/2013/1', 'pzp2004-art29-4', 'Zatrudnienie 2 osób bezrobotnych przez cały okres umowy.', 2, 'bezrobotni', 12),
+ ('DEMO/ZP/2014/2', 'pzp2004-art29-4', 'Zatrudnienie 1 osoby bezrobotnej przy robotach.', 1, 'bezrobotni', 6),
+ ('DEMO/ZO/2013/7', 'pzp2004-art22-2', 'Zamówienie zastrzeżone dla wykonawców zatrudniających osoby z niepełnosprawnościami.', NULL, NULL, NULL),
+ ('DEMO/ZO/2014/3', 'pzp2004-art29-4', 'Obsługa cateringu z udziałem osoby z niepełnosprawnością.', 1, 'niepelnosprawni', 1),
+ ('DEMO/ZO/2014/9', 'pzp2004-art29-4', 'Zatrudnienie przy badaniu 1 absolwenta CIS.', 1, 'cis_kis', 3),
+ ('DEMO/TP/2026/4', 'pzp2019-art96', 'Zatrudnienie 3 osób bezrobotnych na umowę o pracę przez 24 miesiące.', 3, 'bezrobotni', 24)
+) AS c(reference, clause, requirement, people, target_group, months) ON c.reference = p.reference;
+INSERT INTO clause_checks (clause_id, checked_on, checked_by_name, people_employed, months, evidence, verdict)
+SELECT c.id, v.checked_on, 'Urząd (dane demonstracyjne)', v.people, v.months, v.evidence, v.verdict
+FROM procurement_clauses c JOIN procurements p ON p.id = c.procurement_id JOIN (VALUES
+ ('DEMO/ZP/2013/1', DATE '2014-06-30', 2, 12, 'Umowy o pracę i zaświadczenia z PUP.', 'spelniona'),
+ ('DEMO/ZP/2014/2', DATE '2014-12-15', 0, 0, 'Wykonawca nie zatrudnił wskazanej osoby.', 'niespelniona'),
+ ('DEMO/TP/2026/4', current_date - 87, 3, 3, 'Kopie umów o pracę 3 osób.', 'spelniona')
+) AS v(reference, checked_on, people, months, evidence, verdict) ON v.reference = p.reference;
+";
+
+/// The demo's register of social clauses (see [`PROCUREMENTS`]); the Christmas catering went to
+/// one of Toruń's demo PES. Only into an empty register.
+async fn seed_procurements(db: &Database) -> Result<(), pestor_kit::AppError> {
+    let torun = TenantStore::new(db.clone()).find("torun").await?;
+    let mut tx = db.tenant(&torun).begin().await?;
+    let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM procurements)")
+        .fetch_one(&mut *tx)
+        .await?;
+    if empty {
+        sqlx::raw_sql(PROCUREMENTS).execute(&mut *tx).await?;
+        sqlx::query(
+            "UPDATE procurements p SET contractor_teryt = '0463011', contractor_org_id = o.id, contractor_name = o.name
+             FROM (SELECT id, name FROM organisations WHERE status = 'verified' ORDER BY id LIMIT 1) o
+             WHERE p.reference = 'DEMO/ZO/2013/7'",
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }

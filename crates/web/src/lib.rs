@@ -26,6 +26,7 @@ pub const MODULES: &[&dyn Module] = &[
     &pestor_equipment::Equipment,
     &pestor_premises::Premises,
     &pestor_support::Support,
+    &pestor_procurement::Procurement,
     &pestor_region::Region,
 ];
 

@@ -88,6 +88,32 @@ const MATRIX: &[(&str, &[Row])] = &[
     ("equipment", EQUIPMENT),
     ("premises", PREMISES),
     ("support", SUPPORT),
+    ("procurement", PROCUREMENT),
+];
+
+/// Klauzule społeczne: anyone reads the register, the catalogue and the indicators; staff keep
+/// the register, its clauses and checks.
+const PROCUREMENT: &[Row] = &[
+    ("GET", "/klauzule-spoleczne", EVERYONE),
+    ("GET", "/klauzule-spoleczne/katalog", EVERYONE),
+    ("GET", "/klauzule-spoleczne/wskazniki", EVERYONE),
+    ("GET", "/klauzule-spoleczne/wskazniki.csv", EVERYONE),
+    ("POST", "/klauzule-spoleczne/wskazniki/cel", STAFF_AND_UP),
+    ("GET", "/api/v1/klauzule", EVERYONE),
+    ("GET", "/klauzule-spoleczne/nowe", STAFF_AND_UP),
+    ("POST", "/klauzule-spoleczne/nowe", STAFF_AND_UP),
+    ("GET", "/klauzule-spoleczne/kontrole", STAFF_AND_UP),
+    ("GET", "/klauzule-spoleczne/{id}", EVERYONE),
+    ("GET", "/klauzule-spoleczne/{id}/edycja", STAFF_AND_UP),
+    ("POST", "/klauzule-spoleczne/{id}/edycja", STAFF_AND_UP),
+    ("POST", "/klauzule-spoleczne/{id}/status", STAFF_AND_UP),
+    ("POST", "/klauzule-spoleczne/{id}/klauzule", STAFF_AND_UP),
+    ("POST", "/klauzule-spoleczne/{id}/kontrole", STAFF_AND_UP),
+    (
+        "GET",
+        "/klauzule-spoleczne/{id}/kontrole/{check}/dowod",
+        STAFF_AND_UP,
+    ),
 ];
 
 /// Mapa wsparcia: anyone reads it; a gmina's staff keep its own entries, coordinators the

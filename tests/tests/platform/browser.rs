@@ -1510,3 +1510,94 @@ async fn the_support_map_shows_regional_and_local_entries_and_staff_add_one_in_c
     );
     region.assert_passes("support regional entries").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_register_of_social_clauses_and_a_fulfilment_check_in_chromium() {
+    let app = spawn_app_with(|s| s.server.base_domain = "pes.test".into()).await;
+    app.state
+        .clock
+        .set(time::macros::datetime!(2027-06-01 09:00 UTC));
+    let password = "hasło testowe 123";
+    let staff =
+        pestor_tests::create_account(&app, "urzednik@example.pl", "Ewa Urzędniczka", password)
+            .await;
+    pestor_tests::grant(&app, staff, "torun", "staff").await;
+    let torun = app.store().find("torun").await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
+    sqlx::raw_sql(
+        "INSERT INTO clause_targets VALUES (2027, 4);
+         INSERT INTO procurements (reference, subject, kind, value_grosze, procedure, published_on, status, contractor_name)
+         VALUES ('ZP.271.7.2027', 'Sprzątanie budynków urzędu', 'uslugi', 25000000, 'tryb_podstawowy', '2027-02-01',
+                 'in_progress', 'Firma Sprzątająca');
+         INSERT INTO procurement_clauses (procurement_id, clause, requirement, people, target_group, months, next_check_on)
+         VALUES (1, 'pzp2019-art96', 'Zatrudnienie 2 osób bezrobotnych przez 12 miesięcy.', 2, 'bezrobotni', 12, '2027-06-01');",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let anonymous = Browser::start().await;
+    anonymous
+        .goto(&app.url("torun.pes.test", "/klauzule-spoleczne"))
+        .await;
+    assert!(
+        anonymous
+            .text("[role=status]")
+            .await
+            .starts_with("1 zamówienie")
+    );
+    anonymous.assert_passes("clauses register").await;
+    anonymous
+        .goto(&app.url("torun.pes.test", "/klauzule-spoleczne/katalog"))
+        .await;
+    anonymous.assert_passes("clauses catalogue").await;
+    anonymous
+        .goto(&app.url("torun.pes.test", "/klauzule-spoleczne/wskazniki"))
+        .await;
+    assert!(anonymous.text("main").await.contains("1 (cel: 4)"));
+    anonymous.assert_passes("clauses indicators").await;
+
+    let office = signed_in_browser(&app, "urzednik@example.pl", password).await;
+    office
+        .goto(&app.url("torun.pes.test", "/klauzule-spoleczne/kontrole"))
+        .await;
+    assert!(office.text("main").await.contains("ZP.271.7.2027"));
+    office.assert_passes("clauses check queue").await;
+    office.click("td a[href^='/klauzule-spoleczne/1']").await;
+    office
+        .wait_for_text("h1", "Sprzątanie budynków urzędu")
+        .await;
+    office
+        .assert_passes("procurement with its check form")
+        .await;
+    office.click("#kontrola ~ form button[type=submit]").await;
+    office
+        .wait_for_text(".govuk-error-summary", "Wybierz wynik kontroli")
+        .await;
+    office.assert_passes("procurement check with errors").await;
+    office.fill("#people_employed", "2").await;
+    office
+        .fill(
+            "#evidence",
+            "Kopie dwóch umów o pracę; zaświadczenia z PUP.",
+        )
+        .await;
+    office
+        .eval("document.querySelector('#verdict').value = 'spelniona'; return true")
+        .await;
+    office.click("#kontrola ~ form button[type=submit]").await;
+    office
+        .wait_for_text(".govuk-notification-banner", "Kontrola została zapisana")
+        .await;
+    assert!(office.text("main").await.contains("spełniona"));
+    office.assert_passes("procurement after a check").await;
+    office
+        .goto(&app.url("torun.pes.test", "/klauzule-spoleczne/nowe"))
+        .await;
+    office.click("form.pestor-form button[type=submit]").await;
+    office
+        .wait_for_text(".govuk-error-summary", "Podaj znak sprawy")
+        .await;
+    office.assert_passes("procurement form with errors").await;
+}

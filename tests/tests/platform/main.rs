@@ -27,6 +27,7 @@ mod organisation_import;
 mod organisations;
 mod panel;
 mod premises;
+mod procurement;
 mod properties;
 mod region;
 mod regional_search;

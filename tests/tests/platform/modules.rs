@@ -343,6 +343,7 @@ fn the_menu_and_the_audit_labels_come_from_the_modules() {
             "Bank sprzętu",
             "Lokale dla PES",
             "Wsparcie",
+            "Klauzule społeczne",
             "Szukaj w regionie"
         ]
     );

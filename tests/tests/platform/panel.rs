@@ -524,6 +524,19 @@ async fn the_demo_has_an_administrator_and_organisations_and_can_be_seeded_twice
         elsewhere.contains("Regionalny Ośrodek Polityki Społecznej w Toruniu")
             && !elsewhere.contains("Miejski Ośrodek Pomocy Rodzinie w Toruniu")
     );
+    // Klauzule społeczne: Toruń's procurements of 2013–2014 against the target of 10, marked demo.
+    let (_, register) = app.page(TORUN, "/klauzule-spoleczne?rok=2013").await;
+    assert!(
+        register.contains("Catering na spotkanie wigilijne")
+            && register.contains("dane demonstracyjne")
+    );
+    let indicators = app
+        .get(TORUN, "/klauzule-spoleczne/wskazniki.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(indicators.contains("\r\n2013;10;2;"), "{indicators}");
     let v = app.visitor();
     v.sign_in(
         pestor_web::demo::ADMIN_EMAIL,

@@ -46,14 +46,7 @@ async fn add(staff: &Visitor, fields: &[(&str, &str)]) -> String {
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    let t = app.store().find("torun").await.unwrap();
-    let mut tx = app.db.tenant(&t).begin().await.unwrap();
-    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT ({sql})::bigint")))
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    n
+    app.scalar("torun", sql).await
 }
 
 #[tokio::test]

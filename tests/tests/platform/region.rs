@@ -123,6 +123,11 @@ async fn the_dashboard_counts_every_gmina_exactly_filters_sorts_and_exports() {
             "m² lokali wynajętych PES w tym roku",
             "ulga w czynszu dla PES w tym roku (zł)",
             "wpisy gminy na mapie wsparcia",
+            "zamówienia z klauzulami w tym roku",
+            "cel programu na ten rok",
+            "wartość zamówień z klauzulami w tym roku (zł)",
+            "z nich wygrane przez PES",
+            "klauzule niespełnione (ostatnia kontrola)",
             "Ostatnia aktywność",
         ]
     );
@@ -179,7 +184,7 @@ async fn the_dashboard_counts_every_gmina_exactly_filters_sorts_and_exports() {
         region_total,
         [
             "144", "1", "3", "1", "0", "0", "0", "1", "1", "0", "0", "0", "0", "0", "0", "0", "0",
-            "0", "0"
+            "0", "0", "0", "0", "0", "0", "0"
         ]
     );
     assert!(page.body.contains(">144 gminy</p>"));

@@ -1,0 +1,247 @@
+//! Klauzule społeczne (`/klauzule-spoleczne`): the register of procurements with social clauses,
+//! from planning to the end of the contract. Staff enter procurements and the clauses they apply
+//! from the catalogue (`public.social_clause_types`, the Act's articles summarised), move them
+//! one status at a time (`register`), and record the checks of each clause while the contract
+//! runs (`checks`, with a queue and reminders); the public sees the register and the indicators
+//! counted from it (`indicators`, with CSV and `/api/v1/klauzule`). The rules: docs/klauzule.md.
+
+mod checks;
+mod indicators;
+mod register;
+mod shared;
+
+use std::time::Duration;
+
+use axum::routing::{get, post};
+use pestor_kit::auth::{Access, Hosts, Routes};
+use pestor_kit::catalogue::{Asset, NavEntry};
+use pestor_kit::module::{ApiDoc, Figure, GminaData, Module, Worker};
+use pestor_kit::templates;
+
+pub use checks::send_reminders;
+
+/// Klauzule społeczne as a module of the app.
+pub struct Procurement;
+
+impl Module for Procurement {
+    fn name(&self) -> &'static str {
+        "procurement"
+    }
+
+    fn routes(&self, r: Routes) -> Routes {
+        use Hosts::Gmina;
+        r.add(
+            "/klauzule-spoleczne",
+            &["GET"],
+            Gmina,
+            Access::Anyone,
+            get(register::list),
+        )
+        .add(
+            "/klauzule-spoleczne/katalog",
+            &["GET"],
+            Gmina,
+            Access::Anyone,
+            get(register::catalogue_page),
+        )
+        .add(
+            "/klauzule-spoleczne/wskazniki",
+            &["GET"],
+            Gmina,
+            Access::Anyone,
+            get(indicators::page),
+        )
+        .add(
+            "/klauzule-spoleczne/wskazniki.csv",
+            &["GET"],
+            Gmina,
+            Access::Anyone,
+            get(indicators::csv),
+        )
+        .add(
+            "/klauzule-spoleczne/wskazniki/cel",
+            &["POST"],
+            Gmina,
+            Access::Staff,
+            post(indicators::set_target),
+        )
+        .api(
+            "/api/v1/klauzule",
+            Gmina,
+            Access::Anyone,
+            get(indicators::api),
+        )
+        .add(
+            "/klauzule-spoleczne/nowe",
+            &["GET", "POST"],
+            Gmina,
+            Access::Staff,
+            get(register::new_form).post(register::create),
+        )
+        .add(
+            "/klauzule-spoleczne/kontrole",
+            &["GET"],
+            Gmina,
+            Access::Staff,
+            get(checks::queue),
+        )
+        .add(
+            "/klauzule-spoleczne/{id}",
+            &["GET"],
+            Gmina,
+            Access::Anyone,
+            get(register::show),
+        )
+        .add(
+            "/klauzule-spoleczne/{id}/edycja",
+            &["GET", "POST"],
+            Gmina,
+            Access::Staff,
+            get(register::edit_form).post(register::save),
+        )
+        .add(
+            "/klauzule-spoleczne/{id}/status",
+            &["POST"],
+            Gmina,
+            Access::Staff,
+            post(register::set_status),
+        )
+        .add(
+            "/klauzule-spoleczne/{id}/klauzule",
+            &["POST"],
+            Gmina,
+            Access::Staff,
+            post(register::add_clause),
+        )
+        .add(
+            "/klauzule-spoleczne/{id}/kontrole",
+            &["POST"],
+            Gmina,
+            Access::Staff,
+            post(checks::add),
+        )
+        .add(
+            "/klauzule-spoleczne/{id}/kontrole/{check}/dowod",
+            &["GET"],
+            Gmina,
+            Access::Staff,
+            get(checks::evidence),
+        )
+    }
+
+    fn workers(&self) -> Vec<Worker> {
+        vec![Worker {
+            name: checks::REMINDER_JOB,
+            // Hourly: each check's reminder is sent once, on its day.
+            every: Duration::from_secs(3600),
+            run: |state| {
+                Box::pin(async move {
+                    checks::send_reminders(&state).await?;
+                    Ok(())
+                })
+            },
+        }]
+    }
+
+    fn templates(&self) -> &'static [Asset] {
+        templates![
+            "procurement/list.html",
+            "procurement/show.html",
+            "procurement/form.html",
+            "procurement/catalogue.html",
+            "procurement/queue.html",
+            "procurement/indicators.html",
+        ]
+    }
+
+    fn nav(&self) -> &'static [NavEntry] {
+        &[NavEntry {
+            href: "/klauzule-spoleczne",
+            label: "Klauzule społeczne",
+            hosts: Hosts::Gmina,
+        }]
+    }
+
+    fn api_doc(&self) -> Option<ApiDoc> {
+        Some(ApiDoc {
+            hosts: Hosts::Gmina,
+            describe: indicators::describe,
+        })
+    }
+
+    fn audit_labels(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            (
+                "procurement.added",
+                "dodanie zamówienia do rejestru klauzul",
+            ),
+            (
+                "procurement.edited",
+                "zmiana zamówienia w rejestrze klauzul",
+            ),
+            ("procurement.status", "zmiana statusu zamówienia"),
+            ("procurement.clause_added", "dodanie klauzuli społecznej"),
+            ("procurement.checked", "kontrola klauzuli społecznej"),
+            ("procurement.target", "cel programu dla klauzul społecznych"),
+        ]
+    }
+
+    fn gmina_figures(&self) -> &'static [Figure] {
+        // "This year": the publication year (the entry's without one), as on the indicators page.
+        &[
+            Figure {
+                key: "clauses_this_year",
+                label: "zamówienia z klauzulami w tym roku",
+                query: "SELECT count(*) FROM {schema}.procurements p WHERE p.status <> 'cancelled'
+                        AND extract(year FROM coalesce(p.published_on, p.created_at::date)) = extract(year FROM {today})
+                        AND EXISTS (SELECT 1 FROM {schema}.procurement_clauses c WHERE c.procurement_id = p.id)",
+                public: false,
+            },
+            Figure {
+                key: "clauses_target",
+                label: "cel programu na ten rok",
+                query: "SELECT coalesce((SELECT target FROM {schema}.clause_targets
+                                         WHERE year = extract(year FROM {today})), 0)",
+                public: false,
+            },
+            Figure {
+                key: "clauses_value",
+                label: "wartość zamówień z klauzulami w tym roku (zł)",
+                query: "SELECT (coalesce(sum(coalesce(p.contract_value_grosze, p.value_grosze)), 0) / 100)::bigint
+                        FROM {schema}.procurements p WHERE p.status <> 'cancelled'
+                        AND extract(year FROM coalesce(p.published_on, p.created_at::date)) = extract(year FROM {today})
+                        AND EXISTS (SELECT 1 FROM {schema}.procurement_clauses c WHERE c.procurement_id = p.id)",
+                public: false,
+            },
+            Figure {
+                key: "clauses_won_by_pes",
+                label: "z nich wygrane przez PES",
+                query: "SELECT count(*) FROM {schema}.procurements p WHERE p.status <> 'cancelled'
+                        AND p.contractor_teryt IS NOT NULL
+                        AND extract(year FROM coalesce(p.published_on, p.created_at::date)) = extract(year FROM {today})
+                        AND EXISTS (SELECT 1 FROM {schema}.procurement_clauses c WHERE c.procurement_id = p.id)",
+                public: false,
+            },
+            Figure {
+                key: "clauses_not_fulfilled",
+                label: "klauzule niespełnione (ostatnia kontrola)",
+                query: "SELECT count(*) FROM (SELECT DISTINCT ON (k.clause_id) k.verdict FROM {schema}.clause_checks k
+                        ORDER BY k.clause_id, k.checked_on DESC, k.id DESC) l WHERE l.verdict = 'niespelniona'",
+                public: false,
+            },
+        ]
+    }
+
+    fn gmina_data(&self) -> GminaData {
+        GminaData {
+            tenant_tables: &[
+                "procurements",
+                "procurement_clauses",
+                "clause_checks",
+                "clause_targets",
+            ],
+            public_tables: &[],
+            object_prefixes: &["klauzule/"],
+        }
+    }
+}
