@@ -67,3 +67,13 @@ CREATE TABLE clause_targets (
     year   integer PRIMARY KEY CHECK (year BETWEEN 2000 AND 2100),
     target integer NOT NULL CHECK (target BETWEEN 0 AND 10000)
 );
+
+-- PES told of a planned procurement so they can prepare: each once per procurement.
+CREATE TABLE procurement_notices (
+    procurement_id     bigint NOT NULL REFERENCES procurements (id) ON DELETE CASCADE,
+    organisation_teryt text NOT NULL CHECK (organisation_teryt ~ '^[0-9]{7}$'),
+    organisation_id    bigint NOT NULL,
+    organisation_name  text NOT NULL,
+    notified_at        timestamptz NOT NULL,
+    PRIMARY KEY (procurement_id, organisation_teryt, organisation_id)
+);

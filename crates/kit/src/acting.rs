@@ -68,3 +68,20 @@ pub async fn acting_organisations(
     .fetch_all(state.db.platform())
     .await?)
 }
+
+/// E-mail addresses of the members of organisation `id` of gmina `teryt` (any gmina: a PES that
+/// works here may be told of something here), in `conn`'s transaction.
+pub async fn member_emails(
+    conn: &mut sqlx::PgConnection,
+    teryt: &str,
+    id: i64,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT a.email FROM public.gmina_roles r JOIN public.accounts a ON a.id = r.account_id
+         WHERE r.teryt = $1 AND r.organisation_id = $2 AND r.role = 'pes_member' ORDER BY 1",
+    )
+    .bind(teryt)
+    .bind(id)
+    .fetch_all(conn)
+    .await
+}

@@ -7,6 +7,7 @@
 
 mod checks;
 mod indicators;
+mod matching;
 mod register;
 mod shared;
 
@@ -93,6 +94,13 @@ impl Module for Procurement {
             get(register::show),
         )
         .add(
+            "/klauzule-spoleczne/{id}/dopasowanie",
+            &["GET", "POST"],
+            Gmina,
+            Access::Staff,
+            get(matching::page).post(matching::notify),
+        )
+        .add(
             "/klauzule-spoleczne/{id}/edycja",
             &["GET", "POST"],
             Gmina,
@@ -151,6 +159,7 @@ impl Module for Procurement {
             "procurement/catalogue.html",
             "procurement/queue.html",
             "procurement/indicators.html",
+            "procurement/matching.html",
         ]
     }
 
@@ -183,6 +192,10 @@ impl Module for Procurement {
             ("procurement.clause_added", "dodanie klauzuli społecznej"),
             ("procurement.checked", "kontrola klauzuli społecznej"),
             ("procurement.target", "cel programu dla klauzul społecznych"),
+            (
+                "procurement.matched",
+                "powiadomienie PES o planowanym zamówieniu",
+            ),
         ]
     }
 
@@ -239,6 +252,7 @@ impl Module for Procurement {
                 "procurement_clauses",
                 "clause_checks",
                 "clause_targets",
+                "procurement_notices",
             ],
             public_tables: &[],
             object_prefixes: &["klauzule/"],

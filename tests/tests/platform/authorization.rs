@@ -107,6 +107,8 @@ const PROCUREMENT: &[Row] = &[
     ("GET", "/klauzule-spoleczne/{id}/edycja", STAFF_AND_UP),
     ("POST", "/klauzule-spoleczne/{id}/edycja", STAFF_AND_UP),
     ("POST", "/klauzule-spoleczne/{id}/status", STAFF_AND_UP),
+    ("GET", "/klauzule-spoleczne/{id}/dopasowanie", STAFF_AND_UP),
+    ("POST", "/klauzule-spoleczne/{id}/dopasowanie", STAFF_AND_UP),
     ("POST", "/klauzule-spoleczne/{id}/klauzule", STAFF_AND_UP),
     ("POST", "/klauzule-spoleczne/{id}/kontrole", STAFF_AND_UP),
     (

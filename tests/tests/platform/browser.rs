@@ -1593,6 +1593,13 @@ async fn the_register_of_social_clauses_and_a_fulfilment_check_in_chromium() {
     assert!(office.text("main").await.contains("spełniona"));
     office.assert_passes("procurement after a check").await;
     office
+        .goto(&app.url("torun.pes.test", "/klauzule-spoleczne/1/dopasowanie"))
+        .await;
+    office
+        .wait_for_text("h1", "PES, które mogą się przygotować")
+        .await;
+    office.assert_passes("procurement matchmaking").await;
+    office
         .goto(&app.url("torun.pes.test", "/klauzule-spoleczne/nowe"))
         .await;
     office.click("form.pestor-form button[type=submit]").await;

@@ -541,3 +541,239 @@ async fn the_indicators_count_the_register_exactly_on_the_page_in_the_csv_the_ap
         .unwrap();
     assert_eq!(other.lines().count(), 1, "{other}");
 }
+
+/// A verified (or not) card in gmina `slug` with one member, and optionally an offer.
+async fn pes_with(
+    app: &TestApp,
+    slug: &str,
+    name: &str,
+    description: &str,
+    also_in: &[&str],
+    status: &str,
+    offer: Option<(&str, &str)>,
+) -> String {
+    let teryt = if slug == "torun" {
+        "0463011"
+    } else {
+        "0461011"
+    };
+    let org = add_card(
+        app,
+        slug,
+        &[
+            ("name", name),
+            ("legal_form", "spoldzielnia_socjalna"),
+            ("gmina_teryt", teryt),
+            ("description", description),
+        ],
+        &["1"],
+        also_in,
+        status,
+    )
+    .await;
+    let email = format!("{}@example.pl", name.to_lowercase().replace(' ', "."));
+    let account = pestor_tests::create_account(app, &email, name, "hasło testowe 123").await;
+    pestor_tests::join_organisation_in(app, account, slug, org).await;
+    if let Some((offer, category)) = offer {
+        let t = app.store().find(slug).await.unwrap();
+        let mut tx = app.db.tenant(&t).begin().await.unwrap();
+        let offer = pestor_core::offer::Offer {
+            name: offer.into(),
+            category: category.into(),
+            price_grosze: None,
+            price_note: String::new(),
+            target_groups: vec!["urzad".into()],
+            description: "Na zamówienie.".into(),
+        };
+        pestor_offers::store::insert(&mut tx, org, &offer, None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    email
+}
+
+#[tokio::test]
+async fn matchmaking_finds_the_pes_that_fit_and_tells_only_the_chosen_once() {
+    let app = spawn_app().await;
+    app.state.clock.set(datetime!(2027-03-01 09:00 UTC));
+    let (_, staff) = app
+        .person("urzednik@example.pl", "torun", Some("staff"))
+        .await;
+    let kes = pes_with(
+        &app,
+        "torun",
+        "Smaczny Kęs",
+        "Catering i obiady dla instytucji.",
+        &[],
+        "verified",
+        None,
+    )
+    .await;
+    let czysty = pes_with(
+        &app,
+        "torun",
+        "Czysty Dom",
+        "Sprzątanie.",
+        &[],
+        "verified",
+        Some(("Sprzątanie biur", "porzadkowe")),
+    )
+    .await;
+    let kuchnia = pes_with(
+        &app,
+        "torun",
+        "Kuchnia Sąsiedzka",
+        "Gotujemy.",
+        &[],
+        "verified",
+        Some(("Obiady domowe", "catering")),
+    )
+    .await;
+    let wisla = pes_with(
+        &app,
+        "bydgoszcz",
+        "Wiślana Spółdzielnia",
+        "Imprezy.",
+        &["0463011"],
+        "verified",
+        Some(("Katering na imprezy", "catering")),
+    )
+    .await;
+    let czeka = pes_with(
+        &app,
+        "torun",
+        "Catering Czeka",
+        "Catering na każdą okazję.",
+        &[],
+        "pending",
+        None,
+    )
+    .await;
+    let p = add(
+        &staff,
+        &procurement(
+            "ZO.1.2027",
+            "Catering na spotkanie wigilijne seniorów",
+            "6000",
+        ),
+    )
+    .await;
+    let matching = format!("{p}/dopasowanie");
+
+    // The organisations listed, in the page's order (Polish order of names).
+    let names = |page: &str| {
+        let mut found: Vec<(usize, &str)> = [
+            "Smaczny Kęs",
+            "Czysty Dom",
+            "Kuchnia Sąsiedzka",
+            "Wiślana Spółdzielnia",
+            "Catering Czeka",
+        ]
+        .into_iter()
+        .filter_map(|n| page.find(&format!("\">{n}")).map(|at| (at, n)))
+        .collect();
+        found.sort();
+        found.into_iter().map(|(_, n)| n).collect::<Vec<_>>()
+    }; // By the subject: the card that says catering, the neighbour's "katering" offer (a typo away);
+    // not the cleaners, not the kitchen whose offer says otherwise, not the unverified.
+    let page = staff.get(TORUN, &matching).await.body;
+    assert_eq!(
+        names(&page),
+        ["Smaczny Kęs", "Wiślana Spółdzielnia"],
+        "{page}"
+    );
+    assert!(page.contains("PES z innej gminy działający u nas"));
+    // With the Giełda's category, the kitchen too.
+    let page = staff
+        .get(TORUN, &format!("{matching}?kategoria=catering"))
+        .await
+        .body;
+    assert_eq!(
+        names(&page),
+        ["Kuchnia Sąsiedzka", "Smaczny Kęs", "Wiślana Spółdzielnia"]
+    );
+
+    // Only the chosen are told; a card the match did not find is refused.
+    let code = |teryt: &str, id: i64| format!("{teryt}-{id}");
+    let r = staff
+        .submit(
+            TORUN,
+            &matching,
+            &matching,
+            &[("kategoria", "catering"), ("pes", &code("0463011", 2))],
+        )
+        .await;
+    assert_eq!(r.status, 409, "Czysty Dom does not fit");
+    let r = staff
+        .submit(
+            TORUN,
+            &matching,
+            &matching,
+            &[
+                ("kategoria", "catering"),
+                ("pes", &code("0463011", 1)),
+                ("pes", &code("0463011", 3)),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let letter = app.mail.wait_for(&kes, 1).await;
+    assert!(
+        letter
+            .subject
+            .contains("Planowane zamówienie: Catering na spotkanie wigilijne seniorów")
+    );
+    app.mail.wait_for(&kuchnia, 1).await;
+    for other in [&czysty, &wisla, &czeka] {
+        assert!(app.mail.to(other).is_empty(), "{other}");
+    }
+    // Once: a second notice to the same PES is refused; the page says it was told.
+    let page = staff
+        .get(TORUN, &format!("{matching}?kategoria=catering"))
+        .await
+        .body;
+    assert!(page.contains("Smaczny Kęs — już powiadomiona"));
+    let r = staff
+        .submit(
+            TORUN,
+            &matching,
+            &matching,
+            &[("kategoria", "catering"), ("pes", &code("0463011", 1))],
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM procurement_notices").await,
+        2
+    );
+    // After the tender, no more notices.
+    for to in ["announced", "decided"] {
+        if to == "decided" {
+            let mut fields = procurement(
+                "ZO.1.2027",
+                "Catering na spotkanie wigilijne seniorów",
+                "6000",
+            );
+            for (k, v) in fields.iter_mut() {
+                if *k == "contractor_name" {
+                    *v = "Smaczny Kęs";
+                }
+            }
+            staff
+                .submit(
+                    TORUN,
+                    &format!("{p}/edycja"),
+                    &format!("{p}/edycja"),
+                    &fields,
+                )
+                .await;
+        }
+        assert_eq!(status(&staff, &p, to).await.status, 303, "{to}");
+    }
+    let r = staff
+        .submit(TORUN, &p, &matching, &[("pes", &code("0463011", 3))])
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("przed przetargiem"));
+}
