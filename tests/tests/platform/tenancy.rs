@@ -199,6 +199,10 @@ fn gmina_rows_in_public_tables_are_reached_through_the_handle() {
             "the region's own log: coordinators' changes to regional data",
         ),
         (
+            "procurement/src/matching.rs",
+            "the PES of this gmina and of others that work here, with their offers, for matchmaking",
+        ),
+        (
             "equipment/src/powiat.rs",
             "every gmina's items, for the regional search; the powiat's, scoped",
         ),
