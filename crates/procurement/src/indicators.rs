@@ -24,9 +24,9 @@ use serde_json::{Value, json};
 use crate::register::{Filters, Listed, find};
 use crate::shared::{KINDS, STATUSES};
 
-#[derive(sqlx::FromRow, Debug)]
-struct Year {
-    year: i32,
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub(crate) struct Year {
+    pub year: i32,
     target: Option<i32>,
     with_clauses: i64,
     value_grosze: i64,
@@ -65,8 +65,49 @@ SELECT y.year, t.target,
 FROM years y LEFT JOIN clause_targets t ON t.year = y.year
 ORDER BY y.year";
 
-async fn years(tx: &mut TenantTx) -> sqlx::Result<Vec<Year>> {
+pub(crate) async fn years(tx: &mut TenantTx) -> sqlx::Result<Vec<Year>> {
     sqlx::query_as(YEARS).fetch_all(&mut **tx).await
+}
+
+impl Year {
+    /// Adds another gmina's figures of the same year (for the region's page).
+    pub(crate) fn add(&mut self, o: &Year) {
+        self.target = match (self.target, o.target) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        };
+        self.with_clauses += o.with_clauses;
+        self.value_grosze += o.value_grosze;
+        self.with_contractor += o.with_contractor;
+        self.won_by_pes += o.won_by_pes;
+        self.fulfilled += o.fulfilled;
+        self.partly += o.partly;
+        self.not_fulfilled += o.not_fulfilled;
+        self.unchecked += o.unchecked;
+    }
+}
+
+/// The table's rows and the chart's bars of `years`.
+pub(crate) fn rows_and_bars(years: &[Year]) -> (Vec<Value>, Vec<Value>) {
+    let bars = years
+        .iter()
+        .map(|y| {
+            let target = y.target.map_or(String::new(), |t| format!(" (cel: {t})"));
+            json!({ "label": y.year.to_string(), "value": y.with_clauses, "text": format!("{}{target}", y.with_clauses) })
+        })
+        .collect();
+    let rows = years
+        .iter()
+        .map(|y| {
+            json!({
+                "year": y.year, "target": y.target, "with_clauses": y.with_clauses,
+                "value": format_price(y.value_grosze), "won_by_pes": y.won_by_pes,
+                "with_contractor": y.with_contractor, "share": share(y), "fulfilled": y.fulfilled,
+                "partly": y.partly, "not_fulfilled": y.not_fulfilled, "unchecked": y.unchecked,
+            })
+        })
+        .collect();
+    (rows, bars)
 }
 
 fn share(y: &Year) -> String {
@@ -82,24 +123,7 @@ pub async fn page(State(state): State<AppState>, page: Page, gmina: Gmina) -> Ap
     let mut tx = gmina.begin().await?;
     let years = years(&mut tx).await?;
     tx.commit().await?;
-    let bars: Vec<Value> = years
-        .iter()
-        .map(|y| {
-            let target = y.target.map_or(String::new(), |t| format!(" (cel: {t})"));
-            json!({ "label": y.year.to_string(), "value": y.with_clauses, "text": format!("{}{target}", y.with_clauses) })
-        })
-        .collect();
-    let rows: Vec<Value> = years
-        .iter()
-        .map(|y| {
-            json!({
-                "year": y.year, "target": y.target, "with_clauses": y.with_clauses,
-                "value": format_price(y.value_grosze), "won_by_pes": y.won_by_pes,
-                "with_contractor": y.with_contractor, "share": share(y), "fulfilled": y.fulfilled,
-                "partly": y.partly, "not_fulfilled": y.not_fulfilled, "unchecked": y.unchecked,
-            })
-        })
-        .collect();
+    let (rows, bars) = rows_and_bars(&years);
     Ok(page
         .render(
             &state,
@@ -115,8 +139,24 @@ pub async fn csv(gmina: Gmina) -> AppResult<Response> {
     let mut tx = gmina.begin().await?;
     let years = years(&mut tx).await?;
     tx.commit().await?;
+    let body = csv_of(&years);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"klauzule-spoleczne-wskazniki.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The indicators as CSV for Polish Excel.
+pub(crate) fn csv_of(years: &[Year]) -> String {
     let zl = |g: i64| format!("{},{:02}", g / 100, g % 100);
-    let body = excel_csv(
+    excel_csv(
         &[
             "rok",
             "cel programu",
@@ -143,18 +183,7 @@ pub async fn csv(gmina: Gmina) -> AppResult<Response> {
                 y.unchecked.to_string(),
             ]
         }),
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"klauzule-spoleczne-wskazniki.csv\"",
-            ),
-        ],
-        body,
     )
-        .into_response())
 }
 
 /// `POST /klauzule-spoleczne/wskazniki/cel`: a year's target (staff).

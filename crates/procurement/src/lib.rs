@@ -8,6 +8,7 @@
 mod checks;
 mod indicators;
 mod matching;
+mod regional;
 mod register;
 mod shared;
 
@@ -30,8 +31,22 @@ impl Module for Procurement {
     }
 
     fn routes(&self, r: Routes) -> Routes {
-        use Hosts::Gmina;
+        use Hosts::{Gmina, Portal};
         r.add(
+            "/klauzule-spoleczne-w-regionie",
+            &["GET"],
+            Portal,
+            Access::Anyone,
+            get(regional::page),
+        )
+        .add(
+            "/klauzule-spoleczne-w-regionie.csv",
+            &["GET"],
+            Portal,
+            Access::Anyone,
+            get(regional::csv),
+        )
+        .add(
             "/klauzule-spoleczne",
             &["GET"],
             Gmina,
@@ -160,15 +175,23 @@ impl Module for Procurement {
             "procurement/queue.html",
             "procurement/indicators.html",
             "procurement/matching.html",
+            "procurement/region.html",
         ]
     }
 
     fn nav(&self) -> &'static [NavEntry] {
-        &[NavEntry {
-            href: "/klauzule-spoleczne",
-            label: "Klauzule społeczne",
-            hosts: Hosts::Gmina,
-        }]
+        &[
+            NavEntry {
+                href: "/klauzule-spoleczne",
+                label: "Klauzule społeczne",
+                hosts: Hosts::Gmina,
+            },
+            NavEntry {
+                href: "/klauzule-spoleczne-w-regionie",
+                label: "Klauzule społeczne",
+                hosts: Hosts::Portal,
+            },
+        ]
     }
 
     fn api_doc(&self) -> Option<ApiDoc> {

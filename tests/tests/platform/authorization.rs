@@ -94,6 +94,8 @@ const MATRIX: &[(&str, &[Row])] = &[
 /// Klauzule społeczne: anyone reads the register, the catalogue and the indicators; staff keep
 /// the register, its clauses and checks.
 const PROCUREMENT: &[Row] = &[
+    ("GET", "/klauzule-spoleczne-w-regionie", EVERYONE),
+    ("GET", "/klauzule-spoleczne-w-regionie.csv", EVERYONE),
     ("GET", "/klauzule-spoleczne", EVERYONE),
     ("GET", "/klauzule-spoleczne/katalog", EVERYONE),
     ("GET", "/klauzule-spoleczne/wskazniki", EVERYONE),

@@ -1557,6 +1557,11 @@ async fn the_register_of_social_clauses_and_a_fulfilment_check_in_chromium() {
         .await;
     assert!(anonymous.text("main").await.contains("1 (cel: 4)"));
     anonymous.assert_passes("clauses indicators").await;
+    anonymous
+        .goto(&app.url("pes.test", "/klauzule-spoleczne-w-regionie"))
+        .await;
+    assert!(anonymous.text("main").await.contains("1 (cel: 4)"));
+    anonymous.assert_passes("clauses in the region").await;
 
     let office = signed_in_browser(&app, "urzednik@example.pl", password).await;
     office

@@ -344,6 +344,7 @@ fn the_menu_and_the_audit_labels_come_from_the_modules() {
             "Lokale dla PES",
             "Wsparcie",
             "Klauzule społeczne",
+            "Klauzule społeczne",
             "Szukaj w regionie"
         ]
     );

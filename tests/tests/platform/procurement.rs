@@ -777,3 +777,71 @@ async fn matchmaking_finds_the_pes_that_fit_and_tells_only_the_chosen_once() {
     assert_eq!(r.status, 409);
     assert!(r.body.contains("przed przetargiem"));
 }
+
+#[tokio::test]
+async fn the_regions_page_sums_every_active_gminas_register() {
+    let app = spawn_app().await;
+    app.state.clock.set(datetime!(2027-06-15 09:00 UTC));
+    for (slug, value, pes) in [("torun", 1_000_000, true), ("bydgoszcz", 3_000_000, false)] {
+        let t = app.store().find(slug).await.unwrap();
+        let mut tx = app.db.tenant(&t).begin().await.unwrap();
+        sqlx::raw_sql("INSERT INTO clause_targets VALUES (2026, 5)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO procurements (reference, subject, kind, value_grosze, procedure, published_on, status,
+                                       contractor_name, contractor_teryt, contractor_org_id)
+             VALUES ('R/1', 'Catering dla seniorów', 'uslugi', $1, 'zapytanie_ofertowe', '2026-03-01', 'completed',
+                     'Wykonawca', CASE WHEN $2 THEN '0463011' END, CASE WHEN $2 THEN 1 END)",
+        )
+        .bind(value)
+        .bind(pes)
+        .execute(&mut *tx)
+        .await
+        .unwrap_or_else(|e| panic!("{slug}: {e}"));
+        sqlx::raw_sql(
+            "INSERT INTO procurement_clauses (procurement_id, clause, requirement) VALUES (1, 'pzp2019-art94', 'Zastrzeżone.')",
+        )
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    // Chełmża is suspended: its register is not counted.
+    let t = app.store().find("gmina-chelmza").await.unwrap();
+    let mut tx = app.db.tenant(&t).begin().await.unwrap();
+    sqlx::raw_sql(
+        "INSERT INTO procurements (reference, subject, kind, value_grosze, procedure, published_on, status)
+         VALUES ('S/1', 'Zawieszona gmina', 'uslugi', 999900, 'zapytanie_ofertowe', '2026-03-01', 'completed');
+         INSERT INTO procurement_clauses (procurement_id, clause, requirement) VALUES (1, 'pzp2019-art94', 'Zastrzeżone.');",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    app.store()
+        .suspend("gmina-chelmza", "przegląd")
+        .await
+        .unwrap();
+
+    let csv = app
+        .get("localhost", "/klauzule-spoleczne-w-regionie.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        csv.lines().nth(1).unwrap(),
+        "2026;10;2;40000,00;2;1;0;0;0;2",
+        "{csv}"
+    );
+    let page = app
+        .page("localhost", "/klauzule-spoleczne-w-regionie")
+        .await
+        .1;
+    assert!(
+        page.contains("Suma rejestrów 2 gmin") && page.contains("2026: 2 (cel: 10)"),
+        "{page}"
+    );
+}
