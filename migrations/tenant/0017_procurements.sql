@@ -77,3 +77,15 @@ CREATE TABLE procurement_notices (
     notified_at        timestamptz NOT NULL,
     PRIMARY KEY (procurement_id, organisation_teryt, organisation_id)
 );
+
+-- E-mail notices of newly announced procurements, by kind (empty: all). Nothing is sent until the
+-- address confirms (double opt-in); every notice carries a one-click unsubscribe link.
+CREATE TABLE procurement_subscriptions (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email        text NOT NULL CHECK (length(email) BETWEEN 3 AND 254),
+    kinds        text[] NOT NULL DEFAULT '{}',
+    -- SHA-256 of the secret in the confirmation and unsubscribe links.
+    token_hash   bytea NOT NULL UNIQUE,
+    confirmed_at timestamptz,
+    created_at   timestamptz NOT NULL DEFAULT now()
+);

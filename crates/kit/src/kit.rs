@@ -42,6 +42,7 @@ impl Module for Kit {
             "base.html",
             "error.html",
             "mail/letter.html",
+            "confirm.html",
             "map_assets.html",
             "message.html",
             "ui.html"

@@ -28,6 +28,7 @@ pub mod metrics;
 pub mod module;
 pub mod openapi;
 pub mod ops;
+pub mod optin;
 pub mod page;
 pub mod photos;
 pub mod routing;

@@ -47,7 +47,6 @@ impl Module for Offers {
             "offers/foreign_entry.html",
             "offers/show.html",
             "offers/form.html",
-            "offers/confirm.html",
             "offers/subscribe.html",
             "offers/categories.html",
             "offers/category_delete.html",

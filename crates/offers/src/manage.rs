@@ -403,7 +403,7 @@ pub async fn delete_form(
     Ok(page
         .render(
             &state,
-            "offers/confirm.html",
+            "confirm.html",
             json!({
                 "title": "Usunąć ofertę?",
                 "text": format!("Oferta „{}” i jej zdjęcia ({}) zostaną usunięte na stałe. Jeśli chcesz ją tylko ukryć, zarchiwizuj ją.", stored.offer.name, stored.photos.len()),

@@ -21,6 +21,7 @@ use pestor_kit::fleet;
 use pestor_kit::forms::RawForm;
 use pestor_kit::forms::{TokenQuery, valid_email};
 use pestor_kit::letters::{self, Letter};
+use pestor_kit::optin::{Ask, ask, with_unsubscribe};
 use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::site::{Site, TenantSite};
@@ -178,35 +179,6 @@ fn message(state: &AppState, page: &Page, title: &str, text: &str) -> AppResult<
         .into_response())
 }
 
-/// The confirmation (and unsubscribe) pages ask for a click: a mail scanner that opens links
-/// must not confirm or unsubscribe anyone. The button posts the link's `token` to `path`.
-struct Ask<'a> {
-    title: &'a str,
-    text: &'a str,
-    path: &'a str,
-    button: &'a str,
-}
-
-fn ask(state: &AppState, page: &Page, token: &str, a: Ask<'_>) -> AppResult<Response> {
-    let Ask {
-        title,
-        text,
-        path,
-        button,
-    } = a;
-    let action = format!(
-        "{path}?token={}",
-        pestor_kit::auth::access::urlencode(token)
-    );
-    Ok(page
-        .render(
-            state,
-            "offers/confirm.html",
-            json!({ "title": title, "text": text, "action": action, "button": button, "back": "/oferty" }),
-        )?
-        .into_response())
-}
-
 pub(crate) async fn confirm_form(
     State(state): State<AppState>,
     page: Page,
@@ -217,6 +189,7 @@ pub(crate) async fn confirm_form(
         text: "Potwierdź, że chcesz dostawać e-mailem powiadomienia o nowych ofertach.",
         path: "/oferty/powiadomienia/potwierdz",
         button: "Potwierdzam",
+        back: "/oferty",
     };
     ask(&state, &page, &q.token, ask_for)
 }
@@ -262,6 +235,7 @@ pub(crate) async fn unsubscribe_form(
         text: "Po wypisaniu nie dostaniesz więcej powiadomień o nowych ofertach.",
         path: UNSUBSCRIBE_PATH,
         button: "Wypisz mnie",
+        back: "/oferty",
     };
     ask(&state, &page, &q.token, ask_for)
 }
@@ -381,22 +355,7 @@ async fn send(
             .settings
             .host_url(Some(t.tenant.gmina().slug.as_str()))
     );
-    let mut letter = Letter {
-        subject: letter.subject.clone(),
-        paragraphs: letter.paragraphs.clone(),
-        action: letter.action.clone(),
-    };
-    letter.paragraphs.push(format!(
-        "Aby nie dostawać więcej powiadomień, wypisz się: {unsubscribe}"
-    ));
-    let mut mail = letters::compose(state, site, email, &letter)?;
-    mail.headers = vec![
-        ("List-Unsubscribe".into(), format!("<{unsubscribe}>")),
-        (
-            "List-Unsubscribe-Post".into(),
-            "List-Unsubscribe=One-Click".into(),
-        ),
-    ];
+    let mail = with_unsubscribe(state, site, email, letter, &unsubscribe)?;
     pestor_mail::enqueue(tx, &mail).await?;
     Ok(())
 }

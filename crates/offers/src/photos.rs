@@ -191,7 +191,7 @@ pub async fn delete_form(
     Ok(page
         .render(
             &state,
-            "offers/confirm.html",
+            "confirm.html",
             json!({
                 "title": "Usunąć zdjęcie?",
                 "text": format!("Zdjęcie „{}” zostanie usunięte z oferty „{}”.", photo.alt, offer.offer.name),

@@ -11,6 +11,7 @@ mod matching;
 mod regional;
 mod register;
 mod shared;
+mod subscriptions;
 
 use std::time::Duration;
 
@@ -88,6 +89,27 @@ impl Module for Procurement {
             get(indicators::api),
         )
         .add(
+            "/klauzule-spoleczne/powiadomienia",
+            &["GET", "POST"],
+            Gmina,
+            Access::Anyone,
+            get(subscriptions::form).post(subscriptions::subscribe),
+        )
+        .add(
+            "/klauzule-spoleczne/powiadomienia/potwierdz",
+            &["GET", "POST"],
+            Gmina,
+            Access::Anyone,
+            get(subscriptions::confirm_form).post(subscriptions::confirm),
+        )
+        .add(
+            subscriptions::UNSUBSCRIBE_PATH,
+            &["GET", "POST"],
+            Gmina,
+            Access::Anyone,
+            get(subscriptions::unsubscribe_form).post(subscriptions::unsubscribe),
+        )
+        .add(
             "/klauzule-spoleczne/nowe",
             &["GET", "POST"],
             Gmina,
@@ -152,6 +174,11 @@ impl Module for Procurement {
         )
     }
 
+    fn csrf_exempt(&self) -> &'static [&'static str] {
+        // The one-click unsubscribe (RFC 8058): mail programs post the link without cookies.
+        &[subscriptions::UNSUBSCRIBE_PATH]
+    }
+
     fn workers(&self) -> Vec<Worker> {
         vec![Worker {
             name: checks::REMINDER_JOB,
@@ -176,6 +203,7 @@ impl Module for Procurement {
             "procurement/indicators.html",
             "procurement/matching.html",
             "procurement/region.html",
+            "procurement/subscribe.html",
         ]
     }
 
@@ -276,6 +304,7 @@ impl Module for Procurement {
                 "clause_checks",
                 "clause_targets",
                 "procurement_notices",
+                "procurement_subscriptions",
             ],
             public_tables: &[],
             object_prefixes: &["klauzule/"],

@@ -810,6 +810,7 @@ pub async fn save(
 /// `POST /klauzule-spoleczne/{id}/status`: `to`, one allowed step from the present status. A
 /// procurement is decided only with its contractor named, and in progress only with a clause.
 pub async fn set_status(
+    State(state): State<AppState>,
     page: Page,
     gmina: Gmina,
     PathId(id): PathId,
@@ -860,6 +861,9 @@ pub async fn set_status(
         json!({ "zamówienie": id, "z": from, "na": to }),
     )
     .await?;
+    if to == "announced" {
+        crate::subscriptions::notify_announced(&mut tx, &state, &page.site, id).await?;
+    }
     tx.commit().await?;
     Ok(Redirect::to(&format!("/klauzule-spoleczne/{id}?komunikat=status")).into_response())
 }

@@ -1562,6 +1562,20 @@ async fn the_register_of_social_clauses_and_a_fulfilment_check_in_chromium() {
         .await;
     assert!(anonymous.text("main").await.contains("1 (cel: 4)"));
     anonymous.assert_passes("clauses in the region").await;
+    anonymous
+        .goto(&app.url("torun.pes.test", "/klauzule-spoleczne/powiadomienia"))
+        .await;
+    anonymous.assert_passes("procurement notices form").await;
+    anonymous.fill("#email", "to-nie-adres").await;
+    anonymous
+        .click("form.pestor-form button[type=submit]")
+        .await;
+    anonymous
+        .wait_for_text(".govuk-error-summary", "Podaj poprawny adres e-mail")
+        .await;
+    anonymous
+        .assert_passes("procurement notices form with an error")
+        .await;
 
     let office = signed_in_browser(&app, "urzednik@example.pl", password).await;
     office

@@ -845,3 +845,128 @@ async fn the_regions_page_sums_every_active_gminas_register() {
         "{page}"
     );
 }
+
+/// The link in the newest letter to `to` that starts with `prefix` (its `token` query kept).
+fn link_in(text: &str, prefix: &str) -> String {
+    let at = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} in {text}"));
+    text[at..]
+        .split(|c: char| c.is_whitespace() || c == '>' || c == '"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn subscribers_confirm_get_notices_of_announced_procurements_of_their_kinds_and_unsubscribe_in_one_click()
+ {
+    let app = spawn_app().await;
+    app.state.clock.set(datetime!(2027-03-01 09:00 UTC));
+    let (_, staff) = app
+        .person("urzednik@example.pl", "torun", Some("staff"))
+        .await;
+    let visitor = app.visitor();
+    let form = "/klauzule-spoleczne/powiadomienia";
+    // A bad address or kind: refused, nothing stored, no letter.
+    let r = visitor
+        .submit(
+            TORUN,
+            form,
+            form,
+            &[("email", "nie-adres"), ("kinds", "uslugi")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Podaj poprawny adres e-mail"));
+    let r = visitor
+        .submit(
+            TORUN,
+            form,
+            form,
+            &[("email", "pes@example.pl"), ("kinds", "zakupy")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM procurement_subscriptions").await,
+        0
+    );
+    // Services only; works only; an address that never confirms.
+    for (email, kind) in [
+        ("uslugi@example.pl", "uslugi"),
+        ("roboty@example.pl", "roboty"),
+        ("niepotwierdzony@example.pl", "uslugi"),
+    ] {
+        let r = visitor
+            .submit(TORUN, form, form, &[("email", email), ("kinds", kind)])
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("Sprawdź skrzynkę e-mail"));
+    }
+    for email in ["uslugi@example.pl", "roboty@example.pl"] {
+        let letter = app.mail.wait_for(email, 1).await;
+        let link = link_in(&letter.text, "http://");
+        let path = link.split_once(".localhost:").unwrap().1;
+        let path = &path[path.find('/').unwrap()..];
+        // The link asks for a click; the click confirms.
+        let page = visitor.get(TORUN, path).await.body;
+        assert!(page.contains("Potwierdzam"));
+        let r = visitor.submit(TORUN, path, path, &[]).await;
+        assert_eq!(r.status, 200);
+        assert!(r.body.contains("Powiadomienia włączone"), "{}", r.body);
+    }
+
+    // A services procurement is announced: one notice, to the confirmed services subscriber.
+    let p = add(
+        &staff,
+        &procurement("ZP.271.9.2027", "Sprzątanie szkół", "300000"),
+    )
+    .await;
+    assert_eq!(status(&staff, &p, "announced").await.status, 303);
+    let notice = app.mail.wait_for("uslugi@example.pl", 2).await;
+    assert_eq!(notice.subject, "Nowe zamówienie: Sprzątanie szkół");
+    assert!(
+        notice
+            .raw
+            .contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+        "{}",
+        notice.raw
+    );
+    assert_eq!(
+        app.mail.to("roboty@example.pl").len(),
+        1,
+        "only its confirmation"
+    );
+    assert_eq!(
+        app.mail.to("niepotwierdzony@example.pl").len(),
+        1,
+        "only its confirmation"
+    );
+
+    // One click, as a mail program posts it: no cookie, no CSRF token.
+    let unsubscribe = link_in(&notice.text, "http://torun.localhost");
+    let r = pestor_tests::http_client()
+        .post(&unsubscribe)
+        .form(&[("List-Unsubscribe", "One-Click")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Wypisano"));
+    let q = add(
+        &staff,
+        &procurement("ZP.271.10.2027", "Koszenie trawników", "80000"),
+    )
+    .await;
+    assert_eq!(status(&staff, &q, "announced").await.status, 303);
+    assert_eq!(
+        app.mail.to("uslugi@example.pl").len(),
+        2,
+        "nothing after unsubscribing"
+    );
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM procurement_subscriptions").await,
+        2
+    );
+}

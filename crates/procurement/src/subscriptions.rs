@@ -1,0 +1,289 @@
+//! Notices of newly announced procurements: anyone — a PES above all — subscribes with an
+//! address to chosen kinds (usługi, dostawy, roboty budowlane; none chosen: all). Double opt-in:
+//! nothing goes to an address that has not confirmed; every notice carries `List-Unsubscribe`
+//! with one-click unsubscribe (RFC 8058) and a working link. Mail goes through the outbox, in the
+//! transaction that announces the procurement.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use pestor_db::TenantTx;
+use pestor_kit::auth::throttle::{ClientIp, limit_per_ip};
+use pestor_kit::auth::tokens;
+use pestor_kit::error::{AppError, AppResult};
+use pestor_kit::forms::{RawForm, TokenQuery, valid_email};
+use pestor_kit::input::Query;
+use pestor_kit::letters::{self, Letter};
+use pestor_kit::optin::{Ask, ask, with_unsubscribe};
+use pestor_kit::page::{Gmina, Page, polish_date};
+use pestor_kit::site::Site;
+use pestor_kit::state::AppState;
+use serde_json::{Value, json};
+
+use crate::shared::{KINDS, label};
+
+/// The unsubscribe link's path; POSTs to it need no CSRF token (the link's secret is the proof,
+/// and mail programs post it without cookies).
+pub const UNSUBSCRIBE_PATH: &str = "/klauzule-spoleczne/powiadomienia/wypisz";
+const CONFIRM_PATH: &str = "/klauzule-spoleczne/powiadomienia/potwierdz";
+const BACK: &str = "/klauzule-spoleczne";
+
+fn render(
+    state: &AppState,
+    page: &Page,
+    values: Value,
+    error: Option<&str>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    page.respond(
+        state,
+        "procurement/subscribe.html",
+        json!({
+            "values": values, "error": error,
+            "kinds": KINDS.iter().map(|(c, l)| json!({ "code": c, "name": l })).collect::<Vec<_>>(),
+        }),
+        status,
+    )
+}
+
+pub async fn form(State(state): State<AppState>, page: Page) -> AppResult<Response> {
+    render(
+        &state,
+        &page,
+        json!({ "email": "", "kinds": [] }),
+        None,
+        StatusCode::OK,
+    )
+}
+
+fn message(state: &AppState, page: &Page, title: &str, text: &str) -> AppResult<Response> {
+    Ok(page
+        .message(
+            state,
+            title,
+            &[text],
+            Some((BACK, "Wróć do rejestru zamówień")),
+        )?
+        .into_response())
+}
+
+/// `POST /klauzule-spoleczne/powiadomienia`: `email`, `kinds` (repeated).
+pub async fn subscribe(
+    State(state): State<AppState>,
+    page: Page,
+    gmina: Gmina,
+    ClientIp(ip): ClientIp,
+    axum::Form(raw): RawForm,
+) -> AppResult<Response> {
+    let email = raw
+        .iter()
+        .find(|(k, _)| k == "email")
+        .map_or(String::new(), |(_, v)| v.trim().to_owned());
+    let kinds: Vec<String> = raw
+        .iter()
+        .filter(|(k, _)| k == "kinds")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let error = if !valid_email(&email) {
+        Some("Podaj poprawny adres e-mail, np. jan.kowalski@example.pl.")
+    } else if !kinds.iter().all(|k| KINDS.iter().any(|(c, _)| c == k)) {
+        Some("Wybierz rodzaje zamówień z listy.")
+    } else {
+        None
+    };
+    if let Some(e) = error {
+        let values = json!({ "email": email, "kinds": kinds });
+        return render(
+            &state,
+            &page,
+            values,
+            Some(e),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    limit_per_ip(&state, "subscribe", &ip).await?;
+    let token = tokens::random_token();
+    let t = &*gmina.site;
+    let mut tx = gmina.begin().await?;
+    sqlx::query(
+        "INSERT INTO procurement_subscriptions (email, kinds, token_hash) VALUES ($1, $2, $3)",
+    )
+    .bind(&email)
+    .bind(&kinds)
+    .bind(tokens::hash(&token))
+    .execute(&mut *tx)
+    .await?;
+    let base = state
+        .settings
+        .host_url(Some(t.tenant.gmina().slug.as_str()));
+    let letter = Letter {
+        subject: format!(
+            "Potwierdź powiadomienia o zamówieniach — {}",
+            t.branding.display_name
+        ),
+        paragraphs: vec![
+            "ktoś (zapewne Ty) poprosił o powiadomienia e-mail o nowych zamówieniach publicznych gminy.".into(),
+            "Nie wyślemy żadnego powiadomienia, dopóki nie potwierdzisz adresu. Jeśli to nie Ty — zignoruj tę wiadomość.".into(),
+        ],
+        action: Some((
+            "Potwierdź powiadomienia".into(),
+            format!("{base}{CONFIRM_PATH}?token={token}"),
+        )),
+    };
+    pestor_mail::enqueue(
+        &mut tx,
+        &letters::compose(&state, &page.site, &email, &letter)?,
+    )
+    .await?;
+    tx.commit().await?;
+    message(
+        &state,
+        &page,
+        "Sprawdź skrzynkę e-mail",
+        &format!(
+            "Wysłaliśmy na adres {email} link do potwierdzenia. Powiadomienia zaczną przychodzić po potwierdzeniu."
+        ),
+    )
+}
+
+pub async fn confirm_form(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<TokenQuery>,
+) -> AppResult<Response> {
+    let a = Ask {
+        title: "Potwierdź powiadomienia",
+        text: "Potwierdź, że chcesz dostawać e-mailem powiadomienia o nowych zamówieniach gminy.",
+        path: CONFIRM_PATH,
+        button: "Potwierdzam",
+        back: BACK,
+    };
+    ask(&state, &page, &q.token, a)
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    page: Page,
+    gmina: Gmina,
+    Query(q): Query<TokenQuery>,
+) -> AppResult<Response> {
+    let mut tx = gmina.begin().await?;
+    let done = sqlx::query(
+        "UPDATE procurement_subscriptions SET confirmed_at = coalesce(confirmed_at, now()) WHERE token_hash = $1",
+    )
+    .bind(tokens::hash(&q.token))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    if done == 0 {
+        return Err(AppError::BadRequest(
+            "Link jest nieważny — może powiadomienia zostały już wyłączone. Zapisz się ponownie."
+                .into(),
+        ));
+    }
+    message(
+        &state,
+        &page,
+        "Powiadomienia włączone",
+        "Dziękujemy — adres został potwierdzony. Każda wiadomość ma link do wypisania się.",
+    )
+}
+
+pub async fn unsubscribe_form(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<TokenQuery>,
+) -> AppResult<Response> {
+    let a = Ask {
+        title: "Wypisz się z powiadomień",
+        text: "Po wypisaniu nie dostaniesz więcej powiadomień o nowych zamówieniach.",
+        path: UNSUBSCRIBE_PATH,
+        button: "Wypisz mnie",
+        back: BACK,
+    };
+    ask(&state, &page, &q.token, a)
+}
+
+/// Also the target of the one-click `List-Unsubscribe-Post` of mail programs.
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    page: Page,
+    gmina: Gmina,
+    Query(q): Query<TokenQuery>,
+) -> AppResult<Response> {
+    let mut tx = gmina.begin().await?;
+    sqlx::query("DELETE FROM procurement_subscriptions WHERE token_hash = $1")
+        .bind(tokens::hash(&q.token))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    // The same answer whether or not the link was still valid: the outcome is the same.
+    message(
+        &state,
+        &page,
+        "Wypisano",
+        "Nie będziesz już dostawać powiadomień o nowych zamówieniach.",
+    )
+}
+
+/// Queues a notice of procurement `id`, just announced, to every confirmed subscription of its
+/// kind, in the caller's transaction; returns how many. Each notice renews its subscription's
+/// secret (only hashes are stored) for its unsubscribe link.
+pub async fn notify_announced(
+    tx: &mut TenantTx,
+    state: &AppState,
+    site: &Site,
+    id: i64,
+) -> AppResult<usize> {
+    let Some(t) = site.tenant() else {
+        return Ok(0);
+    };
+    let (reference, subject, kind, offers_due): (String, String, String, Option<time::Date>) =
+        sqlx::query_as(
+            "SELECT reference, subject, kind, offers_due FROM procurements WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let subscribers: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, email FROM procurement_subscriptions
+         WHERE confirmed_at IS NOT NULL AND (kinds = '{}' OR $1 = ANY (kinds)) ORDER BY id",
+    )
+    .bind(&kind)
+    .fetch_all(&mut **tx)
+    .await?;
+    let base = state
+        .settings
+        .host_url(Some(t.tenant.gmina().slug.as_str()));
+    let letter = Letter {
+        subject: format!("Nowe zamówienie: {subject}"),
+        paragraphs: vec![
+            format!(
+                "{} ogłosił zamówienie „{subject}” ({}, znak {reference}).",
+                t.branding.display_name,
+                label(KINDS, &kind)
+            ),
+            match offers_due {
+                Some(d) => format!("Oferty można składać do {}.", polish_date(d)),
+                None => "Termin składania ofert podaje ogłoszenie.".into(),
+            },
+        ],
+        action: Some((
+            "Zobacz zamówienie".into(),
+            format!("{base}/klauzule-spoleczne/{id}"),
+        )),
+    };
+    for (sub, email) in &subscribers {
+        let token = tokens::random_token();
+        sqlx::query("UPDATE procurement_subscriptions SET token_hash = $2 WHERE id = $1")
+            .bind(sub)
+            .bind(tokens::hash(&token))
+            .execute(&mut **tx)
+            .await?;
+        let unsubscribe = format!("{base}{UNSUBSCRIBE_PATH}?token={token}");
+        let mail = with_unsubscribe(state, site, email, &letter, &unsubscribe)?;
+        pestor_mail::enqueue(tx, &mail).await?;
+    }
+    Ok(subscribers.len())
+}
