@@ -1530,7 +1530,9 @@ async fn the_register_of_social_clauses_and_a_fulfilment_check_in_chromium() {
          VALUES ('ZP.271.7.2027', 'Sprzątanie budynków urzędu', 'uslugi', 25000000, 'tryb_podstawowy', '2027-02-01',
                  'in_progress', 'Firma Sprzątająca');
          INSERT INTO procurement_clauses (procurement_id, clause, requirement, people, target_group, months, next_check_on)
-         VALUES (1, 'pzp2019-art96', 'Zatrudnienie 2 osób bezrobotnych przez 12 miesięcy.', 2, 'bezrobotni', 12, '2027-06-01');",
+         VALUES (1, 'pzp2019-art96', 'Zatrudnienie 2 osób bezrobotnych przez 12 miesięcy.', 2, 'bezrobotni', 12, '2027-06-01');
+         INSERT INTO procurements (reference, subject, kind, value_grosze, procedure, status)
+         VALUES ('ZP.271.8.2027', 'Remont świetlicy osiedlowej', 'roboty', 40000000, 'tryb_podstawowy', 'planned');",
     )
     .execute(&mut *tx)
     .await
@@ -1545,7 +1547,7 @@ async fn the_register_of_social_clauses_and_a_fulfilment_check_in_chromium() {
         anonymous
             .text("[role=status]")
             .await
-            .starts_with("1 zamówienie")
+            .starts_with("2 zamówienia")
     );
     anonymous.assert_passes("clauses register").await;
     anonymous
@@ -1611,6 +1613,13 @@ async fn the_register_of_social_clauses_and_a_fulfilment_check_in_chromium() {
         .await;
     assert!(office.text("main").await.contains("spełniona"));
     office.assert_passes("procurement after a check").await;
+    office
+        .goto(&app.url("torun.pes.test", "/klauzule-spoleczne/2"))
+        .await;
+    assert!(office.text("main").await.contains("Dodaj klauzulę"));
+    office
+        .assert_passes("planned procurement with the clause form")
+        .await;
     office
         .goto(&app.url("torun.pes.test", "/klauzule-spoleczne/1/dopasowanie"))
         .await;
