@@ -15,9 +15,10 @@ use pestor_kit::page::{Gmina, Page};
 use pestor_kit::state::AppState;
 use serde_json::{Value, json};
 
-use crate::items::{FIELDS, Kept, kind_code, kind_label, render_form, validate};
-use crate::photos::{self, MAX_PHOTOS};
+use crate::items::{FIELDS, Kept, render_form, validate};
+use crate::photo_store::{self, MAX_PHOTOS};
 use crate::shared::{id_of, lock_item, manages};
+use crate::vocab::{kind_code, kind_label};
 
 /// An item as its edit form shows it.
 #[derive(sqlx::FromRow)]
@@ -109,10 +110,10 @@ pub(crate) async fn render_edit(
         status,
         notice,
     } = shown;
-    let stored = photos::of_item(gmina, item.id).await?;
+    let stored = photo_store::of_item(gmina, item.id).await?;
     let editing = json!({
         "id": item.id, "name": item.name, "kind_label": kind_label(&item.kind),
-        "photos": stored.iter().map(photos::Stored::to_json).collect::<Vec<_>>(),
+        "photos": stored.iter().map(photo_store::Stored::to_json).collect::<Vec<_>>(),
         "max_photos": MAX_PHOTOS, "can_add_photo": (stored.len() as i64) < MAX_PHOTOS,
         "notice": notice,
     });

@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::photos::PHOTOS;
+use crate::photo_store::PHOTOS;
+use crate::vocab::{CONDITIONS, KINDS, condition_label, kind_label};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -26,21 +27,6 @@ use time::Date;
 use time::format_description::well_known::Rfc3339;
 
 const PAGE_SIZE: i64 = 20;
-
-/// Kinds: code in the database, code in URLs, label.
-const KINDS: &[(&str, &str, &str)] = &[
-    ("gift", "przekazanie", "przekazanie (na własność)"),
-    ("loan", "uzyczenie", "użyczenie (wypożyczenie)"),
-];
-
-/// States an item may be in, as stored and as shown.
-const CONDITIONS: &[(&str, &str)] = &[
-    ("nowy", "nowy"),
-    ("bardzo dobry", "bardzo dobry"),
-    ("dobry", "dobry"),
-    ("uzywany", "używany, sprawny"),
-    ("do naprawy", "do naprawy"),
-];
 
 /// Sort keys, labels and ORDER BY clauses: fixed text, never built from input.
 const SORTS: &[(&str, &str, &str)] = &[
@@ -134,14 +120,6 @@ struct Listed {
     alt: Option<String>,
     photo_width: Option<i32>,
     photo_height: Option<i32>,
-}
-
-pub(crate) fn kind_label(code: &str) -> &'static str {
-    KINDS.iter().find(|k| k.0 == code).map_or("", |k| k.2)
-}
-
-pub(crate) fn condition_label(code: &str) -> &'static str {
-    CONDITIONS.iter().find(|c| c.0 == code).map_or("", |c| c.1)
 }
 
 /// What the public sees: active items, gifts while a piece is left.
@@ -365,11 +343,6 @@ pub(crate) struct Kept {
     pub kind: &'static str,
     pub on_behalf_of: Option<i64>,
     pub by_office: bool,
-}
-
-/// The stored kind code for a stored value (an edit keeps it).
-pub(crate) fn kind_code(stored: &str) -> &'static str {
-    KINDS.iter().find(|k| k.0 == stored).map_or("gift", |k| k.0)
 }
 
 /// Checks the form; every problem is named, in Polish, by the field it belongs to. An edit

@@ -12,10 +12,12 @@ mod loans;
 mod manage;
 mod mine;
 mod page;
+mod photo_store;
 mod photos;
 mod powiat;
 pub mod reminders;
 mod shared;
+mod vocab;
 
 use std::time::Duration;
 

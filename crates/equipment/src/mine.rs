@@ -10,9 +10,9 @@ use pestor_kit::state::AppState;
 use serde_json::{Value, json};
 use time::{Date, Duration};
 
-use crate::items::kind_label;
 use crate::page::status_label;
 use crate::shared::my_requesters;
+use crate::vocab::kind_label;
 use pestor_kit::acting::Reach;
 
 const PAGE_SIZE: i64 = 20;

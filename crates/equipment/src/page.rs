@@ -17,8 +17,8 @@ use pestor_kit::state::AppState;
 use serde_json::{Value, json};
 use time::{Date, Duration};
 
-use crate::items::{condition_label, kind_label};
 use crate::shared::{ItemRef, id_of, is_giver, manages, my_requesters, refusal};
+use crate::vocab::{condition_label, kind_label};
 
 /// The request form as typed, with its problems (empty on a fresh page).
 #[derive(Default)]
@@ -245,10 +245,10 @@ async fn render(
     } else {
         refusal(page, &as_ref, &orgs)
     };
-    let photos: Vec<Value> = crate::photos::of_item(gmina, id)
+    let photos: Vec<Value> = crate::photo_store::of_item(gmina, id)
         .await?
         .iter()
-        .map(crate::photos::Stored::to_json)
+        .map(crate::photo_store::Stored::to_json)
         .collect();
     let calendar =
         (item.kind == "loan").then(|| calendar_json(&grid, &held, item.quantity, today, id));

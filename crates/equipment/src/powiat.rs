@@ -10,7 +10,7 @@ use pestor_kit::page::polish_date;
 use pestor_kit::state::AppState;
 use serde_json::{Value, json};
 
-use crate::items::{condition_label, kind_label};
+use crate::vocab::{condition_label, kind_label};
 
 /// How many such items the list's first page shows at most.
 pub const LIMIT: i64 = 20;

@@ -6,6 +6,7 @@
 
 mod calls;
 mod monitoring;
+mod photo_store;
 mod photos;
 mod registry;
 mod shared;

@@ -19,7 +19,7 @@ use pestor_kit::state::AppState;
 use serde_json::{Value, json};
 use time::Date;
 
-use crate::photos::PHOTOS;
+use crate::photo_store::PHOTOS;
 use crate::shared::{
     STANDARDS, STATUSES, area_text, hundredths_text, lock, parse_hundredths, record, rent_text,
     status_label,
@@ -332,10 +332,10 @@ pub(crate) async fn render_show(
         .collect();
     tenants.push(json!({ "code": "pes", "name": "inna organizacja (PES) — wpisz nazwę" }));
     tenants.push(json!({ "code": "inny", "name": "inny podmiot — wpisz nazwę" }));
-    let photos: Vec<Value> = crate::photos::of_premises(gmina, id)
+    let photos: Vec<Value> = crate::photo_store::of_premises(gmina, id)
         .await?
         .iter()
-        .map(crate::photos::Stored::to_json)
+        .map(crate::photo_store::Stored::to_json)
         .collect();
     let branding = &gmina.site.branding;
     let html = page.respond(
@@ -362,7 +362,7 @@ pub(crate) async fn render_show(
             "open_call": open_call.map(|(cid, title, deadline)| json!({ "id": cid, "title": title, "deadline": polish_date(deadline) })),
             "tenants": tenants, "values": values, "errors": errors, "notice": notice,
             "is_staff": page.is_staff(), "map": pestor_kit::maps::settings(branding),
-            "photos": photos, "can_add_photo": (photos.len() as i64) < crate::photos::MAX_PHOTOS,
+            "photos": photos, "can_add_photo": (photos.len() as i64) < crate::photo_store::MAX_PHOTOS,
             "max_mb": state.settings.storage.max_upload_bytes / (1024 * 1024),
         }),
         status,
