@@ -6,11 +6,148 @@
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::error::AppResult;
+use crate::auth::tokens;
+use crate::error::{AppError, AppResult};
 use crate::letters::{self, Letter};
-use crate::page::Page;
+use crate::page::{Gmina, Page};
 use crate::site::Site;
 use crate::state::AppState;
+
+/// A module's subscriptions: its table in the gmina's schema (fixed text, never from input,
+/// with `token_hash` and `confirmed_at`), what else a confirmation sets, its paths, what its
+/// notices are about, and the way back.
+pub struct Subscriptions {
+    pub table: &'static str,
+    /// Further `SET` items of the confirmation (`""`, or `", column = …"`).
+    pub also_on_confirm: &'static str,
+    pub confirm_path: &'static str,
+    pub unsubscribe_path: &'static str,
+    /// "o nowych ofertach", "o nowych zamówieniach".
+    pub about: &'static str,
+    pub back: (&'static str, &'static str),
+}
+
+impl Subscriptions {
+    fn message(
+        &self,
+        state: &AppState,
+        page: &Page,
+        title: &str,
+        text: &str,
+    ) -> AppResult<Response> {
+        Ok(page
+            .message(state, title, &[text], Some(self.back))?
+            .into_response())
+    }
+
+    /// The page of the confirmation link: one click confirms.
+    pub fn confirm_page(&self, state: &AppState, page: &Page, token: &str) -> AppResult<Response> {
+        let text = format!(
+            "Potwierdź, że chcesz dostawać e-mailem powiadomienia {}.",
+            self.about
+        );
+        let a = Ask {
+            title: "Potwierdź powiadomienia",
+            text: &text,
+            path: self.confirm_path,
+            button: "Potwierdzam",
+            back: self.back.0,
+        };
+        ask(state, page, token, a)
+    }
+
+    /// The click: the subscription with this link's secret is confirmed (again: no change).
+    pub async fn confirm(
+        &self,
+        state: &AppState,
+        page: &Page,
+        gmina: &Gmina,
+        token: &str,
+    ) -> AppResult<Response> {
+        let mut tx = gmina.begin().await?;
+        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {} SET confirmed_at = coalesce(confirmed_at, now()){} WHERE token_hash = $1",
+            self.table, self.also_on_confirm
+        )))
+        .bind(tokens::hash(token))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        if done == 0 {
+            return Err(AppError::BadRequest(
+                "Link jest nieważny — może powiadomienia zostały już wyłączone. Zapisz się ponownie."
+                    .into(),
+            ));
+        }
+        self.message(
+            state,
+            page,
+            "Powiadomienia włączone",
+            "Dziękujemy — adres został potwierdzony. Każda wiadomość ma link do wypisania się.",
+        )
+    }
+
+    /// The page of the unsubscribe link: one click unsubscribes.
+    pub fn unsubscribe_page(
+        &self,
+        state: &AppState,
+        page: &Page,
+        token: &str,
+    ) -> AppResult<Response> {
+        let text = format!(
+            "Po wypisaniu nie dostaniesz więcej powiadomień {}.",
+            self.about
+        );
+        let a = Ask {
+            title: "Wypisz się z powiadomień",
+            text: &text,
+            path: self.unsubscribe_path,
+            button: "Wypisz mnie",
+            back: self.back.0,
+        };
+        ask(state, page, token, a)
+    }
+
+    /// The click, or a mail program's one-click post: the subscription is gone. The answer is
+    /// the same whether or not the link was still valid: the outcome is the same.
+    pub async fn unsubscribe(
+        &self,
+        state: &AppState,
+        page: &Page,
+        gmina: &Gmina,
+        token: &str,
+    ) -> AppResult<Response> {
+        let mut tx = gmina.begin().await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {} WHERE token_hash = $1",
+            self.table
+        )))
+        .bind(tokens::hash(token))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let text = format!("Nie będziesz już dostawać powiadomień {}.", self.about);
+        self.message(state, page, "Wypisano", &text)
+    }
+
+    /// After a subscription is stored: where its confirmation went.
+    pub fn check_your_mail(
+        &self,
+        state: &AppState,
+        page: &Page,
+        email: &str,
+    ) -> AppResult<Response> {
+        self.message(
+            state,
+            page,
+            "Sprawdź skrzynkę e-mail",
+            &format!(
+                "Wysłaliśmy na adres {email} link do potwierdzenia. Powiadomienia zaczną przychodzić po potwierdzeniu."
+            ),
+        )
+    }
+}
 
 /// A confirmation page: its title and warning, where its button posts the link's token, the
 /// button's label and the way back.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use pestor_core::offer::{TARGET_GROUPS, format_price};
 use pestor_db::TenantTx;
 use pestor_kit::input::Query;
@@ -16,12 +16,12 @@ use serde_json::json;
 use super::categories;
 use pestor_kit::auth::throttle::{ClientIp, limit_per_ip};
 use pestor_kit::auth::tokens;
-use pestor_kit::error::{AppError, AppResult};
+use pestor_kit::error::AppResult;
 use pestor_kit::fleet;
 use pestor_kit::forms::RawForm;
 use pestor_kit::forms::{TokenQuery, valid_email};
 use pestor_kit::letters::{self, Letter};
-use pestor_kit::optin::{Ask, ask, with_unsubscribe};
+use pestor_kit::optin::{Subscriptions, with_unsubscribe};
 use pestor_kit::page::Gmina;
 use pestor_kit::page::Page;
 use pestor_kit::site::{Site, TenantSite};
@@ -30,6 +30,16 @@ use pestor_kit::state::AppState;
 /// The path of the unsubscribe link; POSTs to it need no CSRF token (the link's secret is the
 /// proof, and mail programs post it without cookies — RFC 8058).
 pub const UNSUBSCRIBE_PATH: &str = "/oferty/powiadomienia/wypisz";
+
+/// A confirmation starts the daily digest from that moment.
+const SUBSCRIPTIONS: Subscriptions = Subscriptions {
+    table: "offer_subscriptions",
+    also_on_confirm: ", digest_from = CASE WHEN confirmed_at IS NULL THEN now() ELSE digest_from END",
+    confirm_path: "/oferty/powiadomienia/potwierdz",
+    unsubscribe_path: UNSUBSCRIBE_PATH,
+    about: "o nowych ofertach",
+    back: ("/oferty", "Wróć do giełdy ofert"),
+};
 
 async fn render(
     state: &AppState,
@@ -158,25 +168,7 @@ pub(crate) async fn subscribe(
     )
     .await?;
     tx.commit().await?;
-    message(
-        &state,
-        &page,
-        "Sprawdź skrzynkę e-mail",
-        &format!(
-            "Wysłaliśmy na adres {email} link do potwierdzenia. Powiadomienia zaczną przychodzić po potwierdzeniu."
-        ),
-    )
-}
-
-fn message(state: &AppState, page: &Page, title: &str, text: &str) -> AppResult<Response> {
-    Ok(page
-        .message(
-            state,
-            title,
-            &[text],
-            Some(("/oferty", "Wróć do giełdy ofert")),
-        )?
-        .into_response())
+    SUBSCRIPTIONS.check_your_mail(&state, &page, &email)
 }
 
 pub(crate) async fn confirm_form(
@@ -184,14 +176,7 @@ pub(crate) async fn confirm_form(
     page: Page,
     Query(q): Query<TokenQuery>,
 ) -> AppResult<Response> {
-    let ask_for = Ask {
-        title: "Potwierdź powiadomienia",
-        text: "Potwierdź, że chcesz dostawać e-mailem powiadomienia o nowych ofertach.",
-        path: "/oferty/powiadomienia/potwierdz",
-        button: "Potwierdzam",
-        back: "/oferty",
-    };
-    ask(&state, &page, &q.token, ask_for)
+    SUBSCRIPTIONS.confirm_page(&state, &page, &q.token)
 }
 
 pub(crate) async fn confirm(
@@ -200,29 +185,7 @@ pub(crate) async fn confirm(
     gmina: Gmina,
     Query(q): Query<TokenQuery>,
 ) -> AppResult<Response> {
-    let mut tx = gmina.begin().await?;
-    let done = sqlx::query(
-        "UPDATE offer_subscriptions SET confirmed_at = coalesce(confirmed_at, now()),
-                digest_from = CASE WHEN confirmed_at IS NULL THEN now() ELSE digest_from END
-         WHERE token_hash = $1",
-    )
-    .bind(tokens::hash(&q.token))
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    tx.commit().await?;
-    if done == 0 {
-        return Err(AppError::BadRequest(
-            "Link jest nieważny — może powiadomienia zostały już wyłączone. Zapisz się ponownie."
-                .into(),
-        ));
-    }
-    message(
-        &state,
-        &page,
-        "Powiadomienia włączone",
-        "Dziękujemy — adres został potwierdzony. Każda wiadomość ma link do wypisania się.",
-    )
+    SUBSCRIPTIONS.confirm(&state, &page, &gmina, &q.token).await
 }
 
 pub(crate) async fn unsubscribe_form(
@@ -230,14 +193,7 @@ pub(crate) async fn unsubscribe_form(
     page: Page,
     Query(q): Query<TokenQuery>,
 ) -> AppResult<Response> {
-    let ask_for = Ask {
-        title: "Wypisz się z powiadomień",
-        text: "Po wypisaniu nie dostaniesz więcej powiadomień o nowych ofertach.",
-        path: UNSUBSCRIBE_PATH,
-        button: "Wypisz mnie",
-        back: "/oferty",
-    };
-    ask(&state, &page, &q.token, ask_for)
+    SUBSCRIPTIONS.unsubscribe_page(&state, &page, &q.token)
 }
 
 /// Also the target of the one-click `List-Unsubscribe-Post` of mail programs.
@@ -247,19 +203,9 @@ pub(crate) async fn unsubscribe(
     gmina: Gmina,
     Query(q): Query<TokenQuery>,
 ) -> AppResult<Response> {
-    let mut tx = gmina.begin().await?;
-    sqlx::query("DELETE FROM offer_subscriptions WHERE token_hash = $1")
-        .bind(tokens::hash(&q.token))
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    // Answered the same whether or not the link was still valid: the outcome is the same.
-    message(
-        &state,
-        &page,
-        "Wypisano",
-        "Nie będziesz już dostawać powiadomień o nowych ofertach.",
-    )
+    SUBSCRIPTIONS
+        .unsubscribe(&state, &page, &gmina, &q.token)
+        .await
 }
 
 /// A new offer, for matching against subscriptions.

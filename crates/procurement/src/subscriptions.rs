@@ -6,15 +6,15 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use pestor_db::TenantTx;
 use pestor_kit::auth::throttle::{ClientIp, limit_per_ip};
 use pestor_kit::auth::tokens;
-use pestor_kit::error::{AppError, AppResult};
+use pestor_kit::error::AppResult;
 use pestor_kit::forms::{RawForm, TokenQuery, valid_email};
 use pestor_kit::input::Query;
 use pestor_kit::letters::{self, Letter};
-use pestor_kit::optin::{Ask, ask, with_unsubscribe};
+use pestor_kit::optin::{Subscriptions, with_unsubscribe};
 use pestor_kit::page::{Gmina, Page, polish_date};
 use pestor_kit::site::Site;
 use pestor_kit::state::AppState;
@@ -26,7 +26,15 @@ use crate::shared::{KINDS, label};
 /// and mail programs post it without cookies).
 pub const UNSUBSCRIBE_PATH: &str = "/klauzule-spoleczne/powiadomienia/wypisz";
 const CONFIRM_PATH: &str = "/klauzule-spoleczne/powiadomienia/potwierdz";
-const BACK: &str = "/klauzule-spoleczne";
+
+const SUBSCRIPTIONS: Subscriptions = Subscriptions {
+    table: "procurement_subscriptions",
+    also_on_confirm: "",
+    confirm_path: CONFIRM_PATH,
+    unsubscribe_path: UNSUBSCRIBE_PATH,
+    about: "o nowych zamówieniach",
+    back: ("/klauzule-spoleczne", "Wróć do rejestru zamówień"),
+};
 
 fn render(
     state: &AppState,
@@ -54,17 +62,6 @@ pub async fn form(State(state): State<AppState>, page: Page) -> AppResult<Respon
         None,
         StatusCode::OK,
     )
-}
-
-fn message(state: &AppState, page: &Page, title: &str, text: &str) -> AppResult<Response> {
-    Ok(page
-        .message(
-            state,
-            title,
-            &[text],
-            Some((BACK, "Wróć do rejestru zamówień")),
-        )?
-        .into_response())
 }
 
 /// `POST /klauzule-spoleczne/powiadomienia`: `email`, `kinds` (repeated).
@@ -136,14 +133,7 @@ pub async fn subscribe(
     )
     .await?;
     tx.commit().await?;
-    message(
-        &state,
-        &page,
-        "Sprawdź skrzynkę e-mail",
-        &format!(
-            "Wysłaliśmy na adres {email} link do potwierdzenia. Powiadomienia zaczną przychodzić po potwierdzeniu."
-        ),
-    )
+    SUBSCRIPTIONS.check_your_mail(&state, &page, &email)
 }
 
 pub async fn confirm_form(
@@ -151,14 +141,7 @@ pub async fn confirm_form(
     page: Page,
     Query(q): Query<TokenQuery>,
 ) -> AppResult<Response> {
-    let a = Ask {
-        title: "Potwierdź powiadomienia",
-        text: "Potwierdź, że chcesz dostawać e-mailem powiadomienia o nowych zamówieniach gminy.",
-        path: CONFIRM_PATH,
-        button: "Potwierdzam",
-        back: BACK,
-    };
-    ask(&state, &page, &q.token, a)
+    SUBSCRIPTIONS.confirm_page(&state, &page, &q.token)
 }
 
 pub async fn confirm(
@@ -167,27 +150,7 @@ pub async fn confirm(
     gmina: Gmina,
     Query(q): Query<TokenQuery>,
 ) -> AppResult<Response> {
-    let mut tx = gmina.begin().await?;
-    let done = sqlx::query(
-        "UPDATE procurement_subscriptions SET confirmed_at = coalesce(confirmed_at, now()) WHERE token_hash = $1",
-    )
-    .bind(tokens::hash(&q.token))
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    tx.commit().await?;
-    if done == 0 {
-        return Err(AppError::BadRequest(
-            "Link jest nieważny — może powiadomienia zostały już wyłączone. Zapisz się ponownie."
-                .into(),
-        ));
-    }
-    message(
-        &state,
-        &page,
-        "Powiadomienia włączone",
-        "Dziękujemy — adres został potwierdzony. Każda wiadomość ma link do wypisania się.",
-    )
+    SUBSCRIPTIONS.confirm(&state, &page, &gmina, &q.token).await
 }
 
 pub async fn unsubscribe_form(
@@ -195,14 +158,7 @@ pub async fn unsubscribe_form(
     page: Page,
     Query(q): Query<TokenQuery>,
 ) -> AppResult<Response> {
-    let a = Ask {
-        title: "Wypisz się z powiadomień",
-        text: "Po wypisaniu nie dostaniesz więcej powiadomień o nowych zamówieniach.",
-        path: UNSUBSCRIBE_PATH,
-        button: "Wypisz mnie",
-        back: BACK,
-    };
-    ask(&state, &page, &q.token, a)
+    SUBSCRIPTIONS.unsubscribe_page(&state, &page, &q.token)
 }
 
 /// Also the target of the one-click `List-Unsubscribe-Post` of mail programs.
@@ -212,19 +168,9 @@ pub async fn unsubscribe(
     gmina: Gmina,
     Query(q): Query<TokenQuery>,
 ) -> AppResult<Response> {
-    let mut tx = gmina.begin().await?;
-    sqlx::query("DELETE FROM procurement_subscriptions WHERE token_hash = $1")
-        .bind(tokens::hash(&q.token))
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    // The same answer whether or not the link was still valid: the outcome is the same.
-    message(
-        &state,
-        &page,
-        "Wypisano",
-        "Nie będziesz już dostawać powiadomień o nowych zamówieniach.",
-    )
+    SUBSCRIPTIONS
+        .unsubscribe(&state, &page, &gmina, &q.token)
+        .await
 }
 
 /// Queues a notice of procurement `id`, just announced, to every confirmed subscription of its
