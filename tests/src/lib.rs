@@ -375,6 +375,24 @@ impl TestApp {
         (status, text)
     }
 
+    /// The coordinators' dashboard figures of gmina `slug` whose keys start with `prefix`, in the
+    /// catalogue's order, counted on the app's day.
+    pub async fn figures(&self, slug: &str, prefix: &str) -> Vec<(&'static str, i64)> {
+        let t = self.store().find(slug).await.expect("tenant");
+        let all = self.state.catalogue.figures();
+        let values =
+            pestor_kit::figures::count_figures(&self.db, all, &[&t], self.state.clock.today())
+                .await
+                .expect("figures")
+                .remove(t.teryt().as_str())
+                .expect("the gmina's figures");
+        all.iter()
+            .zip(values)
+            .filter(|(f, _)| f.key.starts_with(prefix))
+            .map(|(f, v)| (f.key, v))
+            .collect()
+    }
+
     /// One number from gmina `slug`'s schema (`sql` is a query of one value, cast to bigint).
     pub async fn scalar(&self, slug: &str, sql: &str) -> i64 {
         let t = self.store().find(slug).await.expect("tenant");

@@ -5,6 +5,7 @@
 pub mod branding;
 pub mod calendar;
 pub mod collation;
+pub mod geo;
 pub mod ids;
 pub mod offer;
 pub mod organisation;

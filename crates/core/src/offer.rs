@@ -77,6 +77,20 @@ pub fn format_price(grosze: i64) -> String {
     }
 }
 
+/// An amount in hundredths as typed in a form: 4550 → "45,50", 1500 → "15".
+pub fn typed_amount(hundredths: i64) -> String {
+    if hundredths % 100 == 0 {
+        (hundredths / 100).to_string()
+    } else {
+        format!("{},{:02}", hundredths / 100, hundredths % 100)
+    }
+}
+
+/// An amount in hundredths with two decimals and no separators, for CSV: 1500 → "15,00".
+pub fn csv_amount(hundredths: i64) -> String {
+    format!("{},{:02}", hundredths / 100, hundredths % 100)
+}
+
 impl OfferDraft<'_> {
     fn text(&self, name: &str) -> &str {
         self.fields.get(name).map_or("", |v| v.trim())

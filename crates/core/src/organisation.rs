@@ -168,26 +168,18 @@ impl OrganisationDraft<'_> {
                 "Adres strony zaczyna się od http:// lub https://, np. https://fundacja.org.pl.",
             );
         }
-        let location = match (self.text("lat"), self.text("lon")) {
-            ("", "") => None,
-            (lat, lon) => match (
-                lat.replace(',', ".").parse::<f64>(),
-                lon.replace(',', ".").parse::<f64>(),
-            ) {
-                (Ok(lat), Ok(lon))
-                    if (49.0..=55.0).contains(&lat) && (14.0..=24.5).contains(&lon) =>
-                {
-                    Some((lat, lon))
-                }
-                _ => {
-                    fail(
-                        "location",
-                        "Położenie to szerokość i długość geograficzna w Polsce, np. 53.0138 i 18.5984.",
-                    );
-                    None
-                }
-            },
-        };
+        let location = crate::geo::parse_position(
+            self.text("lat"),
+            self.text("lon"),
+            &crate::geo::POLAND,
+        )
+        .unwrap_or_else(|()| {
+            fail(
+                "location",
+                "Położenie to szerokość i długość geograficzna w Polsce, np. 53.0138 i 18.5984.",
+            );
+            None
+        });
         let mut also_in: Vec<String> = Vec::new();
         for t in self.also_in {
             let found = Teryt::parse(t.trim())
@@ -243,7 +235,9 @@ fn plausible_email(e: &str) -> bool {
             .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c))
 }
 
-fn plausible_url(u: &str) -> bool {
+/// Whether `u` looks like a web address a person could open: http(s), a host with a dot, no
+/// spaces or quotes, at most 500 characters.
+pub fn plausible_url(u: &str) -> bool {
     let rest = u
         .strip_prefix("https://")
         .or_else(|| u.strip_prefix("http://"));

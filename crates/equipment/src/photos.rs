@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::page::{Gmina, Page};
-use pestor_kit::photos::{self as store, SaveFailure};
+use pestor_kit::photos as store;
 use pestor_kit::state::AppState;
 use pestor_photos::Variant;
 use serde_json::json;
@@ -31,63 +31,22 @@ pub async fn add(
     let item = editable(&page, &gmina, &id).await?;
     let teryt = gmina.site.tenant.gmina().teryt.as_str().to_owned();
     let form = form.map_err(|_| AppError::BadRequest("Wyślij formularz zdjęcia.".into()))?;
-    let (upload, failure) =
-        store::read_upload(form, "photo", state.settings.storage.max_upload_bytes).await;
-    let alt = upload
-        .fields
-        .iter()
-        .find(|(k, _)| k == "alt")
-        .map_or(String::new(), |(_, v)| v.trim().to_owned());
     let count = of_item(&gmina, item.id).await?.len() as i64;
-    let mut errors = std::collections::HashMap::new();
-    match (&failure, &upload.file) {
-        (Some(e), _) => {
-            errors.insert("photo", e.to_string());
-        }
-        (None, None) => {
-            errors.insert(
-                "photo",
-                "Wybierz plik zdjęcia (JPEG, PNG albo WebP).".to_owned(),
-            );
-        }
-        _ => {}
-    }
-    if !(3..=300).contains(&alt.chars().count()) {
-        errors.insert(
-            "alt",
-            "Opisz zdjęcie dla osób, które go nie widzą (od 3 do 300 znaków).".to_owned(),
-        );
-    }
-    if count >= MAX_PHOTOS {
-        errors.insert("photo", full());
-    }
-    // The item's own fields as stored, the photo's description as typed.
-    let mut values = values_of(&item);
-    values["alt"] = json!(alt);
-    let refuse = |errors, status| {
+    let refuse = |alt: &str, errors, status| {
+        // The item's own fields as stored, the photo's description as typed.
+        let mut values = values_of(&item);
+        values["alt"] = json!(alt);
         let (state, page, gmina, item) = (&state, &page, &gmina, &item);
         let shown = Shown {
             status,
-            ..Shown::refused(values.clone(), errors)
+            ..Shown::refused(values, errors)
         };
         async move { render_edit(state, page, gmina, item, shown).await }
     };
-    let (true, Some(bytes)) = (errors.is_empty(), upload.file) else {
-        return refuse(errors, StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    let stored = match store::store(&state, &teryt, bytes).await {
-        Ok(s) => s,
-        Err(f) => {
-            let status = match f {
-                SaveFailure::Photo(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                SaveFailure::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-            };
-            return refuse(
-                std::collections::HashMap::from([("photo", f.message())]),
-                status,
-            )
-            .await;
-        }
+    let (stored, alt) = match store::receive(&state, &teryt, form, count, MAX_PHOTOS, &full()).await
+    {
+        Ok(received) => received,
+        Err(r) => return refuse(&r.alt, r.errors, r.status).await,
     };
     // The count is checked again with the item locked: two uploads at once cannot pass eight.
     let saved = async {
@@ -121,6 +80,7 @@ pub async fn add(
         Ok(false) => {
             store::discard(&state, &teryt, stored.object).await;
             refuse(
+                &alt,
                 std::collections::HashMap::from([("photo", full())]),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )

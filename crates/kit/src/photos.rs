@@ -260,3 +260,71 @@ pub async fn serve(
     )
         .into_response())
 }
+
+/// A photo form's outcome when the photo was refused: the description as typed, each problem by
+/// its field (`alt`, `photo`), and the status to answer with.
+pub struct Refused {
+    pub alt: String,
+    pub errors: std::collections::HashMap<&'static str, String>,
+    pub status: StatusCode,
+}
+
+/// A photo form (multipart `alt`, `photo`) for something that has `have` photos of at most `max`
+/// (`full` says so): the description and the file checked, the photo stored. The caller writes
+/// its row, re-checking the count under its lock, and discards the photo if that fails.
+pub async fn receive(
+    state: &AppState,
+    teryt: &str,
+    form: Multipart,
+    have: i64,
+    max: i64,
+    full: &str,
+) -> Result<(Stored, String), Refused> {
+    let (upload, failure) =
+        read_upload(form, "photo", state.settings.storage.max_upload_bytes).await;
+    let alt = upload
+        .fields
+        .iter()
+        .find(|(k, _)| k == "alt")
+        .map_or(String::new(), |(_, v)| v.trim().to_owned());
+    let mut errors = std::collections::HashMap::new();
+    match (&failure, &upload.file) {
+        (Some(e), _) => {
+            errors.insert("photo", e.to_string());
+        }
+        (None, None) => {
+            errors.insert(
+                "photo",
+                "Wybierz plik zdjęcia (JPEG, PNG albo WebP).".to_owned(),
+            );
+        }
+        _ => {}
+    }
+    if !(3..=300).contains(&alt.chars().count()) {
+        errors.insert(
+            "alt",
+            "Opisz zdjęcie dla osób, które go nie widzą (od 3 do 300 znaków).".to_owned(),
+        );
+    }
+    if have >= max {
+        errors.insert("photo", full.to_owned());
+    }
+    let (true, Some(bytes)) = (errors.is_empty(), upload.file) else {
+        return Err(Refused {
+            alt,
+            errors,
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+        });
+    };
+    match store(state, teryt, bytes).await {
+        Ok(stored) => Ok((stored, alt)),
+        Err(f) => Err(Refused {
+            errors: std::collections::HashMap::from([("photo", f.message())]),
+            status: match f {
+                SaveFailure::Photo(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                SaveFailure::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            },
+            alt,
+        }),
+    }
+}

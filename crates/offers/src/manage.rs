@@ -68,11 +68,7 @@ impl Typed {
             (
                 "price",
                 o.price_grosze
-                    .map(|p| {
-                        pestor_core::offer::format_price(p)
-                            .trim_end_matches(" zł")
-                            .replace('\u{a0}', "")
-                    })
+                    .map(pestor_core::offer::typed_amount)
                     .unwrap_or_default(),
             ),
             ("price_note", o.price_note.clone()),

@@ -7,7 +7,7 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use pestor_core::offer::format_price;
+use pestor_core::offer::{csv_amount, format_price};
 use pestor_db::TenantTx;
 use pestor_kit::error::AppResult;
 use pestor_kit::page::{Gmina, Page};
@@ -116,7 +116,6 @@ pub async fn csv(State(state): State<AppState>, gmina: Gmina) -> AppResult<Respo
     let mut tx = gmina.begin().await?;
     let years = years(&mut tx, state.clock.today()).await?;
     tx.commit().await?;
-    let decimal = |hundredths: i64| format!("{},{:02}", hundredths / 100, hundredths % 100);
     let body = excel_csv(
         &[
             "rok",
@@ -133,8 +132,8 @@ pub async fn csv(State(state): State<AppState>, gmina: Gmina) -> AppResult<Respo
             vec![
                 y.year.to_string(),
                 y.leased_to_pes.to_string(),
-                decimal(y.leased_area),
-                decimal(y.discount_grosze),
+                csv_amount(y.leased_area),
+                csv_amount(y.discount_grosze),
                 y.calls_opened.to_string(),
                 y.applications.to_string(),
                 y.premises_awarded.to_string(),

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::forms::{PathId, path_id};
 use pestor_kit::page::{Gmina, Page};
-use pestor_kit::photos::{self as store, SaveFailure};
+use pestor_kit::photos as store;
 use pestor_kit::state::AppState;
 use pestor_photos::Variant;
 use serde_json::json;
@@ -29,58 +29,20 @@ pub async fn add(
     PathId(id): PathId,
     form: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Response> {
-    of_premises(&gmina, id).await?;
+    let count = of_premises(&gmina, id).await?.len() as i64;
     let teryt = gmina.teryt().to_owned();
     let form = form.map_err(|_| AppError::BadRequest("Wyślij formularz zdjęcia.".into()))?;
-    let (upload, failure) =
-        store::read_upload(form, "photo", state.settings.storage.max_upload_bytes).await;
-    let alt = upload
-        .fields
-        .iter()
-        .find(|(k, _)| k == "alt")
-        .map_or(String::new(), |(_, v)| v.trim().to_owned());
-    let count = of_premises(&gmina, id).await?.len() as i64;
-    let mut errors: HashMap<&'static str, String> = HashMap::new();
-    match (&failure, &upload.file) {
-        (Some(e), _) => {
-            errors.insert("photo", e.to_string());
-        }
-        (None, None) => {
-            errors.insert(
-                "photo",
-                "Wybierz plik zdjęcia (JPEG, PNG albo WebP).".into(),
-            );
-        }
-        _ => {}
-    }
-    if !(3..=300).contains(&alt.chars().count()) {
-        errors.insert(
-            "alt",
-            "Opisz zdjęcie dla osób, które go nie widzą (od 3 do 300 znaków).".into(),
-        );
-    }
-    if count >= MAX_PHOTOS {
-        errors.insert("photo", full());
-    }
-    let show = |errors: HashMap<&'static str, String>, status| {
+    let show = |alt: &str, errors: HashMap<&'static str, String>, status| {
         let (state, page, gmina) = (&state, &page, &gmina);
-        let values: HashMap<String, String> = HashMap::from([("alt".to_owned(), alt.clone())]);
+        let values: HashMap<String, String> = HashMap::from([("alt".to_owned(), alt.to_owned())]);
         async move {
             crate::registry::render_show(state, page, gmina, id, &values, errors, status).await
         }
     };
-    let (true, Some(bytes)) = (errors.is_empty(), upload.file) else {
-        return show(errors, StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    let stored = match store::store(&state, &teryt, bytes).await {
-        Ok(s) => s,
-        Err(f) => {
-            let status = match f {
-                SaveFailure::Photo(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                SaveFailure::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-            };
-            return show(HashMap::from([("photo", f.message())]), status).await;
-        }
+    let (stored, alt) = match store::receive(&state, &teryt, form, count, MAX_PHOTOS, &full()).await
+    {
+        Ok(received) => received,
+        Err(r) => return show(&r.alt, r.errors, r.status).await,
     };
     // The count again with the premises locked: two uploads at once cannot pass eight.
     let saved = async {
@@ -112,6 +74,7 @@ pub async fn add(
         Ok(false) => {
             store::discard(&state, &teryt, stored.object).await;
             show(
+                &alt,
                 HashMap::from([("photo", full())]),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )

@@ -9,6 +9,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use pestor_core::calendar::parse_date;
+use pestor_core::geo::{KUJAWSKO_POMORSKIE, NOT_IN_THE_VOIVODESHIP, parse_position};
+use pestor_core::offer::typed_amount;
+use pestor_core::organisation::plausible_url;
 use pestor_kit::audit;
 use pestor_kit::auth::access::urlencode;
 use pestor_kit::error::{AppError, AppResult, OnConstraint};
@@ -21,8 +24,7 @@ use time::Date;
 
 use crate::photo_store::PHOTOS;
 use crate::shared::{
-    STANDARDS, STATUSES, area_text, hundredths_text, lock, parse_hundredths, record, rent_text,
-    status_label,
+    STANDARDS, STATUSES, area_text, lock, parse_hundredths, record, rent_text, status_label,
 };
 use pestor_photos::Variant;
 
@@ -510,25 +512,11 @@ fn validate(f: &HashMap<String, String>) -> Result<Draft, HashMap<&'static str, 
         }
         _ => {}
     }
-    let (lat, lon) = (get("lat").replace(',', "."), get("lon").replace(',', "."));
-    let position = match (lat.is_empty(), lon.is_empty()) {
-        (true, true) => None,
-        _ => {
-            let p = lat
-                .parse::<f64>()
-                .ok()
-                .zip(lon.parse::<f64>().ok())
-                .filter(|(a, o)| (52.3..=53.9).contains(a) && (17.2..=19.8).contains(o));
-            if p.is_none() {
-                e.insert(
-                    "lat",
-                    "Podaj obie współrzędne w województwie kujawsko-pomorskim, np. 53,0102 i 18,6048 — albo żadnej."
-                        .into(),
-                );
-            }
-            p
-        }
-    };
+    let position =
+        parse_position(&get("lat"), &get("lon"), &KUJAWSKO_POMORSKIE).unwrap_or_else(|()| {
+            e.insert("lat", NOT_IN_THE_VOIVODESHIP.into());
+            None
+        });
     let raw_date = get("resolution_date");
     let resolution_date = parse_date(&raw_date);
     if !raw_date.is_empty() && resolution_date.is_none() {
@@ -538,10 +526,7 @@ fn validate(f: &HashMap<String, String>) -> Result<Draft, HashMap<&'static str, 
         );
     }
     let resolution_url = get("resolution_url");
-    let url_ok = resolution_url.is_empty()
-        || ((resolution_url.starts_with("https://") || resolution_url.starts_with("http://"))
-            && resolution_url.len() <= 500
-            && !resolution_url.contains(char::is_whitespace));
+    let url_ok = resolution_url.is_empty() || plausible_url(&resolution_url);
     if !url_ok {
         e.insert(
             "resolution_url",
@@ -695,11 +680,11 @@ pub async fn edit_form(
     let p = load(&gmina, id).await?;
     let yes = |b: bool| if b { "tak" } else { "" };
     let values = json!({
-        "address": p.address, "district": p.district, "area": hundredths_text(p.area),
+        "address": p.address, "district": p.district, "area": typed_amount(p.area),
         "rooms": p.rooms.to_string(), "floor": p.floor.to_string(), "step_free": yes(p.step_free),
         "accessible_toilet": yes(p.accessible_toilet), "standard": p.standard, "uses": p.uses,
-        "description": p.description, "rent_standard": hundredths_text(p.rent_standard_grosze),
-        "rent_pes": hundredths_text(p.rent_pes_grosze),
+        "description": p.description, "rent_standard": typed_amount(p.rent_standard_grosze),
+        "rent_pes": typed_amount(p.rent_pes_grosze),
         "lat": p.lat.map(|v| v.to_string()).unwrap_or_default(),
         "lon": p.lon.map(|v| v.to_string()).unwrap_or_default(),
         "resolution_title": p.resolution_title, "resolution_number": p.resolution_number,

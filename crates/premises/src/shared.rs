@@ -1,7 +1,7 @@
 //! What the premises parts share: statuses and standards with their Polish names, amounts typed
 //! the Polish way (m² and zł with a decimal comma), the premises a change is about, and its history.
 
-use pestor_core::offer::{format_price, parse_price};
+use pestor_core::offer::{format_price, parse_price, typed_amount};
 use pestor_db::TenantTx;
 use pestor_kit::error::{AppError, AppResult};
 
@@ -34,18 +34,9 @@ pub fn parse_hundredths(raw: &str) -> Option<i64> {
     parse_price(raw.trim().trim_end_matches("m²").trim_end_matches("m2"))
 }
 
-/// Hundredths as typed back ("45,5" → "45,50"; whole numbers without decimals).
-pub fn hundredths_text(v: i64) -> String {
-    if v % 100 == 0 {
-        (v / 100).to_string()
-    } else {
-        format!("{},{:02}", v / 100, v % 100)
-    }
-}
-
 /// An area for people: "45,50 m²".
 pub fn area_text(hundredths: i64) -> String {
-    format!("{} m²", hundredths_text(hundredths))
+    format!("{} m²", typed_amount(hundredths))
 }
 
 /// A rent per m² per month for people: "12,50 zł/m²".

@@ -7,7 +7,7 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use pestor_core::offer::format_price;
+use pestor_core::offer::{csv_amount, format_price};
 use pestor_db::TenantTx;
 use pestor_kit::audit;
 use pestor_kit::error::{AppError, AppResult};
@@ -155,7 +155,6 @@ pub async fn csv(gmina: Gmina) -> AppResult<Response> {
 
 /// The indicators as CSV for Polish Excel.
 pub(crate) fn csv_of(years: &[Year]) -> String {
-    let zl = |g: i64| format!("{},{:02}", g / 100, g % 100);
     excel_csv(
         &[
             "rok",
@@ -174,7 +173,7 @@ pub(crate) fn csv_of(years: &[Year]) -> String {
                 y.year.to_string(),
                 y.target.map(|t| t.to_string()).unwrap_or_default(),
                 y.with_clauses.to_string(),
-                zl(y.value_grosze),
+                csv_amount(y.value_grosze),
                 y.with_contractor.to_string(),
                 y.won_by_pes.to_string(),
                 y.fulfilled.to_string(),

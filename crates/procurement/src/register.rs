@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use pestor_core::calendar::parse_date;
-use pestor_core::offer::{format_price, parse_price};
+use pestor_core::offer::{format_price, parse_price, typed_amount};
 use pestor_core::pes::parse_nip;
 use pestor_db::GminaScoped;
 use pestor_kit::audit;
@@ -638,6 +638,26 @@ pub async fn new_form(
     .await
 }
 
+type Scalar<'q> = sqlx::query::QueryScalar<'q, sqlx::Postgres, i64, sqlx::postgres::PgArguments>;
+
+/// Binds a draft's columns as `$1`…`$14` (the order of both statements that store one).
+fn bind_draft<'q>(q: Scalar<'q>, d: &'q Draft) -> Scalar<'q> {
+    q.bind(&d.reference)
+        .bind(&d.subject)
+        .bind(&d.kind)
+        .bind(d.value)
+        .bind(d.value_euro)
+        .bind(&d.procedure)
+        .bind(&d.department)
+        .bind(d.published_on)
+        .bind(d.offers_due)
+        .bind(&d.contractor_name)
+        .bind(&d.contractor_nip)
+        .bind(d.contractor_pes.as_ref().map(|p| p.0.clone()))
+        .bind(d.contractor_pes.as_ref().map(|p| p.1))
+        .bind(d.contract_value)
+}
+
 const TAKEN: &str = "procurements_reference_key";
 
 fn taken() -> AppError {
@@ -671,26 +691,15 @@ pub async fn create(
     };
     let me = page.account()?;
     let mut tx = gmina.begin().await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO procurements (reference, subject, kind, value_grosze, value_euro_cents, procedure, department,
-                                   published_on, offers_due, contractor_name, contractor_nip, contractor_teryt,
-                                   contractor_org_id, contract_value_grosze, responsible_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+    let id: i64 = bind_draft(
+        sqlx::query_scalar(
+            "INSERT INTO procurements (reference, subject, kind, value_grosze, value_euro_cents, procedure, department,
+                                       published_on, offers_due, contractor_name, contractor_nip, contractor_teryt,
+                                       contractor_org_id, contract_value_grosze, responsible_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+        ),
+        &d,
     )
-    .bind(&d.reference)
-    .bind(&d.subject)
-    .bind(&d.kind)
-    .bind(d.value)
-    .bind(d.value_euro)
-    .bind(&d.procedure)
-    .bind(&d.department)
-    .bind(d.published_on)
-    .bind(d.offers_due)
-    .bind(&d.contractor_name)
-    .bind(&d.contractor_nip)
-    .bind(d.contractor_pes.as_ref().map(|p| p.0.clone()))
-    .bind(d.contractor_pes.as_ref().map(|p| p.1))
-    .bind(d.contract_value)
     .bind(me.id)
     .fetch_one(&mut *tx)
     .await
@@ -713,16 +722,7 @@ pub async fn edit_form(
     PathId(id): PathId,
 ) -> AppResult<Response> {
     let p = load(&gmina, id).await?;
-    let text = |v: Option<i64>| {
-        v.map(|g| {
-            if g % 100 == 0 {
-                (g / 100).to_string()
-            } else {
-                format!("{},{:02}", g / 100, g % 100)
-            }
-        })
-        .unwrap_or_default()
-    };
+    let text = |v: Option<i64>| v.map(typed_amount).unwrap_or_default();
     let values = json!({
         "reference": p.reference, "subject": p.subject, "kind": p.kind, "value": text(Some(p.value_grosze)),
         "value_euro": text(p.value_euro_cents), "procedure": p.procedure, "department": p.department,
@@ -771,29 +771,18 @@ pub async fn save(
     let me = page.account()?;
     let mut tx = gmina.begin().await?;
     lock(&mut tx, id).await?;
-    sqlx::query(
-        "UPDATE procurements SET reference = $1, subject = $2, kind = $3, value_grosze = $4, value_euro_cents = $5,
-                procedure = $6, department = $7, published_on = $8, offers_due = $9, contractor_name = $10,
-                contractor_nip = $11, contractor_teryt = $12, contractor_org_id = $13, contract_value_grosze = $14,
-                updated_at = now()
-         WHERE id = $15",
+    let _: i64 = bind_draft(
+        sqlx::query_scalar(
+            "UPDATE procurements SET reference = $1, subject = $2, kind = $3, value_grosze = $4, value_euro_cents = $5,
+                    procedure = $6, department = $7, published_on = $8, offers_due = $9, contractor_name = $10,
+                    contractor_nip = $11, contractor_teryt = $12, contractor_org_id = $13, contract_value_grosze = $14,
+                    updated_at = now()
+             WHERE id = $15 RETURNING id",
+        ),
+        &d,
     )
-    .bind(&d.reference)
-    .bind(&d.subject)
-    .bind(&d.kind)
-    .bind(d.value)
-    .bind(d.value_euro)
-    .bind(&d.procedure)
-    .bind(&d.department)
-    .bind(d.published_on)
-    .bind(d.offers_due)
-    .bind(&d.contractor_name)
-    .bind(&d.contractor_nip)
-    .bind(d.contractor_pes.as_ref().map(|p| p.0.clone()))
-    .bind(d.contractor_pes.as_ref().map(|p| p.1))
-    .bind(d.contract_value)
     .bind(id)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await
     .on_constraint(TAKEN, |_| taken())?;
     audit::record(

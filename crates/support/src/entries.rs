@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use pestor_core::geo::{KUJAWSKO_POMORSKIE, NOT_IN_THE_VOIVODESHIP, parse_position};
+use pestor_core::organisation::plausible_url;
 use pestor_kit::forms::{field, valid_email};
 use serde_json::{Value, json};
 
@@ -288,34 +290,18 @@ pub fn validate(form: &[(String, String)]) -> Result<Draft, HashMap<&'static str
         );
     }
     let website = get("website");
-    let site_ok = website.is_empty()
-        || ((website.starts_with("https://") || website.starts_with("http://"))
-            && website.len() <= 300
-            && !website.contains(char::is_whitespace));
+    let site_ok = website.is_empty() || plausible_url(&website);
     if !site_ok {
         e.insert(
             "website",
             "Podaj adres strony zaczynający się od https:// albo zostaw pole puste.".into(),
         );
     }
-    let (lat, lon) = (get("lat").replace(',', "."), get("lon").replace(',', "."));
-    let position = if lat.is_empty() && lon.is_empty() {
-        None
-    } else {
-        let p = lat
-            .parse::<f64>()
-            .ok()
-            .zip(lon.parse::<f64>().ok())
-            .filter(|(a, o)| (52.3..=53.9).contains(a) && (17.2..=19.8).contains(o));
-        if p.is_none() {
-            e.insert(
-                "lat",
-                "Podaj obie współrzędne w województwie kujawsko-pomorskim, np. 53,0102 i 18,6048 — albo żadnej."
-                    .into(),
-            );
-        }
-        p
-    };
+    let position =
+        parse_position(&get("lat"), &get("lon"), &KUJAWSKO_POMORSKIE).unwrap_or_else(|()| {
+            e.insert("lat", NOT_IN_THE_VOIVODESHIP.into());
+            None
+        });
     let (Some(services), Some(audiences), true) = (services, audiences, e.is_empty()) else {
         return Err(e);
     };

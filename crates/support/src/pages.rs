@@ -223,6 +223,10 @@ impl Conn {
             Conn::Gmina(tx) => audit::record(tx, me, action, details).await?,
             Conn::Region(tx) => audit::record_regional(tx, me, action, details).await?,
         }
+        self.commit().await
+    }
+
+    async fn commit(self) -> AppResult<()> {
         match self {
             Conn::Gmina(tx) => tx.commit().await?,
             Conn::Region(tx) => tx.commit().await?,
@@ -233,10 +237,9 @@ impl Conn {
 
 async fn load(state: &AppState, page: &Page, scope: Scope, id: i64) -> AppResult<Entry> {
     let mut c = Conn::open(state, page, scope).await?;
-    let e = entries::one(c.conn(), scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(e)
+    let e = entries::one(c.conn(), scope, id).await?;
+    c.commit().await?;
+    e.ok_or(AppError::NotFound)
 }
 
 async fn save(

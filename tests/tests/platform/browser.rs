@@ -1065,6 +1065,26 @@ async fn an_item_is_given_to_the_equipment_bank_in_chromium() {
     browser.assert_passes("equipment bank").await;
 }
 
+/// "Jan Członek" (start@example.pl), a member of Toruń's verified "Fundacja Dobry Start".
+async fn dobry_start_member(app: &pestor_tests::TestApp, password: &str) {
+    let member =
+        pestor_tests::create_account(app, "start@example.pl", "Jan Członek", password).await;
+    let org = pestor_tests::add_card(
+        app,
+        "torun",
+        &[
+            ("name", "Fundacja Dobry Start"),
+            ("legal_form", "fundacja"),
+            ("gmina_teryt", "0463011"),
+        ],
+        &["1"],
+        &[],
+        "verified",
+    )
+    .await;
+    pestor_tests::join_organisation(app, member, org).await;
+}
+
 /// Signs `email` in on Toruń's site at `base_domain` pes.test in a new browser.
 async fn signed_in_browser(app: &pestor_tests::TestApp, email: &str, password: &str) -> Browser {
     let browser = Browser::start().await;
@@ -1087,22 +1107,7 @@ async fn a_gift_is_requested_accepted_and_handed_over_and_a_loan_fills_the_calen
     let giver =
         pestor_tests::create_account(&app, "darczynca@example.pl", "Anna Darczyńca", password)
             .await;
-    let member =
-        pestor_tests::create_account(&app, "start@example.pl", "Jan Członek", password).await;
-    let org = pestor_tests::add_card(
-        &app,
-        "torun",
-        &[
-            ("name", "Fundacja Dobry Start"),
-            ("legal_form", "fundacja"),
-            ("gmina_teryt", "0463011"),
-        ],
-        &["1"],
-        &[],
-        "verified",
-    )
-    .await;
-    pestor_tests::join_organisation(&app, member, org).await;
+    dobry_start_member(&app, password).await;
     let torun = app.store().find("torun").await.unwrap();
     let mut tx = app.db.tenant(&torun).begin().await.unwrap();
     let ids: Vec<i64> = sqlx::query_scalar(
@@ -1273,26 +1278,11 @@ async fn premises_are_listed_and_a_pes_applies_in_a_call_in_chromium() {
         .clock
         .set(time::macros::datetime!(2027-03-01 09:00 UTC));
     let password = "hasło testowe 123";
-    let member =
-        pestor_tests::create_account(&app, "start@example.pl", "Jan Członek", password).await;
+    dobry_start_member(&app, password).await;
     let staff =
         pestor_tests::create_account(&app, "urzednik@example.pl", "Ewa Urzędniczka", password)
             .await;
     pestor_tests::grant(&app, staff, "torun", "staff").await;
-    let org = pestor_tests::add_card(
-        &app,
-        "torun",
-        &[
-            ("name", "Fundacja Dobry Start"),
-            ("legal_form", "fundacja"),
-            ("gmina_teryt", "0463011"),
-        ],
-        &["1"],
-        &[],
-        "verified",
-    )
-    .await;
-    pestor_tests::join_organisation(&app, member, org).await;
     let torun = app.store().find("torun").await.unwrap();
     let mut tx = app.db.tenant(&torun).begin().await.unwrap();
     sqlx::raw_sql(

@@ -173,23 +173,7 @@ impl Bank {
 
     /// The equipment bank's figures for Toruń on the coordinators' dashboard, by key.
     pub async fn figures(&self) -> Vec<(&'static str, i64)> {
-        let torun = self.app.store().find("torun").await.unwrap();
-        let all = self.app.state.catalogue.figures();
-        let values = pestor_kit::figures::count_figures(
-            &self.app.db,
-            all,
-            &[&torun],
-            self.app.state.clock.today(),
-        )
-        .await
-        .unwrap()
-        .remove("0463011")
-        .unwrap();
-        all.iter()
-            .zip(values)
-            .filter(|(f, _)| f.key.starts_with("equipment_"))
-            .map(|(f, v)| (f.key, v))
-            .collect()
+        self.app.figures("torun", "equipment_").await
     }
 
     async fn id_of(&self, table: &str, organisation: &str) -> i64 {

@@ -556,18 +556,7 @@ async fn the_monitoring_figures_are_computed_exactly_from_known_leases() {
     assert!(page.contains("50 %"), "2027: 2 of 4 occupied on 15 June");
 
     // The dashboard's figures for this year.
-    let all = app.state.catalogue.figures();
-    let values = pestor_kit::figures::count_figures(&app.db, all, &[&t], app.state.clock.today())
-        .await
-        .unwrap()
-        .remove("0463011")
-        .unwrap();
-    let mine: Vec<(&str, i64)> = all
-        .iter()
-        .zip(values)
-        .filter(|(f, _)| f.key.starts_with("premises_"))
-        .map(|(f, v)| (f.key, v))
-        .collect();
+    let mine = app.figures("torun", "premises_").await;
     assert_eq!(
         mine,
         [

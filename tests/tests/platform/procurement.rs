@@ -510,18 +510,7 @@ async fn the_indicators_count_the_register_exactly_on_the_page_in_the_csv_the_ap
     }
 
     // The dashboard's figures for this year (2027).
-    let all = app.state.catalogue.figures();
-    let values = pestor_kit::figures::count_figures(&app.db, all, &[&t], app.state.clock.today())
-        .await
-        .unwrap()
-        .remove("0463011")
-        .unwrap();
-    let mine: Vec<(&str, i64)> = all
-        .iter()
-        .zip(values)
-        .filter(|(f, _)| f.key.starts_with("clauses_"))
-        .map(|(f, v)| (f.key, v))
-        .collect();
+    let mine = app.figures("torun", "clauses_").await;
     assert_eq!(
         mine,
         [
