@@ -3,6 +3,7 @@
 //! from it, and the app spawned on `127.0.0.1:0` for real HTTP requests.
 
 pub mod browser;
+pub mod forge;
 pub mod idp;
 pub mod s3;
 pub mod smtp;

@@ -222,6 +222,12 @@ pub struct TenantSettings {
     pub cache_ttl_secs: u64,
     /// How many tenant schemas are migrated at once.
     pub migrate_concurrency: usize,
+    /// Key that signs a gmina's archives (HMAC-SHA256). Empty: a key generated once for this
+    /// deployment's database. Deployments that move gminas between them share one.
+    #[serde(default)]
+    pub archive_secret: Secret,
+    /// Largest archive accepted for a restore, in bytes once decompressed (every part together).
+    pub max_archive_bytes: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -259,6 +265,8 @@ impl Default for Settings {
                 dir: PathBuf::from("tenants"),
                 cache_ttl_secs: 60,
                 migrate_concurrency: 8,
+                archive_secret: Secret::default(),
+                max_archive_bytes: 2 * 1024 * 1024 * 1024,
             },
             auth: AuthSettings {
                 session_idle_minutes: 8 * 60,
@@ -383,6 +391,11 @@ impl Settings {
         if !matches!(st.s3_checksums.as_str(), "when_required" | "always") {
             return Err(ConfigError::Invalid(
                 "storage.s3_checksums musi być when_required albo always".into(),
+            ));
+        }
+        if self.tenants.max_archive_bytes == 0 {
+            return Err(ConfigError::Invalid(
+                "tenants.max_archive_bytes musi być większe od zera".into(),
             ));
         }
         if st.max_upload_bytes == 0 || st.max_image_pixels == 0 {

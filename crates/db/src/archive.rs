@@ -15,6 +15,17 @@ use sqlx::{Connection, PgConnection};
 
 use crate::{Database, DbError, Result, migrate};
 
+/// The columns of an account an archive carries: who the person is, never what lets someone act
+/// as them (the password hash) nor anything beyond the gmina (the regional role). An import takes
+/// no other column, so a forged archive cannot grant a platform role or set a password.
+pub const ACCOUNT_COLUMNS: &[&str] = &[
+    "id",
+    "email",
+    "display_name",
+    "email_verified_at",
+    "created_at",
+];
+
 /// One table's rows in `COPY` text format (one line per row), and the columns, in order.
 #[derive(Debug, Clone)]
 pub struct TableDump {
@@ -48,6 +59,10 @@ pub enum ImportError {
         "konto {0} ma w tej instalacji inny identyfikator albo adres niż w archiwum — połącz konta ręcznie przed importem"
     )]
     AccountClash(String),
+    #[error(
+        "archiwum zawiera dane kont, których import nie przyjmuje ({0}) — role regionalne i hasła nie są przenoszone"
+    )]
+    AccountColumns(String),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -239,7 +254,7 @@ pub async fn export(
         .fetch_all(&mut conn)
         .await?
     };
-    let cols = columns(&mut conn, "public", "accounts", false).await?;
+    let cols: Vec<String> = ACCOUNT_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
     let list = cols.join(", ");
     let wanted = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let data = copy_out(
@@ -355,6 +370,17 @@ pub async fn import(
         for c in &d.columns {
             ident(c)?;
         }
+        if d.part == "accounts" {
+            let other: Vec<&str> = d
+                .columns
+                .iter()
+                .map(String::as_str)
+                .filter(|c| !ACCOUNT_COLUMNS.contains(c))
+                .collect();
+            if !other.is_empty() {
+                return Err(ImportError::AccountColumns(other.join(", ")));
+            }
+        }
     }
     let mut conn = own_connection(db).await?;
     let status: String =
@@ -403,8 +429,9 @@ async fn load(
     let quoted = schema.quoted();
     let code = teryt.as_str();
     sqlx::query("BEGIN").execute(&mut *conn).await?;
-    // Accounts: the same id with the same address is the same person; an id or address taken by
-    // someone else is a clash this import does not resolve.
+    // Accounts: the same id with the same address is the same person, kept as it is here; an id or
+    // address taken by someone else is a clash this import does not resolve. New ones come without
+    // a password (set through "Nie pamiętam hasła") and without a regional role.
     if let Some(accounts) = dumps.iter().find(|d| d.part == "accounts") {
         let list = accounts.columns.join(", ");
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!(

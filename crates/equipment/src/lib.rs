@@ -100,7 +100,7 @@ impl Module for Equipment {
             Access::SignedIn,
             get(edit::form).post(edit::save),
         )
-        .add(
+        .upload(
             "/bank-sprzetu/{id}/zdjecia",
             &["POST"],
             Gmina,
@@ -284,6 +284,7 @@ impl Module for Equipment {
             public_tables: &[("equipment_directory", "teryt")],
             // Photos are under the Giełda's `zdjecia/` prefix (one photo store), exported with it.
             object_prefixes: &[],
+            transient_tables: &[],
         }
     }
 }

@@ -166,6 +166,9 @@ pub struct GminaData {
     pub public_tables: &'static [(&'static str, &'static str)],
     /// Object-store key prefixes under `gmina/<teryt>/`.
     pub object_prefixes: &'static [&'static str],
+    /// Tables in `public` whose gmina rows are work in flight (a queue of e-mails), not records:
+    /// never in an archive, removed when the gmina is archived.
+    pub transient_tables: &'static [(&'static str, &'static str)],
 }
 
 /// A module's part of the open-data API's description (see [`crate::openapi`]): its paths and

@@ -84,8 +84,10 @@ impl Module for Kit {
     fn gmina_data(&self) -> GminaData {
         GminaData {
             tenant_tables: &["tenant_info"],
-            public_tables: &[("audit_log", "teryt"), ("outbox", "teryt")],
+            public_tables: &[("audit_log", "teryt")],
             object_prefixes: &[],
+            // Queued letters carry live links (invitations, resets): an export holds none.
+            transient_tables: &[("outbox", "teryt")],
         }
     }
 }

@@ -15,7 +15,6 @@ mod photos;
 mod regional;
 pub mod store;
 
-use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use std::time::Duration;
@@ -162,13 +161,12 @@ impl Module for Offers {
                 ("foreign_offer_notices", "teryt"),
             ],
             object_prefixes: &["zdjecia/"],
+            transient_tables: &[],
         }
     }
 }
 
 fn routes(r: Routes) -> Routes {
-    // Multipart routes read their body themselves, within the configured upload limit.
-    let upload = DefaultBodyLimit::disable();
     r.add(
         "/oferty",
         &["GET"],
@@ -210,12 +208,12 @@ fn routes(r: Routes) -> Routes {
         Access::Anyone,
         get(feeds::api),
     )
-    .add(
+    .upload(
         "/oferty/nowa",
         &["GET", "POST"],
         Hosts::Gmina,
         Access::PesMember,
-        get(manage::new_form).post(manage::create).layer(upload),
+        get(manage::new_form).post(manage::create),
     )
     .add(
         "/oferty/kategorie",
@@ -294,12 +292,12 @@ fn routes(r: Routes) -> Routes {
         Access::Staff,
         post(manage::visibility),
     )
-    .add(
+    .upload(
         "/oferty/{id}/zdjecia",
         &["POST"],
         Hosts::Gmina,
         Access::PesMember,
-        post(photos::add).layer(upload),
+        post(photos::add),
     )
     .add(
         "/oferty/{id}/zdjecia/{photo}/przesun",

@@ -181,6 +181,7 @@ impl Module for Organisations {
                 ("foreign_notices", "teryt"),
             ],
             object_prefixes: &[],
+            transient_tables: &[],
         }
     }
 }

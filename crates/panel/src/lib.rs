@@ -69,6 +69,7 @@ impl Module for Panel {
             tenant_tables: &["accessibility_statement"],
             public_tables: &[("gmina_roles", "teryt"), ("invitations", "teryt")],
             object_prefixes: &["logo/"],
+            transient_tables: &[],
         }
     }
 }
@@ -105,12 +106,12 @@ fn routes(r: Routes) -> Routes {
             Admin,
             get(branding::form).post(branding::save),
         )
-        .add(
+        .upload(
             "/panel/wyglad/logo",
             &["POST"],
             Gmina,
             Admin,
-            post(branding::upload_logo).layer(axum::extract::DefaultBodyLimit::disable()),
+            post(branding::upload_logo),
         )
         .add("/panel/dziennik", &["GET"], Gmina, Admin, get(audit_log))
         .add(

@@ -11,6 +11,7 @@ use pestor_config::Settings;
 use pestor_core::{Registry, TenantStatus, load_branding_file};
 use pestor_db::migrate::{self, MigrationReport, TenantMigration};
 use pestor_db::{Database, EmbeddedOptions, EmbeddedPostgres, TenantStore};
+use pestor_kit::archive::{Seal, Trust};
 
 #[derive(Parser)]
 #[command(
@@ -73,7 +74,15 @@ enum TenantsCommand {
     /// manifest with counts and checksums) to a .tar.gz file.
     Export { gmina: String, file: PathBuf },
     /// Restores an archive into this deployment, where its gmina has not joined or was archived.
-    Import { file: PathBuf },
+    /// The archive must carry this deployment's signature (see `tenants.archive_secret`).
+    Import {
+        file: PathBuf,
+        /// Accept an archive without this deployment's signature (from another deployment, after
+        /// checking where it came from). Its parts are still checked; it still grants no role
+        /// beyond the gmina and sets no password.
+        #[arg(long)]
+        unsigned: bool,
+    },
     /// Archives the suspended gmina of a fresh export: drops its schema, rows and objects.
     Archive { file: PathBuf },
 }
@@ -171,17 +180,25 @@ async fn dispatch(
                 &store,
                 t.teryt(),
                 &gmina_data(),
+                &Seal::of(db, settings).await?,
                 &file,
             )
             .await?;
             print_manifest("wyeksportowano", &m, &file);
         }
-        Command::Tenants(TenantsCommand::Import { file }) => {
+        Command::Tenants(TenantsCommand::Import { file, unsigned }) => {
+            let trust = if unsigned {
+                Trust::Unsigned
+            } else {
+                Trust::Signed
+            };
             let m = pestor_kit::archive::import(
                 db,
                 &photo_store(settings)?,
                 &store,
                 &gmina_data(),
+                &Seal::of(db, settings).await?,
+                trust,
                 &file,
             )
             .await?;
@@ -193,6 +210,7 @@ async fn dispatch(
                 &photo_store(settings)?,
                 &store,
                 &gmina_data(),
+                &Seal::of(db, settings).await?,
                 &file,
             )
             .await?;

@@ -301,6 +301,45 @@ async fn the_operator_exports_archives_and_restores_a_gmina() {
         .unwrap();
     assert_eq!(status, "archived");
 
+    // A forged archive — an operator's account added, the manifest's checksums recomputed — is
+    // refused for its signature, and with --unsigned for the account's columns; nothing changes.
+    let forged = dir.join("forged.tar.gz");
+    pestor_tests::forge::forge(Path::new(file), &forged, |manifest, members| {
+        for t in manifest["tables"].as_array_mut().unwrap() {
+            if t["part"] == "accounts" {
+                t["columns"]
+                    .as_array_mut()
+                    .unwrap()
+                    .extend(["password_hash".into(), "region_role".into()]);
+            }
+        }
+        pestor_tests::forge::part(members, "accounts.copy").extend_from_slice(
+            b"999\tatak@example.pl\tAtak\t\\N\t2026-01-01 00:00:00+00\t$argon2id$v=19$m=19456,t=2,p=1$c29sdA$aGFzaA\toperator\n",
+        );
+    });
+    let forged = forged.to_str().unwrap();
+    let out = pestor(&["tenants", "import", forged], &env);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("nie ma ważnego podpisu tej instalacji"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = pestor(&["tenants", "import", "--unsigned", forged], &env);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("role regionalne i hasła nie są przenoszone"),
+        "{}",
+        text(&out.stderr)
+    );
+    let (status, accounts): (String, i64) = sqlx::query_as(
+        "SELECT (SELECT status FROM tenants WHERE slug = 'torun'), (SELECT count(*) FROM accounts)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((status.as_str(), accounts), ("archived", 0));
+
     let out = pestor(&["tenants", "import", file], &env);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("zaimportowano"));

@@ -77,7 +77,7 @@ impl Module for Premises {
             get(calls::show),
         )
         // Who may apply (a member of a verified PES, before the deadline) is the handler's check.
-        .add(
+        .upload(
             "/lokale/nabory/{id}/wnioski",
             &["GET", "POST"],
             Gmina,
@@ -106,7 +106,7 @@ impl Module for Premises {
             Access::Anyone,
             get(photos::serve),
         )
-        .add(
+        .upload(
             "/lokale/{id}/zdjecia",
             &["POST"],
             Gmina,
@@ -235,6 +235,7 @@ impl Module for Premises {
             public_tables: &[],
             // Photos are under the Giełda's `zdjecia/` prefix (one photo store), exported with it.
             object_prefixes: &[shared::ATTACHMENTS],
+            transient_tables: &[],
         }
     }
 }

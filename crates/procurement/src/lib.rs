@@ -158,7 +158,7 @@ impl Module for Procurement {
             Access::Staff,
             post(register::add_clause),
         )
-        .add(
+        .upload(
             "/klauzule-spoleczne/{id}/kontrole",
             &["POST"],
             Gmina,
@@ -308,6 +308,7 @@ impl Module for Procurement {
             ],
             public_tables: &[],
             object_prefixes: &["klauzule/"],
+            transient_tables: &[],
         }
     }
 }

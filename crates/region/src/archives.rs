@@ -8,7 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use pestor_core::TenantStatus;
 use pestor_db::Tenant;
-use pestor_kit::archive::{self, Manifest};
+use pestor_kit::archive::{self, Manifest, Seal, Trust};
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::forms::{Fields, field};
 use pestor_kit::page::Page;
@@ -24,6 +24,11 @@ fn kept_prefix(t: &Tenant) -> String {
     format!("archiwa/{}/", t.teryt())
 }
 
+/// This deployment's archive key and limit.
+async fn seal(state: &AppState) -> AppResult<Seal> {
+    Ok(Seal::of(&state.db, &state.settings).await?)
+}
+
 /// Writes the gmina's export into a temporary file and returns its bytes and manifest.
 async fn export_bytes(state: &AppState, t: &Tenant) -> AppResult<(Vec<u8>, Manifest)> {
     let dir =
@@ -35,6 +40,7 @@ async fn export_bytes(state: &AppState, t: &Tenant) -> AppResult<(Vec<u8>, Manif
         &state.tenants,
         t.teryt(),
         state.catalogue.gmina_data(),
+        &seal(state).await?,
         &file,
     )
     .await?;
@@ -153,12 +159,14 @@ pub async fn archive(
         tempfile::tempdir().map_err(|e| AppError::BadRequest(format!("plik tymczasowy: {e}")))?;
     let file = dir.path().join("eksport.tar.gz");
     let gmina_data = state.catalogue.gmina_data();
+    let seal = seal(&state).await?;
     archive::export(
         &state.db,
         &state.photos,
         &state.tenants,
         t.teryt(),
         gmina_data,
+        &seal,
         &file,
     )
     .await?;
@@ -175,7 +183,15 @@ pub async fn archive(
             "application/gzip",
         )
         .await?;
-    let m = archive::archive(&state.db, &state.photos, &state.tenants, gmina_data, &file).await?;
+    let m = archive::archive(
+        &state.db,
+        &state.photos,
+        &state.tenants,
+        gmina_data,
+        &seal,
+        &file,
+    )
+    .await?;
     let mut tx = pestor_db::begin(state.db.platform()).await?;
     record(
         &mut tx,
@@ -231,7 +247,14 @@ pub async fn restore(
     tokio::fs::write(&file, bytes)
         .await
         .map_err(|e| AppError::BadRequest(format!("plik tymczasowy: {e}")))?;
-    if archive::verify(&file)?.0.teryt != t.teryt().as_str() {
+    // Only what this deployment signed: a file put into the store by other means is refused.
+    let seal = seal(&state).await?;
+    if archive::verify_blocking(&file, &seal, Trust::Signed)
+        .await?
+        .0
+        .teryt
+        != t.teryt().as_str()
+    {
         return Err(AppError::BadRequest("To archiwum jest innej gminy.".into()));
     }
     archive::import(
@@ -239,6 +262,8 @@ pub async fn restore(
         &state.photos,
         &state.tenants,
         state.catalogue.gmina_data(),
+        &seal,
+        Trust::Signed,
         &file,
     )
     .await?;

@@ -133,6 +133,7 @@ impl Module for Support {
             tenant_tables: &["support_entries"],
             public_tables: &[],
             object_prefixes: &[],
+            transient_tables: &[],
         }
     }
 }

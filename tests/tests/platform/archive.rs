@@ -3,7 +3,7 @@
 //! stale archives refused with nothing written; archiving drops the gmina after a fresh export.
 
 use pestor_core::Teryt;
-use pestor_kit::archive::{self, ArchiveError, Manifest};
+use pestor_kit::archive::{self, ArchiveError, Manifest, Seal, Trust};
 use pestor_kit::module::GminaData;
 use pestor_photos::{Variant, photo_key};
 use pestor_tests::{TestApp, add_card, create_account, grant, scratch_dir, spawn_app};
@@ -15,6 +15,12 @@ fn parts() -> Vec<GminaData> {
         .iter()
         .map(|m| m.gmina_data())
         .collect()
+}
+
+/// The deployment's archive key and limit. An archive moves between two test deployments as
+/// between deployments that share `tenants.archive_secret`: the second imports with the first's.
+async fn seal(app: &TestApp) -> Seal {
+    Seal::of(&app.db, &app.state.settings).await.unwrap()
 }
 
 fn teryt() -> Teryt {
@@ -203,6 +209,7 @@ async fn a_gmina_exported_and_imported_into_a_fresh_database_loses_nothing() {
         &a.store(),
         &teryt(),
         &parts(),
+        &seal(&a).await,
         &file,
     )
     .await
@@ -248,10 +255,15 @@ async fn a_gmina_exported_and_imported_into_a_fresh_database_loses_nothing() {
         assert_eq!(exported.rows(part, table), Some(rows), "{part}.{table}");
     }
     assert!(exported.rows("public", "audit_log").unwrap() >= 1);
-    assert!(
-        exported.rows("public", "outbox").unwrap() >= 1,
-        "the invitation letter"
-    );
+    // Nothing that lets its reader act as someone: no queued letters (the invitation's link), no
+    // password hashes, no regional roles.
+    assert_eq!(exported.rows("public", "outbox"), None);
+    let accounts = exported
+        .tables
+        .iter()
+        .find(|t| t.part == "accounts")
+        .unwrap();
+    assert_eq!(accounts.columns, pestor_db::archive::ACCOUNT_COLUMNS);
     let mut keys: Vec<&str> = exported.objects.iter().map(|o| o.key.as_str()).collect();
     keys.sort();
     assert_eq!(keys.len(), 5, "two photos in two sizes, the logo: {keys:?}");
@@ -264,9 +276,17 @@ async fn a_gmina_exported_and_imported_into_a_fresh_database_loses_nothing() {
     // Into a fresh deployment (its own database and S3 server), where Chełmno has not joined.
     let b = spawn_app().await;
     assert_eq!(b.page("chelmno.localhost", "/").await.0, 404);
-    let imported = archive::import(&b.db, &b.state.photos, &b.store(), &parts(), &file)
-        .await
-        .unwrap();
+    let imported = archive::import(
+        &b.db,
+        &b.state.photos,
+        &b.store(),
+        &parts(),
+        &seal(&a).await,
+        Trust::Signed,
+        &file,
+    )
+    .await
+    .unwrap();
     assert_eq!(imported.teryt, CHELMNO);
     let again = archive::export(
         &b.db,
@@ -274,6 +294,7 @@ async fn a_gmina_exported_and_imported_into_a_fresh_database_loses_nothing() {
         &b.store(),
         &teryt(),
         &parts(),
+        &seal(&b).await,
         &dir.join("again.tar.gz"),
     )
     .await
@@ -327,7 +348,32 @@ async fn a_gmina_exported_and_imported_into_a_fresh_database_loses_nothing() {
         search.contains("Chleb na zakwasie"),
         "the projections came back: {search}"
     );
+    // The restored admin comes without a password (sets one with "Nie pamiętam hasła"); here the
+    // test sets it directly.
     let v = b.visitor();
+    let r = v
+        .submit(
+            "localhost",
+            "/rejestracja",
+            "/logowanie",
+            &[
+                ("email", "burmistrz@chelmno.example"),
+                ("password", "hasło burmistrza 1"),
+            ],
+        )
+        .await;
+    assert_ne!(r.status, 303, "no password came with the archive");
+    let hash: String = sqlx::query_scalar(
+        "SELECT password_hash FROM accounts WHERE email = 'burmistrz@chelmno.example'",
+    )
+    .fetch_one(a.db.platform())
+    .await
+    .unwrap();
+    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE email = 'burmistrz@chelmno.example'")
+        .bind(hash)
+        .execute(b.db.platform())
+        .await
+        .unwrap();
     v.sign_in("burmistrz@chelmno.example", "hasło burmistrza 1")
         .await;
     v.sign_in_to("chelmno.localhost").await;
@@ -355,9 +401,17 @@ async fn a_gmina_exported_and_imported_into_a_fresh_database_loses_nothing() {
     assert_eq!(id, 3, "{t:?}");
 
     // Importing over a gmina that is on the platform is refused.
-    let err = archive::import(&b.db, &b.state.photos, &b.store(), &parts(), &file)
-        .await
-        .unwrap_err();
+    let err = archive::import(
+        &b.db,
+        &b.state.photos,
+        &b.store(),
+        &parts(),
+        &seal(&a).await,
+        Trust::Signed,
+        &file,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, ArchiveError::Import(_)), "{err}");
     assert!(
         err.to_string().contains("ma już serwis na platformie"),
@@ -377,6 +431,7 @@ async fn a_damaged_or_clashing_archive_is_refused_and_nothing_is_written() {
         &a.store(),
         &teryt(),
         &parts(),
+        &seal(&a).await,
         &file,
     )
     .await
@@ -416,9 +471,17 @@ async fn a_damaged_or_clashing_archive_is_refused_and_nothing_is_written() {
     let bytes = std::fs::read(&file).unwrap();
     let cut = dir.join("cut.tar.gz");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    let err = archive::import(&b.db, &b.state.photos, &b.store(), &parts(), &cut)
-        .await
-        .unwrap_err();
+    let err = archive::import(
+        &b.db,
+        &b.state.photos,
+        &b.store(),
+        &parts(),
+        &seal(&a).await,
+        Trust::Signed,
+        &cut,
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(err, ArchiveError::File(_) | ArchiveError::Corrupt(_)),
         "{err}"
@@ -435,9 +498,17 @@ async fn a_damaged_or_clashing_archive_is_refused_and_nothing_is_written() {
                 .into_bytes();
         }
     });
-    let err = archive::import(&b.db, &b.state.photos, &b.store(), &parts(), &tampered)
-        .await
-        .unwrap_err();
+    let err = archive::import(
+        &b.db,
+        &b.state.photos,
+        &b.store(),
+        &parts(),
+        &seal(&a).await,
+        Trust::Signed,
+        &tampered,
+    )
+    .await
+    .unwrap_err();
     assert!(
         err.to_string()
             .contains("gmina/offers.copy nie zgadza się z manifestem"),
@@ -460,9 +531,17 @@ async fn a_damaged_or_clashing_archive_is_refused_and_nothing_is_written() {
             .await
             .unwrap();
     assert_ne!(here, there);
-    let err = archive::import(&b.db, &b.state.photos, &b.store(), &parts(), &file)
-        .await
-        .unwrap_err();
+    let err = archive::import(
+        &b.db,
+        &b.state.photos,
+        &b.store(),
+        &parts(),
+        &seal(&a).await,
+        Trust::Signed,
+        &file,
+    )
+    .await
+    .unwrap_err();
     assert!(
         err.to_string().contains("konto burmistrz@chelmno.example"),
         "{err}"
@@ -507,14 +586,22 @@ async fn archiving_needs_a_fresh_export_of_a_suspended_gmina_and_the_export_brin
         &app.store(),
         &teryt(),
         &parts(),
+        &seal(&app).await,
         &file,
     )
     .await
     .unwrap();
 
-    let err = archive::archive(&app.db, &app.state.photos, &app.store(), &parts(), &file)
-        .await
-        .unwrap_err();
+    let err = archive::archive(
+        &app.db,
+        &app.state.photos,
+        &app.store(),
+        &parts(),
+        &seal(&app).await,
+        &file,
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("tylko zawieszoną gminę"), "{err}");
     app.store()
         .suspend("chelmno", "archiwizacja")
@@ -534,9 +621,16 @@ async fn archiving_needs_a_fresh_export_of_a_suspended_gmina_and_the_export_brin
         "pending",
     )
     .await;
-    let err = archive::archive(&app.db, &app.state.photos, &app.store(), &parts(), &file)
-        .await
-        .unwrap_err();
+    let err = archive::archive(
+        &app.db,
+        &app.state.photos,
+        &app.store(),
+        &parts(),
+        &seal(&app).await,
+        &file,
+    )
+    .await
+    .unwrap_err();
     assert!(
         err.to_string()
             .contains("eksport jest nieaktualny: gmina.organisations"),
@@ -554,13 +648,21 @@ async fn archiving_needs_a_fresh_export_of_a_suspended_gmina_and_the_export_brin
         &app.store(),
         &teryt(),
         &parts(),
+        &seal(&app).await,
         &fresh,
     )
     .await
     .unwrap();
-    archive::archive(&app.db, &app.state.photos, &app.store(), &parts(), &fresh)
-        .await
-        .unwrap();
+    archive::archive(
+        &app.db,
+        &app.state.photos,
+        &app.store(),
+        &parts(),
+        &seal(&app).await,
+        &fresh,
+    )
+    .await
+    .unwrap();
     let t = app.store().find("chelmno").await.unwrap();
     assert_eq!(
         (t.status().as_str(), t.schema_version()),
@@ -590,9 +692,17 @@ async fn archiving_needs_a_fresh_export_of_a_suspended_gmina_and_the_export_brin
     );
 
     // The archive restores it into the same deployment.
-    let back = archive::import(&app.db, &app.state.photos, &app.store(), &parts(), &fresh)
-        .await
-        .unwrap();
+    let back = archive::import(
+        &app.db,
+        &app.state.photos,
+        &app.store(),
+        &parts(),
+        &seal(&app).await,
+        Trust::Signed,
+        &fresh,
+    )
+    .await
+    .unwrap();
     assert_eq!(back.rows("gmina", "organisations"), Some(3));
     assert_eq!(app.page("chelmno.localhost", "/").await.0, 200);
     assert_eq!(exported.objects.len(), back.objects.len());
@@ -644,7 +754,7 @@ async fn coordinators_download_archive_and_restore_a_gmina_from_the_browser() {
     let dir = scratch_dir("archive-browser");
     let file = dir.join("pobrany.tar.gz");
     std::fs::write(&file, r.bytes().await.unwrap()).unwrap();
-    let (m, _) = archive::verify(&file).unwrap();
+    let (m, _) = archive::verify(&file, &seal(&app).await, Trust::Signed).unwrap();
     assert_eq!((m.slug.as_str(), m.objects.len()), ("chelmno", 5));
     assert_eq!(
         v.get(PORTAL, "/koordynator/gminy/bydgoszcz-nie-ma/eksport")
@@ -727,6 +837,64 @@ async fn coordinators_download_archive_and_restore_a_gmina_from_the_browser() {
         )
         .await;
     assert_eq!(r.status, 404);
+    // A file put among the kept exports by other means (its manifest changed to give an account
+    // the operator's role, hashes recomputed) is refused: it lacks this deployment's signature.
+    let kept_file = dir.join("kept.tar.gz");
+    let bytes = v
+        .get_raw(
+            PORTAL,
+            &format!("/koordynator/gminy/chelmno/archiwa/{kept}"),
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    std::fs::write(&kept_file, &bytes).unwrap();
+    let forged = dir.join("forged.tar.gz");
+    pestor_tests::forge::forge(&kept_file, &forged, |manifest, members| {
+        for t in manifest["tables"].as_array_mut().unwrap() {
+            if t["part"] == "accounts" {
+                t["columns"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push("region_role".into());
+            }
+        }
+        let accounts = pestor_tests::forge::part(members, "accounts.copy");
+        *accounts = String::from_utf8(accounts.clone())
+            .unwrap()
+            .lines()
+            .map(|l| format!("{l}\toperator\n"))
+            .collect::<String>()
+            .into_bytes();
+    });
+    app.state
+        .photos
+        .put(
+            "archiwa/0404011/gmina-chelmno-podrobione.tar.gz",
+            std::fs::read(&forged).unwrap(),
+            "application/gzip",
+        )
+        .await
+        .unwrap();
+    let r = v
+        .submit(
+            PORTAL,
+            PAGE,
+            "/koordynator/gminy/chelmno/przywrocenie",
+            &[("archiwum", "gmina-chelmno-podrobione.tar.gz")],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.contains("nie ma ważnego podpisu tej instalacji"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        app.store().find("chelmno").await.unwrap().status().as_str(),
+        "archived"
+    );
     let r = v
         .submit(
             PORTAL,
@@ -753,4 +921,209 @@ async fn coordinators_download_archive_and_restore_a_gmina_from_the_browser() {
     ] {
         assert!(log.contains(entry), "{entry}");
     }
+}
+
+#[tokio::test]
+async fn a_forged_archive_grants_nothing_beyond_its_gmina_overwrites_no_one_and_a_bomb_is_refused_early()
+ {
+    // Two deployments that share their archive key (tenants.archive_secret).
+    const KEY: &str = "wspólny klucz archiwów obu instalacji";
+    let a = pestor_tests::spawn_app_with(|s| s.tenants.archive_secret = KEY.into()).await;
+    seed(&a).await;
+    let dir = scratch_dir("archive-forged");
+    let file = dir.join("chelmno.tar.gz");
+    archive::export(
+        &a.db,
+        &a.state.photos,
+        &a.store(),
+        &teryt(),
+        &parts(),
+        &seal(&a).await,
+        &file,
+    )
+    .await
+    .unwrap();
+    let b = spawn_app().await;
+    let sealed = seal(&a).await;
+    let import = async |b: &TestApp, file: &std::path::Path, trust| {
+        archive::import(
+            &b.db,
+            &b.state.photos,
+            &b.store(),
+            &parts(),
+            &sealed,
+            trust,
+            file,
+        )
+        .await
+    };
+    let nothing_written = async |b: &TestApp| {
+        let (status, roles, operators): (String, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT status FROM tenants WHERE teryt = '0404011'),
+                    (SELECT count(*) FROM gmina_roles),
+                    (SELECT count(*) FROM accounts WHERE region_role IS NOT NULL)",
+        )
+        .fetch_one(b.db.platform())
+        .await
+        .unwrap();
+        assert_eq!((status.as_str(), roles, operators), ("registered", 0, 0));
+        assert!(b.state.photos.list("gmina/").await.unwrap().is_empty());
+    };
+
+    // An account given the operator's role and a password the forger knows: the manifest no
+    // longer matches its signature; and without the signature check (the command line's
+    // --unsigned), the columns themselves are refused.
+    let forged = dir.join("operator.tar.gz");
+    pestor_tests::forge::forge(&file, &forged, |manifest, members| {
+        for t in manifest["tables"].as_array_mut().unwrap() {
+            if t["part"] == "accounts" {
+                t["columns"]
+                    .as_array_mut()
+                    .unwrap()
+                    .extend(["password_hash".into(), "region_role".into()]);
+            }
+        }
+        let accounts = pestor_tests::forge::part(members, "accounts.copy");
+        let text = String::from_utf8(accounts.clone()).unwrap();
+        *accounts = text
+            .lines()
+            .map(|l| format!("{l}\t$argon2id$v=19$m=19456,t=2,p=1$c29sdA$aGFzaA\toperator\n"))
+            .collect::<String>()
+            .into_bytes();
+    });
+    let err = import(&b, &forged, Trust::Signed).await.unwrap_err();
+    assert!(matches!(err, ArchiveError::Signature(_)), "{err}");
+    nothing_written(&b).await;
+    let err = import(&b, &forged, Trust::Unsigned).await.unwrap_err();
+    assert!(
+        err.to_string().contains("password_hash, region_role")
+            && err
+                .to_string()
+                .contains("role regionalne i hasła nie są przenoszone"),
+        "{err}"
+    );
+    nothing_written(&b).await;
+
+    // A role in another gmina (Toruń) slipped into Chełmno's rows: refused, even unsigned.
+    let forged = dir.join("torun-admin.tar.gz");
+    pestor_tests::forge::forge(&file, &forged, |_, members| {
+        let roles = pestor_tests::forge::part(members, "public/gmina_roles.copy");
+        let text = String::from_utf8(roles.clone()).unwrap();
+        let extra = text.replace("0404011", "0463011");
+        roles.extend_from_slice(extra.as_bytes());
+    });
+    let err = import(&b, &forged, Trust::Unsigned).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("wiersze innej gminy w tabeli gmina_roles"),
+        "{err}"
+    );
+    nothing_written(&b).await;
+
+    // An account that exists here (same id, same address) keeps what it has here: its name, its
+    // password, its regional role.
+    let (id, email): (i64, String) =
+        sqlx::query_as("SELECT id, email FROM accounts WHERE email = 'burmistrz@chelmno.example'")
+            .fetch_one(a.db.platform())
+            .await
+            .unwrap();
+    sqlx::query(
+        "INSERT INTO accounts (id, email, display_name, password_hash, region_role)
+         OVERRIDING SYSTEM VALUE VALUES ($1, $2, 'Burmistrz w tej instalacji', 'hasz-tutaj', 'coordinator')",
+    )
+    .bind(id)
+    .bind(&email)
+    .execute(b.db.platform())
+    .await
+    .unwrap();
+    let renamed = dir.join("renamed.tar.gz");
+    pestor_tests::forge::forge(&file, &renamed, |_, members| {
+        let accounts = pestor_tests::forge::part(members, "accounts.copy");
+        *accounts = String::from_utf8(accounts.clone())
+            .unwrap()
+            .replace("Burmistrz", "Przejęte konto")
+            .into_bytes();
+    });
+    import(&b, &renamed, Trust::Unsigned).await.unwrap();
+    let here: (String, Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT display_name, password_hash, region_role FROM accounts WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(b.db.platform())
+    .await
+    .unwrap();
+    assert_eq!(
+        here,
+        (
+            "Burmistrz w tej instalacji".to_owned(),
+            Some("hasz-tutaj".to_owned()),
+            Some("coordinator".to_owned())
+        )
+    );
+
+    // Bombs, with a 4 MB limit: a part larger than declared, an undeclared part, a manifest that
+    // declares more than the limit, and a stream of zeros where the manifest should be — each
+    // refused at its header or at the limit, never read whole, nothing written.
+    let c = pestor_tests::spawn_app_with(|s| {
+        s.tenants.archive_secret = KEY.into();
+        s.tenants.max_archive_bytes = 4 * 1024 * 1024;
+    })
+    .await;
+    let small = seal(&c).await;
+    let import = async |b: &TestApp, file: &std::path::Path, trust| {
+        archive::import(
+            &b.db,
+            &b.state.photos,
+            &b.store(),
+            &parts(),
+            &small,
+            trust,
+            file,
+        )
+        .await
+    };
+    let zeros = vec![0u8; 32 * 1024 * 1024];
+    let original = pestor_tests::forge::members(&file);
+    let mut bigger = original.clone();
+    let photo = bigger
+        .iter_mut()
+        .find(|(p, _)| p.starts_with("objects/"))
+        .unwrap();
+    photo.1 = zeros.clone();
+    let bomb = dir.join("bigger.tar.gz");
+    pestor_tests::forge::write(&bomb, &bigger);
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 1024 * 1024);
+    let err = import(&c, &bomb, Trust::Signed).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("nie zgadza się z manifestem (za duży)"),
+        "{err}"
+    );
+    let mut undeclared = original.clone();
+    undeclared.insert(2, ("gmina/dodatek.copy".to_owned(), zeros.clone()));
+    let bomb = dir.join("undeclared.tar.gz");
+    pestor_tests::forge::write(&bomb, &undeclared);
+    let err = import(&c, &bomb, Trust::Signed).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("nieopisany plik gmina/dodatek.copy"),
+        "{err}"
+    );
+    let declared = dir.join("declared.tar.gz");
+    pestor_tests::forge::forge(&file, &declared, |manifest, _| {
+        manifest["objects"][0]["bytes"] = (5u64 << 30).into();
+    });
+    let err = import(&c, &declared, Trust::Unsigned).await.unwrap_err();
+    assert!(
+        matches!(err, ArchiveError::TooLarge { limit_mb: 4 }),
+        "{err}"
+    );
+    let bomb = dir.join("zeros.tar.gz");
+    pestor_tests::forge::write(
+        &bomb,
+        &[("manifest.json".to_owned(), vec![b' '; 15 * 1024 * 1024])],
+    );
+    let err = import(&c, &bomb, Trust::Signed).await.unwrap_err();
+    assert!(matches!(err, ArchiveError::TooLarge { .. }), "{err}");
+    nothing_written(&c).await;
 }

@@ -36,3 +36,4 @@ mod routing;
 mod search;
 mod support;
 mod tenancy;
+mod uploads;

@@ -17,7 +17,11 @@ fn pdf() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
 }
 
-fn premises<'a>(address: &'a str, district: &'a str, area: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn premises<'a>(
+    address: &'a str,
+    district: &'a str,
+    area: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("address", address),
         ("district", district),
@@ -39,7 +43,7 @@ fn premises<'a>(address: &'a str, district: &'a str, area: &'a str) -> Vec<(&'a 
     ]
 }
 
-async fn add(staff: &Visitor, fields: &[(&str, &str)]) -> String {
+pub(crate) async fn add(staff: &Visitor, fields: &[(&str, &str)]) -> String {
     let r = staff.submit(TORUN, NEW, NEW, fields).await;
     assert_eq!(r.status, 303, "{}", r.body);
     r.location.unwrap().split('?').next().unwrap().to_owned()
@@ -170,7 +174,12 @@ struct Town {
     unverified: Visitor,
 }
 
-async fn member(app: &TestApp, email: &str, name: &str, status: &str) -> (Visitor, String) {
+pub(crate) async fn member(
+    app: &TestApp,
+    email: &str,
+    name: &str,
+    status: &str,
+) -> (Visitor, String) {
     let org = add_card(
         app,
         "torun",

@@ -245,7 +245,7 @@ async fn the_register_is_checked_field_by_field_and_moves_one_allowed_step_at_a_
 }
 
 /// A procurement in progress with one clause due on 1 June 2027; the clock on 1 March 2027.
-async fn running(app: &TestApp, staff: &Visitor) -> String {
+pub(crate) async fn running(app: &TestApp, staff: &Visitor) -> String {
     let p = add(
         staff,
         &procurement("ZP.271.7.2027", "Sprzątanie budynków urzędu", "250000"),
@@ -280,7 +280,7 @@ async fn running(app: &TestApp, staff: &Visitor) -> String {
     p
 }
 
-async fn check(
+pub(crate) async fn check(
     staff: &Visitor,
     p: &str,
     fields: &[(&str, &str)],

@@ -185,6 +185,21 @@ impl Routes {
         self.with_format(path, methods, hosts, access, Format::Page, handler)
     }
 
+    /// A form that sends a file (multipart). Its handler reads the body itself within the one
+    /// upload limit, `storage.max_upload_bytes` ([`crate::photos::read_upload`] refuses more with
+    /// a message naming it), so axum's default 2 MB body limit must not cut it short first.
+    pub fn upload(
+        self,
+        path: &'static str,
+        methods: &'static [&'static str],
+        hosts: Hosts,
+        access: Access,
+        handler: MethodRouter<AppState>,
+    ) -> Self {
+        let handler = handler.layer(axum::extract::DefaultBodyLimit::disable());
+        self.with_format(path, methods, hosts, access, Format::Page, handler)
+    }
+
     /// A read-only route of the open-data API: GET only, answers and errors in JSON. Its path is
     /// fixed (no `{…}` segments), so layers that run before routing can tell it by its path.
     pub fn api(
