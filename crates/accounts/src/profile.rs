@@ -48,7 +48,7 @@ async fn render_account(
     let a = page.account()?;
     let roles: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT t.name, t.slug, r.role FROM gmina_roles r JOIN tenants t ON t.teryt = r.teryt
-         WHERE r.account_id = $1 ORDER BY t.name, r.role",
+         WHERE r.account_id = $1 ORDER BY t.name_key, r.role",
     )
     .bind(a.id)
     .fetch_all(state.db.platform())

@@ -2,19 +2,44 @@
 //! in Rust when the database does not sort them.
 
 const ALPHABET: &str = "aąbcćdeęfghijklłmnńoópqrsśtuvwxyzźż";
+/// Letters of other languages met in names, sorted with their base letter (as `public.polish_key`).
+const FOREIGN: &str = "áàâäãåéèêëíìîïòôöõøúùûüýÿçñšžčřěďťňľĺŕ";
+const FOREIGN_BASE: &str = "aaaaaaeeeeiiiiooooouuuuyycnszcredtnllr";
 
-/// A key that sorts strings in Polish alphabetical order, case-insensitively; ties broken by the text.
+/// A key that sorts strings in Polish alphabetical order, case-insensitively; ties broken by the
+/// text. Punctuation (quotes, dashes, dots) is left out — `Stowarzyszenie „JESTEM”` sorts among
+/// the J's — and runs of spaces count as one: the rule of the database's `public.polish_key`.
 pub fn polish_sort_key(s: &str) -> (Vec<u32>, String) {
-    let key = s
-        .chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match ALPHABET.chars().position(|a| a == c) {
-            // Letters rank after digits and punctuation, which keep their code points.
+    let mut key: Vec<u32> = Vec::with_capacity(s.len());
+    for c in s.chars().flat_map(char::to_lowercase) {
+        let c = FOREIGN
+            .chars()
+            .position(|f| f == c)
+            .and_then(|i| FOREIGN_BASE.chars().nth(i))
+            .unwrap_or(c);
+        let code = match ALPHABET.chars().position(|a| a == c) {
+            // Letters rank after spaces and digits.
             Some(i) => 0x1_0000 + i as u32,
-            None if c.is_alphabetic() => 0x2_0000 + c as u32,
-            None => c as u32,
-        })
-        .collect();
+            None if c.is_whitespace() => {
+                if key.last().is_none_or(|k| *k == u32::from(' ')) {
+                    continue;
+                }
+                u32::from(' ')
+            }
+            None if c.is_alphanumeric() => {
+                if c.is_alphabetic() {
+                    0x2_0000 + c as u32
+                } else {
+                    c as u32
+                }
+            }
+            None => continue, // punctuation and symbols
+        };
+        key.push(code);
+    }
+    if key.last() == Some(&u32::from(' ')) {
+        key.pop();
+    }
     (key, s.to_owned())
 }
 
@@ -46,6 +71,34 @@ mod tests {
     #[test]
     fn folding_drops_case_and_polish_diacritics() {
         assert_eq!(fold("  Źródło ŻYWNOŚCI Łódź "), "zrodlo zywnosci lodz");
+    }
+
+    #[test]
+    fn quotes_dashes_and_spaces_do_not_move_a_name() {
+        let mut names = vec![
+            "Stowarzyszenie Sąsiedzkie Łazienna",
+            "Stowarzyszenie „JESTEM”",
+            "Warsztat Terapii Zajęciowej „Słonecznik”",
+            "Stowarzyszenie  Amazonki",
+            "\"Caritas\" Diecezji Toruńskiej",
+            "Fundacja – Dobry Start",
+            "Fundacja 5 Żywiołów",
+            "Élan Spółdzielnia",
+        ];
+        names.sort_by_key(|n| polish_sort_key(n));
+        assert_eq!(
+            names,
+            [
+                "\"Caritas\" Diecezji Toruńskiej",
+                "Élan Spółdzielnia",
+                "Fundacja 5 Żywiołów",
+                "Fundacja – Dobry Start",
+                "Stowarzyszenie  Amazonki",
+                "Stowarzyszenie „JESTEM”",
+                "Stowarzyszenie Sąsiedzkie Łazienna",
+                "Warsztat Terapii Zajęciowej „Słonecznik”",
+            ]
+        );
     }
 
     #[test]

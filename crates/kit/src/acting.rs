@@ -54,7 +54,7 @@ pub async fn acting_organisations(
              SELECT teryt, organisation_id, name FROM pes_visible WHERE gmina = $1
              UNION
              SELECT d.teryt, d.organisation_id, d.name FROM pes_directory d
-             JOIN tenants home ON home.teryt = d.teryt
+             JOIN tenants home ON home.teryt = d.teryt AND home.status = 'active'
              JOIN tenants here ON here.teryt = $1 AND here.powiat_teryt = home.powiat_teryt
              WHERE $3 AND d.status = 'verified'
          ) v

@@ -109,8 +109,30 @@ impl Subscriptions {
         ask(state, page, token, a)
     }
 
-    /// The click, or a mail program's one-click post: the subscription is gone. The answer is
-    /// the same whether or not the link was still valid: the outcome is the same.
+    /// The secret of subscription `id`'s unsubscribe links in gmina `teryt`: the same in every
+    /// notice, so every link a person was ever sent works until it is used. Signed with the
+    /// platform's secret and bound to the gmina and the table; nothing is stored.
+    pub fn unsubscribe_token(&self, state: &AppState, teryt: &str, id: i64) -> String {
+        let id = id.to_string();
+        let signature = tokens::sign(&state.secret, &["unsubscribe", self.table, teryt, &id]);
+        format!("{id}.{signature}")
+    }
+
+    /// The subscription an unsubscribe token names, if its signature holds.
+    fn subscription_of(&self, state: &AppState, teryt: &str, token: &str) -> Option<i64> {
+        let (id, signature) = token.split_once('.')?;
+        let id: i64 = id.parse().ok()?;
+        tokens::verify(
+            &state.secret,
+            &["unsubscribe", self.table, teryt, &id.to_string()],
+            signature,
+        )
+        .then_some(id)
+    }
+
+    /// The click, or a mail program's one-click post: the subscription is gone — also when it
+    /// was gone already (the outcome the person asked for). A link that names no subscription is
+    /// told so, never answered "Wypisano".
     pub async fn unsubscribe(
         &self,
         state: &AppState,
@@ -118,15 +140,42 @@ impl Subscriptions {
         gmina: &Gmina,
         token: &str,
     ) -> AppResult<Response> {
+        let teryt = gmina.site.tenant.teryt().as_str();
         let mut tx = gmina.begin().await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DELETE FROM {} WHERE token_hash = $1",
-            self.table
-        )))
-        .bind(tokens::hash(token))
-        .execute(&mut *tx)
-        .await?;
+        let known = match self.subscription_of(state, teryt, token) {
+            Some(id) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM {} WHERE id = $1",
+                    self.table
+                )))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                true
+            }
+            // Notices sent before signed links carried the confirmation's secret.
+            None => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM {} WHERE token_hash = $1",
+                    self.table
+                )))
+                .bind(tokens::hash(token))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    > 0
+            }
+        };
         tx.commit().await?;
+        if !known {
+            let response = self.message(
+                state,
+                page,
+                "Link nie pasuje do żadnej subskrypcji",
+                "Nie wypisaliśmy żadnego adresu: ten link jest niepełny albo nie pochodzi z naszej wiadomości. Skopiuj cały link z wiadomości z powiadomieniem albo napisz do urzędu.",
+            )?;
+            return Ok((axum::http::StatusCode::NOT_FOUND, response).into_response());
+        }
         let text = format!("Nie będziesz już dostawać powiadomień {}.", self.about);
         self.message(state, page, "Wypisano", &text)
     }

@@ -118,7 +118,7 @@ available!(
 available!(
     by_category,
     list_filters!(),
-    "ORDER BY f.category_name, f.name_key, f.teryt, f.offer_id LIMIT $7"
+    "ORDER BY public.polish_key(f.category_name), f.name_key, f.teryt, f.offer_id LIMIT $7"
 );
 available!(
     by_date,

@@ -136,9 +136,15 @@ pub(crate) async fn subscribe(
     limit_per_ip(&state, "subscribe", &ip).await?;
     let token = tokens::random_token();
     let mut tx = gmina.begin().await?;
+    // One subscription per address: subscribing again replaces its choice, which the mailbox's
+    // owner confirms again (notices pause until then).
     sqlx::query(
         "INSERT INTO offer_subscriptions (email, categories, target_groups, organisations, frequency, token_hash)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT ((lower(email))) DO UPDATE
+         SET email = EXCLUDED.email, categories = EXCLUDED.categories,
+             target_groups = EXCLUDED.target_groups, organisations = EXCLUDED.organisations,
+             frequency = EXCLUDED.frequency, token_hash = EXCLUDED.token_hash, confirmed_at = NULL",
     )
     .bind(&email)
     .bind(&cats)
@@ -233,8 +239,6 @@ pub async fn notify_new_offer(
     let Some(offer) = offers.first() else {
         return Ok(0);
     };
-    // Immediate notices need the subscriber's token for their unsubscribe link, and only its
-    // hash is stored: each notice gets a fresh token for its subscription.
     let ids: Vec<(i64, String)> = sqlx::query_as(
         "SELECT id, email FROM offer_subscriptions
          WHERE confirmed_at IS NOT NULL AND frequency = 'immediate'
@@ -276,8 +280,8 @@ fn offer_url(state: &AppState, t: &TenantSite, id: i64) -> String {
     )
 }
 
-/// Queues `letter` to subscription `sub` with its unsubscribe link and headers. The link's
-/// secret is renewed (only hashes are stored); older links keep working until it changes again.
+/// Queues `letter` to subscription `sub` with its unsubscribe link and headers (the same link
+/// in every notice, [`Subscriptions::unsubscribe_token`]).
 async fn send(
     tx: &mut TenantTx,
     state: &AppState,
@@ -289,12 +293,7 @@ async fn send(
     let Some(t) = site.tenant() else {
         return Ok(());
     };
-    let token = tokens::random_token();
-    sqlx::query("UPDATE offer_subscriptions SET token_hash = $2 WHERE id = $1")
-        .bind(sub)
-        .bind(tokens::hash(&token))
-        .execute(&mut **tx)
-        .await?;
+    let token = SUBSCRIPTIONS.unsubscribe_token(state, t.tenant.teryt().as_str(), sub);
     let unsubscribe = format!(
         "{}{UNSUBSCRIBE_PATH}?token={token}",
         state

@@ -273,6 +273,9 @@ async fn rows(
            LEFT JOIN public.tenants g ON g.teryt = d.gmina_teryt
            LEFT JOIN public.powiats p ON p.teryt = d.powiat_teryt
            WHERE d.status = 'verified' AND (d.teryt = $1 OR $1 = ANY (d.also_in))
+             -- another gmina's card only while that gmina's site is up (not suspended)
+             AND (d.teryt = $1 OR EXISTS (SELECT 1 FROM public.tenants s
+                                          WHERE s.teryt = d.teryt AND s.status = 'active'))
              -- a card of another gmina that this gmina hid from its site
              AND NOT EXISTS (SELECT 1 FROM public.foreign_hidden h WHERE h.teryt = $1
                              AND h.source_teryt = d.teryt AND h.organisation_id = d.organisation_id)

@@ -40,7 +40,7 @@ fn entries(db: &TenantDb) -> QueryAs<'static, Postgres, Entry, PgArguments> {
         "SELECT d.teryt AS source_teryt, t.slug AS source_slug, t.name AS source_name,
                 d.organisation_id, d.name, d.legal_form, h.reason, h.hidden_at
          FROM public.pes_directory d
-         JOIN public.tenants t ON t.teryt = d.teryt
+         JOIN public.tenants t ON t.teryt = d.teryt AND t.status = 'active'
          LEFT JOIN public.foreign_hidden h
            ON h.teryt = $1 AND h.source_teryt = d.teryt AND h.organisation_id = d.organisation_id
          WHERE d.status = 'verified' AND $1 = ANY (d.also_in) AND d.teryt <> $1

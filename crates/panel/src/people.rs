@@ -61,7 +61,7 @@ async fn render(
     let people: Vec<(i64, String, String, String)> = db
         .scoped_as(
             "SELECT r.id, a.display_name, a.email, r.role FROM gmina_roles r JOIN accounts a ON a.id = r.account_id
-             WHERE r.teryt = $1 ORDER BY a.display_name, r.role",
+             WHERE r.teryt = $1 ORDER BY public.polish_key(a.display_name), r.role",
         )
         .fetch_all(db.platform())
         .await?;

@@ -66,7 +66,7 @@ async fn load_call(gmina: &Gmina, id: i64) -> AppResult<(Call, Vec<Value>)> {
     let premises: Vec<(i64, String, String, i64, i32, bool, i64)> = sqlx::query_as(
         "SELECT p.id, p.address, p.district, (p.area_m2 * 100)::bigint, p.floor, p.step_free, p.rent_pes_grosze
          FROM premises_call_items i JOIN premises p ON p.id = i.premises_id
-         WHERE i.call_id = $1 ORDER BY p.address, p.id",
+         WHERE i.call_id = $1 ORDER BY public.polish_key(p.address), p.id",
     )
     .bind(id)
     .fetch_all(&mut *tx)
@@ -711,7 +711,7 @@ async fn render_new(
 ) -> AppResult<Response> {
     let mut tx = gmina.begin().await?;
     let free: Vec<(i64, String, i64)> = sqlx::query_as(
-        "SELECT id, address, (area_m2 * 100)::bigint FROM premises WHERE status = 'free' ORDER BY address, id",
+        "SELECT id, address, (area_m2 * 100)::bigint FROM premises WHERE status = 'free' ORDER BY public.polish_key(address), id",
     )
     .fetch_all(&mut *tx)
     .await?;

@@ -148,7 +148,8 @@ pub async fn list(
     .fetch_all(&mut *tx)
     .await?;
     let districts: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT district FROM premises WHERE status <> 'withdrawn' ORDER BY 1",
+        "SELECT district FROM premises WHERE status <> 'withdrawn'
+         GROUP BY district ORDER BY public.polish_key(district)",
     )
     .fetch_all(&mut *tx)
     .await?;

@@ -104,7 +104,7 @@ async fn categories(gmina: &Gmina) -> AppResult<Vec<(String, String)>> {
         .db
         .scoped_as(
             "SELECT DISTINCT category, category_name FROM public.offer_directory WHERE teryt = $1
-             ORDER BY category_name",
+             ORDER BY public.polish_key(category_name)",
         )
         .fetch_all(gmina.db.platform())
         .await?)

@@ -102,8 +102,13 @@ pub async fn subscribe(
     let token = tokens::random_token();
     let t = &*gmina.site;
     let mut tx = gmina.begin().await?;
+    // One subscription per address: subscribing again replaces its choice, which the mailbox's
+    // owner confirms again (notices pause until then).
     sqlx::query(
-        "INSERT INTO procurement_subscriptions (email, kinds, token_hash) VALUES ($1, $2, $3)",
+        "INSERT INTO procurement_subscriptions (email, kinds, token_hash) VALUES ($1, $2, $3)
+         ON CONFLICT ((lower(email))) DO UPDATE
+         SET email = EXCLUDED.email, kinds = EXCLUDED.kinds, token_hash = EXCLUDED.token_hash,
+             confirmed_at = NULL",
     )
     .bind(&email)
     .bind(&kinds)
@@ -221,12 +226,7 @@ pub async fn notify_announced(
         )),
     };
     for (sub, email) in &subscribers {
-        let token = tokens::random_token();
-        sqlx::query("UPDATE procurement_subscriptions SET token_hash = $2 WHERE id = $1")
-            .bind(sub)
-            .bind(tokens::hash(&token))
-            .execute(&mut **tx)
-            .await?;
+        let token = SUBSCRIPTIONS.unsubscribe_token(state, t.tenant.teryt().as_str(), *sub);
         let unsubscribe = format!("{base}{UNSUBSCRIBE_PATH}?token={token}");
         let mail = with_unsubscribe(state, site, email, &letter, &unsubscribe)?;
         pestor_mail::enqueue(tx, &mail).await?;

@@ -146,7 +146,7 @@ pub async fn remove(db: &Database, account: i64, actor: &Actor) -> Result<(), Co
 pub async fn all(db: &Database) -> sqlx::Result<Vec<(i64, String, String, String)>> {
     sqlx::query_as(
         "SELECT id, display_name, email, region_role FROM accounts
-         WHERE region_role IS NOT NULL ORDER BY region_role, display_name, id",
+         WHERE region_role IS NOT NULL ORDER BY region_role, public.polish_key(display_name), id",
     )
     .fetch_all(db.platform())
     .await

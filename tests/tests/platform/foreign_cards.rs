@@ -488,3 +488,82 @@ async fn an_offer_made_available_elsewhere_shows_only_in_the_gminas_its_card_nam
     );
     assert!(!shows(BYDGOSZCZ).await && shows(TORUN).await);
 }
+
+#[tokio::test]
+async fn a_suspended_gminas_cards_and_offers_are_not_published_by_other_gminas() {
+    let app = spawn_app().await;
+    let org = add_card(
+        &app,
+        "torun",
+        &[
+            ("name", "Fundacja Zawieszona Wisła"),
+            ("legal_form", "fundacja"),
+            ("gmina_teryt", "0463011"),
+            ("lat", "53.0138"),
+            ("lon", "18.5984"),
+        ],
+        &["1"],
+        &["0461011"],
+        "verified",
+    )
+    .await;
+    let torun = app.store().find("torun").await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
+    let offer = pestor_core::offer::Offer {
+        name: "Pierogi z zawieszonej gminy".into(),
+        category: "catering".into(),
+        price_grosze: Some(2400),
+        price_note: String::new(),
+        target_groups: vec!["mieszkancy".into()],
+        description: "Lepione ręcznie.".into(),
+    };
+    let id = pestor_offers::store::insert(&mut tx, org, &offer, None)
+        .await
+        .unwrap();
+    pestor_offers::store::set_across_gminas(&mut tx, id, true)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let published = async || {
+        let mut seen = Vec::new();
+        for path in [
+            "/podmioty",
+            "/api/v1/podmioty",
+            "/api/v1/podmioty.geojson",
+            "/api/v1/podmioty.csv",
+        ] {
+            let (status, body) = app.page(BYDGOSZCZ, path).await;
+            assert_eq!(status, 200, "{path}");
+            seen.push(body.contains("Fundacja Zawieszona Wisła"));
+        }
+        let (_, offers) = app.page(BYDGOSZCZ, "/oferty").await;
+        seen.push(offers.contains("Pierogi z zawieszonej gminy"));
+        let (_, api) = app.page(BYDGOSZCZ, "/api/v1/oferty").await;
+        seen.push(api.contains("Pierogi z zawieszonej gminy"));
+        seen
+    };
+    assert_eq!(published().await, [true; 6], "shown while Toruń is up");
+
+    app.store()
+        .suspend("torun", "przerwa techniczna")
+        .await
+        .unwrap();
+    app.state.invalidate_tenants();
+    assert_eq!(app.page(TORUN, "/").await.0, 503);
+    assert_eq!(
+        published().await,
+        [false; 6],
+        "a suspended gmina's card and offer go"
+    );
+    let hidden_list: i64 = app
+        .scalar(
+            "bydgoszcz",
+            "SELECT count(*) FROM public.pes_visible WHERE gmina = '0461011' AND teryt = '0463011'",
+        )
+        .await;
+    assert_eq!(hidden_list, 0);
+
+    app.store().resume("torun").await.unwrap();
+    app.state.invalidate_tenants();
+    assert_eq!(published().await, [true; 6], "and come back with it");
+}

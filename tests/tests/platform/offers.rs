@@ -1156,7 +1156,13 @@ async fn subscribers_confirm_then_get_notices_or_digests_and_unsubscribe_in_one_
         "only its confirmation"
     );
 
-    // One click from the mail program: a POST without cookies or token.
+    // A second notice carries the same link: every link sent keeps working until it is used.
+    let r = new_offer(&v, &[("name", "Kompot domowy")], None).await;
+    assert_eq!(r.status, 303);
+    let second = app.mail.wait_for("kucharz@example.pl", 3).await;
+    assert_eq!(second.header("List-Unsubscribe"), Some(unsubscribe.clone()));
+
+    // One click from the mail program on the first notice: a POST without cookies or token.
     let url = unsubscribe
         .trim_matches(|c| c == '<' || c == '>')
         .to_owned();
@@ -1176,8 +1182,16 @@ async fn subscribers_confirm_then_get_notices_or_digests_and_unsubscribe_in_one_
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(
         app.mail.to("kucharz@example.pl").len(),
-        2,
+        3,
         "nothing after unsubscribing"
+    );
+    assert_eq!(
+        app.scalar(
+            "torun",
+            "SELECT count(*) FROM offer_subscriptions WHERE email = 'kucharz@example.pl'"
+        )
+        .await,
+        0
     );
 
     // The daily digest: due a day after the last one, listing what matches, once.
@@ -1196,11 +1210,16 @@ async fn subscribers_confirm_then_get_notices_or_digests_and_unsubscribe_in_one_
     assert_eq!(sent, 1);
     let digest = app.mail.wait_for("codziennie@example.pl", 2).await;
     assert!(
-        digest.subject.starts_with("Nowe oferty (3)"),
+        digest.subject.starts_with("Nowe oferty (4)"),
         "{}",
         digest.subject
     );
-    for name in ["Pierogi na wynos", "Żurek", "Bigos na festyn"] {
+    for name in [
+        "Pierogi na wynos",
+        "Kompot domowy",
+        "Żurek",
+        "Bigos na festyn",
+    ] {
         assert!(digest.text.contains(name), "{name}: {}", digest.text);
     }
     assert!(digest.header("List-Unsubscribe").is_some());

@@ -933,8 +933,40 @@ async fn subscribers_confirm_get_notices_of_announced_procurements_of_their_kind
         "only its confirmation"
     );
 
-    // One click, as a mail program posts it: no cookie, no CSRF token.
+    // A second notice; the first one's link stays the link of the subscription.
+    let second = add(
+        &staff,
+        &procurement("ZP.271.11.2027", "Pranie pościeli", "90000"),
+    )
+    .await;
+    assert_eq!(status(&staff, &second, "announced").await.status, 303);
+    let newer = app.mail.wait_for("uslugi@example.pl", 3).await;
     let unsubscribe = link_in(&notice.text, "http://torun.localhost");
+    assert_eq!(unsubscribe, link_in(&newer.text, "http://torun.localhost"));
+
+    // A link that names no subscription is told so, and nothing changes.
+    let (base, _) = unsubscribe.split_once("token=").unwrap();
+    for forged in ["1.AAAA", "nic", "999.podpis"] {
+        let r = pestor_tests::http_client()
+            .post(format!("{base}token={forged}"))
+            .form(&[("List-Unsubscribe", "One-Click")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("nie pasuje do żadnej subskrypcji")
+        );
+    }
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM procurement_subscriptions").await,
+        3
+    );
+
+    // One click on the older notice's link, as a mail program posts it: no cookie, no CSRF token.
     let r = pestor_tests::http_client()
         .post(&unsubscribe)
         .form(&[("List-Unsubscribe", "One-Click")])
@@ -943,6 +975,10 @@ async fn subscribers_confirm_get_notices_of_announced_procurements_of_their_kind
         .unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("Wypisano"));
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM procurement_subscriptions").await,
+        2
+    );
     let q = add(
         &staff,
         &procurement("ZP.271.10.2027", "Koszenie trawników", "80000"),
@@ -951,11 +987,44 @@ async fn subscribers_confirm_get_notices_of_announced_procurements_of_their_kind
     assert_eq!(status(&staff, &q, "announced").await.status, 303);
     assert_eq!(
         app.mail.to("uslugi@example.pl").len(),
-        2,
+        3,
         "nothing after unsubscribing"
     );
+    // The same link again: the subscription is gone already — the outcome asked for.
+    let r = pestor_tests::http_client()
+        .post(&unsubscribe)
+        .form(&[("List-Unsubscribe", "One-Click")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // Subscribing an address again changes its one subscription (to be confirmed again), never
+    // adds a second.
+    let r = visitor
+        .submit(
+            TORUN,
+            form,
+            form,
+            &[("email", "Roboty@Example.pl"), ("kinds", "dostawy")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
-        count(&app, "SELECT count(*) FROM procurement_subscriptions").await,
-        2
+        count(
+            &app,
+            "SELECT count(*) FROM procurement_subscriptions WHERE lower(email) = 'roboty@example.pl'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM procurement_subscriptions WHERE lower(email) = 'roboty@example.pl'
+             AND kinds = '{dostawy}' AND confirmed_at IS NULL"
+        )
+        .await,
+        1
     );
 }

@@ -83,3 +83,93 @@ async fn polish_collation_in_the_database_agrees_with_the_sort_key() {
             && pos("Źródło") < pos("Żywność")
     );
 }
+
+/// Names with typographic quotes, dashes and double spaces sort as Polish readers expect: on the
+/// list, in the API and the CSV, in the search across gminas — and the database's key orders
+/// them exactly as the Rust key does.
+#[tokio::test]
+async fn quoted_names_sort_among_their_letters_everywhere() {
+    let app = pestor_tests::spawn_app().await;
+    let names = [
+        "Stowarzyszenie Sąsiedzkie Łazienna",
+        "Warsztat Terapii Zajęciowej „Słonecznik”",
+        "Stowarzyszenie „JESTEM”",
+        "\"Caritas\" Diecezji Toruńskiej",
+        "Stowarzyszenie  Amazonki",
+        "Fundacja – Dobry Start",
+        "Élan Spółdzielnia Socjalna",
+    ];
+    let expected = [
+        "\"Caritas\" Diecezji Toruńskiej",
+        "Élan Spółdzielnia Socjalna",
+        "Fundacja – Dobry Start",
+        "Stowarzyszenie  Amazonki",
+        "Stowarzyszenie „JESTEM”",
+        "Stowarzyszenie Sąsiedzkie Łazienna",
+        "Warsztat Terapii Zajęciowej „Słonecznik”",
+    ];
+    let mut in_rust = names.to_vec();
+    in_rust.sort_by_key(|n| pestor_core::polish_sort_key(n));
+    assert_eq!(in_rust, expected);
+    let in_sql: Vec<String> = sqlx::query_scalar(
+        "SELECT n FROM unnest($1::text[]) n ORDER BY public.polish_key(n) COLLATE \"C\"",
+    )
+    .bind(&names[..])
+    .fetch_all(app.db.platform())
+    .await
+    .unwrap();
+    assert_eq!(in_sql, expected);
+
+    for name in names {
+        pestor_tests::add_card(
+            &app,
+            "torun",
+            &[
+                ("name", name),
+                ("legal_form", "stowarzyszenie"),
+                ("gmina_teryt", "0463011"),
+            ],
+            &["1"],
+            &[],
+            "verified",
+        )
+        .await;
+    }
+    let order = |text: &str| -> Vec<usize> {
+        let mut at: Vec<(usize, usize)> = expected
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let escaped = n.replace('"', "&quot;");
+                let json = n.replace('"', "\\\"");
+                let csv = n.replace('"', "\"\"");
+                let found = [n.to_string(), escaped, json, csv]
+                    .into_iter()
+                    .filter_map(|form| text.find(&form))
+                    .min()
+                    .unwrap_or_else(|| panic!("{n} not in {text}"));
+                (found, i)
+            })
+            .collect();
+        at.sort();
+        at.into_iter().map(|(_, i)| i).collect()
+    };
+    let sorted: Vec<usize> = (0..expected.len()).collect();
+    for path in [
+        "/podmioty?sort=nazwa",
+        "/api/v1/podmioty?sort=nazwa&na_strone=100",
+        "/api/v1/podmioty.csv?sort=nazwa",
+    ] {
+        let (status, body) = app.page("torun.localhost", path).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(order(&body), sorted, "{path}");
+    }
+    let (status, body) = app
+        .page(
+            "localhost",
+            "/api/v1/szukaj?gmina=0463011&typ=podmiot&sort=nazwa&na_strone=100",
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(order(&body), sorted, "search across gminas");
+}
