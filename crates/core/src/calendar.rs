@@ -141,6 +141,67 @@ pub fn parse_date(s: &str) -> Option<Date> {
     Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
 }
 
+/// The dates a form's field accepts: from 1 January of `from_year` to 31 December of the year
+/// `years_ahead` after today. Every record's date has one, so a typo (year 1, year 9999) is
+/// refused instead of growing a yearly report by two thousand rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub from_year: i32,
+    pub years_ahead: i32,
+}
+
+impl Span {
+    /// Something that happened (a resolution, a publication, a check): since Polish local
+    /// government (1990), up to a year ahead (entered in advance).
+    pub const RECORD: Span = Span {
+        from_year: 1990,
+        years_ahead: 1,
+    };
+    /// Something planned (a deadline, a loan, the next check): up to five years ahead.
+    pub const PLAN: Span = Span {
+        from_year: 1990,
+        years_ahead: 5,
+    };
+    /// A contract's term (a lease): up to thirty years ahead.
+    pub const TERM: Span = Span {
+        from_year: 1990,
+        years_ahead: 30,
+    };
+
+    /// The first and the last day accepted when today is `today`.
+    pub fn bounds(self, today: Date) -> (Date, Date) {
+        let first =
+            Date::from_calendar_date(self.from_year, Month::January, 1).unwrap_or(Date::MIN);
+        let last = Date::from_calendar_date(today.year() + self.years_ahead, Month::December, 31)
+            .unwrap_or(Date::MAX);
+        (first, last)
+    }
+}
+
+/// A date typed into a form's field, as every form reads one: empty is `Ok(None)`; otherwise an
+/// ISO date within `span` of `today`, or the one Polish message, naming the field by `what`
+/// ("datę uchwały", "początek najmu").
+pub fn form_date(raw: &str, what: &str, span: Span, today: Date) -> Result<Option<Date>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let (first, last) = span.bounds(today);
+    match parse_date(raw) {
+        Some(d) if (first..=last).contains(&d) => Ok(Some(d)),
+        _ => Err(format!(
+            "Podaj {what} w formacie RRRR-MM-DD, między {first} a {last}."
+        )),
+    }
+}
+
+/// [`form_date`] of a field that must be filled: empty gets the same message.
+pub fn required_date(raw: &str, what: &str, span: Span, today: Date) -> Result<Date, String> {
+    let (first, last) = span.bounds(today);
+    form_date(raw, what, span, today)?
+        .ok_or_else(|| format!("Podaj {what} w formacie RRRR-MM-DD, między {first} a {last}."))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +253,31 @@ mod tests {
         );
         assert_eq!(MonthGrid::of(2027, Month::August).unwrap().weeks.len(), 6);
         assert_eq!(weekday_name(date!(2026 - 12 - 03)), "czwartek");
+    }
+
+    #[test]
+    fn form_dates_hold_a_plausible_span() {
+        let today = date!(2026 - 12 - 07);
+        let msg = "Podaj datę uchwały w formacie RRRR-MM-DD, między 1990-01-01 a 2027-12-31.";
+        for (raw, want) in [
+            ("", Ok(None)),
+            ("2024-05-31", Ok(Some(date!(2024 - 05 - 31)))),
+            ("1990-01-01", Ok(Some(date!(1990 - 01 - 01)))),
+            ("2027-12-31", Ok(Some(date!(2027 - 12 - 31)))),
+            ("0001-01-01", Err(msg.to_owned())),
+            ("1989-12-31", Err(msg.to_owned())),
+            ("2028-01-01", Err(msg.to_owned())),
+            ("9999-12-31", Err(msg.to_owned())),
+            ("31.05.2024", Err(msg.to_owned())),
+        ] {
+            assert_eq!(
+                form_date(raw, "datę uchwały", Span::RECORD, today),
+                want,
+                "{raw}"
+            );
+        }
+        assert!(required_date("", "datę", Span::PLAN, today).is_err());
+        assert_eq!(Span::TERM.bounds(today).1, date!(2056 - 12 - 31));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use pestor_core::calendar::parse_date;
+use pestor_core::calendar::{Span, required_date};
 use pestor_db::TenantTx;
 use pestor_kit::audit;
 use pestor_kit::error::{AppError, AppResult, OnConstraint};
@@ -73,23 +73,14 @@ fn check_dates(
     today: Date,
     errors: &mut HashMap<&'static str, String>,
 ) -> Option<(Date, Date)> {
-    let from = parse_date(from.trim());
-    let to = parse_date(to.trim());
+    let from = required_date(from, "pierwszy dzień wypożyczenia", Span::PLAN, today)
+        .map_err(|m| errors.insert("from", m))
+        .ok();
+    let to = required_date(to, "ostatni dzień wypożyczenia", Span::PLAN, today)
+        .map_err(|m| errors.insert("to", m))
+        .ok();
     match (from, to) {
-        (None, _) => {
-            errors.insert(
-                "from",
-                "Podaj pierwszy dzień wypożyczenia (data w formacie RRRR-MM-DD).".into(),
-            );
-            None
-        }
-        (_, None) => {
-            errors.insert(
-                "to",
-                "Podaj ostatni dzień wypożyczenia (data w formacie RRRR-MM-DD).".into(),
-            );
-            None
-        }
+        (None, _) | (_, None) => None,
         (Some(f), Some(_)) if f < today => {
             errors.insert("from", "Pierwszy dzień nie może być w przeszłości.".into());
             None

@@ -14,6 +14,7 @@ use serde_json::json;
 use time::Date;
 use time::macros::format_description;
 
+use pestor_core::calendar::{Span, required_date};
 use pestor_kit::audit;
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::error::AppResult;
@@ -208,7 +209,7 @@ fn render_form(
     page: &Page,
     s: &Statement,
     saved: bool,
-    errors: &[&str],
+    errors: &[String],
     status: StatusCode,
 ) -> AppResult<Response> {
     page.respond(
@@ -227,49 +228,41 @@ pub async fn save(
 ) -> AppResult<Response> {
     let me = page.account()?;
     let s = submitted.trimmed();
-    let date = |v: &str| Date::parse(v, DATE).ok();
-    let mut errors = Vec::new();
-    for (v, message) in [
-        (
-            &s.published_on,
-            "Podaj datę publikacji serwisu w formacie RRRR-MM-DD.",
-        ),
-        (
-            &s.updated_on,
-            "Podaj datę ostatniej istotnej aktualizacji w formacie RRRR-MM-DD.",
-        ),
-        (
-            &s.prepared_on,
-            "Podaj datę sporządzenia deklaracji w formacie RRRR-MM-DD.",
-        ),
+    let today = state.clock.today();
+    let date = |v: &str| required_date(v, "", Span::RECORD, today).ok();
+    let mut errors: Vec<String> = Vec::new();
+    for (v, what) in [
+        (&s.published_on, "datę publikacji serwisu"),
+        (&s.updated_on, "datę ostatniej istotnej aktualizacji"),
+        (&s.prepared_on, "datę sporządzenia deklaracji"),
     ] {
-        if date(v).is_none() {
+        if let Err(message) = required_date(v, what, Span::RECORD, today) {
             errors.push(message);
         }
     }
     if let (Some(p), Some(u)) = (date(&s.published_on), date(&s.updated_on))
         && u < p
     {
-        errors.push("Data aktualizacji nie może być wcześniejsza niż data publikacji.");
+        errors.push("Data aktualizacji nie może być wcześniejsza niż data publikacji.".into());
     }
     if !COMPLIANCE.iter().any(|c| c.0 == s.compliance) {
-        errors.push("Wybierz status zgodności z ustawą.");
+        errors.push("Wybierz status zgodności z ustawą.".into());
     }
     if s.compliance != "zgodna" && s.non_accessible.chars().count() < 10 {
-        errors.push("Przy zgodności częściowej lub braku zgodności opisz treści niedostępne i powód (co najmniej 10 znaków).");
+        errors.push("Przy zgodności częściowej lub braku zgodności opisz treści niedostępne i powód (co najmniej 10 znaków).".into());
     }
     if s.prepared_how.chars().count() < 10 {
-        errors.push("Opisz sposób sporządzenia deklaracji (co najmniej 10 znaków).");
+        errors.push("Opisz sposób sporządzenia deklaracji (co najmniej 10 znaków).".into());
     }
     if s.contact_person.chars().count() < 3 {
-        errors.push("Podaj osobę lub komórkę do kontaktu w sprawie dostępności.");
+        errors.push("Podaj osobę lub komórkę do kontaktu w sprawie dostępności.".into());
     }
     if !valid_email(&s.contact_email) {
-        errors.push("Podaj poprawny adres e-mail do kontaktu w sprawie dostępności.");
+        errors.push("Podaj poprawny adres e-mail do kontaktu w sprawie dostępności.".into());
     }
     for v in [&s.non_accessible, &s.prepared_how, &s.architecture] {
         if v.chars().count() > 10_000 {
-            errors.push("Każde pole opisowe może mieć najwyżej 10 000 znaków.");
+            errors.push("Każde pole opisowe może mieć najwyżej 10 000 znaków.".into());
             break;
         }
     }

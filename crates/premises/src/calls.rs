@@ -11,7 +11,7 @@ use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use pestor_core::calendar::parse_date;
+use pestor_core::calendar::{Span, required_date};
 use pestor_kit::acting::{ActingOrganisation, Reach, acting_organisations};
 use pestor_kit::audit;
 use pestor_kit::documents;
@@ -778,14 +778,16 @@ pub async fn open(
             "Opisz kryteria oceny wniosków (od 10 do 5000 znaków).".into(),
         );
     }
-    let deadline = parse_date(&get("deadline"));
+    let deadline = required_date(
+        &get("deadline"),
+        "termin składania wniosków",
+        Span::PLAN,
+        today,
+    )
+    .map_err(|m| errors.insert("deadline", m))
+    .ok();
     match deadline {
-        None => {
-            errors.insert(
-                "deadline",
-                "Podaj termin składania wniosków (RRRR-MM-DD).".into(),
-            );
-        }
+        None => {}
         Some(d) if d <= today => {
             errors.insert(
                 "deadline",

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use pestor_core::calendar::parse_date;
+use pestor_core::calendar::{Span, form_date, required_date};
 use pestor_core::geo::{KUJAWSKO_POMORSKIE, NOT_IN_THE_VOIVODESHIP, parse_position};
 use pestor_core::offer::typed_amount;
 use pestor_core::organisation::plausible_url;
@@ -416,7 +416,10 @@ const FIELDS: &[&str] = &[
 ];
 
 /// Checks the form; every problem is named, in Polish, by its field.
-fn validate(f: &HashMap<String, String>) -> Result<Draft, HashMap<&'static str, String>> {
+fn validate(
+    f: &HashMap<String, String>,
+    today: time::Date,
+) -> Result<Draft, HashMap<&'static str, String>> {
     let get = |k: &str| field(f, k).trim().to_owned();
     let mut e: HashMap<&'static str, String> = HashMap::new();
     let mut text = |key: &'static str, min: usize, max: usize, message: &str| {
@@ -518,14 +521,11 @@ fn validate(f: &HashMap<String, String>) -> Result<Draft, HashMap<&'static str, 
             e.insert("lat", NOT_IN_THE_VOIVODESHIP.into());
             None
         });
-    let raw_date = get("resolution_date");
-    let resolution_date = parse_date(&raw_date);
-    if !raw_date.is_empty() && resolution_date.is_none() {
-        e.insert(
-            "resolution_date",
-            "Podaj datę uchwały w formacie RRRR-MM-DD.".into(),
-        );
-    }
+    let resolution_date = form_date(&get("resolution_date"), "datę uchwały", Span::RECORD, today)
+        .unwrap_or_else(|m| {
+            e.insert("resolution_date", m);
+            None
+        });
     let resolution_url = get("resolution_url");
     let url_ok = resolution_url.is_empty() || plausible_url(&resolution_url);
     if !url_ok {
@@ -609,7 +609,7 @@ pub async fn create(
     gmina: Gmina,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
-    let d = match validate(&f) {
+    let d = match validate(&f, state.clock.today()) {
         Ok(d) => d,
         Err(errors) => {
             return render_form(
@@ -711,7 +711,7 @@ pub async fn save(
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
     load(&gmina, id).await?;
-    let d = match validate(&f) {
+    let d = match validate(&f, state.clock.today()) {
         Ok(d) => d,
         Err(errors) => {
             return render_form(
@@ -856,14 +856,14 @@ pub async fn lease(
             "Podaj nazwę najemcy (od 2 do 300 znaków).".into(),
         );
     }
-    let (from, until) = (parse_date(&get("from")), parse_date(&get("to")));
-    if from.is_none() {
-        errors.insert("from", "Podaj początek najmu (RRRR-MM-DD).".into());
-    }
+    let today = state.clock.today();
+    let from = required_date(&get("from"), "początek najmu", Span::TERM, today)
+        .map_err(|m| errors.insert("from", m))
+        .ok();
+    let until = required_date(&get("to"), "koniec najmu", Span::TERM, today)
+        .map_err(|m| errors.insert("to", m))
+        .ok();
     match (from, until) {
-        (_, None) => {
-            errors.insert("to", "Podaj koniec najmu (RRRR-MM-DD).".into());
-        }
         (Some(a), Some(b)) if b < a => {
             errors.insert("to", "Koniec najmu nie może być przed początkiem.".into());
         }

@@ -11,7 +11,7 @@ use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use pestor_core::calendar::parse_date;
+use pestor_core::calendar::{Span, form_date, required_date};
 use pestor_core::offer::parse_price;
 use pestor_kit::audit;
 use pestor_kit::documents;
@@ -53,15 +53,18 @@ pub async fn add(
     };
     let mut e: HashMap<&'static str, String> = HashMap::new();
     let clause = get("clause_id").parse::<i64>().unwrap_or(0);
-    let checked_on = parse_date(&get("checked_on"));
-    match checked_on {
-        None => {
-            e.insert(
-                "checked_on",
-                "Podaj datę kontroli w formacie RRRR-MM-DD.".into(),
-            );
+    let today = state.clock.today();
+    let checked_on = required_date(&get("checked_on"), "datę kontroli", Span::RECORD, today);
+    let checked_on = match checked_on {
+        Err(m) => {
+            e.insert("checked_on", m);
+            None
         }
-        Some(d) if d > state.clock.today() => {
+        Ok(d) => Some(d),
+    };
+    match checked_on {
+        None => {}
+        Some(d) if d > today => {
             e.insert(
                 "checked_on",
                 "Data kontroli nie może być w przyszłości.".into(),
@@ -117,14 +120,16 @@ pub async fn add(
         }
         p
     };
-    let raw_next = get("next_check_on");
-    let next = parse_date(&raw_next);
-    if !raw_next.is_empty() && next.is_none() {
-        e.insert(
-            "next_check_on",
-            "Podaj datę następnej kontroli w formacie RRRR-MM-DD albo zostaw pole puste.".into(),
-        );
-    }
+    let next = form_date(
+        &get("next_check_on"),
+        "datę następnej kontroli (albo zostaw pole puste)",
+        Span::PLAN,
+        today,
+    )
+    .unwrap_or_else(|m| {
+        e.insert("next_check_on", m);
+        None
+    });
     if let (Some(n), Some(c)) = (next, checked_on)
         && n <= c
     {

@@ -103,8 +103,8 @@ async fn categories(gmina: &Gmina) -> AppResult<Vec<(String, String)>> {
     Ok(gmina
         .db
         .scoped_as(
-            "SELECT DISTINCT category, category_name FROM public.offer_directory WHERE teryt = $1
-             ORDER BY public.polish_key(category_name)",
+            "SELECT category, category_name FROM public.offer_directory WHERE teryt = $1
+             GROUP BY category, category_name ORDER BY public.polish_key(category_name)",
         )
         .fetch_all(gmina.db.platform())
         .await?)

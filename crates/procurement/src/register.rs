@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use pestor_core::calendar::parse_date;
+use pestor_core::calendar::{Span, form_date};
 use pestor_core::offer::{format_price, parse_price, typed_amount};
 use pestor_core::pes::parse_nip;
 use pestor_db::GminaScoped;
@@ -443,6 +443,7 @@ async fn pes_choices(gmina: &Gmina) -> AppResult<Vec<(String, i64, String)>> {
 async fn validate(
     gmina: &Gmina,
     f: &HashMap<String, String>,
+    today: time::Date,
 ) -> AppResult<Result<Draft, HashMap<&'static str, String>>> {
     let get = |k: &str| field(f, k).trim().to_owned();
     let mut e: HashMap<&'static str, String> = HashMap::new();
@@ -506,22 +507,14 @@ async fn validate(
             "Nazwa wydziału może mieć najwyżej 200 znaków.".into(),
         );
     }
-    let mut date = |k: &'static str, message: &str| {
-        let raw = get(k);
-        let d = parse_date(&raw);
-        if !raw.is_empty() && d.is_none() {
-            e.insert(k, message.to_owned());
-        }
-        d
+    let mut date = |k: &'static str, what: &str| {
+        form_date(&get(k), what, Span::PLAN, today).unwrap_or_else(|m| {
+            e.insert(k, m);
+            None
+        })
     };
-    let published_on = date(
-        "published_on",
-        "Podaj datę publikacji w formacie RRRR-MM-DD.",
-    );
-    let offers_due = date(
-        "offers_due",
-        "Podaj termin składania ofert w formacie RRRR-MM-DD.",
-    );
+    let published_on = date("published_on", "datę publikacji");
+    let offers_due = date("offers_due", "termin składania ofert");
     if let (Some(p), Some(d)) = (published_on, offers_due)
         && d < p
     {
@@ -674,7 +667,7 @@ pub async fn create(
     gmina: Gmina,
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
-    let d = match validate(&gmina, &f).await? {
+    let d = match validate(&gmina, &f, state.clock.today()).await? {
         Ok(d) => d,
         Err(errors) => {
             return render_form(
@@ -753,7 +746,7 @@ pub async fn save(
     axum::Form(f): Fields,
 ) -> AppResult<Response> {
     load(&gmina, id).await?;
-    let d = match validate(&gmina, &f).await? {
+    let d = match validate(&gmina, &f, state.clock.today()).await? {
         Ok(d) => d,
         Err(errors) => {
             return render_form(
@@ -908,14 +901,16 @@ pub async fn add_clause(
             "Wskaż, z jakiej grupy mają być zatrudnione osoby.".into(),
         );
     }
-    let raw = get("next_check_on");
-    let next = parse_date(&raw);
-    if !raw.is_empty() && next.is_none() {
-        e.insert(
-            "next_check_on",
-            "Podaj datę pierwszej kontroli w formacie RRRR-MM-DD.".into(),
-        );
-    }
+    let next = form_date(
+        &get("next_check_on"),
+        "datę pierwszej kontroli",
+        Span::PLAN,
+        state.clock.today(),
+    )
+    .unwrap_or_else(|m| {
+        e.insert("next_check_on", m);
+        None
+    });
     if !e.is_empty() {
         let values: serde_json::Map<String, Value> =
             f.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
