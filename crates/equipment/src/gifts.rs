@@ -21,7 +21,8 @@ use serde_json::json;
 
 use crate::page::{RequestForm, render_item};
 use crate::shared::{
-    ItemRef, chosen, id_of, item, item_url, lock_item, manages, my_requesters, refusal, tell,
+    ItemRef, askers, chosen, id_of, item, item_url, lock_item, manages, my_requesters, refusal,
+    tell,
 };
 
 /// A justification: what the organisation needs the thing for.
@@ -47,14 +48,14 @@ pub async fn request(
             "Ten przedmiot jest do wypożyczenia — wybierz dni w formularzu wypożyczenia.".into(),
         ));
     }
-    let orgs = my_requesters(&state, &page, current.reach()).await?;
-    if let Some(why) = refusal(&page, &current, &orgs) {
+    let askers = askers(&state, &page, &current).await?;
+    if let Some(why) = refusal(&page, &current, &askers) {
         return Err(AppError::Conflict(format!(
             "{why} Nic nie zostało zapisane."
         )));
     }
     let justification = field(&f, "justification").trim().to_owned();
-    let org = chosen(&orgs, field(&f, "organisation"));
+    let org = chosen(&askers.orgs, field(&f, "organisation"));
     let mut errors: HashMap<&'static str, String> = HashMap::new();
     if org.is_none() {
         errors.insert(

@@ -25,7 +25,8 @@ use time::{Date, Duration};
 use crate::gifts::justification_error;
 use crate::page::{RequestForm, render_item};
 use crate::shared::{
-    ItemRef, chosen, id_of, item, item_url, lock_item, manages, my_requesters, refusal, tell,
+    ItemRef, askers, chosen, id_of, item, item_url, lock_item, manages, my_requesters, refusal,
+    tell,
 };
 
 /// The longest loan, and how far ahead one may be asked for.
@@ -125,15 +126,15 @@ pub async fn request(
                 .into(),
         ));
     }
-    let orgs = my_requesters(&state, &page, current.reach()).await?;
-    if let Some(why) = refusal(&page, &current, &orgs) {
+    let askers = askers(&state, &page, &current).await?;
+    if let Some(why) = refusal(&page, &current, &askers) {
         return Err(AppError::Conflict(format!(
             "{why} Nic nie zostało zapisane."
         )));
     }
     let today = state.clock.today();
     let mut errors: HashMap<&'static str, String> = HashMap::new();
-    let org = chosen(&orgs, field(&f, "organisation"));
+    let org = chosen(&askers.orgs, field(&f, "organisation"));
     if org.is_none() {
         errors.insert(
             "organisation",
@@ -192,7 +193,13 @@ pub async fn request(
     .bind(days(from, until))
     .bind(&justification)
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .on_constraint("equipment_loans_one_request", |_| {
+        AppError::Conflict(format!(
+            "{} już prosi o ten przedmiot na te dni — jej prośba czeka na decyzję. Nic nowego nie zostało zapisane.",
+            org.name
+        ))
+    })?;
     let letter = Letter {
         subject: format!("Prośba o wypożyczenie: {}", item.name),
         paragraphs: vec![
@@ -330,9 +337,11 @@ pub async fn decide(
             }
             ("approved", "equipment.loan_approved", "zatwierdzono")
         }
+        // Only a request is declined (docs/bank-sprzetu.md): an approved loan is the borrower's
+        // to withdraw, or ends with its item.
         Step::Decline => {
-            if !matches!(l.status.as_str(), "requested" | "approved") {
-                return refuse(format!("To wypożyczenie {}.", state_words(&l.status)));
+            if let Some(why) = wrong("requested") {
+                return refuse(why);
             }
             ("declined", "equipment.loan_declined", "odrzucono")
         }

@@ -17,7 +17,7 @@ use pestor_kit::state::AppState;
 use serde_json::{Value, json};
 use time::{Date, Duration};
 
-use crate::shared::{ItemRef, id_of, is_giver, manages, my_requesters, refusal};
+use crate::shared::{ItemRef, askers, id_of, is_giver, manages, refusal};
 use crate::vocab::{condition_label, kind_label};
 
 /// The request form as typed, with its problems (empty on a fresh page).
@@ -126,6 +126,7 @@ struct Item {
     status: String,
     status_reason: String,
     powiat_wide: bool,
+    on_behalf_of: Option<i64>,
     created_at: time::OffsetDateTime,
 }
 
@@ -161,7 +162,7 @@ async fn render(
     let item: Item = sqlx::query_as(
         "SELECT i.id, i.name, i.description, i.kind, c.name AS category_name, i.condition, i.quantity,
                 i.available, i.pickup_place, i.pickup_hours, o.name AS giver, i.giver_id, i.by_office, i.status,
-                i.status_reason, i.powiat_wide, i.created_at
+                i.status_reason, i.powiat_wide, i.on_behalf_of, i.created_at
          FROM equipment_items i JOIN equipment_categories c ON c.code = i.category
          LEFT JOIN organisation_summaries o ON o.id = i.on_behalf_of
          WHERE i.id = $1",
@@ -222,8 +223,10 @@ async fn render(
         pickup_place: String::new(),
         pickup_hours: String::new(),
         powiat_wide: item.powiat_wide,
+        on_behalf_of: item.on_behalf_of,
     };
-    let orgs = my_requesters(state, page, as_ref.reach()).await?;
+    let askers = askers(state, page, &as_ref).await?;
+    let orgs = &askers.orgs;
     let mine = |a: &Asked| {
         orgs.iter()
             .any(|o| o.teryt == a.organisation_teryt && o.id == a.organisation_id)
@@ -243,7 +246,7 @@ async fn render(
     let may_ask = if item.kind == "gift" && item.available == 0 {
         Some("Wszystkie sztuki zostały już przyznane.")
     } else {
-        refusal(page, &as_ref, &orgs)
+        refusal(page, &as_ref, &askers)
     };
     let photos: Vec<Value> = crate::photo_store::of_item(gmina, id)
         .await?

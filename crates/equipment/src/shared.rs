@@ -22,6 +22,8 @@ pub(crate) struct ItemRef {
     pub pickup_place: String,
     pub pickup_hours: String,
     pub powiat_wide: bool,
+    /// The gmina's organisation it is given on behalf of, if any.
+    pub on_behalf_of: Option<i64>,
 }
 
 impl ItemRef {
@@ -35,7 +37,7 @@ impl ItemRef {
     }
 }
 
-const ITEM_COLUMNS: &str = "id, name, kind, status, giver_id, quantity, available, pickup_place, pickup_hours, powiat_wide";
+const ITEM_COLUMNS: &str = "id, name, kind, status, giver_id, quantity, available, pickup_place, pickup_hours, powiat_wide, on_behalf_of";
 
 /// The item `id` locked for this transaction: changes to one item (its requests, its loans, its
 /// pieces) happen one after another, so two decisions at once are decided in order, by its state.
@@ -78,17 +80,16 @@ pub(crate) fn id_of(s: &str) -> AppResult<i64> {
 }
 
 /// Why the viewer may not ask for `item`, or `None` when they may (given a verified organisation).
-pub(crate) fn refusal(
-    page: &Page,
-    item: &ItemRef,
-    orgs: &[ActingOrganisation],
-) -> Option<&'static str> {
+pub(crate) fn refusal(page: &Page, item: &ItemRef, askers: &Askers) -> Option<&'static str> {
+    let orgs = &askers.orgs;
     if item.status != "active" {
         Some("Przedmiot nie jest już w banku sprzętu.")
     } else if page.viewer.0.is_none() {
         Some("Zaloguj się, aby poprosić o przedmiot.")
     } else if is_giver(page, item.giver_id) {
         Some("To Twój przedmiot — nie możesz o niego prosić.")
+    } else if orgs.is_empty() && askers.giving {
+        Some("To przedmiot Twojej organizacji — jej członkowie nie mogą o niego prosić.")
     } else if orgs.is_empty() && item.powiat_wide {
         Some(
             "Prosić o ten przedmiot mogą członkowie zweryfikowanych organizacji (PES) z gmin tego powiatu albo działających w tej gminie. Organizacja czekająca na weryfikację nie może jeszcze prosić.",
@@ -112,6 +113,23 @@ pub(crate) fn chosen<'a>(
 
 /// The viewer's organisations that may ask for something offered to `reach` (see
 /// [`acting_organisations`]).
+/// Who may ask for an item: the viewer's organisations it reaches, less the organisation that
+/// gives it (`giving`: the viewer is one of its members).
+pub(crate) struct Askers {
+    pub orgs: Vec<ActingOrganisation>,
+    pub giving: bool,
+}
+
+/// The viewer's organisations that may ask for `item` on this gmina's site.
+pub(crate) async fn askers(state: &AppState, page: &Page, item: &ItemRef) -> AppResult<Askers> {
+    let here = page.gmina()?.tenant.gmina().teryt.to_string();
+    let mut orgs = my_requesters(state, page, item.reach()).await?;
+    let before = orgs.len();
+    orgs.retain(|o| !(o.teryt == here && Some(o.id) == item.on_behalf_of));
+    let giving = orgs.len() < before;
+    Ok(Askers { orgs, giving })
+}
+
 pub(crate) async fn my_requesters(
     state: &AppState,
     page: &Page,

@@ -540,6 +540,14 @@ async fn a_loan_is_approved_lent_and_returned_its_days_shown_in_the_calendar_and
         303
     );
     let loan = b.id_of("equipment_loans", "Fundacja Dobry Start").await;
+    // The same request again, or for overlapping days, while it waits: refused, nothing stored.
+    for (from, to) in [("2027-03-10", "2027-03-12"), ("2027-03-11", "2027-03-14")] {
+        refused(
+            &borrow(&b.first, &camera, from, to).await,
+            "Fundacja Dobry Start już prosi o ten przedmiot na te dni",
+        );
+    }
+    assert_eq!(b.number("SELECT count(*) FROM equipment_loans").await, 1);
     // Before approval nothing is blocked; lending or returning it first is refused.
     refused(
         &decide(&b.giver, &camera, "wypozyczenia", loan, "lend").await,
@@ -576,6 +584,11 @@ async fn a_loan_is_approved_lent_and_returned_its_days_shown_in_the_calendar_and
     );
     refused(
         &decide(&b.giver, &camera, "wypozyczenia", loan, "approve").await,
+        "To wypożyczenie jest już zatwierdzone.",
+    );
+    // Only a request is declined (docs/bank-sprzetu.md); the approved loan stays.
+    refused(
+        &decide(&b.giver, &camera, "wypozyczenia", loan, "decline").await,
         "To wypożyczenie jest już zatwierdzone.",
     );
     assert_eq!(b.number("SELECT unit FROM equipment_loans").await, 1);
@@ -1045,4 +1058,54 @@ async fn another_gminas_host_knows_none_of_the_requests_or_loans_and_decides_not
     assert!(torun.contains("Biurko narożne") && torun.contains("Aparat Canon"));
     let mine = staff.get(BYDGOSZCZ, "/bank-sprzetu/moje").await.body;
     assert!(!mine.contains("Biurko narożne"));
+}
+
+#[tokio::test]
+async fn members_of_the_giving_organisation_do_not_ask_for_its_item() {
+    let b = bank().await;
+    let org = b
+        .number("SELECT id FROM organisations WHERE name = 'Fundacja Dobry Start'")
+        .await;
+    let (colleague_id, colleague) = b.app.person("kolega@example.pl", "torun", None).await;
+    pestor_tests::join_organisation_in(&b.app, colleague_id, "torun", org).await;
+    const NEW: &str = "/bank-sprzetu/nowy";
+    let org_value = org.to_string();
+    let r = b
+        .first
+        .submit(
+            TORUN,
+            NEW,
+            NEW,
+            &[
+                ("name", "Stół warsztatowy"),
+                ("kind", "gift"),
+                ("category", "meble"),
+                ("condition", "dobry"),
+                ("quantity", "1"),
+                ("description", "Solidny, z imadłem."),
+                ("pickup_place", "ul. Szeroka 1"),
+                ("pickup_hours", "pon.–pt. 9–15"),
+                ("on_behalf", org_value.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let table = r.location.unwrap().split('?').next().unwrap().to_owned();
+    let page = colleague.get(TORUN, &table).await.body;
+    assert!(
+        page.contains("To przedmiot Twojej organizacji — jej członkowie nie mogą o niego prosić."),
+        "{page}"
+    );
+    refused(
+        &ask(&colleague, &table, "Potrzebujemy stołu do pracowni.").await,
+        "To przedmiot Twojej organizacji",
+    );
+    assert_eq!(b.number("SELECT count(*) FROM equipment_requests").await, 0);
+    // Another organisation's member may.
+    assert_eq!(
+        ask(&b.third, &table, "Potrzebujemy stołu do pracowni.")
+            .await
+            .status,
+        303
+    );
 }
