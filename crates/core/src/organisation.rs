@@ -142,17 +142,8 @@ impl OrganisationDraft<'_> {
             );
         }
         let phone = self.text("phone");
-        let phone_digits = phone.chars().filter(char::is_ascii_digit).count();
-        if !phone.is_empty()
-            && (!(7..=15).contains(&phone_digits)
-                || !phone
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || " +-()".contains(c)))
-        {
-            fail(
-                "phone",
-                "Podaj numer telefonu cyframi, np. 56 611 88 88 albo +48 600 100 200.",
-            );
+        if !phone.is_empty() && !plausible_phone(phone) {
+            fail("phone", PHONE_MESSAGE);
         }
         let email = self.text("email");
         if !email.is_empty() && !plausible_email(email) {
@@ -233,6 +224,16 @@ fn plausible_email(e: &str) -> bool {
         && !e
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c))
+}
+
+/// The message of a phone number that [`plausible_phone`] refuses.
+pub const PHONE_MESSAGE: &str =
+    "Podaj numer telefonu cyframi, np. 56 611 88 88 albo +48 600 100 200.";
+
+/// Whether `p` looks like a phone number: 7 to 15 digits, with spaces, `+`, `-` and brackets.
+pub fn plausible_phone(p: &str) -> bool {
+    let digits = p.chars().filter(char::is_ascii_digit).count();
+    (7..=15).contains(&digits) && p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
 }
 
 /// Whether `u` looks like a web address a person could open: http(s), a host with a dot, no

@@ -50,8 +50,9 @@ pub fn parse_nip(s: &str) -> Result<String, NumberError> {
         .filter(|d| d.len() == 10)
         .ok_or(NumberError::NipShape)?;
     let check = weighted(&d, &[6, 5, 7, 2, 3, 4, 5, 6, 7]) % 11;
-    // A remainder of 10 is never issued.
-    if check == 10 || check != u32::from(d[9]) {
+    // A remainder of 10 is never issued; the first three digits name the tax office that issued
+    // the number, and no office is 000 (so 0000000000, whose checksum holds, is no NIP).
+    if check == 10 || check != u32::from(d[9]) || d[..3] == [0, 0, 0] {
         return Err(NumberError::NipChecksum);
     }
     Ok(d.iter().map(|d| char::from(b'0' + d)).collect())
@@ -72,7 +73,8 @@ pub fn parse_regon(s: &str) -> Result<String, NumberError> {
         }
         _ => return Err(NumberError::RegonShape),
     };
-    if !valid {
+    // Nine zeros pass the checksum, but no entity has them.
+    if !valid || d.iter().all(|x| *x == 0) {
         return Err(NumberError::RegonChecksum);
     }
     Ok(d.iter().map(|d| char::from(b'0' + d)).collect())
@@ -203,6 +205,8 @@ mod tests {
         assert_eq!(parse_nip("12345632188"), Err(NumberError::NipShape));
         assert_eq!(parse_nip("12345A3218"), Err(NumberError::NipShape));
         assert_eq!(parse_nip(""), Err(NumberError::NipShape));
+        assert_eq!(parse_nip("0000000000"), Err(NumberError::NipChecksum));
+        assert_eq!(parse_nip("000-000-00-00"), Err(NumberError::NipChecksum));
         // A prefix whose weighted sum is ≡ 10 (mod 11) makes no valid NIP, whatever the last digit.
         let prefix = prefix_with_remainder_ten(&[6, 5, 7, 2, 3, 4, 5, 6, 7]);
         for last in 0..=9 {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use pestor_core::geo::{KUJAWSKO_POMORSKIE, NOT_IN_THE_VOIVODESHIP, parse_position};
-use pestor_core::organisation::plausible_url;
+use pestor_core::organisation::{PHONE_MESSAGE, plausible_phone, plausible_url};
 use pestor_kit::forms::{field, valid_email};
 use serde_json::{Value, json};
 
@@ -281,6 +281,9 @@ pub fn validate(form: &[(String, String)]) -> Result<Draft, HashMap<&'static str
             "audiences",
             "Zaznacz co najmniej jedną grupę, której służy wsparcie.".into(),
         );
+    }
+    if !phone.is_empty() && !plausible_phone(&phone) {
+        e.insert("phone", PHONE_MESSAGE.into());
     }
     let email = get("email");
     if !email.is_empty() && (!valid_email(&email) || email.len() > 200) {

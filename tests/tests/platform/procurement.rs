@@ -118,6 +118,24 @@ async fn the_register_is_checked_field_by_field_and_moves_one_allowed_step_at_a_
         .await;
     assert_eq!(r.status, 409);
     assert!(r.body.contains("o tym znaku sprawy jest już w rejestrze"));
+    // Whatever the case of its letters: "zp.271.1.2027" is the same case file.
+    let r = staff
+        .submit(
+            TORUN,
+            NEW,
+            NEW,
+            &procurement("zp.271.1.2027", "Inne zamówienie tej samej sprawy", "1000"),
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert_eq!(count(&app, "SELECT count(*) FROM procurements").await, 1);
+    // A contractor's NIP of zeros passes the checksum but names no tax office.
+    let mut zeros = procurement("ZP.271.2.2027", "Dostawa mebli", "1000");
+    zeros.retain(|(k, _)| *k != "contractor_nip");
+    zeros.push(("contractor_nip", "0000000000"));
+    let r = staff.submit(TORUN, NEW, NEW, &zeros).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("NIP"), "{}", r.body);
     let page = app.page(TORUN, &p).await.1;
     assert!(page.contains("420\u{a0}000 zł") && page.contains("planowane"));
 

@@ -91,12 +91,14 @@ async fn regional_entries_show_in_every_gmina_beside_its_own_and_only_their_keep
                 ("institution", "bank"),
                 ("address", ""),
                 ("website", "ftp://x"),
+                ("phone", "zadzwoń w godzinach pracy"),
                 ("lat", "53"),
             ],
         )
         .await;
     assert_eq!(r.status, 422);
     for m in [
+        "Podaj numer telefonu cyframi, np. 56 611 88 88",
         "Podaj nazwę instytucji lub formy wsparcia",
         "Wybierz rodzaj instytucji z listy.",
         "Zaznacz co najmniej jeden rodzaj wsparcia.",
