@@ -55,6 +55,9 @@ impl Browser {
         let caps = json!({
             "capabilities": { "alwaysMatch": {
                 "browserName": "chrome",
+                // A busy machine (CI's is as small as this one) can take more than WebDriver's
+                // default 30 s for axe on a long page: these bound a stuck page, not a slow one.
+                "timeouts": { "script": 300_000, "pageLoad": 300_000, "implicit": 0 },
                 "goog:chromeOptions": {
                     "binary": chromium,
                     "args": [
@@ -154,11 +157,11 @@ impl Browser {
         resp["value"].as_str().unwrap_or_default().to_owned()
     }
 
-    /// Waits (up to twenty seconds: a loaded CI machine is slow) until the element matched by
+    /// Waits (up to [`PATIENCE`]: a loaded CI machine is slow) until the element matched by
     /// `css` contains `needle`, for pages
     /// reached through a form and a redirect; returns its text either way.
     pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
             let text = self.text(css).await;
             if text.contains(needle) || tokio::time::Instant::now() > deadline {
@@ -168,10 +171,10 @@ impl Browser {
         }
     }
 
-    /// Waits (up to twenty seconds) until `condition` (a script expression) is true; false if it never
-    /// became true.
+    /// Waits (up to [`PATIENCE`]) until `condition` (a script expression) is true; false if it
+    /// never became true.
     pub async fn wait_until(&self, condition: &str) -> bool {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        let deadline = tokio::time::Instant::now() + PATIENCE;
         let script = format!("return Boolean({condition});");
         loop {
             if self.eval(&script).await == Value::Bool(true) {
@@ -381,6 +384,10 @@ impl Browser {
         violations
     }
 }
+
+/// How long a browser test waits for something that should happen: long enough for a machine
+/// busy with the rest of the suite (a wait ends as soon as the thing happens).
+pub const PATIENCE: Duration = Duration::from_secs(90);
 
 /// The widths, in CSS px, every checked page is laid out at: WCAG 1.4.10's 320, a phone, a
 /// tablet, a desktop.

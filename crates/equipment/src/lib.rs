@@ -198,6 +198,7 @@ impl Module for Equipment {
             href: "/bank-sprzetu",
             label: "Bank sprzętu",
             hosts: Hosts::Gmina,
+            summary: "Meble, sprzęt i wyposażenie, które urząd, mieszkańcy i organizacje oddają albo użyczają PES.",
         }]
     }
 

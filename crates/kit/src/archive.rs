@@ -340,6 +340,14 @@ fn reading(e: std::io::Error, seal: &Seal) -> ArchiveError {
     }
 }
 
+fn path_of(entry: &tar::Entry<'_, impl Read>, seal: &Seal) -> Result<String, ArchiveError> {
+    Ok(entry
+        .path()
+        .map_err(|e| reading(e, seal))?
+        .to_string_lossy()
+        .into_owned())
+}
+
 /// One member of the archive, read whole if it is a plain file of at most `max` bytes.
 fn member(
     entry: std::io::Result<tar::Entry<'_, impl Read>>,
@@ -347,11 +355,7 @@ fn member(
     seal: &Seal,
 ) -> Result<(String, Vec<u8>), ArchiveError> {
     let entry = entry.map_err(|e| reading(e, seal))?;
-    let path = entry
-        .path()
-        .map_err(|e| reading(e, seal))?
-        .to_string_lossy()
-        .into_owned();
+    let path = path_of(&entry, seal)?;
     if entry.header().entry_type() != tar::EntryType::Regular {
         return Err(ArchiveError::Corrupt(format!(
             "{path} nie jest zwykłym plikiem"
@@ -452,11 +456,7 @@ fn read(
     for entry in entries {
         // The part's size is known before it is read: an undeclared or larger one stops here.
         let entry = entry.map_err(|e| reading(e, seal))?;
-        let path = entry
-            .path()
-            .map_err(|e| reading(e, seal))?
-            .to_string_lossy()
-            .into_owned();
+        let path = path_of(&entry, seal)?;
         let Some((bytes, sum, part)) = expected.remove(&path) else {
             return Err(ArchiveError::Corrupt(format!("nieopisany plik {path}")));
         };

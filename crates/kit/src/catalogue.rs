@@ -87,6 +87,8 @@ pub struct NavEntry {
     pub href: &'static str,
     pub label: &'static str,
     pub hosts: Hosts,
+    /// What the area is, in one sentence: its tile on the gmina's home page (empty: no tile).
+    pub summary: &'static str,
 }
 
 /// The lookup tables built from the modules.

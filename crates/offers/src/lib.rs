@@ -57,6 +57,7 @@ impl Module for Offers {
             href: "/oferty",
             label: "Giełda ofert",
             hosts: Hosts::Gmina,
+            summary: "Produkty i usługi podmiotów ekonomii społecznej dla urzędu, mieszkańców, innych organizacji i firm.",
         }]
     }
 

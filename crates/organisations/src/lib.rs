@@ -63,11 +63,13 @@ impl Module for Organisations {
                 href: "/podmioty",
                 label: "Baza PES",
                 hosts: Hosts::Gmina,
+                summary: "Stowarzyszenia, fundacje, spółdzielnie socjalne, CIS, KIS, ZAZ i WTZ działające w gminie — z kontaktem i mapą.",
             },
             NavEntry {
                 href: "/mapa",
                 label: "Mapa PES",
                 hosts: Hosts::Gmina,
+                summary: "Gdzie działają organizacje z bazy gminy.",
             },
         ]
     }

@@ -158,10 +158,12 @@ async fn dispatch(
                 let registry = Registry::load(&settings.tenants.dir)?;
                 pestor_web::demo::seed(db, &registry, settings).await?;
                 println!(
-                    "Konto demo administratora Torunia: {} / {}",
-                    pestor_web::demo::ADMIN_EMAIL,
+                    "Konta demo (hasło każdego: {}):",
                     pestor_web::demo::ADMIN_PASSWORD
                 );
+                for a in pestor_web::demo::ACCOUNTS {
+                    println!("  {:<28} {}", a.email, a.name);
+                }
             }
             serve(settings, db.clone()).await?;
         }

@@ -169,6 +169,7 @@ impl Module for Premises {
             href: "/lokale",
             label: "Lokale dla PES",
             hosts: Hosts::Gmina,
+            summary: "Lokale gminy dla organizacji: wolne lokale, nabory wniosków i najem na preferencyjnych warunkach.",
         }]
     }
 

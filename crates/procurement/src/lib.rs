@@ -213,11 +213,13 @@ impl Module for Procurement {
                 href: "/klauzule-spoleczne",
                 label: "Klauzule społeczne",
                 hosts: Hosts::Gmina,
+                summary: "Zamówienia urzędu z klauzulami społecznymi: rejestr, wskaźniki i powiadomienia o nowych zamówieniach.",
             },
             NavEntry {
                 href: "/klauzule-spoleczne-w-regionie",
                 label: "Klauzule społeczne",
                 hosts: Hosts::Portal,
+                summary: "",
             },
         ]
     }

@@ -148,6 +148,7 @@ impl Module for Region {
             href: "/szukaj",
             label: "Szukaj w regionie",
             hosts: Hosts::Portal,
+            summary: "",
         }]
     }
 

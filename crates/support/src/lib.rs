@@ -101,6 +101,7 @@ impl Module for Support {
             href: "/wsparcie",
             label: "Wsparcie",
             hosts: Hosts::Gmina,
+            summary: "Gdzie szukać doradztwa, szkoleń, dotacji i pożyczek dla PES — w gminie i w regionie.",
         }]
     }
 

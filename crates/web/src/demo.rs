@@ -14,46 +14,125 @@ use pestor_organisations::store;
 pub const ADMIN_EMAIL: &str = "admin@torun.example";
 pub const ADMIN_PASSWORD: &str = "demo-pestor-2026";
 
-/// Creates the demo administrator of Toruń (verified, role `admin`) unless the account exists.
-/// Returns whether it was created.
-pub async fn seed_admin(pool: &sqlx::PgPool) -> sqlx::Result<bool> {
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE lower(email) = $1)")
-            .bind(ADMIN_EMAIL)
-            .fetch_one(pool)
-            .await?;
-    if exists {
-        return Ok(false);
-    }
-    let hash = pestor_kit::auth::password::hash(ADMIN_PASSWORD.to_owned()).await;
-    let mut tx = pestor_db::begin(pool).await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO accounts (email, display_name, password_hash, email_verified_at)
-         VALUES ($1, 'Administrator demo (Toruń)', $2, now()) RETURNING id",
-    )
-    .bind(ADMIN_EMAIL)
-    .bind(hash)
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query("INSERT INTO gmina_roles (account_id, teryt, role) SELECT $1, teryt, 'admin' FROM tenants WHERE slug = 'torun'")
-        .bind(id)
-        .execute(&mut *tx)
+/// Who a demo account is: its address, name, and role.
+pub struct DemoAccount {
+    pub email: &'static str,
+    pub name: &'static str,
+    pub role: DemoRole,
+}
+
+/// A demo account's role: one of each kind of person who uses the platform.
+pub enum DemoRole {
+    /// Administrator of Toruń (its panel: people, branding, audit log).
+    Admin,
+    /// Staff of Toruń's urząd (verification, the registers, decisions).
+    Staff,
+    /// A member of the named verified PES of Toruń (its card, offers, requests, applications).
+    Member(&'static str),
+    /// A coordinator of the region (the dashboard, onboarding, archives, regional entries).
+    Coordinator,
+}
+
+/// Every demo account, all with [`ADMIN_PASSWORD`] (README says who is who).
+pub const ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount {
+        email: ADMIN_EMAIL,
+        name: "Administrator demo (Toruń)",
+        role: DemoRole::Admin,
+    },
+    DemoAccount {
+        email: "urzednik@torun.example",
+        name: "Urzędniczka demo (Toruń)",
+        role: DemoRole::Staff,
+    },
+    DemoAccount {
+        email: "pes@torun.example",
+        name: "Członkini PES demo (Toruń)",
+        role: DemoRole::Member("Spółdzielnia Socjalna Smaki Podgórza"),
+    },
+    DemoAccount {
+        email: "koordynator@region.example",
+        name: "Koordynator demo (region)",
+        role: DemoRole::Coordinator,
+    },
+];
+
+/// Creates the demo accounts (verified, each with its role) that do not exist yet; Toruń's
+/// organisations must be there for the member's. Returns whether the administrator was created.
+pub async fn seed_accounts(db: &Database) -> Result<bool, pestor_kit::AppError> {
+    let pool = db.platform();
+    let torun = TenantStore::new(db.clone()).find("torun").await?;
+    let mut created_admin = false;
+    for a in ACCOUNTS {
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE lower(email) = $1)")
+                .bind(a.email)
+                .fetch_one(pool)
+                .await?;
+        if exists {
+            continue;
+        }
+        let organisation: Option<i64> = match a.role {
+            DemoRole::Member(name) => {
+                let mut tx = db.tenant(&torun).begin().await?;
+                let id = sqlx::query_scalar(
+                    "SELECT id FROM organisations WHERE name = $1 AND status = 'verified'",
+                )
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                id
+            }
+            _ => None,
+        };
+        let hash = pestor_kit::auth::password::hash(ADMIN_PASSWORD.to_owned()).await;
+        let mut tx = pestor_db::begin(pool).await?;
+        let region_role = matches!(a.role, DemoRole::Coordinator).then_some("coordinator");
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO accounts (email, display_name, password_hash, email_verified_at, region_role)
+             VALUES ($1, $2, $3, now(), $4) RETURNING id",
+        )
+        .bind(a.email)
+        .bind(a.name)
+        .bind(hash)
+        .bind(region_role)
+        .fetch_one(&mut *tx)
         .await?;
-    tx.commit().await?;
-    Ok(true)
+        let role = match a.role {
+            DemoRole::Admin => Some("admin"),
+            DemoRole::Staff => Some("staff"),
+            DemoRole::Member(_) => organisation.map(|_| "pes_member"),
+            DemoRole::Coordinator => None,
+        };
+        if let Some(role) = role {
+            sqlx::query(
+                "INSERT INTO gmina_roles (account_id, teryt, role, organisation_id) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(torun.teryt().as_str())
+            .bind(role)
+            .bind(organisation)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        created_admin |= matches!(a.role, DemoRole::Admin);
+    }
+    Ok(created_admin)
 }
 
 const ORGANISATIONS: &str = include_str!("../data/demo-organisations.csv");
 
-/// Everything the demo shows: Toruń's administrator and verified organisations in Toruń and a
-/// few other gminas (added as by staff; skipped when a card of that name exists).
+/// Everything the demo shows: its accounts (an administrator, a staff member and a PES member of
+/// Toruń, a coordinator of the region) and verified organisations in Toruń and a few other gminas (added as by staff; skipped when a card of that name exists).
 pub async fn seed(
     db: &Database,
     registry: &Registry,
     settings: &pestor_config::Settings,
 ) -> Result<bool, pestor_kit::AppError> {
-    let created = seed_admin(db.platform()).await?;
     seed_organisations(db, registry).await?;
+    let created = seed_accounts(db).await?;
     seed_offers(db, settings).await?;
     seed_equipment(db).await?;
     seed_premises(db).await?;

@@ -72,11 +72,13 @@ impl Module for Home {
                 href: "/",
                 label: "Gminy regionu",
                 hosts: Hosts::Portal,
+                summary: "",
             },
             NavEntry {
                 href: "/",
                 label: "Strona główna",
                 hosts: Hosts::Gmina,
+                summary: "",
             },
         ]
     }
@@ -263,7 +265,19 @@ async fn tenant_home(state: &AppState, page: &Page, t: &TenantSite) -> AppResult
             .await?;
     tx.commit().await?;
     let info = json!({ "teryt": teryt, "since": polish_date(since.date()) });
-    page.render(state, "tenant_home.html", json!({ "info": info }))
+    // Every area the gmina has, as its module describes it, in menu order.
+    let areas: Vec<_> = state
+        .catalogue
+        .nav()
+        .iter()
+        .filter(|e| e.hosts.admits(&page.site) && !e.summary.is_empty())
+        .map(|e| json!({ "href": e.href, "label": e.label, "summary": e.summary }))
+        .collect();
+    page.render(
+        state,
+        "tenant_home.html",
+        json!({ "info": info, "areas": areas }),
+    )
 }
 
 /// The gmina's colours as CSS custom properties (a stylesheet rather than inline styles, so the CSP

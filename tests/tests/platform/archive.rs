@@ -23,6 +23,21 @@ async fn seal(app: &TestApp) -> Seal {
     Seal::of(&app.db, &app.state.settings).await.unwrap()
 }
 
+/// Chełmno's archive from `app`, written to `file`.
+async fn export(app: &TestApp, file: &std::path::Path) -> Manifest {
+    archive::export(
+        &app.db,
+        &app.state.photos,
+        &app.store(),
+        &teryt(),
+        &parts(),
+        &seal(app).await,
+        file,
+    )
+    .await
+    .unwrap()
+}
+
 fn teryt() -> Teryt {
     Teryt::parse(CHELMNO).unwrap()
 }
@@ -203,17 +218,7 @@ async fn a_gmina_exported_and_imported_into_a_fresh_database_loses_nothing() {
     seed(&a).await;
     let dir = scratch_dir("archive");
     let file = dir.join("chelmno.tar.gz");
-    let exported = archive::export(
-        &a.db,
-        &a.state.photos,
-        &a.store(),
-        &teryt(),
-        &parts(),
-        &seal(&a).await,
-        &file,
-    )
-    .await
-    .unwrap();
+    let exported = export(&a, &file).await;
 
     // Every base table of the schema is in the archive, with the rows seeded.
     let t = a.store().find("chelmno").await.unwrap();
@@ -288,17 +293,7 @@ async fn a_gmina_exported_and_imported_into_a_fresh_database_loses_nothing() {
     .await
     .unwrap();
     assert_eq!(imported.teryt, CHELMNO);
-    let again = archive::export(
-        &b.db,
-        &b.state.photos,
-        &b.store(),
-        &teryt(),
-        &parts(),
-        &seal(&b).await,
-        &dir.join("again.tar.gz"),
-    )
-    .await
-    .unwrap();
+    let again = export(&b, &dir.join("again.tar.gz")).await;
     assert_eq!(
         summary(&again),
         summary(&exported),
@@ -425,17 +420,7 @@ async fn a_damaged_or_clashing_archive_is_refused_and_nothing_is_written() {
     seed(&a).await;
     let dir = scratch_dir("archive-bad");
     let file = dir.join("chelmno.tar.gz");
-    archive::export(
-        &a.db,
-        &a.state.photos,
-        &a.store(),
-        &teryt(),
-        &parts(),
-        &seal(&a).await,
-        &file,
-    )
-    .await
-    .unwrap();
+    export(&a, &file).await;
     let b = spawn_app().await;
     let untouched = async |b: &TestApp| {
         let status: String = sqlx::query_scalar("SELECT status FROM tenants WHERE teryt = $1")
@@ -580,17 +565,7 @@ async fn archiving_needs_a_fresh_export_of_a_suspended_gmina_and_the_export_brin
     seed(&app).await;
     let dir = scratch_dir("archive-drop");
     let file = dir.join("chelmno.tar.gz");
-    let exported = archive::export(
-        &app.db,
-        &app.state.photos,
-        &app.store(),
-        &teryt(),
-        &parts(),
-        &seal(&app).await,
-        &file,
-    )
-    .await
-    .unwrap();
+    let exported = export(&app, &file).await;
 
     let err = archive::archive(
         &app.db,
@@ -642,17 +617,7 @@ async fn archiving_needs_a_fresh_export_of_a_suspended_gmina_and_the_export_brin
     );
 
     let fresh = dir.join("fresh.tar.gz");
-    archive::export(
-        &app.db,
-        &app.state.photos,
-        &app.store(),
-        &teryt(),
-        &parts(),
-        &seal(&app).await,
-        &fresh,
-    )
-    .await
-    .unwrap();
+    export(&app, &fresh).await;
     archive::archive(
         &app.db,
         &app.state.photos,
@@ -851,23 +816,7 @@ async fn coordinators_download_archive_and_restore_a_gmina_from_the_browser() {
         .unwrap();
     std::fs::write(&kept_file, &bytes).unwrap();
     let forged = dir.join("forged.tar.gz");
-    pestor_tests::forge::forge(&kept_file, &forged, |manifest, members| {
-        for t in manifest["tables"].as_array_mut().unwrap() {
-            if t["part"] == "accounts" {
-                t["columns"]
-                    .as_array_mut()
-                    .unwrap()
-                    .push("region_role".into());
-            }
-        }
-        let accounts = pestor_tests::forge::part(members, "accounts.copy");
-        *accounts = String::from_utf8(accounts.clone())
-            .unwrap()
-            .lines()
-            .map(|l| format!("{l}\toperator\n"))
-            .collect::<String>()
-            .into_bytes();
-    });
+    pestor_tests::forge::forge(&kept_file, &forged, pestor_tests::forge::grant_operator);
     app.state
         .photos
         .put(
@@ -932,17 +881,7 @@ async fn a_forged_archive_grants_nothing_beyond_its_gmina_overwrites_no_one_and_
     seed(&a).await;
     let dir = scratch_dir("archive-forged");
     let file = dir.join("chelmno.tar.gz");
-    archive::export(
-        &a.db,
-        &a.state.photos,
-        &a.store(),
-        &teryt(),
-        &parts(),
-        &seal(&a).await,
-        &file,
-    )
-    .await
-    .unwrap();
+    export(&a, &file).await;
     let b = spawn_app().await;
     let sealed = seal(&a).await;
     let import = async |b: &TestApp, file: &std::path::Path, trust| {
@@ -974,23 +913,7 @@ async fn a_forged_archive_grants_nothing_beyond_its_gmina_overwrites_no_one_and_
     // longer matches its signature; and without the signature check (the command line's
     // --unsigned), the columns themselves are refused.
     let forged = dir.join("operator.tar.gz");
-    pestor_tests::forge::forge(&file, &forged, |manifest, members| {
-        for t in manifest["tables"].as_array_mut().unwrap() {
-            if t["part"] == "accounts" {
-                t["columns"]
-                    .as_array_mut()
-                    .unwrap()
-                    .extend(["password_hash".into(), "region_role".into()]);
-            }
-        }
-        let accounts = pestor_tests::forge::part(members, "accounts.copy");
-        let text = String::from_utf8(accounts.clone()).unwrap();
-        *accounts = text
-            .lines()
-            .map(|l| format!("{l}\t$argon2id$v=19$m=19456,t=2,p=1$c29sdA$aGFzaA\toperator\n"))
-            .collect::<String>()
-            .into_bytes();
-    });
+    pestor_tests::forge::forge(&file, &forged, pestor_tests::forge::grant_operator);
     let err = import(&b, &forged, Trust::Signed).await.unwrap_err();
     assert!(matches!(err, ArchiveError::Signature(_)), "{err}");
     nothing_written(&b).await;

@@ -363,3 +363,40 @@ fn the_menu_and_the_audit_labels_come_from_the_modules() {
     assert!(catalogue.csrf_exempt(pestor_offers::notices::UNSUBSCRIBE_PATH));
     assert!(!catalogue.csrf_exempt("/oferty/nowa"));
 }
+
+/// The gmina's home page shows every area the gmina has, as its module describes it — none
+/// hard-coded, none missing.
+#[tokio::test]
+async fn the_home_page_shows_every_area_of_the_gmina_from_the_modules() {
+    let app = spawn_app().await;
+    let (status, home) = app.page("torun.localhost", "/").await;
+    assert_eq!(status, 200);
+    let catalogue = pestor_web::modules().catalogue();
+    let mut tiles = 0;
+    for e in catalogue.nav() {
+        if e.summary.is_empty() {
+            continue;
+        }
+        tiles += 1;
+        let link = format!("href=\"{}\">{}</a>", e.href.replace('/', "&#x2f;"), e.label);
+        let plain = format!("href=\"{}\">{}</a>", e.href, e.label);
+        assert!(
+            home.contains(&link) || home.contains(&plain),
+            "{} missing from the home page",
+            e.label
+        );
+        assert!(
+            home.contains(&e.summary.replace('/', "&#x2f;")) || home.contains(e.summary),
+            "{}",
+            e.summary
+        );
+    }
+    assert_eq!(
+        tiles, 7,
+        "Baza PES, its map, Giełda, equipment, premises, support, clauses"
+    );
+    assert!(
+        !home.contains("wydarze"),
+        "no promise of what the gmina does not have yet"
+    );
+}

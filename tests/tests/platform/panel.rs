@@ -547,4 +547,29 @@ async fn the_demo_has_an_administrator_and_organisations_and_can_be_seeded_twice
     let panel = v.get(TORUN, "/panel").await;
     assert_eq!(panel.status, 200);
     assert!(panel.body.contains("Administrator demo (Toruń)"));
+
+    // The other roles, with the same public password: staff see the verification queue, the
+    // member edits the cooperative's offers, the coordinator opens the dashboard.
+    for (email, host, path) in [
+        ("urzednik@torun.example", TORUN, "/podmioty/weryfikacja"),
+        ("pes@torun.example", TORUN, "/oferty/moje"),
+        ("koordynator@region.example", "localhost", "/koordynator"),
+    ] {
+        let v = app.visitor();
+        v.sign_in(email, pestor_web::demo::ADMIN_PASSWORD).await;
+        if host != "localhost" {
+            v.sign_in_to(host).await;
+        }
+        let r = v.get(host, path).await;
+        assert_eq!(r.status, 200, "{email} {path}: {}", r.body);
+    }
+    let member_of: String = sqlx::query_scalar(
+        "SELECT o.name FROM gmina_roles r JOIN accounts a ON a.id = r.account_id
+         JOIN gmina_0463011.organisations o ON o.id = r.organisation_id
+         WHERE a.email = 'pes@torun.example' AND r.role = 'pes_member'",
+    )
+    .fetch_one(app.db.platform())
+    .await
+    .unwrap();
+    assert_eq!(member_of, "Spółdzielnia Socjalna Smaki Podgórza");
 }
