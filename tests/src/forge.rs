@@ -54,7 +54,7 @@ fn sha256(data: &[u8]) -> String {
 pub fn forge(
     from: &Path,
     to: &Path,
-    change: impl FnOnce(&mut serde_json::Value, &mut Vec<(String, Vec<u8>)>),
+    change: impl FnOnce(&mut serde_json::Value, &mut [(String, Vec<u8>)]),
 ) {
     let mut all = members(from);
     let mut manifest: serde_json::Value = serde_json::from_slice(&all[0].1).unwrap();
@@ -85,7 +85,7 @@ pub fn part<'a>(members: &'a mut [(String, Vec<u8>)], path: &str) -> &'a mut Vec
 
 /// A forger's change (for [`forge`]): every account in the archive, and one added, given the
 /// operator's role and a password hash the forger chose.
-pub fn grant_operator(manifest: &mut serde_json::Value, members: &mut Vec<(String, Vec<u8>)>) {
+pub fn grant_operator(manifest: &mut serde_json::Value, members: &mut [(String, Vec<u8>)]) {
     for t in manifest["tables"].as_array_mut().unwrap() {
         if t["part"] == "accounts" {
             t["columns"]

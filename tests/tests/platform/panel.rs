@@ -552,7 +552,7 @@ async fn the_demo_has_an_administrator_and_organisations_and_can_be_seeded_twice
     // member edits the cooperative's offers, the coordinator opens the dashboard.
     for (email, host, path) in [
         ("urzednik@torun.example", TORUN, "/podmioty/weryfikacja"),
-        ("pes@torun.example", TORUN, "/oferty/moje"),
+        ("pes@torun.example", TORUN, "/oferty/nowa"),
         ("koordynator@region.example", "localhost", "/koordynator"),
     ] {
         let v = app.visitor();
