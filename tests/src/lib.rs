@@ -381,12 +381,17 @@ impl TestApp {
     pub async fn figures(&self, slug: &str, prefix: &str) -> Vec<(&'static str, i64)> {
         let t = self.store().find(slug).await.expect("tenant");
         let all = self.state.catalogue.figures();
-        let values =
-            pestor_kit::figures::count_figures(&self.db, all, &[&t], self.state.clock.today())
-                .await
-                .expect("figures")
-                .remove(t.teryt().as_str())
-                .expect("the gmina's figures");
+        let values = pestor_kit::figures::count_figures(
+            &self.db,
+            all,
+            &[&t],
+            self.state.clock.today(),
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .expect("figures")
+        .remove(t.teryt().as_str())
+        .expect("the gmina's figures");
         all.iter()
             .zip(values)
             .filter(|(f, _)| f.key.starts_with(prefix))

@@ -208,6 +208,12 @@ pub struct DatabaseSettings {
     pub statement_timeout_secs: u64,
     /// The server ends a session that sits this long inside an open transaction (`0`: never).
     pub idle_in_transaction_timeout_secs: u64,
+    /// How many regional computations (figures over every gmina: the coordinators' dashboard,
+    /// the portal's figures) run at once; the others wait up to `acquire_timeout_secs`, then
+    /// answer 503. The rest of the pool stays for the gminas' pages and the workers.
+    pub regional_concurrency: u32,
+    /// A regional statement running longer than this is ended and its page answers 503.
+    pub regional_statement_timeout_secs: u64,
     /// Data folder of the embedded cluster.
     pub data_dir: PathBuf,
     /// Folder with `initdb` and `postgres`. Empty: search `PATH`, then `/usr/lib/postgresql/*/bin`.
@@ -258,6 +264,8 @@ impl Default for Settings {
                 acquire_timeout_secs: 5,
                 statement_timeout_secs: 30,
                 idle_in_transaction_timeout_secs: 60,
+                regional_concurrency: 2,
+                regional_statement_timeout_secs: 10,
                 data_dir: PathBuf::from(".pestor/postgres"),
                 pg_bin_dir: String::new(),
             },
@@ -391,6 +399,15 @@ impl Settings {
         if !matches!(st.s3_checksums.as_str(), "when_required" | "always") {
             return Err(ConfigError::Invalid(
                 "storage.s3_checksums musi być when_required albo always".into(),
+            ));
+        }
+        if self.database.regional_concurrency == 0
+            || self.database.regional_concurrency >= self.database.max_connections
+            || self.database.regional_statement_timeout_secs == 0
+        {
+            return Err(ConfigError::Invalid(
+                "database.regional_concurrency musi być od 1 do database.max_connections − 1, a database.regional_statement_timeout_secs większe od zera"
+                    .into(),
             ));
         }
         if self.tenants.max_archive_bytes == 0 {

@@ -32,6 +32,10 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("za dużo prób")]
     TooManyRequests,
+    /// Regional work is at its limit (`database.regional_concurrency`) or ran past its statement
+    /// timeout: a page over every gmina asks the visitor to come back, and nothing else waits.
+    #[error("praca regionalna przekroczyła swój limit")]
+    Busy,
     /// A link or request that cannot be honoured; the message is shown to the user.
     #[error("{0}")]
     BadRequest(String),
@@ -97,7 +101,7 @@ impl AppError {
             | AppError::IpAddressHost(_)
             | AppError::NotProvisioned(_) => StatusCode::NOT_FOUND,
             AppError::BadHost => StatusCode::BAD_REQUEST,
-            AppError::Suspended(..) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Suspended(..) | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::SignInRequired => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -179,6 +183,10 @@ impl AppError {
             AppError::BadRequest(message) | AppError::Conflict(message) => {
                 ("Nie można wykonać tej czynności", message.clone())
             }
+            AppError::Busy => (
+                "Spróbuj za chwilę",
+                "Zestawienie dla całego regionu liczy się teraz dla kogoś innego albo trwa zbyt długo. Spróbuj za chwilę — serwisy gmin działają bez przerwy.".to_owned(),
+            ),
             AppError::Storage(_) => (
                 "Zdjęcia są chwilowo niedostępne",
                 "Magazyn zdjęć nie odpowiada. Spróbuj ponownie za kilka minut. Nic nie zostało zmienione.".to_owned(),

@@ -7,11 +7,13 @@ use crate::catalogue::Figure;
 /// Every one of `figures` for every gmina in `tenants` (provisioned ones: their schemas exist),
 /// in one statement rather than one per gmina: a row per gmina's TERYT, its values in the order
 /// of `figures`. `today` (the app's clock, a date in Poland) stands for `{today}` in the queries.
+/// The statement ends after `limit` (PostgreSQL's `statement_timeout`, error 57014).
 pub async fn count_figures(
     db: &pestor_db::Database,
     figures: &[Figure],
     tenants: &[&pestor_db::Tenant],
     today: time::Date,
+    limit: std::time::Duration,
 ) -> sqlx::Result<BTreeMap<String, Vec<i64>>> {
     // A date prints as digits and dashes only: safe inside the literal.
     let today = format!("'{today}'::date");
@@ -39,9 +41,15 @@ pub async fn count_figures(
             )
         })
         .collect();
+    let mut tx = pestor_db::begin(db.platform()).await?;
+    sqlx::query("SELECT set_config('statement_timeout', $1, true)")
+        .bind(format!("{}ms", limit.as_millis()))
+        .execute(&mut *tx)
+        .await?;
     let found: Vec<(String, Vec<i64>)> =
         sqlx::query_as(sqlx::AssertSqlSafe(rows.join("\nUNION ALL ")))
-            .fetch_all(db.platform())
+            .fetch_all(&mut *tx)
             .await?;
+    tx.commit().await?;
     Ok(found.into_iter().collect())
 }

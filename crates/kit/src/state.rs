@@ -35,6 +35,13 @@ pub struct AppState {
     pub figures: Cache<String, Arc<FigureValues>>,
     /// The time rules about days go by (a test sets it).
     pub clock: crate::clock::Clock,
+    /// Permits for regional computations (`database.regional_concurrency`): a slow one never
+    /// holds more of the pool than this.
+    pub regional: Arc<tokio::sync::Semaphore>,
+}
+
+fn settings_regional_permits(settings: &Settings) -> usize {
+    usize::try_from(settings.database.regional_concurrency.max(1)).unwrap_or(1)
 }
 
 /// Each gmina's figure values, by TERYT.
@@ -67,6 +74,7 @@ impl AppState {
         photos: pestor_photos::Store,
         catalogue: Arc<Catalogue>,
     ) -> Self {
+        let permits = settings_regional_permits(&settings);
         let hosts = Cache::builder()
             .max_capacity(10_000)
             .time_to_live(Duration::from_secs(settings.tenants.cache_ttl_secs.max(1)))
@@ -87,11 +95,14 @@ impl AppState {
                 .time_to_live(FIGURES_MAX_AGE)
                 .build(),
             clock: crate::clock::Clock::default(),
+            regional: Arc::new(tokio::sync::Semaphore::new(permits)),
         }
     }
 
     /// [`crate::figures::count_figures`] for these figures and gminas, reused for up to
-    /// [`FIGURES_MAX_AGE`]; concurrent callers share one computation.
+    /// [`FIGURES_MAX_AGE`]; concurrent callers share one computation. A computation needs one of
+    /// the regional permits (waiting up to `database.acquire_timeout_secs`) and ends at
+    /// `database.regional_statement_timeout_secs`: either limit answers [`crate::AppError::Busy`].
     pub async fn figures(
         &self,
         figures: &[crate::catalogue::Figure],
@@ -106,14 +117,32 @@ impl AppState {
                 .collect::<Vec<_>>()
                 .join(",")
         );
+        if let Some(known) = self.figures.get(&key).await {
+            return Ok(known);
+        }
+        let db = &self.settings.database;
+        let _permit = tokio::time::timeout(
+            Duration::from_secs(db.acquire_timeout_secs),
+            self.regional.acquire(),
+        )
+        .await
+        .map_err(|_| crate::AppError::Busy)?
+        .map_err(|_| crate::AppError::Busy)?;
+        let limit = Duration::from_secs(db.regional_statement_timeout_secs);
         self.figures
             .try_get_with(key, async {
-                crate::figures::count_figures(&self.db, figures, tenants, self.clock.today())
+                crate::figures::count_figures(&self.db, figures, tenants, self.clock.today(), limit)
                     .await
                     .map(Arc::new)
             })
             .await
             .map_err(|e: Arc<sqlx::Error>| {
+                // The statement timeout (57014, query_canceled) is regional work too slow now.
+                if let sqlx::Error::Database(d) = e.as_ref()
+                    && d.code().as_deref() == Some("57014")
+                {
+                    return crate::AppError::Busy;
+                }
                 // The one caller that ran the computation owns its error; others get its text.
                 Arc::try_unwrap(e)
                     .unwrap_or_else(|e| sqlx::Error::Protocol(e.to_string()))

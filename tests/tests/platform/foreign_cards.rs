@@ -162,6 +162,7 @@ async fn a_gmina_is_told_of_cards_that_name_it_and_may_hide_them_from_its_own_si
         app.state.catalogue.figures(),
         &[&app.store().find("bydgoszcz").await.unwrap()],
         app.state.clock.today(),
+        std::time::Duration::from_secs(60),
     )
     .await
     .unwrap();
@@ -373,6 +374,7 @@ async fn an_offer_made_available_elsewhere_shows_only_in_the_gminas_its_card_nam
         app.state.catalogue.figures(),
         &[&bydgoszcz],
         app.state.clock.today(),
+        std::time::Duration::from_secs(60),
     )
     .await
     .unwrap();

@@ -128,6 +128,7 @@ async fn figures_count_the_records_of_one_gmina_only() {
                 catalogue.figures(),
                 &[&t],
                 app.state.clock.today(),
+                std::time::Duration::from_secs(60),
             )
             .await
             .unwrap();

@@ -799,3 +799,52 @@ async fn an_onboarded_or_suspended_gmina_changes_on_every_server_without_a_resta
     assert_eq!(status, 503);
     assert!(body.contains(reason));
 }
+
+/// Regional work has its own small share of the pool: while a slow computation over every gmina
+/// holds the only regional permit, the dashboard answers a Polish 503 "Spróbuj za chwilę" once it
+/// has waited its turn, the slow one ends at its statement timeout with a 503 too — and the
+/// gminas' pages and the portal's other pages answer all the while.
+#[tokio::test]
+async fn slow_regional_work_never_starves_the_gminas_pages() {
+    use pestor_kit::module::Figure;
+    let app = pestor_tests::spawn_app_with(|s| {
+        s.database.regional_concurrency = 1;
+        s.database.regional_statement_timeout_secs = 8;
+    })
+    .await;
+    let (_, v) = coordinator(&app, "koordynator@example.pl").await;
+    const SLOW: &[Figure] = &[Figure {
+        key: "wolna",
+        label: "Wolna",
+        query: "SELECT count(*) FROM pg_sleep(60)",
+        public: false,
+    }];
+    let torun = app.store().find("torun").await.unwrap();
+    let state = app.state.clone();
+    let slow = tokio::spawn(async move { state.figures(SLOW, &[&torun]).await.map(|_| ()) });
+    let started = tokio::time::Instant::now();
+    while app.state.regional.available_permits() > 0 {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the slow work never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    // The gminas' pages do not wait for it.
+    for path in ["/", "/podmioty", "/oferty", "/bank-sprzetu"] {
+        assert_eq!(app.page("torun.localhost", path).await.0, 200, "{path}");
+    }
+    // The dashboard waits its turn (database.acquire_timeout_secs), then asks to come back.
+    let r = v.get("localhost", "/koordynator").await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert!(r.body.contains("Spróbuj za chwilę"), "{}", r.body);
+    assert!(r.body.contains("serwisy gmin działają bez przerwy"));
+
+    // The slow one ends at its statement timeout: 503, not 500; then the dashboard answers.
+    let err = slow.await.unwrap().unwrap_err();
+    assert!(matches!(err, pestor_kit::AppError::Busy), "{err}");
+    assert_eq!(err.status(), 503);
+    assert_eq!(app.state.regional.available_permits(), 1);
+    assert_eq!(v.get("localhost", "/koordynator").await.status, 200);
+}
