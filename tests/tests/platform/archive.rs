@@ -23,6 +23,24 @@ async fn seal(app: &TestApp) -> Seal {
     Seal::of(&app.db, &app.state.settings).await.unwrap()
 }
 
+/// Restores `file` into `into`, signed by `from`'s key (the same deployment, or one sharing it).
+async fn import(
+    into: &TestApp,
+    from: &TestApp,
+    file: &std::path::Path,
+) -> Result<Manifest, ArchiveError> {
+    archive::import(
+        &into.db,
+        &into.state.photos,
+        &into.store(),
+        &parts(),
+        &seal(from).await,
+        Trust::Signed,
+        file,
+    )
+    .await
+}
+
 /// Chełmno's archive from `app`, written to `file`.
 async fn export(app: &TestApp, file: &std::path::Path) -> Manifest {
     archive::export(
@@ -281,17 +299,7 @@ async fn a_gmina_exported_and_imported_into_a_fresh_database_loses_nothing() {
     // Into a fresh deployment (its own database and S3 server), where Chełmno has not joined.
     let b = spawn_app().await;
     assert_eq!(b.page("chelmno.localhost", "/").await.0, 404);
-    let imported = archive::import(
-        &b.db,
-        &b.state.photos,
-        &b.store(),
-        &parts(),
-        &seal(&a).await,
-        Trust::Signed,
-        &file,
-    )
-    .await
-    .unwrap();
+    let imported = import(&b, &a, &file).await.unwrap();
     assert_eq!(imported.teryt, CHELMNO);
     let again = export(&b, &dir.join("again.tar.gz")).await;
     assert_eq!(
@@ -396,17 +404,7 @@ async fn a_gmina_exported_and_imported_into_a_fresh_database_loses_nothing() {
     assert_eq!(id, 3, "{t:?}");
 
     // Importing over a gmina that is on the platform is refused.
-    let err = archive::import(
-        &b.db,
-        &b.state.photos,
-        &b.store(),
-        &parts(),
-        &seal(&a).await,
-        Trust::Signed,
-        &file,
-    )
-    .await
-    .unwrap_err();
+    let err = import(&b, &a, &file).await.unwrap_err();
     assert!(matches!(err, ArchiveError::Import(_)), "{err}");
     assert!(
         err.to_string().contains("ma już serwis na platformie"),
@@ -456,17 +454,7 @@ async fn a_damaged_or_clashing_archive_is_refused_and_nothing_is_written() {
     let bytes = std::fs::read(&file).unwrap();
     let cut = dir.join("cut.tar.gz");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    let err = archive::import(
-        &b.db,
-        &b.state.photos,
-        &b.store(),
-        &parts(),
-        &seal(&a).await,
-        Trust::Signed,
-        &cut,
-    )
-    .await
-    .unwrap_err();
+    let err = import(&b, &a, &cut).await.unwrap_err();
     assert!(
         matches!(err, ArchiveError::File(_) | ArchiveError::Corrupt(_)),
         "{err}"
@@ -483,17 +471,7 @@ async fn a_damaged_or_clashing_archive_is_refused_and_nothing_is_written() {
                 .into_bytes();
         }
     });
-    let err = archive::import(
-        &b.db,
-        &b.state.photos,
-        &b.store(),
-        &parts(),
-        &seal(&a).await,
-        Trust::Signed,
-        &tampered,
-    )
-    .await
-    .unwrap_err();
+    let err = import(&b, &a, &tampered).await.unwrap_err();
     assert!(
         err.to_string()
             .contains("gmina/offers.copy nie zgadza się z manifestem"),
@@ -516,17 +494,7 @@ async fn a_damaged_or_clashing_archive_is_refused_and_nothing_is_written() {
             .await
             .unwrap();
     assert_ne!(here, there);
-    let err = archive::import(
-        &b.db,
-        &b.state.photos,
-        &b.store(),
-        &parts(),
-        &seal(&a).await,
-        Trust::Signed,
-        &file,
-    )
-    .await
-    .unwrap_err();
+    let err = import(&b, &a, &file).await.unwrap_err();
     assert!(
         err.to_string().contains("konto burmistrz@chelmno.example"),
         "{err}"
@@ -657,17 +625,7 @@ async fn archiving_needs_a_fresh_export_of_a_suspended_gmina_and_the_export_brin
     );
 
     // The archive restores it into the same deployment.
-    let back = archive::import(
-        &app.db,
-        &app.state.photos,
-        &app.store(),
-        &parts(),
-        &seal(&app).await,
-        Trust::Signed,
-        &fresh,
-    )
-    .await
-    .unwrap();
+    let back = import(&app, &app, &fresh).await.unwrap();
     assert_eq!(back.rows("gmina", "organisations"), Some(3));
     assert_eq!(app.page("chelmno.localhost", "/").await.0, 200);
     assert_eq!(exported.objects.len(), back.objects.len());

@@ -34,6 +34,14 @@ pub(crate) fn pdf_of(size: usize) -> Vec<u8> {
     out
 }
 
+/// 303 (taken) or 422 with the message naming the limit.
+fn refused_or_taken(r: &pestor_tests::Reply, status: u16) {
+    assert_eq!(r.status, status, "{}", r.body);
+    if status == 422 {
+        assert!(r.body.contains("najwyżej 10 MB"), "{}", r.body);
+    }
+}
+
 #[tokio::test]
 async fn every_upload_takes_nine_megabytes_and_refuses_eleven_naming_the_limit() {
     // Photos: the equipment bank.
@@ -41,30 +49,14 @@ async fn every_upload_takes_nine_megabytes_and_refuses_eleven_naming_the_limit()
     let desks = b.add("Biurko", "gift", "1").await;
     let edit = format!("{desks}/edycja");
     let add = format!("{desks}/zdjecia");
-    let r = b
-        .giver
-        .upload(
-            TORUN,
-            &edit,
-            &add,
-            &[("alt", "Biurko")],
-            ("photo", "b.jpg", jpeg_of(11 * MB)),
-        )
-        .await;
-    assert_eq!(r.status, 422, "{}", r.body);
-    assert!(r.body.contains("najwyżej 10 MB"), "{}", r.body);
-    assert_eq!(b.number("SELECT count(*) FROM equipment_photos").await, 0);
-    let r = b
-        .giver
-        .upload(
-            TORUN,
-            &edit,
-            &add,
-            &[("alt", "Biurko")],
-            ("photo", "b.jpg", jpeg_of(9 * MB)),
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+    for (size, status) in [(11 * MB, 422), (9 * MB, 303)] {
+        let photo = ("photo", "b.jpg", jpeg_of(size));
+        let r = b
+            .giver
+            .upload(TORUN, &edit, &add, &[("alt", "Biurko")], photo)
+            .await;
+        refused_or_taken(&r, status);
+    }
     assert_eq!(b.number("SELECT count(*) FROM equipment_photos").await, 1);
 
     // Photos of premises, an application's PDF and a clause's evidence.
@@ -89,10 +81,7 @@ async fn every_upload_takes_nine_megabytes_and_refuses_eleven_naming_the_limit()
                 ("photo", "l.jpg", jpeg_of(size)),
             )
             .await;
-        assert_eq!(r.status, status, "{}", r.body);
-        if status == 422 {
-            assert!(r.body.contains("najwyżej 10 MB"), "{}", r.body);
-        }
+        refused_or_taken(&r, status);
     }
     assert_eq!(
         app.scalar("torun", "SELECT count(*) FROM premises_photos")
@@ -138,10 +127,7 @@ async fn every_upload_takes_nine_megabytes_and_refuses_eleven_naming_the_limit()
                 ("attachment", "plan.pdf", pdf_of(size)),
             )
             .await;
-        assert_eq!(r.status, status, "{}", r.body);
-        if status == 422 {
-            assert!(r.body.contains("najwyżej 10 MB"), "{}", r.body);
-        }
+        refused_or_taken(&r, status);
     }
     assert_eq!(
         app.scalar("torun", "SELECT count(*) FROM premises_applications")
@@ -161,10 +147,7 @@ async fn every_upload_takes_nine_megabytes_and_refuses_eleven_naming_the_limit()
     ];
     for (size, status) in [(11 * MB, 422), (9 * MB, 303)] {
         let r = crate::procurement::check(&staff, &p, &fields, pdf_of(size)).await;
-        assert_eq!(r.status, status, "{}", r.body);
-        if status == 422 {
-            assert!(r.body.contains("najwyżej 10 MB"), "{}", r.body);
-        }
+        refused_or_taken(&r, status);
     }
     assert_eq!(
         app.scalar("torun", "SELECT count(*) FROM clause_checks")
