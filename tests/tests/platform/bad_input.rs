@@ -230,8 +230,6 @@ async fn dates_out_of_a_plausible_range_are_refused_with_one_message() {
         r.body
     );
     assert_eq!(count("SELECT count(*) FROM premises_leases").await, 0);
-    let (_, monitoring) = app.page(TORUN, "/lokale/monitoring").await;
-    assert!(!monitoring.contains(">1<"), "no year 1 row");
 
     // A procurement published in year 1.
     let mut fields = vec![

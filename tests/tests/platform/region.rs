@@ -809,7 +809,9 @@ async fn slow_regional_work_never_starves_the_gminas_pages() {
     use pestor_kit::module::Figure;
     let app = pestor_tests::spawn_app_with(|s| {
         s.database.regional_concurrency = 1;
-        s.database.regional_statement_timeout_secs = 8;
+        // Long enough that the dashboard's wait (acquire_timeout_secs, 5 s) ends first even on a
+        // busy machine.
+        s.database.regional_statement_timeout_secs = 20;
     })
     .await;
     let (_, v) = coordinator(&app, "koordynator@example.pl").await;
@@ -831,15 +833,16 @@ async fn slow_regional_work_never_starves_the_gminas_pages() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 
-    // The gminas' pages do not wait for it.
-    for path in ["/", "/podmioty", "/oferty", "/bank-sprzetu"] {
-        assert_eq!(app.page("torun.localhost", path).await.0, 200, "{path}");
-    }
     // The dashboard waits its turn (database.acquire_timeout_secs), then asks to come back.
     let r = v.get("localhost", "/koordynator").await;
     assert_eq!(r.status, 503, "{}", r.body);
     assert!(r.body.contains("Spróbuj za chwilę"), "{}", r.body);
     assert!(r.body.contains("serwisy gmin działają bez przerwy"));
+    // The gminas' pages do not wait for it.
+    assert_eq!(app.state.regional.available_permits(), 0, "still running");
+    for path in ["/", "/podmioty", "/oferty", "/bank-sprzetu"] {
+        assert_eq!(app.page("torun.localhost", path).await.0, 200, "{path}");
+    }
 
     // The slow one ends at its statement timeout: 503, not 500; then the dashboard answers.
     let err = slow.await.unwrap().unwrap_err();
