@@ -69,6 +69,65 @@ pub async fn migrate_tenant_schema_to(
     Ok(())
 }
 
+/// The schemas among `schemas` that hold exactly this binary's tenant migrations, each applied
+/// with its checksum: a fleet run has nothing to do there. Read with one statement per few
+/// hundred schemas instead of a connection, a lock and a read per schema (a no-op `migrate` of
+/// 2,477 gminas spent 18 s on those). A schema missing, behind, changed or with a failed
+/// migration is not in the set: the migrator then rebuilds it or reports it, as before.
+pub async fn current_schemas(
+    db: &Database,
+    schemas: &[SchemaName],
+) -> Result<std::collections::HashSet<String>> {
+    use std::collections::{BTreeSet, HashMap, HashSet};
+    let names: Vec<&str> = schemas.iter().map(SchemaName::as_str).collect();
+    let recorded: Vec<String> = sqlx::query_scalar(
+        "SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relname = '_sqlx_migrations' AND c.relkind = 'r' AND n.nspname = ANY ($1)",
+    )
+    .bind(&names)
+    .fetch_all(&db.pool)
+    .await?;
+    // (version, checksum) of every applied migration.
+    type Applied = BTreeSet<(i64, Vec<u8>)>;
+    let expected: Applied = TENANT
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .map(|m| (m.version, m.checksum.to_vec()))
+        .collect();
+    let mut applied: HashMap<String, (Applied, bool)> = HashMap::new();
+    for chunk in recorded.chunks(500) {
+        // Names come from the catalogue and were matched against validated schema names.
+        let selects: Vec<String> = chunk
+            .iter()
+            .filter_map(|n| schemas.iter().find(|s| s.as_str() == n))
+            .map(|s| {
+                format!(
+                    "SELECT '{}'::text, version, checksum, success FROM {}._sqlx_migrations",
+                    s.as_str(),
+                    s.quoted()
+                )
+            })
+            .collect();
+        if selects.is_empty() {
+            continue;
+        }
+        let rows: Vec<(String, i64, Vec<u8>, bool)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(selects.join(" UNION ALL ")))
+                .fetch_all(&db.pool)
+                .await?;
+        for (schema, version, checksum, success) in rows {
+            let entry = applied.entry(schema).or_insert((Applied::new(), true));
+            entry.0.insert((version, checksum));
+            entry.1 &= success;
+        }
+    }
+    Ok(applied
+        .into_iter()
+        .filter(|(_, (set, ok))| *ok && *set == expected)
+        .map(|(schema, _)| schema)
+        .collect::<HashSet<_>>())
+}
+
 /// One tenant's place in a bulk run, for progress output.
 #[derive(Debug, Clone)]
 pub struct TenantMigration {

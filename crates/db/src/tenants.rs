@@ -413,14 +413,52 @@ impl TenantStore {
         concurrency: usize,
         progress: impl FnMut(&TenantMigration),
     ) -> Result<MigrationReport> {
+        let started = std::time::Instant::now();
+        let mut progress = progress;
         let targets = self.tenants_with_status(statuses).await?;
-        Ok(migrate::for_each_tenant(
-            targets,
+        // Schemas already at this binary's migrations need no connection of their own: they are
+        // counted as done and their recorded version set in one statement.
+        let schemas: Vec<_> = targets.iter().map(|(t, _)| t.schema()).collect();
+        let current = migrate::current_schemas(&self.db, &schemas).await?;
+        let (done, todo): (Vec<_>, Vec<_>) = targets
+            .into_iter()
+            .partition(|(t, _)| current.contains(t.schema().as_str()));
+        let done_teryts: Vec<&str> = done.iter().map(|(t, _)| t.as_str()).collect();
+        sqlx::query(
+            "UPDATE tenants SET schema_version = $2, updated_at = now()
+             WHERE teryt = ANY ($1) AND schema_version IS DISTINCT FROM $2",
+        )
+        .bind(&done_teryts)
+        .bind(migrate::latest_tenant_version())
+        .execute(self.pool())
+        .await?;
+        let total = done.len() + todo.len();
+        for (i, (teryt, slug)) in done.iter().enumerate() {
+            progress(&TenantMigration {
+                teryt: teryt.clone(),
+                slug: slug.clone(),
+                done: i + 1,
+                total,
+                error: None,
+            });
+        }
+        let skipped = done.len();
+        let mut report = migrate::for_each_tenant(
+            todo,
             concurrency,
             |t| async move { self.provision_teryt(&t).await },
-            progress,
+            |p| {
+                progress(&TenantMigration {
+                    done: p.done + skipped,
+                    total,
+                    ..p.clone()
+                })
+            },
         )
-        .await)
+        .await;
+        report.migrated += skipped;
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
     }
 
     async fn tenants_with_status(&self, statuses: &[&str]) -> Result<Vec<(Teryt, String)>> {

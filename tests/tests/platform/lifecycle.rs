@@ -230,3 +230,53 @@ async fn provisioning_all_gminas_makes_every_one_reachable() {
         );
     }
 }
+
+/// A fleet run reads every schema's record of migrations at once and leaves alone those exactly
+/// at this binary's migrations; a schema behind, changed, with a failed migration or missing is
+/// not "current", so the migrator still rebuilds it or reports it.
+#[tokio::test]
+async fn a_fleet_run_leaves_current_schemas_alone_and_finds_every_other() {
+    let app = spawn_app().await;
+    let pool = app.db.platform();
+    let schemas: Vec<pestor_core::SchemaName> = ["0463011", "0461011", "0415022", "0401011"]
+        .iter()
+        .map(|t| pestor_core::Teryt::parse(t).unwrap().schema())
+        .collect();
+    let current = pestor_db::migrate::current_schemas(&app.db, &schemas)
+        .await
+        .unwrap();
+    let mut names: Vec<&str> = current.iter().map(String::as_str).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["gmina_0415022", "gmina_0461011", "gmina_0463011"],
+        "the three provisioned; one never provisioned"
+    );
+    for change in [
+        "UPDATE gmina_0461011._sqlx_migrations SET checksum = '\\x00'::bytea WHERE version = 1",
+        "UPDATE gmina_0415022._sqlx_migrations SET success = false WHERE version = 2",
+        "DELETE FROM gmina_0463011._sqlx_migrations WHERE version = (SELECT max(version) FROM gmina_0463011._sqlx_migrations)",
+    ] {
+        sqlx::raw_sql(change).execute(pool).await.unwrap();
+    }
+    assert!(
+        pestor_db::migrate::current_schemas(&app.db, &schemas)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A no-op run over current schemas records their version and reports every gmina.
+    let fresh = spawn_app().await;
+    sqlx::query("UPDATE tenants SET schema_version = 1 WHERE slug = 'torun'")
+        .execute(fresh.db.platform())
+        .await
+        .unwrap();
+    let mut seen = 0;
+    let report = fresh.store().migrate_all(4, |_| seen += 1).await.unwrap();
+    assert!(report.is_success());
+    assert_eq!((report.migrated, seen), (3, 3));
+    assert_eq!(
+        fresh.store().find("torun").await.unwrap().schema_version(),
+        Some(pestor_db::migrate::latest_tenant_version())
+    );
+}
