@@ -41,15 +41,19 @@ pub async fn count_figures(
             )
         })
         .collect();
-    let mut tx = pestor_db::begin(db.platform()).await?;
-    sqlx::query("SELECT set_config('statement_timeout', $1, true)")
-        .bind(format!("{}ms", limit.as_millis()))
-        .execute(&mut *tx)
-        .await?;
-    let found: Vec<(String, Vec<i64>)> =
+    // A connection of its own, closed afterwards, never a pooled one: a statement over every
+    // gmina's schema fills the backend's catalog cache (gigabytes with data in every gmina), which
+    // PostgreSQL gives back only when the session ends — and it leaves the pool to the gminas.
+    let options = db.connect_options().clone().options([
+        ("statement_timeout", format!("{}", limit.as_millis())),
+        ("application_name", "pestor-regional".to_owned()),
+    ]);
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect_with(&options).await?;
+    let found: sqlx::Result<Vec<(String, Vec<i64>)>> =
         sqlx::query_as(sqlx::AssertSqlSafe(rows.join("\nUNION ALL ")))
-            .fetch_all(&mut *tx)
-            .await?;
-    tx.commit().await?;
-    Ok(found.into_iter().collect())
+            .fetch_all(&mut conn)
+            .await;
+    // Closed whether or not the statement ended well; a failed close only loses the goodbye.
+    let _ = sqlx::Connection::close(conn).await;
+    Ok(found?.into_iter().collect())
 }
