@@ -381,11 +381,12 @@ enum Part {
 }
 
 /// Reads the archive once from start to end, checking as it goes (see the module's notes);
-/// hands each object to `object` and returns the manifest and the tables.
+/// hands each object to `object` and returns the manifest and, if `keep_tables`, the tables.
 fn read(
     file: &Path,
     seal: &Seal,
     trust: Trust,
+    keep_tables: bool,
     mut object: impl FnMut(&str, Vec<u8>) -> Result<(), ArchiveError>,
 ) -> Result<(Manifest, Vec<TableDump>), ArchiveError> {
     let gz = flate2::read::GzDecoder::new(std::fs::File::open(file)?);
@@ -452,7 +453,7 @@ fn read(
             limit_mb: seal.max_bytes / (1024 * 1024),
         });
     }
-    let mut tables: Vec<Option<Vec<u8>>> = vec![None; manifest.tables.len()];
+    let mut tables: Vec<Option<TableDump>> = vec![None; manifest.tables.len()];
     for entry in entries {
         // The part's size is known before it is read: an undeclared or larger one stops here.
         let entry = entry.map_err(|e| reading(e, seal))?;
@@ -467,30 +468,31 @@ fn read(
             )));
         }
         match part {
-            Part::Table(i) => tables[i] = Some(data),
+            Part::Table(i) => {
+                let t = &manifest.tables[i];
+                let dump = TableDump {
+                    part: t.part.clone(),
+                    table: t.table.clone(),
+                    columns: t.columns.clone(),
+                    data,
+                };
+                if dump.rows() != t.rows {
+                    return Err(ArchiveError::Corrupt(format!(
+                        "{path} nie zgadza się z manifestem"
+                    )));
+                }
+                // A second reading (the objects') checks the tables again but need not keep them.
+                if keep_tables {
+                    tables[i] = Some(dump);
+                }
+            }
             Part::Object(key) => object(&key, data)?,
         }
     }
     if let Some(missing) = expected.keys().next() {
         return Err(ArchiveError::Corrupt(format!("brak {missing}")));
     }
-    let mut dumps = Vec::new();
-    for (t, data) in manifest.tables.iter().zip(tables) {
-        let dump = TableDump {
-            part: t.part.clone(),
-            table: t.table.clone(),
-            columns: t.columns.clone(),
-            data: data.unwrap_or_default(),
-        };
-        if dump.rows() != t.rows {
-            return Err(ArchiveError::Corrupt(format!(
-                "{} nie zgadza się z manifestem",
-                table_path(&t.part, &t.table)
-            )));
-        }
-        dumps.push(dump);
-    }
-    Ok((manifest, dumps))
+    Ok((manifest, tables.into_iter().flatten().collect()))
 }
 
 /// Checks every part of the archive against its manifest and the manifest against `seal`;
@@ -500,7 +502,7 @@ pub fn verify(
     seal: &Seal,
     trust: Trust,
 ) -> Result<(Manifest, Vec<TableDump>), ArchiveError> {
-    read(file, seal, trust, |_, _| Ok(()))
+    read(file, seal, trust, true, |_, _| Ok(()))
 }
 
 /// [`verify`] off the async runtime's threads (decompressing is blocking work).
@@ -586,7 +588,7 @@ async fn put_objects(
     let (sender, mut objects) = tokio::sync::mpsc::channel::<(String, Vec<u8>)>(1);
     let (path, seal_copy): (PathBuf, Seal) = (file.to_owned(), seal.clone());
     let reader = tokio::task::spawn_blocking(move || {
-        read(&path, &seal_copy, trust, |key, bytes| {
+        read(&path, &seal_copy, trust, false, |key, bytes| {
             sender
                 .blocking_send((key.to_owned(), bytes))
                 .map_err(|_| ArchiveError::Corrupt("przerwano zapis obiektów".into()))
