@@ -189,17 +189,18 @@ pub fn form_date(raw: &str, what: &str, span: Span, today: Date) -> Result<Optio
     let (first, last) = span.bounds(today);
     match parse_date(raw) {
         Some(d) if (first..=last).contains(&d) => Ok(Some(d)),
-        _ => Err(format!(
-            "Podaj {what} w formacie RRRR-MM-DD, między {first} a {last}."
-        )),
+        _ => Err(date_message(what, span, today)),
     }
 }
 
 /// [`form_date`] of a field that must be filled: empty gets the same message.
 pub fn required_date(raw: &str, what: &str, span: Span, today: Date) -> Result<Date, String> {
+    form_date(raw, what, span, today)?.ok_or_else(|| date_message(what, span, today))
+}
+
+fn date_message(what: &str, span: Span, today: Date) -> String {
     let (first, last) = span.bounds(today);
-    form_date(raw, what, span, today)?
-        .ok_or_else(|| format!("Podaj {what} w formacie RRRR-MM-DD, między {first} a {last}."))
+    format!("Podaj {what} w formacie RRRR-MM-DD, między {first} a {last}.")
 }
 
 #[cfg(test)]

@@ -79,7 +79,8 @@ pub async fn current_schemas(
     schemas: &[SchemaName],
 ) -> Result<std::collections::HashSet<String>> {
     use std::collections::{BTreeSet, HashMap, HashSet};
-    let names: Vec<&str> = schemas.iter().map(SchemaName::as_str).collect();
+    let by_name: HashMap<&str, &SchemaName> = schemas.iter().map(|s| (s.as_str(), s)).collect();
+    let names: Vec<&str> = by_name.keys().copied().collect();
     let recorded: Vec<String> = sqlx::query_scalar(
         "SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE c.relname = '_sqlx_migrations' AND c.relkind = 'r' AND n.nspname = ANY ($1)",
@@ -99,7 +100,7 @@ pub async fn current_schemas(
         // Names come from the catalogue and were matched against validated schema names.
         let selects: Vec<String> = chunk
             .iter()
-            .filter_map(|n| schemas.iter().find(|s| s.as_str() == n))
+            .filter_map(|n| by_name.get(n.as_str()))
             .map(|s| {
                 format!(
                     "SELECT '{}'::text, version, checksum, success FROM {}._sqlx_migrations",

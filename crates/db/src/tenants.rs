@@ -411,10 +411,9 @@ impl TenantStore {
         &self,
         statuses: &[&str],
         concurrency: usize,
-        progress: impl FnMut(&TenantMigration),
+        mut progress: impl FnMut(&TenantMigration),
     ) -> Result<MigrationReport> {
         let started = std::time::Instant::now();
-        let mut progress = progress;
         let targets = self.tenants_with_status(statuses).await?;
         // Schemas already at this binary's migrations need no connection of their own: they are
         // counted as done and their recorded version set in one statement.

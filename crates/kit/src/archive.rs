@@ -380,21 +380,24 @@ enum Part {
     Object(String),
 }
 
-/// Reads the archive once from start to end, checking as it goes (see the module's notes);
-/// hands each object to `object` and returns the manifest and, if `keep_tables`, the tables.
-fn read(
-    file: &Path,
-    seal: &Seal,
-    trust: Trust,
-    keep_tables: bool,
-    mut object: impl FnMut(&str, Vec<u8>) -> Result<(), ArchiveError>,
-) -> Result<(Manifest, Vec<TableDump>), ArchiveError> {
+/// The archive's decompressed stream, cut at the seal's limit plus framing.
+type Stream = Bounded<flate2::read::GzDecoder<std::fs::File>>;
+
+fn open(file: &Path, seal: &Seal) -> Result<tar::Archive<Stream>, ArchiveError> {
     let gz = flate2::read::GzDecoder::new(std::fs::File::open(file)?);
-    let mut tar = tar::Archive::new(Bounded {
+    Ok(tar::Archive::new(Bounded {
         inner: gz,
         left: seal.max_bytes.saturating_add(framing(seal.max_bytes)),
-    });
-    let mut entries = tar.entries()?;
+    }))
+}
+
+/// The first two members: the manifest and its signature, checked against `seal` (unless
+/// `trust` is unsigned), the format and the gmina.
+fn signed_manifest(
+    entries: &mut tar::Entries<'_, Stream>,
+    seal: &Seal,
+    trust: Trust,
+) -> Result<Manifest, ArchiveError> {
     let mut next = |name: &str, max: u64| -> Result<Vec<u8>, ArchiveError> {
         let Some(entry) = entries.next() else {
             return Err(ArchiveError::Corrupt(format!("brak {name}")));
@@ -422,6 +425,29 @@ fn read(
         )));
     }
     Teryt::parse(&manifest.teryt).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+    Ok(manifest)
+}
+
+/// The manifest of an archive, its signature checked, without reading the parts (which
+/// [`import`] checks before writing anything).
+pub fn manifest(file: &Path, seal: &Seal, trust: Trust) -> Result<Manifest, ArchiveError> {
+    let mut tar = open(file, seal)?;
+    let mut entries = tar.entries()?;
+    signed_manifest(&mut entries, seal, trust)
+}
+
+/// Reads the archive once from start to end, checking as it goes (see the module's notes);
+/// hands each object to `object` and returns the manifest and, if `keep_tables`, the tables.
+fn read(
+    file: &Path,
+    seal: &Seal,
+    trust: Trust,
+    keep_tables: bool,
+    mut object: impl FnMut(&str, Vec<u8>) -> Result<(), ArchiveError>,
+) -> Result<(Manifest, Vec<TableDump>), ArchiveError> {
+    let mut tar = open(file, seal)?;
+    let mut entries = tar.entries()?;
+    let manifest = signed_manifest(&mut entries, seal, trust)?;
     // Every part declared, with its size, before any is read; together within the limit.
     let mut expected: BTreeMap<String, (usize, String, Part)> = BTreeMap::new();
     let mut total: u64 = 0;

@@ -142,30 +142,19 @@ impl Subscriptions {
     ) -> AppResult<Response> {
         let teryt = gmina.site.tenant.teryt().as_str();
         let mut tx = gmina.begin().await?;
-        let known = match self.subscription_of(state, teryt, token) {
-            Some(id) => {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DELETE FROM {} WHERE id = $1",
-                    self.table
-                )))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-                true
-            }
-            // Notices sent before signed links carried the confirmation's secret.
-            None => {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DELETE FROM {} WHERE token_hash = $1",
-                    self.table
-                )))
-                .bind(tokens::hash(token))
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    > 0
-            }
-        };
+        // A signed link names its subscription; notices sent before signed links carried the
+        // confirmation's secret instead.
+        let id = self.subscription_of(state, teryt, token);
+        let deleted = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {} WHERE id = $1 OR token_hash = $2",
+            self.table
+        )))
+        .bind(id)
+        .bind(tokens::hash(token))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let known = id.is_some() || deleted > 0;
         tx.commit().await?;
         if !known {
             let response = self.message(

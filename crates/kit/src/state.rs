@@ -35,13 +35,9 @@ pub struct AppState {
     pub figures: Cache<String, Arc<FigureValues>>,
     /// The time rules about days go by (a test sets it).
     pub clock: crate::clock::Clock,
-    /// Permits for regional computations (`database.regional_concurrency`): a slow one never
-    /// holds more of the pool than this.
+    /// Permits for regional computations (`database.regional_concurrency`): how many sessions
+    /// of their own they may have open at once.
     pub regional: Arc<tokio::sync::Semaphore>,
-}
-
-fn settings_regional_permits(settings: &Settings) -> usize {
-    usize::try_from(settings.database.regional_concurrency.max(1)).unwrap_or(1)
 }
 
 /// Each gmina's figure values, by TERYT.
@@ -74,7 +70,8 @@ impl AppState {
         photos: pestor_photos::Store,
         catalogue: Arc<Catalogue>,
     ) -> Self {
-        let permits = settings_regional_permits(&settings);
+        // At least one (the settings' check refuses 0).
+        let permits = usize::try_from(settings.database.regional_concurrency.max(1)).unwrap_or(1);
         let hosts = Cache::builder()
             .max_capacity(10_000)
             .time_to_live(Duration::from_secs(settings.tenants.cache_ttl_secs.max(1)))

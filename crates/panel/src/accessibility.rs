@@ -229,18 +229,16 @@ pub async fn save(
     let me = page.account()?;
     let s = submitted.trimmed();
     let today = state.clock.today();
-    let date = |v: &str| required_date(v, "", Span::RECORD, today).ok();
     let mut errors: Vec<String> = Vec::new();
-    for (v, what) in [
-        (&s.published_on, "datę publikacji serwisu"),
-        (&s.updated_on, "datę ostatniej istotnej aktualizacji"),
-        (&s.prepared_on, "datę sporządzenia deklaracji"),
-    ] {
-        if let Err(message) = required_date(v, what, Span::RECORD, today) {
-            errors.push(message);
-        }
-    }
-    if let (Some(p), Some(u)) = (date(&s.published_on), date(&s.updated_on))
+    let mut date = |v: &str, what: &str| {
+        required_date(v, what, Span::RECORD, today)
+            .map_err(|m| errors.push(m))
+            .ok()
+    };
+    let published = date(&s.published_on, "datę publikacji serwisu");
+    let updated = date(&s.updated_on, "datę ostatniej istotnej aktualizacji");
+    date(&s.prepared_on, "datę sporządzenia deklaracji");
+    if let (Some(p), Some(u)) = (published, updated)
         && u < p
     {
         errors.push("Data aktualizacji nie może być wcześniejsza niż data publikacji.".into());

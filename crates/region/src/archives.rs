@@ -249,12 +249,7 @@ pub async fn restore(
         .map_err(|e| AppError::BadRequest(format!("plik tymczasowy: {e}")))?;
     // Only what this deployment signed: a file put into the store by other means is refused.
     let seal = seal(&state).await?;
-    if archive::verify_blocking(&file, &seal, Trust::Signed)
-        .await?
-        .0
-        .teryt
-        != t.teryt().as_str()
-    {
+    if archive::manifest(&file, &seal, Trust::Signed)?.teryt != t.teryt().as_str() {
         return Err(AppError::BadRequest("To archiwum jest innej gminy.".into()));
     }
     archive::import(

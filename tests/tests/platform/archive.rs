@@ -41,6 +41,19 @@ async fn import(
     .await
 }
 
+/// Archives Chełmno in `app` with the export `file`.
+async fn archive_from(app: &TestApp, file: &std::path::Path) -> Result<Manifest, ArchiveError> {
+    archive::archive(
+        &app.db,
+        &app.state.photos,
+        &app.store(),
+        &parts(),
+        &seal(app).await,
+        file,
+    )
+    .await
+}
+
 /// Chełmno's archive from `app`, written to `file`.
 async fn export(app: &TestApp, file: &std::path::Path) -> Manifest {
     archive::export(
@@ -535,16 +548,7 @@ async fn archiving_needs_a_fresh_export_of_a_suspended_gmina_and_the_export_brin
     let file = dir.join("chelmno.tar.gz");
     let exported = export(&app, &file).await;
 
-    let err = archive::archive(
-        &app.db,
-        &app.state.photos,
-        &app.store(),
-        &parts(),
-        &seal(&app).await,
-        &file,
-    )
-    .await
-    .unwrap_err();
+    let err = archive_from(&app, &file).await.unwrap_err();
     assert!(err.to_string().contains("tylko zawieszoną gminę"), "{err}");
     app.store()
         .suspend("chelmno", "archiwizacja")
@@ -564,16 +568,7 @@ async fn archiving_needs_a_fresh_export_of_a_suspended_gmina_and_the_export_brin
         "pending",
     )
     .await;
-    let err = archive::archive(
-        &app.db,
-        &app.state.photos,
-        &app.store(),
-        &parts(),
-        &seal(&app).await,
-        &file,
-    )
-    .await
-    .unwrap_err();
+    let err = archive_from(&app, &file).await.unwrap_err();
     assert!(
         err.to_string()
             .contains("eksport jest nieaktualny: gmina.organisations"),
@@ -586,16 +581,7 @@ async fn archiving_needs_a_fresh_export_of_a_suspended_gmina_and_the_export_brin
 
     let fresh = dir.join("fresh.tar.gz");
     export(&app, &fresh).await;
-    archive::archive(
-        &app.db,
-        &app.state.photos,
-        &app.store(),
-        &parts(),
-        &seal(&app).await,
-        &fresh,
-    )
-    .await
-    .unwrap();
+    archive_from(&app, &fresh).await.unwrap();
     let t = app.store().find("chelmno").await.unwrap();
     assert_eq!(
         (t.status().as_str(), t.schema_version()),

@@ -227,20 +227,7 @@ async fn an_offer_made_available_elsewhere_shows_only_in_the_gminas_its_card_nam
     .await;
     let (account, member) = app.person("czlonek@razem.example", "torun", None).await;
     pestor_tests::join_organisation(&app, account, org).await;
-    let torun = app.store().find("torun").await.unwrap();
-    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
-    let offer = pestor_core::offer::Offer {
-        name: "Pierogi ruskie na wynos".into(),
-        category: "catering".into(),
-        price_grosze: Some(2400),
-        price_note: String::new(),
-        target_groups: vec!["mieszkancy".into()],
-        description: "Lepione ręcznie.".into(),
-    };
-    let id = pestor_offers::store::insert(&mut tx, org, &offer, None)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let id = catering_offer(&app, org, "Pierogi ruskie na wynos", false).await;
     let shows = async |host: &str| {
         app.page(host, "/oferty")
             .await
@@ -509,23 +496,7 @@ async fn a_suspended_gminas_cards_and_offers_are_not_published_by_other_gminas()
         "verified",
     )
     .await;
-    let torun = app.store().find("torun").await.unwrap();
-    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
-    let offer = pestor_core::offer::Offer {
-        name: "Pierogi z zawieszonej gminy".into(),
-        category: "catering".into(),
-        price_grosze: Some(2400),
-        price_note: String::new(),
-        target_groups: vec!["mieszkancy".into()],
-        description: "Lepione ręcznie.".into(),
-    };
-    let id = pestor_offers::store::insert(&mut tx, org, &offer, None)
-        .await
-        .unwrap();
-    pestor_offers::store::set_across_gminas(&mut tx, id, true)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    catering_offer(&app, org, "Pierogi z zawieszonej gminy", true).await;
     let published = async || {
         let mut seen = Vec::new();
         for path in [
@@ -568,4 +539,28 @@ async fn a_suspended_gminas_cards_and_offers_are_not_published_by_other_gminas()
     app.store().resume("torun").await.unwrap();
     app.state.invalidate_tenants();
     assert_eq!(published().await, [true; 6], "and come back with it");
+}
+
+/// A catering offer of Toruń's organisation `org`, made available in other gminas if `across`.
+async fn catering_offer(app: &pestor_tests::TestApp, org: i64, name: &str, across: bool) -> i64 {
+    let torun = app.store().find("torun").await.unwrap();
+    let mut tx = app.db.tenant(&torun).begin().await.unwrap();
+    let offer = pestor_core::offer::Offer {
+        name: name.into(),
+        category: "catering".into(),
+        price_grosze: Some(2400),
+        price_note: String::new(),
+        target_groups: vec!["mieszkancy".into()],
+        description: "Lepione ręcznie.".into(),
+    };
+    let id = pestor_offers::store::insert(&mut tx, org, &offer, None)
+        .await
+        .unwrap();
+    if across {
+        pestor_offers::store::set_across_gminas(&mut tx, id, true)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    id
 }
