@@ -376,27 +376,57 @@ impl TestApp {
         (status, text)
     }
 
+    /// The figures' store brought up to date (what the background job does every second).
+    pub async fn count_figures(&self) {
+        pestor_kit::figures::catch_up(&self.state)
+            .await
+            .expect("counting the figures");
+    }
+
     /// The coordinators' dashboard figures of gmina `slug` whose keys start with `prefix`, in the
-    /// catalogue's order, counted on the app's day.
+    /// catalogue's order, from the figures' store once it is up to date.
     pub async fn figures(&self, slug: &str, prefix: &str) -> Vec<(&'static str, i64)> {
+        self.count_figures().await;
         let t = self.store().find(slug).await.expect("tenant");
-        let all = self.state.catalogue.figures();
-        let values = pestor_kit::figures::count_figures(
-            &self.db,
-            all,
-            &[&t],
-            self.state.clock.today(),
-            std::time::Duration::from_secs(60),
-        )
-        .await
-        .expect("figures")
-        .remove(t.teryt().as_str())
-        .expect("the gmina's figures");
-        all.iter()
+        let columns: Vec<pestor_kit::module::Figure> = self
+            .state
+            .catalogue
+            .figures()
+            .iter()
+            .filter(|f| f.is_column())
+            .copied()
+            .collect();
+        let mut conn = self.db.platform().acquire().await.expect("connection");
+        let values = pestor_kit::figures::values(&mut conn, &columns, &[&t])
+            .await
+            .expect("figures")
+            .remove(t.teryt().as_str())
+            .expect("the gmina's figures");
+        columns
+            .iter()
             .zip(values)
             .filter(|(f, _)| f.key.starts_with(prefix))
             .map(|(f, v)| (f.key, v))
             .collect()
+    }
+
+    /// Every dashboard figure of gmina `slug` counted directly from its tables, bypassing the
+    /// store, in the same order as [`TestApp::figures`].
+    pub async fn direct_figures(&self, slug: &str, prefix: &str) -> Vec<(&'static str, i64)> {
+        let t = self.store().find(slug).await.expect("tenant");
+        let mut out = Vec::new();
+        for f in self.state.catalogue.figures() {
+            if !f.is_column() || !f.key.starts_with(prefix) {
+                continue;
+            }
+            let sql = pestor_kit::figures::direct_sql(f, t.teryt(), self.state.clock.today(), None);
+            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(self.db.platform())
+                .await
+                .expect("a direct count");
+            out.push((f.key, n));
+        }
+        out
     }
 
     /// One number from gmina `slug`'s schema (`sql` is a query of one value, cast to bigint).

@@ -24,7 +24,7 @@ use std::time::Duration;
 use axum::routing::{get, post};
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::{Asset, NavEntry};
-use pestor_kit::module::{ApiDoc, Figure, GminaData, Module, SearchSource, Worker};
+use pestor_kit::module::{ApiDoc, Count, Figure, GminaData, Module, Period, SearchSource, Worker};
 use pestor_kit::templates;
 
 /// Bank sprzętu as a module of the app.
@@ -236,34 +236,40 @@ impl Module for Equipment {
             Figure {
                 key: "equipment_offered",
                 label: "przedmioty w banku sprzętu",
-                query: "SELECT count(*) FROM {schema}.equipment_items WHERE status = 'active' AND available > 0",
+                count: Count::Now("SELECT count(*) FROM {schema}.equipment_items WHERE status = 'active' AND available > 0"),
                 public: false,
             },
             // "This year" is the calendar year of {today} in Poland; times are compared in it.
             Figure {
                 key: "equipment_given_this_year",
                 label: "przedmioty przekazane PES w tym roku",
-                query: "SELECT count(*) FROM {schema}.equipment_requests WHERE status = 'handed_over'
-                        AND (handed_over_at AT TIME ZONE 'Europe/Warsaw')::date >= date_trunc('year', {today})::date",
+                count: Count::ByDay {
+                    query: "SELECT (handed_over_at AT TIME ZONE 'Europe/Warsaw')::date, count(*) FROM {schema}.equipment_requests
+                            WHERE status = 'handed_over' GROUP BY 1",
+                    column: Some(Period::ThisYear),
+                },
                 public: false,
             },
             Figure {
                 key: "equipment_lent_this_year",
                 label: "wypożyczenia wydane w tym roku",
-                query: "SELECT count(*) FROM {schema}.equipment_loans WHERE lent_at IS NOT NULL
-                        AND (lent_at AT TIME ZONE 'Europe/Warsaw')::date >= date_trunc('year', {today})::date",
+                count: Count::ByDay {
+                    query: "SELECT (lent_at AT TIME ZONE 'Europe/Warsaw')::date, count(*) FROM {schema}.equipment_loans
+                            WHERE lent_at IS NOT NULL GROUP BY 1",
+                    column: Some(Period::ThisYear),
+                },
                 public: false,
             },
             Figure {
                 key: "equipment_loans_active",
                 label: "trwające wypożyczenia",
-                query: "SELECT count(*) FROM {schema}.equipment_loans WHERE status = 'lent'",
+                count: Count::Now("SELECT count(*) FROM {schema}.equipment_loans WHERE status = 'lent'"),
                 public: false,
             },
             Figure {
                 key: "equipment_loans_overdue",
                 label: "wypożyczenia po terminie zwrotu",
-                query: "SELECT count(*) FROM {schema}.equipment_loans WHERE status = 'lent' AND upper(during) <= {today}",
+                count: Count::Now("SELECT count(*) FROM {schema}.equipment_loans WHERE status = 'lent' AND upper(during) <= {today}"),
                 public: false,
             },
         ]

@@ -204,6 +204,7 @@ pub async fn start_workers(state: &AppState, modules: &Modules) -> Result<Worker
     let mut tasks = vec![
         invalidation,
         tokio::spawn(sender.run(std::future::pending())),
+        tokio::spawn(crate::figures::run(state.clone())),
     ];
     let rules: Vec<(&'static str, Retention)> = modules
         .iter()

@@ -120,19 +120,44 @@ pub struct Clash {
     pub second: &'static str,
 }
 
-/// One number about a gmina: `query` is a `SELECT` of one `bigint` reading only the module's own
-/// tables, written with `{schema}.` before each tenant table and `'{teryt}'` for the gmina's code
-/// in public tables; `{today}` is today's date in Poland by the app's clock (so a figure "this
-/// year" or "overdue" follows the same day as the pages). The dashboard puts every figure of every gmina into one statement, each
-/// placeholder replaced by a name from the registry (never by input).
+/// One number about a gmina, counted from the module's own tables by the figures' store
+/// ([`crate::figures`]) and read by the regional pages from there. Its SQL is written with
+/// `{schema}.` before each tenant table, `'{teryt}'` for the gmina's code in public tables and
+/// `{today}` for today's date in Poland by the app's clock; each placeholder is replaced by a name
+/// from the registry (never by input). Every tenant table the SQL reads needs the `figures_mark`
+/// trigger (tenant migration 0022), so a change to it is counted.
 #[derive(Debug, Clone, Copy)]
 pub struct Figure {
     pub key: &'static str,
+    /// The dashboard column's heading (with its period, for a figure by day).
     pub label: &'static str,
-    pub query: &'static str,
+    pub count: Count,
     /// Shown to everyone on the regional portal (per gmina and summed for the region), not only
     /// on the coordinators' dashboard.
     pub public: bool,
+}
+
+/// How a [`Figure`] is counted.
+#[derive(Debug, Clone, Copy)]
+pub enum Count {
+    /// The value as of today: a `SELECT` of one `bigint`. It may depend on `{today}` ("overdue",
+    /// "this year"): every gmina is counted again each day.
+    Now(&'static str),
+    /// Values attributed to days (`SELECT day, value`, a `date` and a number, any number of
+    /// rows): over any period, the sum of its days' values, rounded to a whole number. `column`
+    /// is the period the dashboard shows it over; `None` keeps it off the dashboard (read with
+    /// [`crate::figures::over`] or [`crate::figures::by_year`]).
+    ByDay {
+        query: &'static str,
+        column: Option<crate::figures::Period>,
+    },
+}
+
+impl Figure {
+    /// Is it one of the dashboard's columns?
+    pub fn is_column(&self) -> bool {
+        !matches!(self.count, Count::ByDay { column: None, .. })
+    }
 }
 
 /// What a module adds to the search across gminas (`/szukaj` on the portal): `query` is a `SELECT`
@@ -251,7 +276,8 @@ impl Catalogue {
         self.static_files.values()
     }
 
-    /// Every module's figures about a gmina, in module order: the dashboard's columns.
+    /// Every module's figures about a gmina, in module order (the dashboard's columns are those
+    /// with [`Figure::is_column`]).
     pub fn figures(&self) -> &[Figure] {
         &self.figures
     }

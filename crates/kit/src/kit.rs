@@ -86,8 +86,15 @@ impl Module for Kit {
             tenant_tables: &["tenant_info"],
             public_tables: &[("audit_log", "teryt")],
             object_prefixes: &[],
-            // Queued letters carry live links (invitations, resets): an export holds none.
-            transient_tables: &[("outbox", "teryt")],
+            // Queued letters carry live links (invitations, resets): an export holds none. The
+            // figures' store is counted again from the restored tables.
+            transient_tables: &[
+                ("outbox", "teryt"),
+                ("figure_marks", "teryt"),
+                ("figure_values", "teryt"),
+                ("figure_days", "teryt"),
+                ("figure_counts", "teryt"),
+            ],
         }
     }
 }

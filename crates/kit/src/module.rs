@@ -9,9 +9,9 @@ use futures::future::BoxFuture;
 use crate::auth::Routes;
 pub use crate::catalogue::ApiDoc;
 use crate::catalogue::{Asset, NavEntry};
-pub use crate::catalogue::{Figure, GminaData, SEARCH_COLUMNS, SearchSource};
+pub use crate::catalogue::{Count, Figure, GminaData, SEARCH_COLUMNS, SearchSource};
 use crate::error::AppResult;
-pub use crate::figures::count_figures;
+pub use crate::figures::Period;
 use crate::state::AppState;
 
 /// A product area (Baza PES, Giełda, accounts, the panel…) as the app sees it. Only `name` and
@@ -58,8 +58,8 @@ pub trait Module: Sync {
         None
     }
 
-    /// Figures about a gmina for the regional dashboard: one column each, counted in one
-    /// statement for all gminas (see [`Figure`]).
+    /// Figures about a gmina, kept by the figures' store for the regional pages and over any
+    /// period (see [`Figure`] and [`crate::figures`]).
     fn gmina_figures(&self) -> &'static [Figure] {
         &[]
     }

@@ -30,23 +30,12 @@ pub struct AppState {
     pub photos: pestor_photos::Store,
     /// The templates, static files, menu and labels the modules registered.
     pub catalogue: Arc<Catalogue>,
-    /// Recent results of [`crate::figures::count_figures`] (the regional pages), see
-    /// [`AppState::figures`].
-    pub figures: Cache<String, Arc<FigureValues>>,
     /// The time rules about days go by (a test sets it).
     pub clock: crate::clock::Clock,
-    /// Permits for regional computations (`database.regional_concurrency`): how many sessions
-    /// of their own they may have open at once.
+    /// Permits for regional work (`database.regional_concurrency`): how many statements over
+    /// many gminas may run at once, see [`AppState::regional`].
     pub regional: Arc<tokio::sync::Semaphore>,
 }
-
-/// Each gmina's figure values, by TERYT.
-pub type FigureValues = std::collections::BTreeMap<String, Vec<i64>>;
-
-/// How long the regional pages reuse a computation of every gmina's figures. Counting 144
-/// schemas in one statement costs about a third of a second (most of it planning), so it runs at
-/// most once a minute and concurrent requests wait for the one computation.
-pub const FIGURES_MAX_AGE: Duration = Duration::from_secs(60);
 
 impl AppState {
     /// Builds the state, loading (or creating, on first start) the platform's signing secret.
@@ -87,36 +76,20 @@ impl AppState {
             registry: Arc::new(registry),
             photos,
             catalogue,
-            figures: Cache::builder()
-                .max_capacity(64)
-                .time_to_live(FIGURES_MAX_AGE)
-                .build(),
             clock: crate::clock::Clock::default(),
             regional: Arc::new(tokio::sync::Semaphore::new(permits)),
         }
     }
 
-    /// [`crate::figures::count_figures`] for these figures and gminas, reused for up to
-    /// [`FIGURES_MAX_AGE`]; concurrent callers share one computation. A computation needs one of
-    /// the regional permits (waiting up to `database.acquire_timeout_secs`) and ends at
-    /// `database.regional_statement_timeout_secs`: either limit answers [`crate::AppError::Busy`].
-    pub async fn figures(
+    /// Runs regional work (a statement over many gminas' rows) on a pooled connection in a
+    /// transaction of its own, once one of the regional permits is free (waiting up to
+    /// `database.acquire_timeout_secs`) and with `database.regional_statement_timeout_secs` for
+    /// its statements: either limit answers [`crate::AppError::Busy`], so slow regional work
+    /// neither holds the pool nor answers 500.
+    pub async fn regional<T>(
         &self,
-        figures: &[crate::catalogue::Figure],
-        tenants: &[&pestor_db::Tenant],
-    ) -> Result<Arc<FigureValues>, crate::AppError> {
-        let key = format!(
-            "{}|{}",
-            figures.iter().map(|f| f.key).collect::<Vec<_>>().join(","),
-            tenants
-                .iter()
-                .map(|t| t.teryt().as_str())
-                .collect::<Vec<_>>()
-                .join(",")
-        );
-        if let Some(known) = self.figures.get(&key).await {
-            return Ok(known);
-        }
+        work: impl AsyncFnOnce(&mut sqlx::PgConnection) -> sqlx::Result<T>,
+    ) -> Result<T, crate::AppError> {
         let db = &self.settings.database;
         let _permit = tokio::time::timeout(
             Duration::from_secs(db.acquire_timeout_secs),
@@ -125,26 +98,40 @@ impl AppState {
         .await
         .map_err(|_| crate::AppError::Busy)?
         .map_err(|_| crate::AppError::Busy)?;
-        let limit = Duration::from_secs(db.regional_statement_timeout_secs);
-        self.figures
-            .try_get_with(key, async {
-                crate::figures::count_figures(&self.db, figures, tenants, self.clock.today(), limit)
-                    .await
-                    .map(Arc::new)
-            })
+        let done: sqlx::Result<T> = async {
+            let mut tx = pestor_db::begin(self.db.platform()).await?;
+            // A number of milliseconds from the settings: safe inside the statement.
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SET LOCAL statement_timeout = {}",
+                db.regional_statement_timeout_secs.saturating_mul(1000)
+            )))
+            .execute(&mut *tx)
+            .await?;
+            let out = work(&mut tx).await?;
+            tx.commit().await?;
+            Ok(out)
+        }
+        .await;
+        done.map_err(|e| {
+            // The statement timeout (57014, query_canceled) is regional work too slow now.
+            if let sqlx::Error::Database(d) = &e
+                && d.code().as_deref() == Some("57014")
+            {
+                return crate::AppError::Busy;
+            }
+            e.into()
+        })
+    }
+
+    /// The dashboard's values of these figures for these gminas, from the figures' store
+    /// ([`crate::figures::values`]), as regional work.
+    pub async fn figures(
+        &self,
+        figures: &[crate::catalogue::Figure],
+        tenants: &[&pestor_db::Tenant],
+    ) -> Result<crate::figures::Values, crate::AppError> {
+        self.regional(async |conn| crate::figures::values(conn, figures, tenants).await)
             .await
-            .map_err(|e: Arc<sqlx::Error>| {
-                // The statement timeout (57014, query_canceled) is regional work too slow now.
-                if let sqlx::Error::Database(d) = e.as_ref()
-                    && d.code().as_deref() == Some("57014")
-                {
-                    return crate::AppError::Busy;
-                }
-                // The one caller that ran the computation owns its error; others get its text.
-                Arc::try_unwrap(e)
-                    .unwrap_or_else(|e| sqlx::Error::Protocol(e.to_string()))
-                    .into()
-            })
     }
 
     /// Forgets every cached host, so the next request reads the tenant table again.

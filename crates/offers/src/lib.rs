@@ -22,7 +22,7 @@ use std::time::Duration;
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::{Asset, NavEntry};
 use pestor_kit::error::{AppError, AppResult};
-use pestor_kit::module::{ApiDoc, Figure, GminaData, Module, SearchSource, Worker};
+use pestor_kit::module::{ApiDoc, Count, Figure, GminaData, Module, Period, SearchSource, Worker};
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
 use pestor_kit::templates;
@@ -117,21 +117,24 @@ impl Module for Offers {
             Figure {
                 key: "offers_active",
                 label: "aktywne oferty",
-                query: "SELECT count(*) FROM {schema}.offers WHERE status = 'active'",
+                count: Count::Now("SELECT count(*) FROM {schema}.offers WHERE status = 'active'"),
                 public: true,
             },
             Figure {
                 key: "offers_new_30_days",
                 label: "oferty dodane w ostatnich 30 dniach",
-                query: "SELECT count(*) FROM {schema}.offers WHERE created_at > now() - interval '30 days'",
+                count: Count::ByDay {
+                    query: "SELECT (created_at AT TIME ZONE 'Europe/Warsaw')::date, count(*) FROM {schema}.offers GROUP BY 1",
+                    column: Some(Period::LastDays(30)),
+                },
                 public: true,
             },
             Figure {
                 key: "offers_from_elsewhere",
                 label: "oferty PES z innych gmin dostępne w gminie",
-                query: "SELECT count(*) FROM public.offer_directory f JOIN public.pes_visible v ON v.gmina = '{teryt}'
+                count: Count::Now("SELECT count(*) FROM public.offer_directory f JOIN public.pes_visible v ON v.gmina = '{teryt}'
                           AND v.teryt = f.teryt AND v.organisation_id = f.organisation_id
-                        WHERE f.across_gminas AND f.teryt <> '{teryt}'",
+                        WHERE f.across_gminas AND f.teryt <> '{teryt}'"),
                 public: false,
             },
         ]

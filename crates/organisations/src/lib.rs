@@ -26,7 +26,7 @@ use pestor_kit::catalogue::{Asset, NavEntry};
 use pestor_kit::forms::path_id;
 use pestor_kit::letters::send_to;
 use pestor_kit::membership::{Visibility, is_member, member_emails, record_visibility};
-use pestor_kit::module::{ApiDoc, Figure, GminaData, Module, SearchSource, Worker};
+use pestor_kit::module::{ApiDoc, Count, Figure, GminaData, Module, SearchSource, Worker};
 use pestor_kit::templates;
 
 /// Baza PES as a module of the app. Other modules read its organisations only through the view
@@ -123,37 +123,38 @@ impl Module for Organisations {
             Figure {
                 key: "pes_verified",
                 label: "PES zweryfikowane",
-                query: "SELECT count(*) FROM {schema}.organisations WHERE status = 'verified'",
+                count: Count::Now("SELECT count(*) FROM {schema}.organisations WHERE status = 'verified'"),
                 public: true,
             },
             Figure {
                 key: "pes_pending",
                 label: "PES czekające na weryfikację",
-                query: "SELECT count(*) FROM {schema}.organisations WHERE status = 'pending'",
+                count: Count::Now("SELECT count(*) FROM {schema}.organisations WHERE status = 'pending'"),
                 public: false,
             },
             Figure {
                 key: "pes_not_reverified",
                 label: "PES bez potwierdzenia danych od 12 miesięcy",
-                query: "SELECT count(*) FROM {schema}.organisations WHERE status = 'verified'
-                          AND coalesce(confirmed_at, verified_at) < now() - interval '12 months'",
+                count: Count::Now("SELECT count(*) FROM {schema}.organisations WHERE status = 'verified'
+                          AND (coalesce(confirmed_at, verified_at) AT TIME ZONE 'Europe/Warsaw')::date
+                              < {today} - interval '12 months'"),
                 public: false,
             },
             Figure {
                 key: "pes_from_elsewhere",
                 label: "PES z innych gmin działające w gminie",
-                query: "SELECT count(*) FROM public.pes_directory WHERE '{teryt}' = ANY (also_in)
-                          AND teryt <> '{teryt}' AND status = 'verified'",
+                count: Count::Now("SELECT count(*) FROM public.pes_directory WHERE '{teryt}' = ANY (also_in)
+                          AND teryt <> '{teryt}' AND status = 'verified'"),
                 public: false,
             },
             Figure {
                 key: "pes_from_elsewhere_hidden",
                 label: "z nich ukryte przez gminę",
                 // Only hidden cards that still name the gmina and are verified.
-                query: "SELECT count(*) FROM public.foreign_hidden h WHERE h.teryt = '{teryt}'
+                count: Count::Now("SELECT count(*) FROM public.foreign_hidden h WHERE h.teryt = '{teryt}'
                           AND EXISTS (SELECT 1 FROM public.pes_directory d WHERE d.teryt = h.source_teryt
                                       AND d.organisation_id = h.organisation_id AND d.status = 'verified'
-                                      AND '{teryt}' = ANY (d.also_in))",
+                                      AND '{teryt}' = ANY (d.also_in))"),
                 public: false,
             },
         ]

@@ -14,7 +14,7 @@ use serde_json::json;
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::Asset;
 use pestor_kit::error::AppResult;
-use pestor_kit::module::{Figure, GminaData, Module};
+use pestor_kit::module::{Count, Figure, GminaData, Module};
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
 use pestor_kit::templates;
@@ -47,7 +47,9 @@ impl Module for Panel {
         &[Figure {
             key: "accounts_with_role",
             label: "konta z rolą w gminie",
-            query: "SELECT count(DISTINCT account_id) FROM public.gmina_roles WHERE teryt = '{teryt}'",
+            count: Count::Now(
+                "SELECT count(DISTINCT account_id) FROM public.gmina_roles WHERE teryt = '{teryt}'",
+            ),
             public: false,
         }]
     }

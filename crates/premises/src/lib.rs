@@ -14,7 +14,7 @@ mod shared;
 use axum::routing::{get, post};
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::{Asset, NavEntry};
-use pestor_kit::module::{Figure, GminaData, Module};
+use pestor_kit::module::{Count, Figure, GminaData, Module};
 use pestor_kit::templates;
 
 /// Polityka lokalowa as a module of the app.
@@ -189,25 +189,25 @@ impl Module for Premises {
             Figure {
                 key: "premises_leased_pes",
                 label: "lokale wynajęte PES w tym roku",
-                query: "SELECT count(DISTINCT premises_id) FROM {schema}.premises_leases
+                count: Count::Now("SELECT count(DISTINCT premises_id) FROM {schema}.premises_leases
                         WHERE to_pes AND during && daterange(date_trunc('year', {today})::date,
-                                                             (date_trunc('year', {today}) + interval '1 year')::date)",
+                                                             (date_trunc('year', {today}) + interval '1 year')::date)"),
                 public: false,
             },
             Figure {
                 key: "premises_leased_pes_m2",
                 label: "m² lokali wynajętych PES w tym roku",
-                query: "SELECT coalesce(round(sum(area_m2)), 0)::bigint FROM (
+                count: Count::Now("SELECT coalesce(round(sum(area_m2)), 0)::bigint FROM (
                             SELECT DISTINCT ON (premises_id) premises_id, area_m2 FROM {schema}.premises_leases
                             WHERE to_pes AND during && daterange(date_trunc('year', {today})::date,
                                                                  (date_trunc('year', {today}) + interval '1 year')::date)
-                            ORDER BY premises_id, lower(during) DESC) l",
+                            ORDER BY premises_id, lower(during) DESC) l"),
                 public: false,
             },
             Figure {
                 key: "premises_discount",
                 label: "ulga w czynszu dla PES w tym roku (zł)",
-                query: "SELECT (coalesce(sum(d.grosze), 0) / 100)::bigint FROM (
+                count: Count::Now("SELECT (coalesce(sum(d.grosze), 0) / 100)::bigint FROM (
                             SELECT (upper(l.during * m.r) - lower(l.during * m.r))::numeric / (upper(m.r) - lower(m.r))
                                    * l.area_m2 * greatest(l.rent_standard_grosze - l.rent_charged_grosze, 0) AS grosze
                             FROM {schema}.premises_leases l
@@ -216,7 +216,7 @@ impl Module for Premises {
                                 FROM generate_series(date_trunc('year', {today}),
                                                      date_trunc('year', {today}) + interval '11 months',
                                                      interval '1 month') d) m
-                            WHERE l.to_pes AND l.during && m.r) d",
+                            WHERE l.to_pes AND l.during && m.r) d"),
                 public: false,
             },
         ]

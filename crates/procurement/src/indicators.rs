@@ -70,20 +70,40 @@ pub(crate) async fn years(tx: &mut TenantTx) -> sqlx::Result<Vec<Year>> {
 }
 
 impl Year {
-    /// Adds another gmina's figures of the same year (for the region's page).
-    pub(crate) fn add(&mut self, o: &Year) {
-        self.target = match (self.target, o.target) {
-            (None, None) => None,
-            (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
-        };
-        self.with_clauses += o.with_clauses;
-        self.value_grosze += o.value_grosze;
-        self.with_contractor += o.with_contractor;
-        self.won_by_pes += o.won_by_pes;
-        self.fulfilled += o.fulfilled;
-        self.partly += o.partly;
-        self.not_fulfilled += o.not_fulfilled;
-        self.unchecked += o.unchecked;
+    /// The module's figures by day (see the module's `gmina_figures`) that make a year, in the
+    /// order [`Year::of_figures`] reads them.
+    pub(crate) const FIGURES: [&'static str; 9] = [
+        "clauses_target",
+        "clauses_this_year",
+        "clauses_value_grosze",
+        "clauses_with_contractor",
+        "clauses_won_by_pes",
+        "clauses_fulfilled",
+        "clauses_partly",
+        "clauses_unfulfilled",
+        "clauses_unchecked",
+    ];
+
+    /// A year from the sums of [`Year::FIGURES`] (the region's page); no target where no gmina
+    /// set one.
+    pub(crate) fn of_figures(year: i32, v: &[Option<i64>]) -> Self {
+        let n = |i: usize| v.get(i).copied().flatten().unwrap_or(0);
+        Year {
+            year,
+            target: v
+                .first()
+                .copied()
+                .flatten()
+                .map(|t| i32::try_from(t).unwrap_or(i32::MAX)),
+            with_clauses: n(1),
+            value_grosze: n(2),
+            with_contractor: n(3),
+            won_by_pes: n(4),
+            fulfilled: n(5),
+            partly: n(6),
+            not_fulfilled: n(7),
+            unchecked: n(8),
+        }
     }
 }
 

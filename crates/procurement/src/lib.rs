@@ -18,13 +18,37 @@ use std::time::Duration;
 use axum::routing::{get, post};
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::{Asset, NavEntry};
-use pestor_kit::module::{ApiDoc, Figure, GminaData, Module, Worker};
+use pestor_kit::module::{ApiDoc, Count, Figure, GminaData, Module, Period, Worker};
 use pestor_kit::templates;
 
 pub use checks::send_reminders;
 
 /// Klauzule społeczne as a module of the app.
 pub struct Procurement;
+
+/// The procurements the clause figures count (not cancelled, with a clause), each with its day:
+/// the publication day, the entry's without one (as on the indicators page).
+macro_rules! with_clauses {
+    () => {
+        "SELECT p.*, coalesce(p.published_on, p.created_at::date) AS day FROM {schema}.procurements p
+         WHERE p.status <> 'cancelled' AND EXISTS (SELECT 1 FROM {schema}.procurement_clauses c WHERE c.procurement_id = p.id)"
+    };
+}
+
+/// Clauses of those procurements by their latest check's verdict ('' for none yet), completed
+/// with the verdict and `GROUP BY day`.
+macro_rules! verdicts {
+    () => {
+        concat!(
+            "SELECT p.day, count(*) FROM {schema}.procurement_clauses c JOIN (",
+            with_clauses!(),
+            ") p ON p.id = c.procurement_id
+             LEFT JOIN (SELECT DISTINCT ON (k.clause_id) k.clause_id, k.verdict FROM {schema}.clause_checks k
+                        ORDER BY k.clause_id, k.checked_on DESC, k.id DESC) l ON l.clause_id = c.id
+             WHERE coalesce(l.verdict, '') = "
+        )
+    };
+}
 
 impl Module for Procurement {
     fn name(&self) -> &'static str {
@@ -253,46 +277,92 @@ impl Module for Procurement {
     }
 
     fn gmina_figures(&self) -> &'static [Figure] {
-        // "This year": the publication year (the entry's without one), as on the indicators page.
+        // A procurement counts on its publication day (its entry's without one), as on the
+        // indicators page; the clauses' verdicts (latest check) count on their procurement's day.
         &[
             Figure {
                 key: "clauses_this_year",
                 label: "zamówienia z klauzulami w tym roku",
-                query: "SELECT count(*) FROM {schema}.procurements p WHERE p.status <> 'cancelled'
-                        AND extract(year FROM coalesce(p.published_on, p.created_at::date)) = extract(year FROM {today})
-                        AND EXISTS (SELECT 1 FROM {schema}.procurement_clauses c WHERE c.procurement_id = p.id)",
+                count: Count::ByDay {
+                    query: concat!("SELECT day, count(*) FROM (", with_clauses!(), ") p GROUP BY day"),
+                    column: Some(Period::ThisYear),
+                },
                 public: false,
             },
             Figure {
                 key: "clauses_target",
                 label: "cel programu na ten rok",
-                query: "SELECT coalesce((SELECT target FROM {schema}.clause_targets
-                                         WHERE year = extract(year FROM {today})), 0)",
+                count: Count::ByDay {
+                    query: "SELECT make_date(year, 1, 1), target FROM {schema}.clause_targets",
+                    column: Some(Period::ThisYear),
+                },
                 public: false,
             },
             Figure {
                 key: "clauses_value",
                 label: "wartość zamówień z klauzulami w tym roku (zł)",
-                query: "SELECT (coalesce(sum(coalesce(p.contract_value_grosze, p.value_grosze)), 0) / 100)::bigint
-                        FROM {schema}.procurements p WHERE p.status <> 'cancelled'
-                        AND extract(year FROM coalesce(p.published_on, p.created_at::date)) = extract(year FROM {today})
-                        AND EXISTS (SELECT 1 FROM {schema}.procurement_clauses c WHERE c.procurement_id = p.id)",
+                count: Count::ByDay {
+                    query: concat!("SELECT day, coalesce(contract_value_grosze, value_grosze) / 100.0 FROM (", with_clauses!(), ") p"),
+                    column: Some(Period::ThisYear),
+                },
+                public: false,
+            },
+            Figure {
+                key: "clauses_value_grosze",
+                label: "wartość zamówień z klauzulami (gr)",
+                count: Count::ByDay {
+                    query: concat!("SELECT day, coalesce(contract_value_grosze, value_grosze) FROM (", with_clauses!(), ") p"),
+                    column: None,
+                },
                 public: false,
             },
             Figure {
                 key: "clauses_won_by_pes",
                 label: "z nich wygrane przez PES",
-                query: "SELECT count(*) FROM {schema}.procurements p WHERE p.status <> 'cancelled'
-                        AND p.contractor_teryt IS NOT NULL
-                        AND extract(year FROM coalesce(p.published_on, p.created_at::date)) = extract(year FROM {today})
-                        AND EXISTS (SELECT 1 FROM {schema}.procurement_clauses c WHERE c.procurement_id = p.id)",
+                count: Count::ByDay {
+                    query: concat!("SELECT day, count(*) FROM (", with_clauses!(), ") p WHERE contractor_teryt IS NOT NULL GROUP BY day"),
+                    column: Some(Period::ThisYear),
+                },
+                public: false,
+            },
+            Figure {
+                key: "clauses_with_contractor",
+                label: "z wykonawcą",
+                count: Count::ByDay {
+                    query: concat!("SELECT day, count(*) FROM (", with_clauses!(), ") p WHERE contractor_name <> '' GROUP BY day"),
+                    column: None,
+                },
+                public: false,
+            },
+            Figure {
+                key: "clauses_fulfilled",
+                label: "klauzule spełnione",
+                count: Count::ByDay { query: concat!(verdicts!(), "'spelniona' GROUP BY day"), column: None },
+                public: false,
+            },
+            Figure {
+                key: "clauses_partly",
+                label: "klauzule spełnione częściowo",
+                count: Count::ByDay { query: concat!(verdicts!(), "'czesciowo' GROUP BY day"), column: None },
+                public: false,
+            },
+            Figure {
+                key: "clauses_unfulfilled",
+                label: "klauzule niespełnione",
+                count: Count::ByDay { query: concat!(verdicts!(), "'niespelniona' GROUP BY day"), column: None },
+                public: false,
+            },
+            Figure {
+                key: "clauses_unchecked",
+                label: "klauzule bez kontroli",
+                count: Count::ByDay { query: concat!(verdicts!(), "'' GROUP BY day"), column: None },
                 public: false,
             },
             Figure {
                 key: "clauses_not_fulfilled",
                 label: "klauzule niespełnione (ostatnia kontrola)",
-                query: "SELECT count(*) FROM (SELECT DISTINCT ON (k.clause_id) k.verdict FROM {schema}.clause_checks k
-                        ORDER BY k.clause_id, k.checked_on DESC, k.id DESC) l WHERE l.verdict = 'niespelniona'",
+                count: Count::Now("SELECT count(*) FROM (SELECT DISTINCT ON (k.clause_id) k.verdict FROM {schema}.clause_checks k
+                        ORDER BY k.clause_id, k.checked_on DESC, k.id DESC) l WHERE l.verdict = 'niespelniona'"),
                 public: false,
             },
         ]

@@ -1,75 +1,37 @@
 //! The region's indicator page on the portal (`/klauzule-spoleczne-w-regionie`): each year's
-//! figures summed over every active gmina's register, computed by the same statement as a
-//! gmina's page, one gmina at a time (`pestor_kit::fleet`), and kept for five minutes.
-
-use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+//! figures summed over every active gmina's register, read from the figures' store
+//! (`pestor_kit::figures::by_year`), where the module's figures by day keep them.
 
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use moka::future::Cache;
 use pestor_core::TenantStatus;
-use pestor_kit::error::{AppError, AppResult};
-use pestor_kit::fleet;
+use pestor_kit::error::AppResult;
+use pestor_kit::figures;
 use pestor_kit::page::Page;
 use pestor_kit::state::AppState;
 use serde_json::json;
 
-use crate::indicators::{Year, csv_of, rows_and_bars, years};
-
-/// The fleet job's name, in logs and in the failure metric.
-const JOB: &str = "clause-indicators-region";
+use crate::indicators::{Year, csv_of, rows_and_bars};
 
 /// The region's years and how many gminas they sum.
 type Summed = (Vec<Year>, usize);
 
-/// Every active gmina's years, summed by year; how many gminas counted. Kept per database: one
-/// process may serve several (the tests do).
-async fn summed(state: &AppState) -> AppResult<Arc<Summed>> {
-    static CACHE: OnceLock<Cache<String, Arc<Summed>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(|| {
-        Cache::builder()
-            .time_to_live(Duration::from_secs(300))
-            .build()
-    });
-    let database = state
-        .db
-        .platform()
-        .connect_options()
-        .get_database()
-        .unwrap_or_default()
-        .to_owned();
-    cache
-        .try_get_with(database, async {
-            let report = fleet::for_each_gmina(state, JOB, |t| async move {
-                if t.tenant.status() != TenantStatus::Active {
-                    return Ok(None);
-                }
-                let mut tx = state.db.tenant(&t.tenant).begin().await?;
-                let ys = years(&mut tx).await?;
-                tx.commit().await?;
-                Ok(Some(ys))
-            })
-            .await?;
-            let mut by_year: BTreeMap<i32, Year> = BTreeMap::new();
-            let mut gminas = 0;
-            for (_, ys) in report.done {
-                let Some(ys) = ys else { continue };
-                gminas += 1;
-                for y in ys {
-                    by_year.entry(y.year).and_modify(|s| s.add(&y)).or_insert(y);
-                }
-            }
-            Ok::<_, AppError>(Arc::new((by_year.into_values().collect(), gminas)))
-        })
-        .await
-        // The caller that ran the work owns its error; the others get its text.
-        .map_err(|e: Arc<AppError>| {
-            Arc::try_unwrap(e)
-                .unwrap_or_else(|e| AppError::Sqlx(sqlx::Error::Protocol(e.to_string())))
-        })
+/// Every active gmina's years, summed by year; how many gminas counted.
+async fn summed(state: &AppState) -> AppResult<Summed> {
+    let tenants = state.tenants.list().await?;
+    let active: Vec<&pestor_db::Tenant> = tenants
+        .iter()
+        .filter(|t| t.status() == TenantStatus::Active)
+        .collect();
+    let years = state
+        .regional(async |conn| figures::by_year(conn, &Year::FIGURES, &active).await)
+        .await?;
+    let years = years
+        .into_iter()
+        .map(|(year, values)| Year::of_figures(year, &values))
+        .collect();
+    Ok((years, active.len()))
 }
 
 /// `/klauzule-spoleczne-w-regionie` (portal).

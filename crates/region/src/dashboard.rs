@@ -11,6 +11,7 @@ use pestor_core::{TenantStatus, polish_sort_key};
 use pestor_db::Tenant;
 use pestor_kit::error::{AppError, AppResult};
 use pestor_kit::input::Query;
+use pestor_kit::module::Figure;
 use pestor_kit::page::{Notice, Page, polish_date, polish_datetime};
 use pestor_kit::state::AppState;
 use serde::Serialize;
@@ -91,19 +92,25 @@ fn has_schema(t: &Tenant) -> bool {
     matches!(t.status(), TenantStatus::Active | TenantStatus::Suspended)
 }
 
-/// Every gmina's figures (reused for up to a minute, see `AppState::figures`) and last activity:
+/// The figures the dashboard shows as columns, in module order.
+fn columns(state: &AppState) -> Vec<Figure> {
+    state
+        .catalogue
+        .figures()
+        .iter()
+        .filter(|f| f.is_column())
+        .copied()
+        .collect()
+}
+
+/// Every gmina's figures (from the figures' store, see `AppState::figures`) and last activity:
 /// two statements whatever the number of gminas.
 async fn figures_of(
     state: &AppState,
     tenants: &[&Tenant],
-) -> AppResult<(
-    std::sync::Arc<BTreeMap<String, Vec<i64>>>,
-    HashMap<String, OffsetDateTime>,
-)> {
+) -> AppResult<(BTreeMap<String, Vec<i64>>, HashMap<String, OffsetDateTime>)> {
     let provisioned: Vec<&Tenant> = tenants.iter().copied().filter(|t| has_schema(t)).collect();
-    let figures = state
-        .figures(state.catalogue.figures(), &provisioned)
-        .await?;
+    let figures = state.figures(&columns(state), &provisioned).await?;
     let activity: Vec<(String, OffsetDateTime)> = sqlx::query_as(
         "SELECT teryt, max(at) FROM audit_log WHERE teryt IS NOT NULL GROUP BY teryt",
     )
@@ -156,9 +163,7 @@ fn total(label: String, rows: &[&Row], columns: usize) -> Total {
 }
 
 async fn gather(state: &AppState, f: &Filters) -> AppResult<Dashboard> {
-    let columns: Vec<Column> = state
-        .catalogue
-        .figures()
+    let columns: Vec<Column> = columns(state)
         .iter()
         .map(|f| Column {
             key: f.key,
@@ -369,7 +374,7 @@ pub async fn gmina(
         .find(|t| t.slug().as_str() == slug)
         .ok_or(AppError::NotFound)?;
     let (figures, activity) = figures_of(&state, &[t]).await?;
-    let columns = state.catalogue.figures();
+    let columns = columns(&state);
     let r = row(t, &figures, &activity, columns.len());
     let figures: Vec<_> = columns
         .iter()

@@ -10,7 +10,7 @@ mod pages;
 use axum::routing::get;
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::{Asset, NavEntry};
-use pestor_kit::module::{ApiDoc, Figure, GminaData, Module};
+use pestor_kit::module::{ApiDoc, Count, Figure, GminaData, Module};
 use pestor_kit::templates;
 
 /// Mapa wsparcia as a module of the app.
@@ -124,7 +124,7 @@ impl Module for Support {
         &[Figure {
             key: "support_entries",
             label: "wpisy gminy na mapie wsparcia",
-            query: "SELECT count(*) FROM {schema}.support_entries",
+            count: Count::Now("SELECT count(*) FROM {schema}.support_entries"),
             public: false,
         }]
     }

@@ -103,16 +103,16 @@ struct PortalGmina {
 }
 
 /// The figures the modules make public, and each active gmina's values of them: one statement
-/// for the whole region.
+/// on the figures' store for the whole region.
 async fn public_figures(
     state: &AppState,
     tenants: &[pestor_db::Tenant],
-) -> AppResult<(Vec<Figure>, std::sync::Arc<BTreeMap<String, Vec<i64>>>)> {
+) -> AppResult<(Vec<Figure>, BTreeMap<String, Vec<i64>>)> {
     let figures: Vec<Figure> = state
         .catalogue
         .figures()
         .iter()
-        .filter(|f| f.public)
+        .filter(|f| f.public && f.is_column())
         .copied()
         .collect();
     let active: Vec<&pestor_db::Tenant> = tenants

@@ -581,6 +581,7 @@ async fn archiving_needs_a_fresh_export_of_a_suspended_gmina_and_the_export_brin
 
     let fresh = dir.join("fresh.tar.gz");
     export(&app, &fresh).await;
+    app.count_figures().await;
     archive_from(&app, &fresh).await.unwrap();
     let t = app.store().find("chelmno").await.unwrap();
     assert_eq!(
@@ -610,8 +611,28 @@ async fn archiving_needs_a_fresh_export_of_a_suspended_gmina_and_the_export_brin
             .is_empty()
     );
 
+    // The figures' store forgets it with its schema.
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM figure_values WHERE teryt = $1) + (SELECT count(*) FROM figure_days WHERE teryt = $1)
+              + (SELECT count(*) FROM figure_counts WHERE teryt = $1)",
+    )
+    .bind(CHELMNO)
+    .fetch_one(app.db.platform())
+    .await
+    .unwrap();
+    assert_eq!(stored, 0);
+
     // The archive restores it into the same deployment.
     let back = import(&app, &app, &fresh).await.unwrap();
+    // Its figures are counted again from the restored tables.
+    assert_eq!(
+        app.figures("chelmno", "").await,
+        app.direct_figures("chelmno", "").await
+    );
+    assert_eq!(
+        app.figures("chelmno", "pes_").await[..2],
+        [("pes_verified", 1), ("pes_pending", 2)]
+    );
     assert_eq!(back.rows("gmina", "organisations"), Some(3));
     assert_eq!(app.page("chelmno.localhost", "/").await.0, 200);
     assert_eq!(exported.objects.len(), back.objects.len());

@@ -157,23 +157,9 @@ async fn a_gmina_is_told_of_cards_that_name_it_and_may_hide_them_from_its_own_si
     assert_eq!(logged, 1, "{}", log.status);
 
     // The dashboard counts the cards naming each gmina and those it hid.
-    let figures = pestor_kit::figures::count_figures(
-        &app.db,
-        app.state.catalogue.figures(),
-        &[&app.store().find("bydgoszcz").await.unwrap()],
-        app.state.clock.today(),
-        std::time::Duration::from_secs(60),
-    )
-    .await
-    .unwrap();
-    let keys: Vec<&str> = app
-        .state
-        .catalogue
-        .figures()
-        .iter()
-        .map(|f| f.key)
-        .collect();
-    let at = |key: &str| figures["0461011"][keys.iter().position(|k| *k == key).unwrap()];
+    let figures: std::collections::BTreeMap<_, _> =
+        app.figures("bydgoszcz", "pes_").await.into_iter().collect();
+    let at = |key: &str| figures[key];
     assert_eq!(
         (at("pes_from_elsewhere"), at("pes_from_elsewhere_hidden")),
         (1, 1)
@@ -355,24 +341,8 @@ async fn an_offer_made_available_elsewhere_shows_only_in_the_gminas_its_card_nam
     );
     assert!(app.mail.to("wybrane@example.pl").is_empty());
     // The coordinators' dashboard counts it for Bydgoszcz.
-    let bydgoszcz = app.store().find("bydgoszcz").await.unwrap();
-    let figures = pestor_kit::figures::count_figures(
-        &app.db,
-        app.state.catalogue.figures(),
-        &[&bydgoszcz],
-        app.state.clock.today(),
-        std::time::Duration::from_secs(60),
-    )
-    .await
-    .unwrap();
-    let at = app
-        .state
-        .catalogue
-        .figures()
-        .iter()
-        .position(|f| f.key == "offers_from_elsewhere")
-        .unwrap();
-    assert_eq!(figures["0461011"][at], 1);
+    let figures = app.figures("bydgoszcz", "offers_from_elsewhere").await;
+    assert_eq!(figures, [("offers_from_elsewhere", 1)]);
     // Members manage it at home only: Bydgoszcz gives them no way to edit it.
     let there = member.get(BYDGOSZCZ, &edit).await;
     assert!(

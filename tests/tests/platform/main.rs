@@ -12,6 +12,7 @@ mod equipment;
 mod equipment_edit;
 mod equipment_powiat;
 mod equipment_workflow;
+mod figures;
 mod foreign_cards;
 mod hardening;
 mod kit;

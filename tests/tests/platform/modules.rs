@@ -121,22 +121,9 @@ async fn figures_count_the_records_of_one_gmina_only() {
     let figures = |slug: &'static str| {
         let app = &app;
         async move {
-            let t = app.store().find(slug).await.unwrap();
-            let catalogue = pestor_web::modules().catalogue();
-            let found = pestor_kit::module::count_figures(
-                &app.db,
-                catalogue.figures(),
-                &[&t],
-                app.state.clock.today(),
-                std::time::Duration::from_secs(60),
-            )
-            .await
-            .unwrap();
-            catalogue
-                .figures()
-                .iter()
-                .map(|f| f.key)
-                .zip(found[t.teryt().as_str()].iter().copied())
+            app.figures(slug, "")
+                .await
+                .into_iter()
                 .collect::<BTreeMap<_, _>>()
         }
     };

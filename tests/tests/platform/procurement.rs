@@ -831,6 +831,7 @@ async fn the_regions_page_sums_every_active_gminas_register() {
         .suspend("gmina-chelmza", "przegląd")
         .await
         .unwrap();
+    app.count_figures().await;
 
     let csv = app
         .get("localhost", "/klauzule-spoleczne-w-regionie.csv")

@@ -248,7 +248,7 @@ fn gmina_rows_in_public_tables_are_reached_through_the_handle() {
                 }
                 // The statement starts at most a few lines above the line naming the table.
                 let start = i.saturating_sub(4);
-                // A figure's `'{teryt}'` is replaced with one gmina's code by `count_figures`.
+                // A figure's `'{teryt}'` is replaced with one gmina's code by the figures' store.
                 if lines[start..=i]
                     .iter()
                     .any(|l| l.contains("scoped") || l.contains("'{teryt}'"))
