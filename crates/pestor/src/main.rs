@@ -85,6 +85,12 @@ enum TenantsCommand {
     },
     /// Archives the suspended gmina of a fresh export: drops its schema, rows and objects.
     Archive { file: PathBuf },
+    /// Writes the schema every tenant migration builds (with `pg_dump`) to the baseline new
+    /// gminas are created from; run after adding a tenant migration.
+    Baseline {
+        #[arg(long, default_value = "migrations/tenant_baseline.sql")]
+        output: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -218,6 +224,23 @@ async fn dispatch(
             .await?;
             print_manifest("zarchiwizowano", &m, &file);
         }
+        Command::Tenants(TenantsCommand::Baseline { output }) => {
+            let hint = (!settings.database.pg_bin_dir.is_empty())
+                .then(|| PathBuf::from(&settings.database.pg_bin_dir));
+            let bin = pestor_db::embedded::find_binaries(hint.as_deref())
+                .ok_or(pestor_db::EmbeddedError::BinariesMissing)
+                .map_err(pestor_db::DbError::from)?;
+            // Beside the server's binaries, or on PATH (where Debian's wrapper is).
+            let beside = bin.join("pg_dump");
+            let pg_dump = if beside.is_file() { beside } else { PathBuf::from("pg_dump") };
+            let text = pestor_db::migrate::dump_baseline(db, &pg_dump).await?;
+            std::fs::write(&output, text)?;
+            println!(
+                "zapisano {} (migracje gmin do {})",
+                output.display(),
+                pestor_db::migrate::latest_tenant_version()
+            );
+        }
         Command::Tenants(cmd) => return tenants(cmd, settings, &store).await,
         Command::Coordinators(CoordinatorsCommand::Add { email }) => {
             let actor = pestor_region::coordinators::Actor::command_line();
@@ -320,7 +343,8 @@ async fn tenants(
         }
         TenantsCommand::Export { .. }
         | TenantsCommand::Import { .. }
-        | TenantsCommand::Archive { .. } => {
+        | TenantsCommand::Archive { .. }
+        | TenantsCommand::Baseline { .. } => {
             unreachable!("handled in dispatch")
         }
         TenantsCommand::AddDomain { gmina, domain } => {

@@ -280,3 +280,120 @@ async fn a_fleet_run_leaves_current_schemas_alone_and_finds_every_other() {
         Some(pestor_db::migrate::latest_tenant_version())
     );
 }
+
+/// Everything PostgreSQL knows of a schema that a migration may shape, with the schema's name
+/// written `S`: columns in order, constraints, indexes, triggers, functions, views, sequences,
+/// every table's rows, and the migrations recorded.
+async fn fingerprint(db: &pestor_db::Database, schema: &pestor_core::SchemaName) -> Vec<String> {
+    let name = schema.as_str();
+    let mut out: Vec<String> = sqlx::query_scalar(
+        "SELECT kind || ' ' || replace(def, $1, 'S') FROM (
+            SELECT 'column' AS kind, format('%s #%s %s %s %s default %s identity %s generated %s', c.relname,
+                   row_number() OVER (PARTITION BY c.oid ORDER BY a.attnum), a.attname,
+                   format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid),
+                   a.attidentity, a.attgenerated) AS def
+            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+            WHERE n.nspname = $1 AND a.attnum > 0 AND NOT a.attisdropped
+            UNION ALL SELECT 'relation', format('%s %s %s', c.relname, c.relkind, c.relpersistence)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1
+            UNION ALL SELECT 'constraint', c.relname || ' ' || co.conname || ' ' || pg_get_constraintdef(co.oid)
+            FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = co.connamespace
+            WHERE n.nspname = $1
+            UNION ALL SELECT 'index', pg_get_indexdef(i.indexrelid)
+            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = $1
+            UNION ALL SELECT 'trigger', pg_get_triggerdef(t.oid)
+            FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = $1 AND NOT t.tgisinternal
+            UNION ALL SELECT 'function', pg_get_functiondef(p.oid)
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1
+            UNION ALL SELECT 'view', c.relname || ' ' || pg_get_viewdef(c.oid)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('v', 'm')
+            UNION ALL SELECT 'sequence', sequencename || ' ' || coalesce(last_value, 0) || ' ' || increment_by
+            FROM pg_sequences WHERE schemaname = $1
+         ) f ORDER BY 1",
+    )
+    .bind(name)
+    .fetch_all(db.platform())
+    .await
+    .unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname <> '_sqlx_migrations' ORDER BY 1",
+    )
+    .bind(name)
+    .fetch_all(db.platform())
+    .await
+    .unwrap();
+    for table in tables {
+        // Names from the catalogue of a validated schema.
+        let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT coalesce(string_agg(t::text, '|' ORDER BY t::text), '') FROM {}.\"{table}\" t",
+            schema.quoted()
+        )))
+        .fetch_one(db.platform())
+        .await
+        .unwrap();
+        out.push(format!("rows {table} {rows}"));
+    }
+    let applied: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT version || ' ' || description || ' ' || success || ' ' || encode(checksum, 'hex')
+         FROM {}._sqlx_migrations ORDER BY version",
+        schema.quoted()
+    )))
+    .fetch_all(db.platform())
+    .await
+    .unwrap();
+    out.extend(applied.into_iter().map(|m| format!("migration {m}")));
+    out
+}
+
+#[tokio::test]
+async fn a_schema_made_from_the_baseline_equals_one_every_migration_built() {
+    use pestor_db::migrate;
+    let app = spawn_app().await;
+    assert_eq!(
+        migrate::baseline_version(),
+        migrate::latest_tenant_version(),
+        "migrations/tenant_baseline.sql is behind the tenant migrations: run `pestor tenants baseline`"
+    );
+    // Two gminas that have not joined: one replayed, one from the baseline.
+    let replayed = pestor_core::Teryt::parse("0401011").unwrap().schema();
+    let from_baseline = pestor_core::Teryt::parse("0401022").unwrap().schema();
+    migrate::replay_tenant_schema(&app.db, &replayed)
+        .await
+        .unwrap();
+    migrate::migrate_tenant_schema(&app.db, &from_baseline)
+        .await
+        .unwrap();
+    let (a, b) = (
+        fingerprint(&app.db, &replayed).await,
+        fingerprint(&app.db, &from_baseline).await,
+    );
+    assert!(a.len() > 300, "{}", a.len());
+    let differ: Vec<_> = a
+        .iter()
+        .filter(|l| !b.contains(l))
+        .map(|l| format!("- {l}"))
+        .chain(b.iter().filter(|l| !a.contains(l)).map(|l| format!("+ {l}")))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "the baseline differs from a replay (run `pestor tenants baseline`):\n{}",
+        differ.join("\n")
+    );
+    // Made from the baseline (migrations stamped, none run), and a second run changes nothing.
+    let stamped: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT count(*) FROM {}._sqlx_migrations WHERE execution_time = 0",
+        from_baseline.quoted()
+    )))
+    .fetch_one(app.db.platform())
+    .await
+    .unwrap();
+    assert_eq!(stamped, migrate::latest_tenant_version());
+    migrate::migrate_tenant_schema(&app.db, &from_baseline)
+        .await
+        .unwrap();
+    assert_eq!(fingerprint(&app.db, &from_baseline).await, b);
+}
