@@ -61,18 +61,19 @@ const STREETS: &[&str] = &[
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let (socket, slug, count, rest) = match args.as_slice() {
-        [_, socket, slug, count, rest @ ..] if rest.len() <= 2 => {
+        [_, socket, slug, count, rest @ ..] if rest.len() <= 3 => {
             (socket, slug, count.parse::<usize>()?, rest)
         }
         _ => {
             return Err(
-                "użycie: bench_seed <katalog gniazda> <slug gminy> <organizacje> [<oferty> [<przedmioty>]]"
+                "użycie: bench_seed <katalog gniazda> <slug gminy> <organizacje> [<oferty> [<przedmioty> [<zamówienia>]]]"
                     .into(),
             );
         }
     };
     let offers = rest.first().map_or(Ok(0), |n| n.parse::<usize>())?;
     let items = rest.get(1).map_or(Ok(0), |n| n.parse::<usize>())?;
+    let procurements = rest.get(2).map_or(Ok(0), |n| n.parse::<usize>())?;
     let options = PgConnectOptions::new()
         .socket(socket)
         .port(5432)
@@ -83,7 +84,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         pestor_db::PoolLimits::new(4, Duration::from_secs(10)),
     )
     .await?;
-    let registry = Registry::load(&pestor_tests::tenants_dir())?;
+    // The server's registry (a synthetic one for the country-wide benchmark) or the region's.
+    let registry = Registry::load(
+        &std::env::var_os("PESTOR__TENANTS__DIR")
+            .map_or_else(pestor_tests::tenants_dir, std::path::PathBuf::from),
+    )?;
     // "wszystkie": every active gmina, for the regional dashboard with 144 gminas holding data.
     let store = TenantStore::new(db.clone());
     let tenants = if slug == "wszystkie" {
@@ -99,9 +104,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for tenant in &tenants {
         seed(&db, &registry, tenant, count, offers).await?;
         seed_equipment(&db, tenant, items).await?;
+        seed_procurements(&db, tenant, procurements).await?;
     }
     println!(
-        "{count} organizacji, {offers} ofert i {items} przedmiotów w {} {}",
+        "{count} organizacji, {offers} ofert, {items} przedmiotów i {procurements} zamówień w {} {}",
         tenants.len(),
         if tenants.len() == 1 {
             "gminie"
@@ -284,6 +290,35 @@ async fn seed_equipment(
     }
     tx.commit().await?;
     vacuum(db, tenant, &["equipment_items", "equipment_loans"]).await
+}
+
+/// `count` procurements of this and last year, each with a social clause; every third checked.
+async fn seed_procurements(
+    db: &Database,
+    tenant: &pestor_db::Tenant,
+    count: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    if count == 0 {
+        return Ok(());
+    }
+    let mut tx = db.tenant(tenant).begin().await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO procurements (reference, subject, kind, value_grosze, procedure, published_on, status, contractor_name)
+         SELECT 'ZP/' || i, 'Usługi społeczne nr ' || i, 'uslugi', 1000000 + i * 1000, 'tryb_podstawowy',
+                current_date - (i * 37 % 500), 'completed', CASE WHEN i % 2 = 0 THEN 'Wykonawca ' || i ELSE '' END
+         FROM generate_series(1, {count}) i;
+         INSERT INTO procurement_clauses (procurement_id, clause, requirement)
+         SELECT id, 'pzp2019-art94', 'Zamówienie zastrzeżone dla PES.' FROM procurements;
+         INSERT INTO clause_checks (clause_id, checked_on, checked_by_name, verdict)
+         SELECT id, current_date, 'Urzędnik', (ARRAY['spelniona', 'czesciowo', 'niespelniona'])[1 + id % 3]
+         FROM procurement_clauses WHERE id % 3 = 0;
+         INSERT INTO clause_targets (year, target) VALUES (extract(year FROM current_date)::int, {count})
+         ON CONFLICT (year) DO NOTHING;"
+    )))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// `VACUUM ANALYZE` of the gmina's `tables`.
