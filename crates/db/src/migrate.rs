@@ -180,7 +180,10 @@ pub async fn dump_baseline(db: &Database, pg_dump: &std::path::Path) -> Result<S
         .arg("--no-privileges")
         .arg("--inserts")
         .arg(format!("--schema={}", template.as_str()))
-        .arg(format!("--exclude-table-data={}._sqlx_migrations", template.as_str()))
+        .arg(format!(
+            "--exclude-table-data={}._sqlx_migrations",
+            template.as_str()
+        ))
         // A Unix socket's folder or a host name, as libpq takes either.
         .arg(format!(
             "--host={}",

@@ -318,34 +318,42 @@ pub async fn catch_up(state: &AppState) -> sqlx::Result<usize> {
     let mut counted = 0;
     loop {
         let today = state.clock.today();
+        let due = {
+            let mut pooled = state.db.platform().acquire().await?;
+            due(&mut pooled, today, GMINAS_PER_SESSION).await?
+        };
+        if due.is_empty() {
+            return Ok(counted);
+        }
         // A session of its own (see GMINAS_PER_SESSION); a statement that hangs ends at the
         // regional limit.
         let limit = state.settings.database.regional_statement_timeout_secs;
         let options = state.db.connect_options().clone().options([
-            ("statement_timeout", format!("{}", limit * 1000)),
+            (
+                "statement_timeout",
+                format!("{}", limit.saturating_mul(1000)),
+            ),
             ("application_name", "pestor-figures".to_owned()),
         ]);
         let mut conn = PgConnection::connect_with(&options).await?;
-        let due = due(&mut conn, today, GMINAS_PER_SESSION).await;
         let mut failed = None;
-        if let Ok(due) = &due {
-            for teryt in due {
-                // One gmina's failure does not hold the others back; it is tried next round.
-                match count_gmina(&mut conn, state.catalogue.figures(), teryt, today).await {
-                    Ok(()) => counted += 1,
-                    Err(e) => {
-                        tracing::warn!(%teryt, error = %e, "counting a gmina's figures failed");
-                        failed.get_or_insert(e);
-                    }
+        for teryt in &due {
+            // One gmina's failure does not hold the others back; it is tried next round.
+            match count_gmina(&mut conn, state.catalogue.figures(), teryt, today).await {
+                Ok(()) => counted += 1,
+                Err(e) => {
+                    tracing::warn!(%teryt, error = %e, "counting a gmina's figures failed");
+                    failed.get_or_insert(e);
                 }
             }
         }
         // Closed whatever happened; a failed close only loses the goodbye.
         let _ = conn.close().await;
-        match (due, failed) {
-            (Err(e), _) | (_, Some(e)) => return Err(e),
-            (Ok(due), None) if due.len() < GMINAS_PER_SESSION => return Ok(counted),
-            _ => {}
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        if due.len() < GMINAS_PER_SESSION {
+            return Ok(counted);
         }
     }
 }

@@ -232,7 +232,11 @@ async fn dispatch(
                 .map_err(pestor_db::DbError::from)?;
             // Beside the server's binaries, or on PATH (where Debian's wrapper is).
             let beside = bin.join("pg_dump");
-            let pg_dump = if beside.is_file() { beside } else { PathBuf::from("pg_dump") };
+            let pg_dump = if beside.is_file() {
+                beside
+            } else {
+                PathBuf::from("pg_dump")
+            };
             let text = pestor_db::migrate::dump_baseline(db, &pg_dump).await?;
             std::fs::write(&output, text)?;
             println!(

@@ -1,6 +1,6 @@
 //! The coordinators' dashboard: every gmina of the region in one table, one column per figure a
-//! module contributes, counted for all gminas in one statement; totals per powiat and for the
-//! region; the same table as CSV; a read-only page per gmina.
+//! module contributes, read from the figures' store (`pestor_kit::figures`) in one statement;
+//! totals per powiat and for the region; the same table as CSV; a read-only page per gmina.
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -376,7 +376,11 @@ async fn a_schema_made_from_the_baseline_equals_one_every_migration_built() {
         .iter()
         .filter(|l| !b.contains(l))
         .map(|l| format!("- {l}"))
-        .chain(b.iter().filter(|l| !a.contains(l)).map(|l| format!("+ {l}")))
+        .chain(
+            b.iter()
+                .filter(|l| !a.contains(l))
+                .map(|l| format!("+ {l}")),
+        )
         .collect();
     assert!(
         differ.is_empty(),
