@@ -349,6 +349,8 @@ pub async fn catch_up(state: &AppState) -> sqlx::Result<usize> {
         }
         // Closed whatever happened; a failed close only loses the goodbye.
         let _ = conn.close().await;
+        // The regional pages read anew.
+        state.figure_values.invalidate_all();
         if let Some(e) = failed {
             return Err(e);
         }

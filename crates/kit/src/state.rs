@@ -30,12 +30,19 @@ pub struct AppState {
     pub photos: pestor_photos::Store,
     /// The templates, static files, menu and labels the modules registered.
     pub catalogue: Arc<Catalogue>,
+    /// Values read from the figures' store, shared by concurrent regional pages for up to
+    /// [`FIGURES_MAX_AGE`]; this server's figures job clears it whenever it counted a gmina.
+    pub figure_values: Cache<String, Arc<crate::figures::Values>>,
     /// The time rules about days go by (a test sets it).
     pub clock: crate::clock::Clock,
     /// Permits for regional work (`database.regional_concurrency`): how many statements over
     /// many gminas may run at once, see [`AppState::regional`].
     pub regional: Arc<tokio::sync::Semaphore>,
 }
+
+/// How long the regional pages reuse values read from the figures' store (another server's job
+/// may have counted since; this server's own job clears them at once).
+pub const FIGURES_MAX_AGE: Duration = Duration::from_secs(5);
 
 impl AppState {
     /// Builds the state, loading (or creating, on first start) the platform's signing secret.
@@ -76,6 +83,10 @@ impl AppState {
             registry: Arc::new(registry),
             photos,
             catalogue,
+            figure_values: Cache::builder()
+                .max_capacity(32)
+                .time_to_live(FIGURES_MAX_AGE)
+                .build(),
             clock: crate::clock::Clock::default(),
             regional: Arc::new(tokio::sync::Semaphore::new(permits)),
         }
@@ -124,14 +135,32 @@ impl AppState {
     }
 
     /// The dashboard's values of these figures for these gminas, from the figures' store
-    /// ([`crate::figures::values`]), as regional work.
+    /// ([`crate::figures::values`]) as regional work; concurrent pages share one read (see
+    /// [`AppState::figure_values`]).
     pub async fn figures(
         &self,
         figures: &[crate::catalogue::Figure],
         tenants: &[&pestor_db::Tenant],
-    ) -> Result<crate::figures::Values, crate::AppError> {
-        self.regional(async |conn| crate::figures::values(conn, figures, tenants).await)
+    ) -> Result<Arc<crate::figures::Values>, crate::AppError> {
+        let mut key = figures.iter().map(|f| f.key).collect::<Vec<_>>().join(",");
+        for t in tenants {
+            key.push('|');
+            key.push_str(t.teryt().as_str());
+        }
+        self.figure_values
+            .try_get_with(key, async {
+                self.regional(async |conn| crate::figures::values(conn, figures, tenants).await)
+                    .await
+                    .map(Arc::new)
+            })
             .await
+            // The caller that read owns its error; the others get its text (Busy stays Busy).
+            .map_err(|e: Arc<crate::AppError>| {
+                Arc::try_unwrap(e).unwrap_or_else(|e| match e.as_ref() {
+                    crate::AppError::Busy => crate::AppError::Busy,
+                    other => crate::AppError::Sqlx(sqlx::Error::Protocol(other.to_string())),
+                })
+            })
     }
 
     /// Forgets every cached host, so the next request reads the tenant table again.

@@ -18,7 +18,11 @@ use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-/// `?powiat=0415&status=active&sort=offers_active&kierunek=malejaco`; every part optional.
+/// Gminas in one page of the dashboard's table: the region's 144 on one, the country's 2,477 on
+/// thirteen (the totals and the CSV always cover every gmina the filters keep).
+const PER_PAGE: usize = 200;
+
+/// `?powiat=0415&status=active&sort=offers_active&kierunek=malejaco&strona=2`; every part optional.
 #[derive(serde::Deserialize, Default)]
 pub struct Filters {
     #[serde(default)]
@@ -29,6 +33,8 @@ pub struct Filters {
     sort: String,
     #[serde(default)]
     kierunek: String,
+    #[serde(default)]
+    strona: String,
 }
 
 /// What a gmina's status is called on the dashboard, and its tag's colour.
@@ -108,7 +114,10 @@ fn columns(state: &AppState) -> Vec<Figure> {
 async fn figures_of(
     state: &AppState,
     tenants: &[&Tenant],
-) -> AppResult<(BTreeMap<String, Vec<i64>>, HashMap<String, OffsetDateTime>)> {
+) -> AppResult<(
+    std::sync::Arc<BTreeMap<String, Vec<i64>>>,
+    HashMap<String, OffsetDateTime>,
+)> {
     let provisioned: Vec<&Tenant> = tenants.iter().copied().filter(|t| has_schema(t)).collect();
     let figures = state.figures(&columns(state), &provisioned).await?;
     let activity: Vec<(String, OffsetDateTime)> = sqlx::query_as(
@@ -262,12 +271,41 @@ fn filter_query(f: &Filters) -> String {
     parts.join("&")
 }
 
+/// The table's URL with its filters and sort, for the pagination (which appends `strona=N`).
+fn page_base(f: &Filters, filters: &str) -> String {
+    let mut parts: Vec<String> = (!filters.is_empty())
+        .then(|| filters.to_owned())
+        .into_iter()
+        .collect();
+    if !f.sort.is_empty() {
+        parts.push(format!("sort={}", f.sort));
+    }
+    // Descending is the one direction that needs saying; anything else reads as ascending.
+    if f.kierunek == "malejaco" {
+        parts.push("kierunek=malejaco".to_owned());
+    }
+    parts.push(String::new());
+    format!("/koordynator?{}", parts.join("&"))
+}
+
 pub async fn page(
     State(state): State<AppState>,
     page: Page,
     Query(f): Query<Filters>,
 ) -> AppResult<Response> {
-    let d = gather(&state, &f).await?;
+    pestor_kit::input::check_sort_and_page("", true, &f.strona)?;
+    let mut d = gather(&state, &f).await?;
+    let count = d.rows.len();
+    let pages = count.div_ceil(PER_PAGE).max(1);
+    let number = usize::try_from(pestor_kit::page::page_number(&f.strona))
+        .unwrap_or(1)
+        .min(pages);
+    let rows: Vec<Row> = d
+        .rows
+        .drain(..)
+        .skip((number - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .collect();
     let filters = filter_query(&f);
     let current = if f.sort.is_empty() {
         "nazwa"
@@ -316,7 +354,8 @@ pub async fn page(
             &state,
             "region/dashboard.html",
             json!({
-                "columns": d.columns, "rows": d.rows, "headers": headers,
+                "columns": d.columns, "rows": rows, "count": count, "headers": headers,
+                "page": number, "pages": pages, "page_base": page_base(&f, &filters),
                 "powiat_totals": d.powiats, "region_total": d.region,
                 "powiats": powiats, "statuses": statuses,
                 "filters": { "powiat": f.powiat, "status": f.status },

@@ -107,7 +107,7 @@ struct PortalGmina {
 async fn public_figures(
     state: &AppState,
     tenants: &[pestor_db::Tenant],
-) -> AppResult<(Vec<Figure>, BTreeMap<String, Vec<i64>>)> {
+) -> AppResult<(Vec<Figure>, std::sync::Arc<BTreeMap<String, Vec<i64>>>)> {
     let figures: Vec<Figure> = state
         .catalogue
         .figures()

@@ -235,11 +235,18 @@ async fn the_dashboard_counts_every_gmina_exactly_filters_sorts_and_exports() {
         ),
         ("?status=kasowana", "Nieznany status gminy „kasowana”."),
         ("?sort=haslo", "Nie można sortować według „haslo”."),
+        ("?strona=0", "strona (liczba od 1)"),
     ] {
         let r = v.get(PORTAL, &format!("/koordynator{query}")).await;
         assert_eq!(r.status, 400, "{query}");
         assert!(r.body.contains(message), "{query}: {}", r.body);
     }
+
+    // The region's 144 gminas fit one page (200 a page): no pagination, and a page past the
+    // last shows the last.
+    let one = v.get(PORTAL, "/koordynator?strona=5").await;
+    assert_eq!(one.status, 200);
+    assert!(one.body.contains("144 gminy</p>") && !one.body.contains("govuk-pagination"));
 
     // The page of one gmina: every figure by name, and what its staff did.
     let torun = v.get(PORTAL, "/koordynator/gminy/torun").await;
