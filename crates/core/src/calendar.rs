@@ -301,3 +301,34 @@ mod tests {
         }
     }
 }
+
+/// A period a figure by day is summed over. Days are dates in Poland; both ends count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// 1 January of today's year until today.
+    ThisYear,
+    /// The last `n` days, today among them.
+    LastDays(u16),
+    /// A whole calendar year.
+    Year(i32),
+    /// From one day to another.
+    Between(Date, Date),
+}
+
+impl Period {
+    /// The first and the last day of the period, as of `today`.
+    pub fn days(self, today: Date) -> (Date, Date) {
+        let year = |y: i32| {
+            (
+                Date::from_calendar_date(y, time::Month::January, 1).unwrap_or(Date::MIN),
+                Date::from_calendar_date(y, time::Month::December, 31).unwrap_or(Date::MAX),
+            )
+        };
+        match self {
+            Period::ThisYear => (year(today.year()).0, today),
+            Period::LastDays(n) => (today - time::Duration::days(i64::from(n.max(1)) - 1), today),
+            Period::Year(y) => year(y),
+            Period::Between(from, until) => (from, until),
+        }
+    }
+}

@@ -149,7 +149,7 @@ pub enum Count {
     /// [`crate::figures::over`] or [`crate::figures::by_year`]).
     ByDay {
         query: &'static str,
-        column: Option<crate::figures::Period>,
+        column: Option<pestor_core::calendar::Period>,
     },
 }
 

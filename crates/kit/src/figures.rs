@@ -33,36 +33,7 @@ pub const TICK: Duration = Duration::from_secs(1);
 /// more than this many gminas' worth of backend memory.
 const GMINAS_PER_SESSION: usize = 200;
 
-/// A period a figure by day is summed over. Days are dates in Poland; both ends count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Period {
-    /// 1 January of today's year until today.
-    ThisYear,
-    /// The last `n` days, today among them.
-    LastDays(u16),
-    /// A whole calendar year.
-    Year(i32),
-    /// From one day to another.
-    Between(Date, Date),
-}
-
-impl Period {
-    /// The first and the last day of the period, as of `today`.
-    pub fn days(self, today: Date) -> (Date, Date) {
-        let year = |y: i32| {
-            (
-                Date::from_calendar_date(y, time::Month::January, 1).unwrap_or(Date::MIN),
-                Date::from_calendar_date(y, time::Month::December, 31).unwrap_or(Date::MAX),
-            )
-        };
-        match self {
-            Period::ThisYear => (year(today.year()).0, today),
-            Period::LastDays(n) => (today - time::Duration::days(i64::from(n.max(1)) - 1), today),
-            Period::Year(y) => year(y),
-            Period::Between(from, until) => (from, until),
-        }
-    }
-}
+pub use pestor_core::calendar::Period;
 
 /// Each gmina's figure values, by TERYT, in the order of the figures asked for.
 pub type Values = BTreeMap<String, Vec<i64>>;
@@ -358,6 +329,36 @@ pub async fn catch_up(state: &AppState) -> sqlx::Result<usize> {
             return Ok(counted);
         }
     }
+}
+
+/// The dashboard's values of these figures for these gminas ([`values`]) as regional work
+/// ([`AppState::regional`]); concurrent pages share one read (see [`AppState::figure_values`]).
+pub async fn read(
+    state: &AppState,
+    figures: &[Figure],
+    tenants: &[&pestor_db::Tenant],
+) -> Result<std::sync::Arc<Values>, crate::AppError> {
+    let mut key = figures.iter().map(|f| f.key).collect::<Vec<_>>().join(",");
+    for t in tenants {
+        key.push('|');
+        key.push_str(t.teryt().as_str());
+    }
+    state
+        .figure_values
+        .try_get_with(key, async {
+            state
+                .regional(async |conn| values(conn, figures, tenants).await)
+                .await
+                .map(std::sync::Arc::new)
+        })
+        .await
+        // The caller that read owns its error; the others get its text (Busy stays Busy).
+        .map_err(|e: std::sync::Arc<crate::AppError>| {
+            std::sync::Arc::try_unwrap(e).unwrap_or_else(|e| match e.as_ref() {
+                crate::AppError::Busy => crate::AppError::Busy,
+                other => crate::AppError::Sqlx(sqlx::Error::Protocol(other.to_string())),
+            })
+        })
 }
 
 /// The job: [`catch_up`] every [`TICK`], for as long as the server runs.

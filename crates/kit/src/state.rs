@@ -31,8 +31,9 @@ pub struct AppState {
     /// The templates, static files, menu and labels the modules registered.
     pub catalogue: Arc<Catalogue>,
     /// Values read from the figures' store, shared by concurrent regional pages for up to
-    /// [`FIGURES_MAX_AGE`]; this server's figures job clears it whenever it counted a gmina.
-    pub figure_values: Cache<String, Arc<crate::figures::Values>>,
+    /// [`FIGURES_MAX_AGE`] (`pestor_kit::figures::read`); this server's figures job clears it
+    /// whenever it counted a gmina.
+    pub figure_values: Cache<String, Arc<std::collections::BTreeMap<String, Vec<i64>>>>,
     /// The time rules about days go by (a test sets it).
     pub clock: crate::clock::Clock,
     /// Permits for regional work (`database.regional_concurrency`): how many statements over
@@ -132,35 +133,6 @@ impl AppState {
             }
             e.into()
         })
-    }
-
-    /// The dashboard's values of these figures for these gminas, from the figures' store
-    /// ([`crate::figures::values`]) as regional work; concurrent pages share one read (see
-    /// [`AppState::figure_values`]).
-    pub async fn figures(
-        &self,
-        figures: &[crate::catalogue::Figure],
-        tenants: &[&pestor_db::Tenant],
-    ) -> Result<Arc<crate::figures::Values>, crate::AppError> {
-        let mut key = figures.iter().map(|f| f.key).collect::<Vec<_>>().join(",");
-        for t in tenants {
-            key.push('|');
-            key.push_str(t.teryt().as_str());
-        }
-        self.figure_values
-            .try_get_with(key, async {
-                self.regional(async |conn| crate::figures::values(conn, figures, tenants).await)
-                    .await
-                    .map(Arc::new)
-            })
-            .await
-            // The caller that read owns its error; the others get its text (Busy stays Busy).
-            .map_err(|e: Arc<crate::AppError>| {
-                Arc::try_unwrap(e).unwrap_or_else(|e| match e.as_ref() {
-                    crate::AppError::Busy => crate::AppError::Busy,
-                    other => crate::AppError::Sqlx(sqlx::Error::Protocol(other.to_string())),
-                })
-            })
     }
 
     /// Forgets every cached host, so the next request reads the tenant table again.

@@ -119,7 +119,7 @@ async fn figures_of(
     HashMap<String, OffsetDateTime>,
 )> {
     let provisioned: Vec<&Tenant> = tenants.iter().copied().filter(|t| has_schema(t)).collect();
-    let figures = state.figures(&columns(state), &provisioned).await?;
+    let figures = pestor_kit::figures::read(state, &columns(state), &provisioned).await?;
     let activity: Vec<(String, OffsetDateTime)> = sqlx::query_as(
         "SELECT teryt, max(at) FROM audit_log WHERE teryt IS NOT NULL GROUP BY teryt",
     )

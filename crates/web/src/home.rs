@@ -119,7 +119,7 @@ async fn public_figures(
         .iter()
         .filter(|t| t.status() == TenantStatus::Active)
         .collect();
-    let values = state.figures(&figures, &active).await?;
+    let values = pestor_kit::figures::read(state, &figures, &active).await?;
     Ok((figures, values))
 }
 
