@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::Extension;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -34,6 +34,13 @@ impl Module for Home {
     fn routes(&self, r: Routes) -> Routes {
         r.add("/", &["GET"], Hosts::Both, Access::Anyone, get(home))
             .add(
+                "/powiaty/{teryt}",
+                &["GET"],
+                Hosts::Portal,
+                Access::Anyone,
+                get(powiat),
+            )
+            .add(
                 "/branding/theme.css",
                 &["GET"],
                 Hosts::Both,
@@ -56,7 +63,7 @@ impl Module for Home {
     }
 
     fn templates(&self) -> &'static [Asset] {
-        templates!["portal.html", "tenant_home.html"]
+        templates!["portal.html", "portal_powiat.html", "tenant_home.html"]
     }
 
     fn api_doc(&self) -> Option<ApiDoc> {
@@ -133,84 +140,149 @@ fn status_note(s: TenantStatus) -> Option<&'static str> {
     }
 }
 
-#[derive(Serialize)]
-struct PortalPowiat {
-    teryt: String,
-    label: String,
-    gminas: Vec<PortalGmina>,
+/// A powiat as the portal names it: cities with powiat rights carry their own name instead of
+/// "powiat …".
+fn powiat_label(name: &str) -> String {
+    if name.starts_with("powiat ") {
+        name.to_owned()
+    } else {
+        format!("{name} (miasto na prawach powiatu)")
+    }
 }
 
+/// The sum of each figure over the gminas given: `[{label, value}]` for the figures' cards.
+fn totals<'a>(
+    figures: &[Figure],
+    values: &BTreeMap<String, Vec<i64>>,
+    gminas: impl Iterator<Item = &'a str>,
+) -> Vec<serde_json::Value> {
+    let mut sums = vec![0i64; figures.len()];
+    for v in gminas.filter_map(|teryt| values.get(teryt)) {
+        for (sum, n) in sums.iter_mut().zip(v) {
+            *sum += n;
+        }
+    }
+    figures
+        .iter()
+        .zip(sums)
+        .map(|(f, value)| json!({ "label": f.label, "value": value }))
+        .collect()
+}
+
+/// A powiat on the portal's home: how many of its gminas are on the platform, linked to its page.
+#[derive(Serialize)]
+struct PowiatLink {
+    teryt: String,
+    label: String,
+    active: usize,
+    total: usize,
+}
+
+/// The portal's home lists the powiats, not every gmina: a page that lists 2,477 gminas with their
+/// figures costs tens of milliseconds to build and is too long to read; each powiat has its page.
 async fn portal(state: &AppState, page: &Page) -> AppResult<Response> {
     let tenants = state.tenants.list().await?;
     let (figures, values) = public_figures(state, &tenants).await?;
-    let mut powiats: BTreeMap<String, PortalPowiat> = BTreeMap::new();
-    let active = tenants
-        .iter()
-        .filter(|t| t.status() == TenantStatus::Active)
-        .count();
-    for t in &tenants {
-        let g = &t.gmina();
+    let mut powiats: BTreeMap<&str, PowiatLink> = BTreeMap::new();
+    for t in tenants.iter() {
+        let g = t.gmina();
         let entry = powiats
-            .entry(g.powiat_teryt.clone())
-            .or_insert_with(|| PortalPowiat {
+            .entry(g.powiat_teryt.as_str())
+            .or_insert_with(|| PowiatLink {
                 teryt: g.powiat_teryt.clone(),
-                // Cities with powiat rights carry their own name instead of "powiat …".
-                label: if g.powiat_name.starts_with("powiat ") {
-                    g.powiat_name.clone()
-                } else {
-                    format!("{} (miasto na prawach powiatu)", g.powiat_name)
-                },
-                gminas: Vec::new(),
+                label: powiat_label(&g.powiat_name),
+                active: 0,
+                total: 0,
             });
-        let counts = values
-            .get(g.teryt.as_str())
-            .map(|v| {
-                figures
-                    .iter()
-                    .map(|f| f.label)
-                    .zip(v.iter().copied())
-                    .collect()
-            })
-            .unwrap_or_default();
-        entry.gminas.push(PortalGmina {
-            teryt: g.teryt.to_string(),
-            name: g.name.clone(),
-            kind: g.kind.as_str(),
-            url: (t.status() == TenantStatus::Active)
-                .then(|| format!("{}/", state.settings.host_url(Some(g.slug.as_str())))),
-            note: status_note(t.status()),
-            counts,
-        });
+        entry.total += 1;
+        entry.active += usize::from(t.status() == TenantStatus::Active);
     }
-    let mut powiats: Vec<PortalPowiat> = powiats.into_values().collect();
+    let mut powiats: Vec<PowiatLink> = powiats.into_values().collect();
     powiats.sort_by_cached_key(|p| polish_sort_key(p.label.trim_start_matches("powiat ")));
-    for p in &mut powiats {
-        p.gminas.sort_by_cached_key(|g| polish_sort_key(&g.name));
-    }
-    let totals: Vec<_> = figures
-        .iter()
-        .enumerate()
-        .map(|(i, f)| json!({ "label": f.label, "value": values.values().map(|v| v[i]).sum::<i64>() }))
-        .collect();
-    let map = json!({
-        "tiles": DEFAULT_TILES, "attribution": DEFAULT_ATTRIBUTION,
-        "centre": "53.05,18.45", "zoom": 8,
-    });
+    let active: usize = powiats.iter().map(|p| p.active).sum();
+    let totals = totals(&figures, &values, values.keys().map(String::as_str));
     let html = page.render(
         state,
         "portal.html",
         json!({ "powiats": powiats, "active_count": active, "total_count": tenants.len(),
-                "totals": totals, "map": map }),
+                "totals": totals, "map": portal_map() }),
     )?;
-    // The map's tiles come from the default tile server: its images are allowed on this page.
-    let mut response = html.into_response();
+    Ok(with_map_tiles(html.into_response()))
+}
+
+/// The portal's map: the whole voivodeship.
+fn portal_map() -> serde_json::Value {
+    json!({
+        "tiles": DEFAULT_TILES, "attribution": DEFAULT_ATTRIBUTION,
+        "centre": "53.05,18.45", "zoom": 8,
+    })
+}
+
+/// The map's tiles come from the default tile server: its images are allowed on the page.
+fn with_map_tiles(mut response: Response) -> Response {
     let origin = DEFAULT_TILES.split("/{z}").next().unwrap_or_default();
     if let Ok(v) = pestor_kit::csp::csp_with_tiles(origin).parse() {
         response
             .headers_mut()
             .insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    Ok(response)
+    response
+}
+
+/// A powiat's page on the portal: each of its gminas with its status and public figures, and
+/// their sums. An unknown code is "not found" (it only ever filters the registry's list).
+async fn powiat(
+    State(state): State<AppState>,
+    page: Page,
+    Path(teryt): Path<String>,
+) -> AppResult<Response> {
+    let tenants = state.tenants.list().await?;
+    let here: Vec<&pestor_db::Tenant> = tenants
+        .iter()
+        .filter(|t| t.gmina().powiat_teryt == teryt)
+        .collect();
+    let Some(first) = here.first() else {
+        return Err(AppError::NotFound);
+    };
+    let label = powiat_label(&first.gmina().powiat_name);
+    let (figures, values) = public_figures(&state, &tenants).await?;
+    let mut gminas: Vec<PortalGmina> = here
+        .iter()
+        .map(|t| {
+            let g = t.gmina();
+            PortalGmina {
+                teryt: g.teryt.to_string(),
+                name: g.name.clone(),
+                kind: g.kind.as_str(),
+                url: (t.status() == TenantStatus::Active)
+                    .then(|| format!("{}/", state.settings.host_url(Some(g.slug.as_str())))),
+                note: status_note(t.status()),
+                counts: values
+                    .get(g.teryt.as_str())
+                    .map(|v| {
+                        figures
+                            .iter()
+                            .map(|f| f.label)
+                            .zip(v.iter().copied())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    gminas.sort_by_cached_key(|g| polish_sort_key(&g.name));
+    let totals = totals(&figures, &values, here.iter().map(|t| t.teryt().as_str()));
+    let active = here
+        .iter()
+        .filter(|t| t.status() == TenantStatus::Active)
+        .count();
+    let html = page.render(
+        &state,
+        "portal_powiat.html",
+        json!({ "label": label, "teryt": teryt, "gminas": gminas, "totals": totals,
+                "active_count": active, "total_count": here.len() }),
+    )?;
+    Ok(html.into_response())
 }
 
 /// The region's gminas at their seats, for the portal's map: status and public figures in words.
@@ -236,7 +308,7 @@ async fn gminas_geojson(State(state): State<AppState>) -> AppResult<Response> {
                 TenantStatus::Active => {
                     format!("{}/", state.settings.host_url(Some(g.slug.as_str())))
                 }
-                _ => format!("/#gmina-{}", g.teryt),
+                _ => format!("/powiaty/{}#gmina-{}", g.powiat_teryt, g.teryt),
             };
             Some(json!({
                 "type": "Feature",

@@ -271,6 +271,7 @@ const KIT: &[Row] = &[("GET", "/api/v1/openapi.json", EVERYONE)];
 /// The home pages of the portal and of each gmina.
 const HOME: &[Row] = &[
     ("GET", "/", EVERYONE),
+    ("GET", "/powiaty/{teryt}", EVERYONE),
     ("GET", "/api/v1/gminy.geojson", EVERYONE),
     ("GET", "/branding/theme.css", EVERYONE),
     ("GET", "/branding/logo", EVERYONE),

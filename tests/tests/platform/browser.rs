@@ -20,8 +20,15 @@ async fn portal_and_gmina_pages_render_branded_and_pass_axe() {
     let links = browser
         .eval("return document.querySelectorAll('.pestor-powiat a').length")
         .await;
-    assert_eq!(links, 3);
+    assert_eq!(links, 23, "every powiat of the region");
     browser.assert_passes("portal").await;
+
+    browser.goto(&app.url("localhost", "/powiaty/0415")).await;
+    let gminas = browser
+        .eval("return document.querySelectorAll('li[id^=gmina-]').length")
+        .await;
+    assert_eq!(gminas, 9, "powiat toruński's gminas");
+    browser.assert_passes("portal powiat").await;
 
     browser.goto(&app.url("torun.localhost", "/")).await;
     let header = browser

@@ -374,8 +374,43 @@ async fn the_portal_shows_each_active_gminas_public_figures_their_sum_and_a_map(
     seed(&app).await;
     let (status, body) = app.page(PORTAL, "/").await;
     assert_eq!(status, 200);
-    // Only the figures the modules make public, and only of active gminas (Chełmża is suspended).
-    let torun = body
+    // The home lists powiats (not every gmina: 2,477 would be too many), each with its gminas on
+    // the platform.
+    let toruński = body
+        .split("<a class=\"govuk-link\" href=\"/powiaty/0415\">")
+        .nth(1)
+        .unwrap()
+        .split("</li>")
+        .next()
+        .unwrap();
+    assert!(
+        toruński.starts_with("powiat toruński</a>")
+            && toruński.contains("na platformie 0 z 9 gmin"),
+        "{toruński}"
+    );
+    assert!(body.contains("Toruń (miasto na prawach powiatu)</a>"));
+    assert!(!body.contains("id=\"gmina-"));
+    assert!(!body.contains("konta z rolą w gminie") && !body.contains("czekające na weryfikację"));
+    let figures = |body: &str| -> Vec<String> {
+        body.split("<span class=\"pestor-figure\">")
+            .skip(1)
+            .map(|s| s.split("</div>").next().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        figures(&body),
+        [
+            "3</span> PES zweryfikowane",
+            "1</span> aktywne oferty",
+            "1</span> oferty dodane w ostatnich 30 dniach"
+        ]
+    );
+
+    // A powiat's page: only the figures the modules make public, and only of active gminas
+    // (Chełmża is suspended).
+    let (status, torun_page) = app.page(PORTAL, "/powiaty/0463").await;
+    assert_eq!(status, 200);
+    let torun = torun_page
         .split("<li id=\"gmina-0463011\">")
         .nth(1)
         .unwrap()
@@ -388,8 +423,17 @@ async fn the_portal_shows_each_active_gminas_public_figures_their_sum_and_a_map(
         ),
         "{torun}"
     );
-    assert!(!body.contains("konta z rolą w gminie") && !body.contains("czekające na weryfikację"));
-    let chelmza = body
+    assert_eq!(
+        figures(&torun_page),
+        [
+            "2</span> PES zweryfikowane",
+            "1</span> aktywne oferty",
+            "1</span> oferty dodane w ostatnich 30 dniach"
+        ]
+    );
+    let (_, powiat) = app.page(PORTAL, "/powiaty/0415").await;
+    assert!(powiat.contains("<h1 class=\"govuk-heading-xl\">powiat toruński</h1>"));
+    let chelmza = powiat
         .split("<li id=\"gmina-0415022\">")
         .nth(1)
         .unwrap()
@@ -400,19 +444,14 @@ async fn the_portal_shows_each_active_gminas_public_figures_their_sum_and_a_map(
         chelmza.contains("serwis zawieszony") && !chelmza.contains("PES zweryfikowane"),
         "{chelmza}"
     );
-    let totals: Vec<&str> = body
-        .split("<span class=\"pestor-figure\">")
-        .skip(1)
-        .map(|s| s.split("</div>").next().unwrap())
-        .collect();
-    assert_eq!(
-        totals,
-        [
-            "3</span> PES zweryfikowane",
-            "1</span> aktywne oferty",
-            "1</span> oferty dodane w ostatnich 30 dniach"
-        ]
+    // No active gmina in the powiat: no figures to sum.
+    assert!(
+        figures(&powiat).is_empty() && powiat.contains("Na platformie: <strong>0</strong> z 9")
     );
+    // A code that is no powiat of the registry (or no code at all) is not found.
+    for bad in ["/powiaty/9999", "/powiaty/04150", "/powiaty/%27%3B"] {
+        assert_eq!(app.page(PORTAL, bad).await.0, 404, "{bad}");
+    }
 
     // The map's data: every gmina with known seat coordinates, its status in words.
     let geo: serde_json::Value = app
@@ -450,7 +489,7 @@ async fn the_portal_shows_each_active_gminas_public_figures_their_sum_and_a_map(
             .unwrap()
             .contains("PES")
     );
-    assert_eq!(c["properties"]["url"], "/#gmina-0415022");
+    assert_eq!(c["properties"]["url"], "/powiaty/0415#gmina-0415022");
     assert_eq!(
         find("0402011")["properties"]["name"],
         "Brodnica (jeszcze nie dołączyła)"
