@@ -335,8 +335,9 @@ pub async fn spawn_app_on(
 }
 
 impl TestApp {
+    /// The server's own store: a change made through it is seen by the server's next request.
     pub fn store(&self) -> TenantStore {
-        TenantStore::new(self.db.clone())
+        self.state.tenants.clone()
     }
 
     /// `http://{host}:{port}{path}`; `host` is e.g. `torun.localhost` or `localhost`.

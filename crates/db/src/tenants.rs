@@ -128,14 +128,39 @@ pub enum SlugLookup {
 /// The registry columns of a tenant row: slug, name, kind, seat, lat, lon.
 type RegistryFacts = (String, String, String, String, Option<f64>, Option<f64>);
 
+/// The store; its clones share the list it keeps (see [`TenantStore::list`]).
 #[derive(Clone)]
 pub struct TenantStore {
     db: Database,
+    listed: std::sync::Arc<std::sync::Mutex<Listed>>,
 }
+
+/// The list of every gmina as last read, and how many times it was forgotten: a read that started
+/// before a change keeps its result to itself rather than store a list older than the change.
+#[derive(Default)]
+struct Listed {
+    generation: u64,
+    list: Option<(std::time::Instant, std::sync::Arc<Vec<Tenant>>)>,
+}
+
+/// How long [`TenantStore::list`] keeps its list if no change is announced (a backstop: every
+/// change forgets it at once, in this process directly and in the others through NOTIFY).
+const LIST_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl TenantStore {
     pub fn new(db: Database) -> Self {
-        Self { db }
+        Self {
+            db,
+            listed: Default::default(),
+        }
+    }
+
+    /// Forgets the kept list: the next [`Self::list`] reads the table again. Called after every
+    /// change this store makes, and by the servers' listener for changes announced by others.
+    pub fn forget(&self) {
+        let mut listed = self.listed.lock().unwrap_or_else(|e| e.into_inner());
+        listed.generation += 1;
+        listed.list = None;
     }
 
     fn pool(&self) -> &PgPool {
@@ -221,16 +246,38 @@ impl TenantStore {
             notify(&mut tx, "*").await?;
         }
         tx.commit().await?;
+        self.forget();
         Ok(report)
     }
 
-    pub async fn list(&self) -> Result<Vec<Tenant>> {
+    /// Every gmina, in TERYT order. Regional pages read it on every request, and at 2,477 gminas
+    /// reading and decoding the table costs more than the rest of a page, so the list is kept
+    /// until a change (see [`Self::forget`]) or [`LIST_MAX_AGE`].
+    pub async fn list(&self) -> Result<std::sync::Arc<Vec<Tenant>>> {
+        let generation = {
+            let listed = self.listed.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((read_at, list)) = &listed.list
+                && read_at.elapsed() < LIST_MAX_AGE
+            {
+                return Ok(list.clone());
+            }
+            listed.generation
+        };
         let rows: Vec<TenantRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {TENANT_COLUMNS} FROM tenants t JOIN powiats p ON p.teryt = t.powiat_teryt ORDER BY t.teryt"
         )))
         .fetch_all(self.pool())
         .await?;
-        rows.into_iter().map(Tenant::try_from).collect()
+        let list = std::sync::Arc::new(
+            rows.into_iter()
+                .map(Tenant::try_from)
+                .collect::<Result<Vec<_>>>()?,
+        );
+        let mut listed = self.listed.lock().unwrap_or_else(|e| e.into_inner());
+        if listed.generation == generation {
+            listed.list = Some((std::time::Instant::now(), list.clone()));
+        }
+        Ok(list)
     }
 
     /// Finds a gmina by slug or TERYT code.
@@ -289,6 +336,7 @@ impl TenantStore {
     pub async fn provision(&self, key: &str) -> Result<Tenant> {
         let tenant = self.find(key).await?;
         self.provision_teryt(tenant.teryt()).await?;
+        self.forget();
         self.find(tenant.teryt().as_str()).await
     }
 
@@ -457,6 +505,7 @@ impl TenantStore {
         .await;
         report.migrated += skipped;
         report.seconds = started.elapsed().as_secs_f64();
+        self.forget();
         Ok(report)
     }
 
@@ -477,6 +526,7 @@ impl TenantStore {
         let mut tx = crate::begin(self.pool()).await?;
         Self::change_status(&mut tx, &tenant, TenantStatus::Suspended, reason).await?;
         tx.commit().await?;
+        self.forget();
         self.find(key).await
     }
 
@@ -485,6 +535,7 @@ impl TenantStore {
         let mut tx = crate::begin(self.pool()).await?;
         Self::change_status(&mut tx, &tenant, TenantStatus::Active, "").await?;
         tx.commit().await?;
+        self.forget();
         self.find(key).await
     }
 
@@ -558,6 +609,7 @@ impl TenantStore {
         log_event(&mut tx, tenant.teryt(), "domain-add", &domain).await?;
         notify(&mut tx, tenant.teryt().as_str()).await?;
         tx.commit().await?;
+        self.forget();
         Ok(())
     }
 

@@ -692,5 +692,6 @@ pub async fn archive(
     let mut dropped = parts.public.clone();
     dropped.extend_from_slice(&parts.transient);
     pestor_db::archive::drop_gmina(db, tenant.teryt(), &dropped, &keys).await?;
+    tenants.forget();
     Ok(manifest)
 }

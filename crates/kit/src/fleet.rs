@@ -37,11 +37,11 @@ where
         .tenants
         .list()
         .await?
-        .into_iter()
+        .iter()
         .filter(|t| t.schema_version().is_some())
         .map(|t| {
             Arc::new(TenantSite::build(
-                t,
+                t.clone(),
                 &state.settings.tenants.dir,
                 &state.catalogue,
             ))

@@ -135,8 +135,10 @@ impl AppState {
         })
     }
 
-    /// Forgets every cached host, so the next request reads the tenant table again.
+    /// Forgets every cached host and the kept list of gminas, so the next request reads the tenant
+    /// table again.
     pub fn invalidate_tenants(&self) {
         self.hosts.invalidate_all();
+        self.tenants.forget();
     }
 }

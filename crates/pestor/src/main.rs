@@ -322,7 +322,7 @@ async fn tenants(
                 "{:<8} {:<28} {:<11} {:>6}  nazwa",
                 "TERYT", "adres", "status", "wersja"
             )?;
-            for t in &tenants {
+            for t in tenants.iter() {
                 let version = t.schema_version().map_or("-".to_owned(), |v| v.to_string());
                 writeln!(
                     out,

@@ -48,8 +48,9 @@ pub(crate) async fn tenant_by_slug(state: &AppState, slug: &str) -> AppResult<Te
         .tenants
         .list()
         .await?
-        .into_iter()
+        .iter()
         .find(|t| t.slug().as_str() == slug)
+        .cloned()
         .ok_or(AppError::NotFound)
 }
 

@@ -3,35 +3,50 @@
 use pestor_tests::{spawn_app, spawn_app_with};
 
 #[tokio::test]
-async fn the_portal_lists_all_144_gminas_by_powiat_and_links_only_active_ones() {
+async fn the_portal_lists_every_powiat_and_each_powiat_page_its_gminas_linking_only_active_ones() {
     let app = spawn_app().await;
     let (status, body) = app.page("localhost", "/").await;
     assert_eq!(status, 200);
-    assert_eq!(body.matches("<li id=\"gmina-").count(), 144);
-    assert_eq!(body.matches("<section class=\"pestor-powiat\"").count(), 23);
+    assert_eq!(body.matches("href=\"/powiaty/").count(), 23);
     assert!(
         body.contains("Na platformie: <strong>3</strong> gminy z 144."),
         "Polish plural for 3"
     );
+    // Powiats in Polish order: ś after s; cities with powiat rights are labelled.
+    let pos = |s: &str| body.find(s).unwrap_or_else(|| panic!("{s} missing"));
+    assert!(pos("powiat sępoleński") < pos("powiat świecki"));
+    assert!(pos("powiat świecki") < pos("powiat toruński"));
+    assert!(body.contains("Toruń (miasto na prawach powiatu)"));
+    assert!(
+        body.contains("na platformie 1 z 1 gminy") && body.contains("na platformie 0 z 13 gmin")
+    );
+
+    // Every gmina is on its powiat's page: 144 in all, linked only while active.
     let port = app.addr.port();
+    let mut gminas = 0;
+    let mut pages = String::new();
+    for teryt in body.split("href=\"/powiaty/").skip(1) {
+        let teryt = teryt.split('"').next().unwrap();
+        let (status, page) = app.page("localhost", &format!("/powiaty/{teryt}")).await;
+        assert_eq!(status, 200, "{teryt}");
+        gminas += page.matches("<li id=\"gmina-").count();
+        pages.push_str(&page);
+    }
+    assert_eq!(gminas, 144);
     for slug in ["torun", "bydgoszcz", "gmina-chelmza"] {
         assert!(
-            body.contains(&format!(
+            pages.contains(&format!(
                 "href=\"http:&#x2f;&#x2f;{slug}.localhost:{port}&#x2f;\""
             )),
             "{slug} linked"
         );
     }
     assert!(
-        !body.contains("wloclawek.localhost"),
+        !pages.contains("wloclawek.localhost"),
         "inactive gminas are not linked"
     );
-    // Powiats in Polish order: Ł after L, ś after s; cities with powiat rights are labelled.
-    let pos = |s: &str| body.find(s).unwrap_or_else(|| panic!("{s} missing"));
-    assert!(pos("powiat sępoleński") < pos("powiat świecki"));
-    assert!(pos("powiat świecki") < pos("powiat toruński"));
-    assert!(body.contains("Toruń (miasto na prawach powiatu)"));
-    let toruński = &body[pos("powiat toruński")..];
+    // Gminas in Polish order: Ł after L.
+    let (_, toruński) = app.page("localhost", "/powiaty/0415").await;
     let at = |s: &str| {
         toruński
             .find(&format!(">{s}<"))
