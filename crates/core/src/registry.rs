@@ -79,6 +79,12 @@ impl Gmina {
         format!("{} (gmina {})", self.name, self.kind.as_str())
     }
 
+    /// The gmina's powiat as regional pages name it: cities with powiat rights carry their own
+    /// name instead of "powiat …".
+    pub fn powiat_label(&self) -> String {
+        powiat_label(&self.powiat_name)
+    }
+
     /// The name the gmina's pages carry unless branding overrides it.
     pub fn default_display_name(&self) -> String {
         match self.kind {
@@ -94,6 +100,21 @@ pub struct Powiat {
     pub teryt: String,
     pub name: String,
     pub seat: String,
+}
+
+impl Powiat {
+    /// The powiat as regional pages name it (see [`Gmina::powiat_label`]).
+    pub fn label(&self) -> String {
+        powiat_label(&self.name)
+    }
+}
+
+fn powiat_label(name: &str) -> String {
+    if name.starts_with("powiat ") {
+        name.to_owned()
+    } else {
+        format!("{name} (miasto na prawach powiatu)")
+    }
 }
 
 #[derive(Debug, Clone)]

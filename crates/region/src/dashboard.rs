@@ -85,15 +85,6 @@ struct Dashboard {
     region: Total,
 }
 
-/// A powiat's name as the dashboard shows it (cities with powiat rights carry their own name).
-fn powiat_label(name: &str) -> String {
-    if name.starts_with("powiat ") {
-        name.to_owned()
-    } else {
-        format!("{name} (miasto na prawach powiatu)")
-    }
-}
-
 fn has_schema(t: &Tenant) -> bool {
     matches!(t.status(), TenantStatus::Active | TenantStatus::Suspended)
 }
@@ -147,7 +138,7 @@ fn row(
         name: g.name.clone(),
         kind: g.kind.as_str(),
         powiat_teryt: g.powiat_teryt.clone(),
-        powiat: powiat_label(&g.powiat_name),
+        powiat: g.powiat_label(),
         status: t.status().as_str(),
         status_label: label,
         status_colour: colour,
@@ -338,7 +329,7 @@ pub async fn page(
         .registry
         .powiats
         .iter()
-        .map(|p| json!({ "teryt": p.teryt, "name": powiat_label(&p.name) }))
+        .map(|p| json!({ "teryt": p.teryt, "name": p.label() }))
         .collect();
     let statuses: Vec<_> = [
         TenantStatus::Active,

@@ -140,16 +140,6 @@ fn status_note(s: TenantStatus) -> Option<&'static str> {
     }
 }
 
-/// A powiat as the portal names it: cities with powiat rights carry their own name instead of
-/// "powiat …".
-fn powiat_label(name: &str) -> String {
-    if name.starts_with("powiat ") {
-        name.to_owned()
-    } else {
-        format!("{name} (miasto na prawach powiatu)")
-    }
-}
-
 /// The sum of each figure over the gminas given: `[{label, value}]` for the figures' cards.
 fn totals<'a>(
     figures: &[Figure],
@@ -190,7 +180,7 @@ async fn portal(state: &AppState, page: &Page) -> AppResult<Response> {
             .entry(g.powiat_teryt.as_str())
             .or_insert_with(|| PowiatLink {
                 teryt: g.powiat_teryt.clone(),
-                label: powiat_label(&g.powiat_name),
+                label: g.powiat_label(),
                 active: 0,
                 total: 0,
             });
@@ -244,7 +234,7 @@ async fn powiat(
     let Some(first) = here.first() else {
         return Err(AppError::NotFound);
     };
-    let label = powiat_label(&first.gmina().powiat_name);
+    let label = first.gmina().powiat_label();
     let (figures, values) = public_figures(&state, &tenants).await?;
     let mut gminas: Vec<PortalGmina> = here
         .iter()

@@ -95,8 +95,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         store
             .list()
             .await?
-            .into_iter()
+            .iter()
             .filter(|t| t.status() == pestor_core::TenantStatus::Active)
+            .cloned()
             .collect()
     } else {
         vec![store.find(slug).await?]
