@@ -398,7 +398,7 @@ impl TestApp {
             .copied()
             .collect();
         let mut conn = self.db.platform().acquire().await.expect("connection");
-        let values = pestor_kit::figures::values(&mut conn, &columns, &[&t])
+        let values = pestor_kit::figures::values(&mut conn, &columns)
             .await
             .expect("figures")
             .remove(t.teryt().as_str())

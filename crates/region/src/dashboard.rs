@@ -100,8 +100,10 @@ fn columns(state: &AppState) -> Vec<Figure> {
         .collect()
 }
 
-/// Every gmina's figures (from the figures' store, see `AppState::figures`) and last activity:
-/// two statements whatever the number of gminas.
+/// Every gmina's figures (from the figures' store, see `pestor_kit::figures::read`) and the last
+/// activity of `tenants`: two statements whatever the number of gminas. The activity is one
+/// probe of the audit log's (teryt, at) index per gmina, so it costs the same however long the
+/// log grows.
 async fn figures_of(
     state: &AppState,
     tenants: &[&Tenant],
@@ -109,14 +111,19 @@ async fn figures_of(
     std::sync::Arc<BTreeMap<String, Vec<i64>>>,
     HashMap<String, OffsetDateTime>,
 )> {
-    let provisioned: Vec<&Tenant> = tenants.iter().copied().filter(|t| has_schema(t)).collect();
-    let figures = pestor_kit::figures::read(state, &columns(state), &provisioned).await?;
-    let activity: Vec<(String, OffsetDateTime)> = sqlx::query_as(
-        "SELECT teryt, max(at) FROM audit_log WHERE teryt IS NOT NULL GROUP BY teryt",
+    let figures = pestor_kit::figures::read(state, &columns(state)).await?;
+    let teryts: Vec<&str> = tenants.iter().map(|t| t.teryt().as_str()).collect();
+    let activity: Vec<(String, Option<OffsetDateTime>)> = sqlx::query_as(
+        "SELECT g, (SELECT max(a.at) FROM audit_log a WHERE a.teryt = g) FROM unnest($1::text[]) g",
     )
+    .bind(&teryts)
     .fetch_all(state.db.platform())
     .await?;
-    Ok((figures, activity.into_iter().collect()))
+    let activity = activity
+        .into_iter()
+        .filter_map(|(teryt, at)| Some((teryt, at?)))
+        .collect();
+    Ok((figures, activity))
 }
 
 fn row(
@@ -127,7 +134,7 @@ fn row(
 ) -> Row {
     let g = t.gmina();
     let (label, colour) = status_label(t.status());
-    let values = match figures.get(g.teryt.as_str()) {
+    let values = match figures.get(g.teryt.as_str()).filter(|_| has_schema(t)) {
         Some(v) => v.iter().copied().map(Some).collect(),
         None => vec![None; columns],
     };

@@ -1,7 +1,7 @@
 //! The pages of every site that belong to no product area: the regional portal's list of gminas, a
 //! gmina's home page, and the gmina's colours and logo.
 
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::{Path, State};
@@ -14,6 +14,7 @@ use pestor_kit::assets;
 use pestor_kit::auth::{Access, Hosts, Routes};
 use pestor_kit::catalogue::{Asset, NavEntry};
 use pestor_kit::error::{AppError, AppResult};
+use pestor_kit::figures::Values;
 use pestor_kit::module::{ApiDoc, Figure, Module};
 use pestor_kit::openapi::Document;
 use pestor_kit::page::{Page, polish_date};
@@ -109,12 +110,9 @@ struct PortalGmina {
     counts: Vec<(&'static str, i64)>,
 }
 
-/// The figures the modules make public, and each active gmina's values of them: one statement
-/// on the figures' store for the whole region.
-async fn public_figures(
-    state: &AppState,
-    tenants: &[pestor_db::Tenant],
-) -> AppResult<(Vec<Figure>, std::sync::Arc<BTreeMap<String, Vec<i64>>>)> {
+/// The figures the modules make public, and every gmina's values of them (from the figures'
+/// store, one statement for the whole region, shared by concurrent pages).
+async fn public_figures(state: &AppState) -> AppResult<(Vec<Figure>, Arc<Values>)> {
     let figures: Vec<Figure> = state
         .catalogue
         .figures()
@@ -122,12 +120,15 @@ async fn public_figures(
         .filter(|f| f.public && f.is_column())
         .copied()
         .collect();
-    let active: Vec<&pestor_db::Tenant> = tenants
-        .iter()
-        .filter(|t| t.status() == TenantStatus::Active)
-        .collect();
-    let values = pestor_kit::figures::read(state, &figures, &active).await?;
+    let values = pestor_kit::figures::read(state, &figures).await?;
     Ok((figures, values))
+}
+
+/// A gmina's public figures, shown only while it is active.
+fn public_values<'a>(t: &pestor_db::Tenant, values: &'a Values) -> Option<&'a Vec<i64>> {
+    (t.status() == TenantStatus::Active)
+        .then(|| values.get(t.teryt().as_str()))
+        .flatten()
 }
 
 /// What the portal says of a gmina's status (in words: the map's markers look alike).
@@ -140,14 +141,14 @@ fn status_note(s: TenantStatus) -> Option<&'static str> {
     }
 }
 
-/// The sum of each figure over the gminas given: `[{label, value}]` for the figures' cards.
+/// The sum of each figure over `gminas`' public values: `[{label, value}]` for the cards.
 fn totals<'a>(
     figures: &[Figure],
-    values: &BTreeMap<String, Vec<i64>>,
-    gminas: impl Iterator<Item = &'a str>,
+    values: &Values,
+    gminas: impl Iterator<Item = &'a pestor_db::Tenant>,
 ) -> Vec<serde_json::Value> {
     let mut sums = vec![0i64; figures.len()];
-    for v in gminas.filter_map(|teryt| values.get(teryt)) {
+    for v in gminas.filter_map(|t| public_values(t, values)) {
         for (sum, n) in sums.iter_mut().zip(v) {
             *sum += n;
         }
@@ -172,25 +173,24 @@ struct PowiatLink {
 /// figures costs tens of milliseconds to build and is too long to read; each powiat has its page.
 async fn portal(state: &AppState, page: &Page) -> AppResult<Response> {
     let tenants = state.tenants.list().await?;
-    let (figures, values) = public_figures(state, &tenants).await?;
-    let mut powiats: BTreeMap<&str, PowiatLink> = BTreeMap::new();
-    for t in tenants.iter() {
-        let g = t.gmina();
-        let entry = powiats
-            .entry(g.powiat_teryt.as_str())
-            .or_insert_with(|| PowiatLink {
-                teryt: g.powiat_teryt.clone(),
-                label: g.powiat_label(),
-                active: 0,
-                total: 0,
-            });
-        entry.total += 1;
-        entry.active += usize::from(t.status() == TenantStatus::Active);
-    }
-    let mut powiats: Vec<PowiatLink> = powiats.into_values().collect();
+    let (figures, values) = public_figures(state).await?;
+    // The list is in TERYT order, which starts with the powiat's code: a powiat's gminas are
+    // next to each other.
+    let mut powiats: Vec<PowiatLink> = tenants
+        .chunk_by(|a, b| a.gmina().powiat_teryt == b.gmina().powiat_teryt)
+        .map(|gminas| PowiatLink {
+            teryt: gminas[0].gmina().powiat_teryt.clone(),
+            label: gminas[0].gmina().powiat_label(),
+            active: gminas
+                .iter()
+                .filter(|t| t.status() == TenantStatus::Active)
+                .count(),
+            total: gminas.len(),
+        })
+        .collect();
     powiats.sort_by_cached_key(|p| polish_sort_key(p.label.trim_start_matches("powiat ")));
     let active: usize = powiats.iter().map(|p| p.active).sum();
-    let totals = totals(&figures, &values, values.keys().map(String::as_str));
+    let totals = totals(&figures, &values, tenants.iter());
     let html = page.render(
         state,
         "portal.html",
@@ -235,7 +235,7 @@ async fn powiat(
         return Err(AppError::NotFound);
     };
     let label = first.gmina().powiat_label();
-    let (figures, values) = public_figures(&state, &tenants).await?;
+    let (figures, values) = public_figures(&state).await?;
     let mut gminas: Vec<PortalGmina> = here
         .iter()
         .map(|t| {
@@ -247,8 +247,7 @@ async fn powiat(
                 url: (t.status() == TenantStatus::Active)
                     .then(|| format!("{}/", state.settings.host_url(Some(g.slug.as_str())))),
                 note: status_note(t.status()),
-                counts: values
-                    .get(g.teryt.as_str())
+                counts: public_values(t, &values)
                     .map(|v| {
                         figures
                             .iter()
@@ -261,7 +260,7 @@ async fn powiat(
         })
         .collect();
     gminas.sort_by_cached_key(|g| polish_sort_key(&g.name));
-    let totals = totals(&figures, &values, here.iter().map(|t| t.teryt().as_str()));
+    let totals = totals(&figures, &values, here.iter().copied());
     let active = here
         .iter()
         .filter(|t| t.status() == TenantStatus::Active)
@@ -278,7 +277,7 @@ async fn powiat(
 /// The region's gminas at their seats, for the portal's map: status and public figures in words.
 async fn gminas_geojson(State(state): State<AppState>) -> AppResult<Response> {
     let tenants = state.tenants.list().await?;
-    let (figures, values) = public_figures(&state, &tenants).await?;
+    let (figures, values) = public_figures(&state).await?;
     let features: Vec<_> = tenants
         .iter()
         .filter_map(|t| {
@@ -286,7 +285,7 @@ async fn gminas_geojson(State(state): State<AppState>) -> AppResult<Response> {
             let (lat, lon) = g.location?;
             let status = status_note(t.status()).unwrap_or("serwis działa");
             let mut about = vec![format!("gmina {}, {}", g.kind.as_str(), status)];
-            if let Some(v) = values.get(g.teryt.as_str()) {
+            if let Some(v) = public_values(t, &values) {
                 about.extend(
                     figures
                         .iter()

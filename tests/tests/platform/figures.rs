@@ -124,7 +124,6 @@ async fn a_change_not_committed_while_the_gmina_is_counted_is_counted_next_time(
 #[tokio::test]
 async fn the_job_brings_the_dashboard_up_to_date_by_itself() {
     let app = demo_app().await;
-    let t = app.store().find("torun").await.unwrap();
     let direct = app.direct_figures("torun", "offers_active").await[0].1;
     write(
         &app,
@@ -137,7 +136,7 @@ async fn the_job_brings_the_dashboard_up_to_date_by_itself() {
     loop {
         let mut conn = app.db.platform().acquire().await.unwrap();
         let columns: Vec<_> = app.state.catalogue.figures().to_vec();
-        let stored = figures::values(&mut conn, &columns, &[&t]).await.unwrap();
+        let stored = figures::values(&mut conn, &columns).await.unwrap();
         let at = columns
             .iter()
             .position(|f| f.key == "offers_active")
