@@ -204,20 +204,18 @@ async fn gather(state: &AppState, f: &Filters) -> AppResult<Dashboard> {
     sort(&mut rows, &columns, f)?;
 
     // Powiats in Polish order of their names, each with its gminas' rows.
-    type PowiatRows<'a> = (String, Vec<&'a Row>);
-    let mut by_powiat: BTreeMap<(Vec<u32>, String), PowiatRows> = BTreeMap::new();
+    let mut by_powiat: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
     for r in &rows {
-        let key = polish_sort_key(r.powiat.trim_start_matches("powiat "));
         by_powiat
-            .entry(key)
-            .or_insert_with(|| (r.powiat.clone(), Vec::new()))
-            .1
+            .entry(r.powiat_teryt.as_str())
+            .or_default()
             .push(r);
     }
-    let powiats = by_powiat
+    let mut powiats: Vec<Total> = by_powiat
         .into_values()
-        .map(|(label, rs)| total(label, &rs, columns.len()))
+        .map(|rs| total(rs[0].powiat.clone(), &rs, columns.len()))
         .collect();
+    powiats.sort_by_cached_key(|p| polish_sort_key(p.label.trim_start_matches("powiat ")));
     let all: Vec<&Row> = rows.iter().collect();
     let region = total("Województwo kujawsko-pomorskie".into(), &all, columns.len());
     Ok(Dashboard {
