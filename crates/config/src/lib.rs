@@ -214,6 +214,10 @@ pub struct DatabaseSettings {
     pub regional_concurrency: u32,
     /// A regional statement running longer than this is ended and its page answers 503.
     pub regional_statement_timeout_secs: u64,
+    /// A pooled connection is closed once this old (when next returned to the pool). PostgreSQL
+    /// keeps the catalogue entries of every schema a session touched (~30 KB a gmina) until the
+    /// session ends, so this bounds a connection's memory however many gminas it serves.
+    pub connection_lifetime_secs: u64,
     /// Data folder of the embedded cluster.
     pub data_dir: PathBuf,
     /// Folder with `initdb` and `postgres`. Empty: search `PATH`, then `/usr/lib/postgresql/*/bin`.
@@ -266,6 +270,7 @@ impl Default for Settings {
                 idle_in_transaction_timeout_secs: 60,
                 regional_concurrency: 2,
                 regional_statement_timeout_secs: 10,
+                connection_lifetime_secs: 60,
                 data_dir: PathBuf::from(".pestor/postgres"),
                 pg_bin_dir: String::new(),
             },

@@ -30,6 +30,9 @@ pub struct PoolLimits {
     pub statement_timeout: Duration,
     /// Longest pause inside an open transaction before the server ends the session.
     pub idle_in_transaction_timeout: Duration,
+    /// Age at which a connection is closed on its return to the pool (bounds the server's
+    /// per-session catalogue cache, which grows with every schema the session touches).
+    pub max_lifetime: Duration,
 }
 
 impl PoolLimits {
@@ -40,6 +43,7 @@ impl PoolLimits {
             acquire_timeout,
             statement_timeout: Duration::from_secs(30),
             idle_in_transaction_timeout: Duration::from_secs(60),
+            max_lifetime: Duration::from_secs(60),
         }
     }
 }
@@ -51,6 +55,7 @@ impl From<&pestor_config::DatabaseSettings> for PoolLimits {
             acquire_timeout: Duration::from_secs(s.acquire_timeout_secs),
             statement_timeout: Duration::from_secs(s.statement_timeout_secs),
             idle_in_transaction_timeout: Duration::from_secs(s.idle_in_transaction_timeout_secs),
+            max_lifetime: Duration::from_secs(s.connection_lifetime_secs.max(1)),
         }
     }
 }
@@ -85,6 +90,7 @@ pub(crate) async fn connect(
     PgPoolOptions::new()
         .max_connections(limits.max_connections)
         .acquire_timeout(limits.acquire_timeout)
+        .max_lifetime(limits.max_lifetime)
         .after_release(|conn, _| {
             Box::pin(async move {
                 if left_in_transaction(conn).await? {
