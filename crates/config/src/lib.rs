@@ -214,10 +214,11 @@ pub struct DatabaseSettings {
     pub regional_concurrency: u32,
     /// A regional statement running longer than this is ended and its page answers 503.
     pub regional_statement_timeout_secs: u64,
-    /// A pooled connection is closed once this old (when next returned to the pool). PostgreSQL
-    /// keeps the catalogue entries of every schema a session touched (~30 KB a gmina) until the
-    /// session ends, so this bounds a connection's memory however many gminas it serves.
-    pub connection_lifetime_secs: u64,
+    /// A pooled connection is closed after it has been borrowed this many times. PostgreSQL
+    /// keeps the catalogue entries and plans of every schema a session touched (~80 KB a gmina)
+    /// until the session ends; a borrower touches at most a gmina or two, so this bounds a
+    /// connection's memory however many gminas there are and however fast requests come.
+    pub connection_max_uses: u64,
     /// Data folder of the embedded cluster.
     pub data_dir: PathBuf,
     /// Folder with `initdb` and `postgres`. Empty: search `PATH`, then `/usr/lib/postgresql/*/bin`.
@@ -270,7 +271,7 @@ impl Default for Settings {
                 idle_in_transaction_timeout_secs: 60,
                 regional_concurrency: 2,
                 regional_statement_timeout_secs: 10,
-                connection_lifetime_secs: 60,
+                connection_max_uses: 500,
                 data_dir: PathBuf::from(".pestor/postgres"),
                 pg_bin_dir: String::new(),
             },
@@ -413,6 +414,11 @@ impl Settings {
             return Err(ConfigError::Invalid(
                 "database.regional_concurrency musi być od 1 do database.max_connections − 1, a database.regional_statement_timeout_secs większe od zera"
                     .into(),
+            ));
+        }
+        if self.database.connection_max_uses == 0 {
+            return Err(ConfigError::Invalid(
+                "database.connection_max_uses musi być większe od zera".into(),
             ));
         }
         if self.tenants.max_archive_bytes == 0 {
@@ -558,6 +564,12 @@ mod tests {
         assert!(err.to_string().contains("server.base_domain"), "{err}");
         let err = Settings::load_from(None, env(&[("PESTOR__DATABASE__MAX_CONNECTIONS", "dużo")]));
         assert!(err.is_err());
+        let err = Settings::load_from(None, env(&[("PESTOR__DATABASE__CONNECTION_MAX_USES", "0")]))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("database.connection_max_uses"),
+            "{err}"
+        );
         assert!(
             Settings::load_from(Some(Path::new("/nonexistent/pestor.toml")), env(&[])).is_err()
         );

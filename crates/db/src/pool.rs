@@ -30,9 +30,9 @@ pub struct PoolLimits {
     pub statement_timeout: Duration,
     /// Longest pause inside an open transaction before the server ends the session.
     pub idle_in_transaction_timeout: Duration,
-    /// Age at which a connection is closed on its return to the pool (bounds the server's
-    /// per-session catalogue cache, which grows with every schema the session touches).
-    pub max_lifetime: Duration,
+    /// Borrowings after which a connection is closed on its return to the pool (bounds the
+    /// server's per-session catalogue cache, which grows with every schema the session touches).
+    pub max_uses: u64,
 }
 
 impl PoolLimits {
@@ -43,7 +43,7 @@ impl PoolLimits {
             acquire_timeout,
             statement_timeout: Duration::from_secs(30),
             idle_in_transaction_timeout: Duration::from_secs(60),
-            max_lifetime: Duration::from_secs(60),
+            max_uses: 500,
         }
     }
 }
@@ -55,7 +55,7 @@ impl From<&pestor_config::DatabaseSettings> for PoolLimits {
             acquire_timeout: Duration::from_secs(s.acquire_timeout_secs),
             statement_timeout: Duration::from_secs(s.statement_timeout_secs),
             idle_in_transaction_timeout: Duration::from_secs(s.idle_in_transaction_timeout_secs),
-            max_lifetime: Duration::from_secs(s.connection_lifetime_secs.max(1)),
+            max_uses: s.connection_max_uses,
         }
     }
 }
@@ -87,24 +87,45 @@ pub(crate) async fn connect(
     options: PgConnectOptions,
     limits: &PoolLimits,
 ) -> sqlx::Result<PgPool> {
+    let max_uses = limits.max_uses;
     PgPoolOptions::new()
         .max_connections(limits.max_connections)
         .acquire_timeout(limits.acquire_timeout)
-        .max_lifetime(limits.max_lifetime)
-        .after_release(|conn, _| {
+        .after_release(move |conn, _| {
             Box::pin(async move {
-                if left_in_transaction(conn).await? {
+                let (in_transaction, uses) = returned(conn).await?;
+                if in_transaction {
                     DISCARDED.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(
                         "a connection came back to the pool inside a transaction; closed (rolled back)"
                     );
                     return Ok(false);
                 }
-                Ok(true)
+                // Closed once used enough: the server frees the session's catalogue caches.
+                Ok(uses < max_uses)
             })
         })
         .connect_with(options)
         .await
+}
+
+/// Whether the session is inside a transaction block (see [`left_in_transaction`]), and how many
+/// times it has come back to the pool: counted in the session itself, in a setting of ours set
+/// outside any transaction block (so it holds) — sqlx gives a connection no identity to count
+/// by. One simple query, the one a returned connection is checked with anyway.
+async fn returned(conn: &mut PgConnection) -> sqlx::Result<(bool, u64)> {
+    let row = sqlx::raw_sql(
+        "SELECT statement_timestamp() <> transaction_timestamp(),
+                set_config('pestor.returns',
+                           (coalesce(nullif(current_setting('pestor.returns', true), ''), '0')::bigint + 1)::text,
+                           false)::bigint",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((
+        row.try_get(0)?,
+        u64::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0),
+    ))
 }
 
 /// Whether the session is inside a transaction block. PostgreSQL gives the first statement of a

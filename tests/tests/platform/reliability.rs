@@ -246,6 +246,30 @@ async fn abandoned_requests_leave_no_connection_in_a_transaction_and_no_half_wri
 }
 
 #[tokio::test]
+async fn the_pool_closes_a_connection_after_its_uses_so_the_server_frees_its_caches() {
+    // One connection, shared with the server's own workers: whoever borrows it, a session serves
+    // at most three borrowings before the pool opens a new one.
+    let app = spawn_app_with(|s| {
+        s.database.max_connections = 2;
+        s.database.regional_concurrency = 1;
+        s.database.connection_max_uses = 3;
+    })
+    .await;
+    let mut seen: std::collections::HashMap<i32, usize> = Default::default();
+    for _ in 0..12 {
+        let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+            .fetch_one(app.db.platform())
+            .await
+            .unwrap();
+        *seen.entry(pid).or_default() += 1;
+    }
+    assert!(seen.values().all(|n| *n <= 3), "{seen:?}");
+    assert!(seen.len() >= 4, "{seen:?}");
+    // The server's pages are unaffected.
+    assert_eq!(app.page("torun.localhost", "/oferty").await.0, 200);
+}
+
+#[tokio::test]
 async fn the_pool_closes_a_connection_returned_inside_a_transaction() {
     let app = spawn_app_with(|s| s.database.max_connections = 1).await;
     let mut conn = app.db.platform().acquire().await.unwrap();
