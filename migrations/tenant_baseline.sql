@@ -1,4 +1,4 @@
--- pestor tenant baseline, version 22
+-- pestor tenant baseline, version 23
 -- Written by `pestor tenants baseline` (pg_dump of a schema every tenant migration built);
 -- do not edit: add a migration, then write the baseline again.
 SET LOCAL check_function_bodies = false;
@@ -1054,31 +1054,19 @@ CREATE TRIGGER offer_categories_project AFTER UPDATE OF name ON gmina_9999991.of
 CREATE TRIGGER offers_project AFTER INSERT OR DELETE OR UPDATE ON gmina_9999991.offers FOR EACH ROW EXECUTE FUNCTION gmina_9999991.project_offer();
 
 ALTER TABLE ONLY gmina_9999991.clause_checks
-    ADD CONSTRAINT clause_checks_checked_by_fkey FOREIGN KEY (checked_by) REFERENCES public.accounts(id) ON DELETE SET NULL;
-
-ALTER TABLE ONLY gmina_9999991.clause_checks
     ADD CONSTRAINT clause_checks_clause_id_fkey FOREIGN KEY (clause_id) REFERENCES gmina_9999991.procurement_clauses(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY gmina_9999991.equipment_items
     ADD CONSTRAINT equipment_items_category_fkey FOREIGN KEY (category) REFERENCES gmina_9999991.equipment_categories(code);
 
-ALTER TABLE ONLY gmina_9999991.equipment_items
-    ADD CONSTRAINT equipment_items_giver_id_fkey FOREIGN KEY (giver_id) REFERENCES public.accounts(id) ON DELETE SET NULL;
-
 ALTER TABLE ONLY gmina_9999991.equipment_loans
     ADD CONSTRAINT equipment_loans_item_id_fkey FOREIGN KEY (item_id) REFERENCES gmina_9999991.equipment_items(id) ON DELETE CASCADE;
-
-ALTER TABLE ONLY gmina_9999991.equipment_loans
-    ADD CONSTRAINT equipment_loans_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES public.accounts(id) ON DELETE SET NULL;
 
 ALTER TABLE ONLY gmina_9999991.equipment_photos
     ADD CONSTRAINT equipment_photos_item_id_fkey FOREIGN KEY (item_id) REFERENCES gmina_9999991.equipment_items(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY gmina_9999991.equipment_requests
     ADD CONSTRAINT equipment_requests_item_id_fkey FOREIGN KEY (item_id) REFERENCES gmina_9999991.equipment_items(id) ON DELETE CASCADE;
-
-ALTER TABLE ONLY gmina_9999991.equipment_requests
-    ADD CONSTRAINT equipment_requests_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES public.accounts(id) ON DELETE SET NULL;
 
 ALTER TABLE ONLY gmina_9999991.offer_photos
     ADD CONSTRAINT offer_photos_offer_id_fkey FOREIGN KEY (offer_id) REFERENCES gmina_9999991.offers(id) ON DELETE CASCADE;
@@ -1087,28 +1075,16 @@ ALTER TABLE ONLY gmina_9999991.offers
     ADD CONSTRAINT offers_category_fkey FOREIGN KEY (category) REFERENCES gmina_9999991.offer_categories(code);
 
 ALTER TABLE ONLY gmina_9999991.offers
-    ADD CONSTRAINT offers_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.accounts(id) ON DELETE SET NULL;
-
-ALTER TABLE ONLY gmina_9999991.offers
     ADD CONSTRAINT offers_organisation_id_fkey FOREIGN KEY (organisation_id) REFERENCES gmina_9999991.organisations(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY gmina_9999991.organisation_claims
-    ADD CONSTRAINT organisation_claims_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.accounts(id) ON DELETE CASCADE;
-
-ALTER TABLE ONLY gmina_9999991.organisation_claims
     ADD CONSTRAINT organisation_claims_organisation_id_fkey FOREIGN KEY (organisation_id) REFERENCES gmina_9999991.organisations(id) ON DELETE CASCADE;
-
-ALTER TABLE ONLY gmina_9999991.organisations
-    ADD CONSTRAINT organisations_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.accounts(id) ON DELETE SET NULL;
 
 ALTER TABLE ONLY gmina_9999991.premises_applications
     ADD CONSTRAINT premises_applications_call_id_fkey FOREIGN KEY (call_id) REFERENCES gmina_9999991.premises_calls(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY gmina_9999991.premises_applications
     ADD CONSTRAINT premises_applications_call_id_premises_id_fkey FOREIGN KEY (call_id, premises_id) REFERENCES gmina_9999991.premises_call_items(call_id, premises_id);
-
-ALTER TABLE ONLY gmina_9999991.premises_applications
-    ADD CONSTRAINT premises_applications_submitted_by_fkey FOREIGN KEY (submitted_by) REFERENCES public.accounts(id) ON DELETE SET NULL;
 
 ALTER TABLE ONLY gmina_9999991.premises_call_items
     ADD CONSTRAINT premises_call_items_call_id_fkey FOREIGN KEY (call_id) REFERENCES gmina_9999991.premises_calls(id) ON DELETE CASCADE;
@@ -1129,14 +1105,8 @@ ALTER TABLE ONLY gmina_9999991.premises_photos
     ADD CONSTRAINT premises_photos_premises_id_fkey FOREIGN KEY (premises_id) REFERENCES gmina_9999991.premises(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY gmina_9999991.procurement_clauses
-    ADD CONSTRAINT procurement_clauses_clause_fkey FOREIGN KEY (clause) REFERENCES public.social_clause_types(code);
-
-ALTER TABLE ONLY gmina_9999991.procurement_clauses
     ADD CONSTRAINT procurement_clauses_procurement_id_fkey FOREIGN KEY (procurement_id) REFERENCES gmina_9999991.procurements(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY gmina_9999991.procurement_notices
     ADD CONSTRAINT procurement_notices_procurement_id_fkey FOREIGN KEY (procurement_id) REFERENCES gmina_9999991.procurements(id) ON DELETE CASCADE;
-
-ALTER TABLE ONLY gmina_9999991.procurements
-    ADD CONSTRAINT procurements_responsible_id_fkey FOREIGN KEY (responsible_id) REFERENCES public.accounts(id) ON DELETE SET NULL;
 

@@ -172,6 +172,7 @@ pub async fn export(
     teryt: &Teryt,
     tenant_tables: &[&str],
     public_tables: &[(&str, &str)],
+    account_columns: &[(&str, &str)],
 ) -> Result<Vec<TableDump>> {
     let schema = teryt.schema();
     let quoted = schema.quoted();
@@ -195,7 +196,6 @@ pub async fn export(
             format!("COPY {quoted}.{table} ({list}) TO STDOUT"),
         )
         .await?;
-        referring.push((schema.as_str().to_owned(), table.to_owned()));
         dumps.push(TableDump {
             part: "gmina".into(),
             table: table.into(),
@@ -222,7 +222,19 @@ pub async fn export(
     }
     // The accounts the rows name (roles, authors, who invited whom), so a restore into another
     // deployment keeps them.
-    let refs = account_references(&mut conn, &referring).await?;
+    // Public tables name them by foreign keys; a gmina's tables by the columns the modules
+    // declare (they carry no keys to public tables: tenant migration 0023).
+    let mut refs = account_references(&mut conn, &referring).await?;
+    for (table, column) in account_columns {
+        let (table, column) = (ident(table)?, ident(column)?);
+        if dumps.iter().any(|d| d.part == "gmina" && d.table == table) {
+            refs.push((
+                schema.as_str().to_owned(),
+                table.to_owned(),
+                column.to_owned(),
+            ));
+        }
+    }
     let mut selects = Vec::new();
     for (s, table, column) in &refs {
         let filter = if s == "public" {
@@ -351,6 +363,7 @@ pub async fn import(
     dumps: &[TableDump],
     known_tenant_tables: &[&str],
     known_public_tables: &[(&str, &str)],
+    account_columns: &[(&str, &str)],
 ) -> std::result::Result<(), ImportError> {
     let latest = migrate::latest_tenant_version();
     if version > latest {
@@ -401,6 +414,7 @@ pub async fn import(
         branding,
         dumps,
         known_public_tables,
+        account_columns,
     )
     .await;
     if loaded.is_err() {
@@ -424,6 +438,7 @@ async fn load(
     branding: &serde_json::Value,
     dumps: &[TableDump],
     public_tables: &[(&str, &str)],
+    account_columns: &[(&str, &str)],
 ) -> std::result::Result<(), ImportError> {
     let schema = teryt.schema();
     let quoted = schema.quoted();
@@ -431,7 +446,9 @@ async fn load(
     sqlx::query("BEGIN").execute(&mut *conn).await?;
     // Accounts: the same id with the same address is the same person, kept as it is here; an id or
     // address taken by someone else is a clash this import does not resolve. New ones come without
-    // a password (set through "Nie pamiętam hasła") and without a regional role.
+    // a password (set through "Nie pamiętam hasła") and without a regional role. The id sequence
+    // never moves back: ids of deleted accounts may still be named in gminas' rows, and must not
+    // come to name someone new.
     if let Some(accounts) = dumps.iter().find(|d| d.part == "accounts") {
         let list = accounts.columns.join(", ");
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
@@ -458,7 +475,9 @@ async fn load(
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
             "INSERT INTO public.accounts ({list}) OVERRIDING SYSTEM VALUE
              SELECT {list} FROM import_accounts i WHERE NOT EXISTS (SELECT 1 FROM public.accounts a WHERE a.id = i.id);
-             SELECT setval(pg_get_serial_sequence('public.accounts', 'id'), greatest((SELECT max(id) FROM public.accounts), 1))"
+             SELECT setval(pg_get_serial_sequence('public.accounts', 'id'),
+                           greatest((SELECT max(id) FROM public.accounts),
+                                    pg_sequence_last_value(pg_get_serial_sequence('public.accounts', 'id')::regclass), 1))"
         )))
         .execute(&mut *conn)
         .await?;
@@ -545,6 +564,35 @@ async fn load(
             .execute(&mut *conn)
             .await?;
         }
+    }
+    // Ids of accounts that are not here (deleted before the export) name nobody: a nullable
+    // column forgets them, a row that belongs to its account (a claim) goes.
+    for (table, column) in account_columns {
+        let (table, column) = (ident(table)?, ident(column)?);
+        if !tenant.iter().any(|d| d.table == table) {
+            continue;
+        }
+        let nullable: bool = sqlx::query_scalar(
+            "SELECT is_nullable = 'YES' FROM information_schema.columns
+             WHERE table_schema = $1 AND table_name = $2 AND column_name = $3",
+        )
+        .bind(schema.as_str())
+        .bind(table)
+        .bind(column)
+        .fetch_optional(&mut *conn)
+        .await?
+        .unwrap_or(true);
+        let nobody = format!(
+            "{column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM public.accounts a WHERE a.id = t.{column})"
+        );
+        let sql = if nullable {
+            format!("UPDATE {quoted}.{table} t SET {column} = NULL WHERE {nobody}")
+        } else {
+            format!("DELETE FROM {quoted}.{table} t WHERE {nobody}")
+        };
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await?;
     }
     sqlx::query(
         "UPDATE tenants SET status = 'active', status_reason = '', status_changed_at = now(),

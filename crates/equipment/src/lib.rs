@@ -292,6 +292,11 @@ impl Module for Equipment {
             // Photos are under the Giełda's `zdjecia/` prefix (one photo store), exported with it.
             object_prefixes: &[],
             transient_tables: &[],
+            account_columns: &[
+                ("equipment_items", "giver_id"),
+                ("equipment_requests", "requested_by"),
+                ("equipment_loans", "requested_by"),
+            ],
         }
     }
 }

@@ -191,6 +191,7 @@ struct Parts {
     public: Vec<(&'static str, &'static str)>,
     prefixes: Vec<&'static str>,
     transient: Vec<(&'static str, &'static str)>,
+    accounts: Vec<(&'static str, &'static str)>,
 }
 
 fn all_parts(parts: &[GminaData]) -> Parts {
@@ -199,12 +200,14 @@ fn all_parts(parts: &[GminaData]) -> Parts {
         public: Vec::new(),
         prefixes: Vec::new(),
         transient: Vec::new(),
+        accounts: Vec::new(),
     };
     for p in parts {
         all.tenant.extend_from_slice(p.tenant_tables);
         all.public.extend_from_slice(p.public_tables);
         all.prefixes.extend_from_slice(p.object_prefixes);
         all.transient.extend_from_slice(p.transient_tables);
+        all.accounts.extend_from_slice(p.account_columns);
     }
     all
 }
@@ -238,7 +241,9 @@ pub async fn export(
         return Err(ArchiveError::NoSchema(tenant.slug().to_string()));
     };
     let parts = all_parts(parts);
-    let dumps = pestor_db::archive::export(db, teryt, &parts.tenant, &parts.public).await?;
+    let dumps =
+        pestor_db::archive::export(db, teryt, &parts.tenant, &parts.public, &parts.accounts)
+            .await?;
     let tables: Vec<TableEntry> = dumps
         .iter()
         .map(|d| TableEntry {
@@ -591,6 +596,7 @@ pub async fn import(
         &dumps,
         &parts.tenant,
         &parts.public,
+        &parts.accounts,
     )
     .await;
     if let Err(e) = loaded {
@@ -668,7 +674,14 @@ pub async fn archive(
     }
     // Fresh: an export made now must count the same rows and objects.
     let parts = all_parts(parts);
-    let now = pestor_db::archive::export(db, tenant.teryt(), &parts.tenant, &parts.public).await?;
+    let now = pestor_db::archive::export(
+        db,
+        tenant.teryt(),
+        &parts.tenant,
+        &parts.public,
+        &parts.accounts,
+    )
+    .await?;
     for d in &now {
         if manifest.rows(&d.part, &d.table) != Some(d.rows()) {
             return Err(ArchiveError::Corrupt(format!(

@@ -196,6 +196,12 @@ pub struct GminaData {
     /// Tables in `public` whose gmina rows are work in flight (a queue of e-mails), not records:
     /// never in an archive, removed when the gmina is archived.
     pub transient_tables: &'static [(&'static str, &'static str)],
+    /// Columns of its tenant tables (table, column) that hold an account's id. They carry no
+    /// foreign key (a key from every gmina's schema to `public.accounts` costs per gmina: tenant
+    /// migration 0023), so an id may name a deleted account; the archive exports the accounts
+    /// they name and a restore clears ids with no account here (a nullable column is set to
+    /// NULL, a row that cannot be without its account — a claim — is deleted).
+    pub account_columns: &'static [(&'static str, &'static str)],
 }
 
 /// A module's part of the open-data API's description (see [`crate::openapi`]): its paths and

@@ -95,6 +95,7 @@ impl Module for Kit {
                 ("figure_days", "teryt"),
                 ("figure_counts", "teryt"),
             ],
+            account_columns: &[],
         }
     }
 }

@@ -166,6 +166,7 @@ impl Module for Offers {
             ],
             object_prefixes: &["zdjecia/"],
             transient_tables: &[],
+            account_columns: &[("offers", "created_by")],
         }
     }
 }

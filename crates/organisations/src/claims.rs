@@ -140,11 +140,13 @@ pub async fn decide(
         "Wybierz decyzję: zatwierdź albo odrzuć.",
     )?;
     let mut tx = gmina.begin().await?;
+    // The account is held too: no foreign key keeps it (tenant migration 0023), and a claim of an
+    // account deleted meanwhile must not become a role.
     let claim: Option<(i64, i64, String, String, String)> = sqlx::query_as(
         "SELECT c.organisation_id, c.account_id, c.status, o.name, a.email
          FROM organisation_claims c JOIN organisations o ON o.id = c.organisation_id
               JOIN public.accounts a ON a.id = c.account_id
-         WHERE c.id = $1 FOR UPDATE OF c",
+         WHERE c.id = $1 FOR UPDATE OF c FOR KEY SHARE OF a",
     )
     .bind(id)
     .fetch_optional(&mut *tx)

@@ -185,6 +185,10 @@ impl Module for Organisations {
             ],
             object_prefixes: &[],
             transient_tables: &[],
+            account_columns: &[
+                ("organisations", "created_by"),
+                ("organisation_claims", "account_id"),
+            ],
         }
     }
 }

@@ -72,6 +72,7 @@ impl Module for Panel {
             public_tables: &[("gmina_roles", "teryt"), ("invitations", "teryt")],
             object_prefixes: &["logo/"],
             transient_tables: &[],
+            account_columns: &[],
         }
     }
 }

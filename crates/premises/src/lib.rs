@@ -237,6 +237,7 @@ impl Module for Premises {
             // Photos are under the Giełda's `zdjecia/` prefix (one photo store), exported with it.
             object_prefixes: &[shared::ATTACHMENTS],
             transient_tables: &[],
+            account_columns: &[("premises_applications", "submitted_by")],
         }
     }
 }

@@ -381,6 +381,10 @@ impl Module for Procurement {
             public_tables: &[],
             object_prefixes: &["klauzule/"],
             transient_tables: &[],
+            account_columns: &[
+                ("procurements", "responsible_id"),
+                ("clause_checks", "checked_by"),
+            ],
         }
     }
 }

@@ -135,6 +135,7 @@ impl Module for Support {
             public_tables: &[],
             object_prefixes: &[],
             transient_tables: &[],
+            account_columns: &[],
         }
     }
 }

@@ -243,6 +243,41 @@ fn summary(m: &Manifest) -> Vec<(String, String, usize, String)> {
         .collect()
 }
 
+/// A gmina's rows name accounts without a foreign key (tenant migration 0023): an id of an
+/// account deleted before the export names nobody after the restore, and the claim that cannot
+/// be without its account goes.
+#[tokio::test]
+async fn ids_of_accounts_deleted_before_the_export_name_nobody_after_the_restore() {
+    let a = spawn_app().await;
+    seed(&a).await;
+    sqlx::raw_sql(
+        "UPDATE gmina_0404011.offers SET created_by = 999999;
+         INSERT INTO gmina_0404011.organisation_claims (organisation_id, account_id, message)
+         SELECT min(id), 999999, 'Zgłoszenie konta, którego już nie ma.' FROM gmina_0404011.organisations",
+    )
+    .execute(a.db.platform())
+    .await
+    .unwrap();
+    let dir = scratch_dir("archive-deleted-accounts");
+    let file = dir.join("chelmno.tar.gz");
+    export(&a, &file).await;
+    let b = spawn_app().await;
+    import(&b, &a, &file).await.unwrap();
+    let left: (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM gmina_0404011.offers WHERE created_by IS NOT NULL),
+                (SELECT count(*) FROM gmina_0404011.organisation_claims)",
+    )
+    .fetch_one(b.db.platform())
+    .await
+    .unwrap();
+    assert_eq!(left, (0, 0));
+    let offers: i64 = sqlx::query_scalar("SELECT count(*) FROM gmina_0404011.offers")
+        .fetch_one(b.db.platform())
+        .await
+        .unwrap();
+    assert_eq!(offers, 1, "the offer itself stays");
+}
+
 #[tokio::test]
 async fn a_gmina_exported_and_imported_into_a_fresh_database_loses_nothing() {
     let a = spawn_app().await;

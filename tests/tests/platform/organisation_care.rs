@@ -593,3 +593,99 @@ async fn cards_not_verified_for_a_year_are_listed_and_their_organisations_asked_
         400
     );
 }
+
+/// A gmina's rows name accounts by id without a foreign key (tenant migration 0023): when an
+/// account is deleted, what it wrote stays, its pending claim is neither shown nor decided, and
+/// no role is given to nobody.
+#[tokio::test]
+async fn a_claimant_who_deletes_the_account_leaves_the_cards_and_no_claim_to_decide() {
+    let app = spawn_app().await;
+    let (_, staff) = app
+        .person("urzad@torun.example", "torun", Some("staff"))
+        .await;
+    let (resident_id, resident) = app.person("prezes@bank.example", "torun", None).await;
+    let own = register(
+        &app,
+        &resident,
+        "Fundacja Odchodząca",
+        "701",
+        "biuro@odchodzaca.pl",
+    )
+    .await;
+    let r = staff
+        .submit(
+            TORUN,
+            "/podmioty/nowy",
+            "/podmioty/nowy",
+            &[
+                ("name", "Stowarzyszenie Zostające"),
+                ("legal_form", "stowarzyszenie"),
+                ("krs", "702"),
+                ("areas", "1"),
+                ("gmina_teryt", "0463011"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let other: i64 =
+        sqlx::query_scalar("SELECT organisation_id FROM pes_directory WHERE krs = '0000000702'")
+            .fetch_one(app.db.platform())
+            .await
+            .unwrap();
+    let claim = format!("/podmioty/{other}/przejecie");
+    let ok = resident
+        .submit(
+            TORUN,
+            &claim,
+            &claim,
+            &[("message", "Prezeska, tel. 600 100 300")],
+        )
+        .await;
+    assert_eq!(ok.status, 303);
+    let queue = staff.get(TORUN, "/podmioty/weryfikacja").await.body;
+    assert!(queue.contains("Prezeska, tel. 600 100 300"));
+    let claim_id: i64 = sqlx::query_scalar("SELECT id FROM gmina_0463011.organisation_claims")
+        .fetch_one(app.db.platform())
+        .await
+        .unwrap();
+
+    sqlx::query("DELETE FROM accounts WHERE id = $1")
+        .bind(resident_id)
+        .execute(app.db.platform())
+        .await
+        .unwrap();
+
+    let queue = staff.get(TORUN, "/podmioty/weryfikacja").await.body;
+    assert!(
+        !queue.contains("Prezeska, tel. 600 100 300"),
+        "the claim is gone"
+    );
+    assert!(
+        queue.contains("Fundacja Odchodząca"),
+        "the card waits as before"
+    );
+    let r = staff
+        .submit(
+            TORUN,
+            "/podmioty/weryfikacja",
+            &format!("/podmioty/przejecia/{claim_id}"),
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    let roles: i64 = sqlx::query_scalar("SELECT count(*) FROM gmina_roles WHERE account_id = $1")
+        .bind(resident_id)
+        .fetch_one(app.db.platform())
+        .await
+        .unwrap();
+    assert_eq!(roles, 0);
+    assert_eq!(
+        app.page(TORUN, &format!("/podmioty/{own}")).await.0,
+        404,
+        "pending: not public"
+    );
+    assert_eq!(
+        staff.get(TORUN, &format!("/podmioty/{own}")).await.status,
+        200
+    );
+}
