@@ -165,15 +165,28 @@ async fn account_references(
     Ok(refs)
 }
 
+/// Where a gmina's data is, as the modules declare it (`GminaData`): its schema's tables, the
+/// public tables holding its rows (with the column naming its TERYT), and the columns of its
+/// tables that hold an account's id.
+#[derive(Debug, Clone, Copy)]
+pub struct GminaTables<'a> {
+    pub tenant: &'a [&'a str],
+    pub public: &'a [(&'a str, &'a str)],
+    pub accounts: &'a [(&'a str, &'a str)],
+}
+
 /// Every row of the gmina: its schema's `tenant_tables`, its rows of `public_tables` (table, the
 /// column holding its TERYT), and the accounts any of them refer to.
 pub async fn export(
     db: &Database,
     teryt: &Teryt,
-    tenant_tables: &[&str],
-    public_tables: &[(&str, &str)],
-    account_columns: &[(&str, &str)],
+    tables: GminaTables<'_>,
 ) -> Result<Vec<TableDump>> {
+    let GminaTables {
+        tenant: tenant_tables,
+        public: public_tables,
+        accounts: account_columns,
+    } = tables;
     let schema = teryt.schema();
     let quoted = schema.quoted();
     let code = teryt.as_str(); // seven digits (checked by `Teryt`)
@@ -361,10 +374,13 @@ pub async fn import(
     version: i64,
     branding: &serde_json::Value,
     dumps: &[TableDump],
-    known_tenant_tables: &[&str],
-    known_public_tables: &[(&str, &str)],
-    account_columns: &[(&str, &str)],
+    known: GminaTables<'_>,
 ) -> std::result::Result<(), ImportError> {
+    let GminaTables {
+        tenant: known_tenant_tables,
+        public: known_public_tables,
+        accounts: account_columns,
+    } = known;
     let latest = migrate::latest_tenant_version();
     if version > latest {
         return Err(ImportError::NewerSchema(version, latest));

@@ -194,6 +194,16 @@ struct Parts {
     accounts: Vec<(&'static str, &'static str)>,
 }
 
+impl Parts {
+    fn tables(&self) -> pestor_db::archive::GminaTables<'_> {
+        pestor_db::archive::GminaTables {
+            tenant: &self.tenant,
+            public: &self.public,
+            accounts: &self.accounts,
+        }
+    }
+}
+
 fn all_parts(parts: &[GminaData]) -> Parts {
     let mut all = Parts {
         tenant: Vec::new(),
@@ -241,9 +251,7 @@ pub async fn export(
         return Err(ArchiveError::NoSchema(tenant.slug().to_string()));
     };
     let parts = all_parts(parts);
-    let dumps =
-        pestor_db::archive::export(db, teryt, &parts.tenant, &parts.public, &parts.accounts)
-            .await?;
+    let dumps = pestor_db::archive::export(db, teryt, parts.tables()).await?;
     let tables: Vec<TableEntry> = dumps
         .iter()
         .map(|d| TableEntry {
@@ -594,9 +602,7 @@ pub async fn import(
         manifest.schema_version,
         &manifest.branding,
         &dumps,
-        &parts.tenant,
-        &parts.public,
-        &parts.accounts,
+        parts.tables(),
     )
     .await;
     if let Err(e) = loaded {
@@ -674,14 +680,7 @@ pub async fn archive(
     }
     // Fresh: an export made now must count the same rows and objects.
     let parts = all_parts(parts);
-    let now = pestor_db::archive::export(
-        db,
-        tenant.teryt(),
-        &parts.tenant,
-        &parts.public,
-        &parts.accounts,
-    )
-    .await?;
+    let now = pestor_db::archive::export(db, tenant.teryt(), parts.tables()).await?;
     for d in &now {
         if manifest.rows(&d.part, &d.table) != Some(d.rows()) {
             return Err(ArchiveError::Corrupt(format!(
