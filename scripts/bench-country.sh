@@ -9,12 +9,14 @@
 #                                connection after the dashboard and after requests rotating over
 #                                every gmina. Results go to docs/benchmarks.md by hand.
 #   BENCH_GMINAS=500             fewer made-up gminas (a quicker look)
+#   BENCH_DATA=/tmp/country      where the data goes (default target/bench-country, kept between
+#                                runs for measuring by hand; emptied at the start of a run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh bench
 cargo build --locked --release -p pestor -p pestor-tests --features pestor-tests/bench --bin pestor --bin bench_seed
 bin=target/release/pestor
-data="$PWD/target/bench-country"
+data="${BENCH_DATA:-$PWD/target/bench-country}"
 port="${BENCH_PORT:-18081}"
 runs="${BENCH_RUNS:-3}"
 duration="${BENCH_DURATION:-10s}"
@@ -139,11 +141,12 @@ echo "po rotacji po wszystkich gminach: $(backends)"
 # Two minutes more of rotation, twice a pooled connection's lifetime (database.
 # connection_lifetime_secs, 60 s): the memory of the oldest connections stays bounded.
 wrk -t2 -c16 -d120s -s "$lua" "http://127.0.0.1:$port/" >/dev/null &
+rotation=$!
 for t in 30 60 90 120; do
   sleep 30
   echo "rotacja trwa ${t} s: $(backends)"
 done
-wait
+wait "$rotation" # not a bare `wait`: the server runs in the background too
 
 # What the marks add to a write: pgbench updating Toruń's offers with the figures' triggers on
 # and off, alternately.
